@@ -409,3 +409,35 @@ func OutOfRange(param string) *Exception {
 
 // FormatError is a System.FormatException.
 func FormatError(msg string) *Exception { return Throw("System.FormatException", "%s", msg) }
+
+// ---- user-defined conversions ----
+
+// Conversion converts a value to another type (a C# implicit or explicit
+// conversion operator, such as JToken's (string) and (int) casts).
+type Conversion func(v any) (any, error)
+
+type convKey struct{ from, to *Type }
+
+var conversions = map[convKey]Conversion{}
+
+// AddConversion registers a conversion operator from one type (or a base of
+// the runtime type) to another. Register from init only.
+func AddConversion(from, to *Type, fn Conversion) {
+	conversions[convKey{from, to}] = fn
+}
+
+// FindConversion returns the conversion operator for a value of type from
+// (or one of its bases) to type to, or nil.
+func FindConversion(from, to *Type) Conversion {
+	for t := from; t != nil; t = t.Base {
+		if fn := conversions[convKey{t, to}]; fn != nil {
+			return fn
+		}
+		if t.Generic != nil {
+			if fn := conversions[convKey{t.Generic, to}]; fn != nil {
+				return fn
+			}
+		}
+	}
+	return nil
+}

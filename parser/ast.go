@@ -1,0 +1,229 @@
+// Package parser reads APIM policy text — documents (<policies>), fragments
+// (<fragment>) and snippets (bare policy statements) — into a tree of
+// elements with source positions. Policy expressions (@(...), @{...}) are
+// found by a C#-aware scanner before the XML is parsed, because APIM accepts
+// expressions that are not well-formed XML (raw quotes, <, > and && inside).
+package parser
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Pos is a source position: file, 1-based line and column (columns count
+// runes), and the byte offset into the file.
+type Pos struct {
+	File   string
+	Line   int
+	Col    int
+	Offset int
+}
+
+// String renders the position as file:line:col.
+func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+
+// Kind tells what a Document holds.
+type Kind int
+
+// Document kinds.
+const (
+	KindDocument Kind = iota // <policies> with sections
+	KindFragment             // <fragment> with policy statements
+	KindSnippet              // one or more bare policy statements
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindDocument:
+		return "document"
+	case KindFragment:
+		return "fragment"
+	}
+	return "snippet"
+}
+
+// SnippetRoot is the Name of the synthetic root element that holds the
+// statements of a snippet.
+const SnippetRoot = "#snippet"
+
+// Document is one parsed policy file.
+type Document struct {
+	File   string
+	Kind   Kind
+	Root   *Element // <policies>, <fragment>, or the synthetic SnippetRoot
+	Source []byte   // the file's bytes as read (BOM removed)
+	lines  []int    // byte offsets of line starts, for PosAt
+}
+
+// Element is an XML element of a policy document.
+type Element struct {
+	Name     string
+	Pos      Pos // position of the '<' of the start tag
+	Attrs    []*Attr
+	Children []*Element
+	// Text is the element's character content (text and CDATA of direct
+	// children joined, comments dropped). For opaque elements (set-body,
+	// xsl-transform) it is the whole inner source, child markup included,
+	// and Children is empty. Nil when the element has no text at all.
+	Text *Value
+	// Opaque is set for elements whose content is a payload, not policy
+	// markup (set-body, xsl-transform).
+	Opaque bool
+}
+
+// Attr is an attribute with its value.
+type Attr struct {
+	Name  string
+	Pos   Pos // position of the attribute name
+	Value *Value
+}
+
+// Value is an attribute value or element text, decoded, with the positions
+// needed to map any offset of Text back to the source.
+type Value struct {
+	Raw   string // source text as written (between the quotes, or the element's inner text)
+	Text  string // decoded: entities resolved, CDATA unwrapped
+	Pos   Pos    // position of Text[0]: the first character after the opening quote, or of the text
+	Parts []Part // Text split into literal, expression and named-value parts
+	// offsets maps a byte offset of Text to a byte offset of the file: for each
+	// i, Text[i] came from file offset offsets[i] (len(offsets) == len(Text)+1).
+	offsets []int
+	doc     *Document
+}
+
+// PartKind tells what a Part holds.
+type PartKind int
+
+// Part kinds.
+const (
+	PartLiteral    PartKind = iota // literal text
+	PartExpression                 // a whole-value policy expression "@(...)" or "@{...}"
+	PartNamedValue                 // a {{name}} reference in literal text
+)
+
+// Part is a piece of a Value. For PartExpression, Text is the exact
+// expression source from "@" to its closing delimiter (decoded), and it is
+// the only part: the whole value, leading and trailing ASCII whitespace
+// aside, is the expression. {{name}} references inside an expression stay in
+// its Text; NamedRefs lists them. For PartNamedValue, Text is the name.
+type Part struct {
+	Kind   PartKind
+	Text   string
+	Pos    Pos // position of the part's first character ("@" or "{{")
+	Offset int // byte offset of the part in Value.Text
+}
+
+// NamedRef is one {{name}} reference anywhere in a value, expressions
+// included.
+type NamedRef struct {
+	Name   string
+	Pos    Pos // position of "{{"
+	Offset int // byte offset of "{{" in Value.Text
+}
+
+// Severity of a diagnostic.
+type Severity int
+
+// Severities.
+const (
+	SeverityError Severity = iota
+	SeverityWarning
+)
+
+func (s Severity) String() string {
+	if s == SeverityWarning {
+		return "warning"
+	}
+	return "error"
+}
+
+// Stable diagnostic codes; tests assert on them.
+const (
+	CodeParse          = "parse_error"
+	CodeUnknownPolicy  = "unknown_policy"
+	CodeBadAttribute   = "bad_attribute"
+	CodeUnknownNamed   = "unknown_named_value"
+	CodeExpression     = "expression_error"
+	CodeType           = "type_error"
+	CodeBadStructure   = "bad_structure"
+	CodeNotImplemented = "not_implemented"
+)
+
+// Error is a positioned diagnostic.
+type Error struct {
+	Pos      Pos
+	Code     string
+	Msg      string
+	Severity Severity
+	Err      error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Pos, e.Code, e.Msg)
+}
+
+// Unwrap returns the underlying error, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// MaxErrors caps how many diagnostics one file reports.
+const MaxErrors = 100
+
+// Errors is a list of diagnostics, kept sorted by position.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	var b strings.Builder
+	for i, e := range es {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Sort orders the diagnostics by file, offset, code and message, and caps
+// them at MaxErrors.
+func (es Errors) Sort() Errors {
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.Pos.File != b.Pos.File {
+			return a.Pos.File < b.Pos.File
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		if a.Pos.Col != b.Pos.Col {
+			return a.Pos.Col < b.Pos.Col
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		return a.Msg < b.Msg
+	})
+	if len(es) > MaxErrors {
+		es = es[:MaxErrors]
+	}
+	return es
+}
+
+// HasErrors reports whether any diagnostic is an error (not a warning).
+func (es Errors) HasErrors() bool {
+	for _, e := range es {
+		if e.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// Attr returns the attribute named name, or nil.
+func (e *Element) Attr(name string) *Attr {
+	for _, a := range e.Attrs {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
