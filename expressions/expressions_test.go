@@ -1,0 +1,327 @@
+package expressions
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/policygate/policygate/expressions/dotnet"
+)
+
+// testContext is a request context with a JSON body, a few headers, a JWT
+// and variables of several types.
+func testContext() *Context {
+	h := http.Header{}
+	h.Set("X-Test", "one")
+	h.Add("X-Multi", "a")
+	h.Add("X-Multi", "b")
+	h.Set("Authorization", "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+	h.Set("Content-Type", "application/json")
+	vars := NewVariables()
+	vars.Set("str", "hello")
+	vars.Set("num", int32(42))
+	vars.Set("flag", true)
+	vars.Set("maxAge", "120")
+	q := ParseQuery("a=1&b=two&b=2")
+	u := &URL{Scheme: "https", Host: "api.example.com", Port: 443, Path: "/orders/42", Query: q}
+	ts := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	return &Context{
+		Request: &Request{
+			Method: "POST", URL: u, OriginalURL: u, Headers: NewHeaders(h), IPAddress: "10.0.0.1",
+			Body:              NewBody([]byte(`{"name":"widget","qty":3,"tags":["a","b"],"nested":{"x":1}}`)),
+			MatchedParameters: NewStringMap([]string{"id"}, map[string]string{"id": "42"}),
+		},
+		Response:  &Response{StatusCode: 200, StatusReason: "OK", Headers: NewHeaders(nil), Body: NewBody(nil)},
+		Variables: vars,
+		API:       &API{ID: "orders", Name: "Orders", Path: "orders", IsCurrentRevision: true, Revision: "1"},
+		Operation: &Operation{ID: "get-order", Method: "GET", Name: "Get order", URLTemplate: "/orders/{id}"},
+		Deployment: &Deployment{GatewayID: "managed", Region: "West Europe", ServiceName: "contoso"},
+		LastError:  &LastError{Source: "validate-jwt", Reason: "TokenExpired", Message: "expired"},
+		Timestamp:  dotnet.DateTime{T: ts, Kind: dotnet.KindUtc},
+		Now:        func() time.Time { return ts.Add(1500 * time.Millisecond) },
+	}
+}
+
+func evalString(t *testing.T, src string) (string, error) {
+	t.Helper()
+	p, err := Compile(src)
+	if err != nil {
+		return "", err
+	}
+	v, err := p.Eval(testContext())
+	if err != nil {
+		return "", err
+	}
+	return dotnet.ToString(v), nil
+}
+
+func TestEval(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ src, want string }{
+		// spec/expressions.md §6
+		{`@(true)`, "True"},
+		{`@((1+1).ToString())`, "2"},
+		{`@("Hi There".Length)`, "8"},
+		{`@(context.Variables.ContainsKey("maxAge") ? int.Parse((string)context.Variables["maxAge"]) : 3600)`, "120"},
+		{`@(context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject)`, "1234567890"},
+		{`@(Regex.Match("public, max-age=60", @"max-age=(?<maxAge>\d+)").Groups["maxAge"]?.Value)`, "60"},
+		{`@($"The URL encoded value is {System.Net.WebUtility.UrlEncode("This is a header value.")}")`, "The URL encoded value is This+is+a+header+value."},
+		// operators and numerics
+		{`@(7 / 2)`, "3"},
+		{`@(7 / 2.0)`, "3.5"},
+		{`@(7 % 3 + 1 * 2)`, "3"},
+		{`@(1 + "a" + 2)`, "1a2"},
+		{`@("a" + 1 + 2)`, "a12"},
+		{`@(1 + 2 + "a")`, "3a"},
+		{`@(0.1 + 0.2)`, "0.30000000000000004"},
+		{`@(int.MaxValue + 1)`, "-2147483648"},
+		{`@(10L * 3)`, "30"},
+		{`@(5 > 3 && !(2 > 3))`, "True"},
+		{`@(null ?? "dflt")`, "dflt"},
+		{`@((string)null ?? "dflt")`, "dflt"},
+		{`@(1 << 4 | 1)`, "17"},
+		{`@(-(3))`, "-3"},
+		// context model
+		{`@(context.Request.Method)`, "POST"},
+		{`@(context.Request.Url.Path + context.Request.Url.QueryString)`, "/orders/42?a=1&b=two&b=2"},
+		{`@(context.Request.Url.Query.GetValueOrDefault("b", ""))`, "two,2"},
+		{`@(context.Request.Headers.GetValueOrDefault("x-multi", ""))`, "a,b"},
+		{`@(context.Request.Headers.GetValueOrDefault("missing", "none"))`, "none"},
+		{`@(context.Request.Headers["X-Test"][0])`, "one"},
+		{`@(context.Request.MatchedParameters["id"])`, "42"},
+		{`@(context.Api.Name + "/" + context.Operation.UrlTemplate)`, "Orders//orders/{id}"},
+		{`@(context.Variables.GetValueOrDefault<int>("num"))`, "42"},
+		{`@(context.Variables.GetValueOrDefault<string>("nope", "d"))`, "d"},
+		{`@(context.Variables.GetValueOrDefault("str", ""))`, "hello"},
+		{`@((bool)context.Variables["flag"])`, "True"},
+		{`@(context.Response.StatusCode >= 500)`, "False"},
+		{`@(context.LastError.Reason)`, "TokenExpired"},
+		{`@(context.Deployment.Gateway.IsManaged)`, "False"},
+		{`@(context.Elapsed.TotalMilliseconds)`, "1500"},
+		{`@(context.Request.Body.As<JObject>()["name"].ToString())`, "widget"},
+		{`@((string)context.Request.Body.As<JObject>(preserveContent: true)["name"])`, "widget"},
+		{`@(context.Request.Body.As<string>())`, `{"name":"widget","qty":3,"tags":["a","b"],"nested":{"x":1}}`},
+		// strings
+		{`@("a,b,c".Split(',')[1])`, "b"},
+		{`@("Hello".Substring(1, 3).ToUpper())`, "ELL"},
+		{`@(string.Join("-", new[] {"a", "b", "c"}))`, "a-b-c"},
+		{`@(string.Format("{0}:{1,3}", "x", 5))`, "x:  5"},
+		{`@($"{1 + 1} and {"x"}")`, "2 and x"},
+		{`@(string.IsNullOrEmpty(context.Request.Headers.GetValueOrDefault("nope")))`, "True"},
+		// statements
+		{`@{ var x = 1; for (int i = 0; i < 5; i++) { x += i; } return x; }`, "11"},
+		{`@{ string[] value; if (context.Request.Headers.TryGetValue("X-Test", out value)) { return value[0]; } return null; }`, "one"},
+		{`@{ var sum = 0; foreach (var s in "1,2,3".Split(',')) { sum += int.Parse(s); } return sum; }`, "6"},
+		{`@{ int n = 0; while (true) { n++; if (n == 3) break; } return n; }`, "3"},
+		{`@{ switch (context.Request.Method) { case "GET": return 1; case "POST": return 2; default: return 3; } }`, "2"},
+		{`@{ try { return int.Parse("x"); } catch (FormatException) { return -1; } }`, "-1"},
+		{`@{ try { throw new InvalidOperationException("boom"); } catch (Exception e) { return e.Message; } }`, "boom"},
+		{`@{ var o = new JObject(); o["a"] = 1; o.Add("b", "x"); return o.ToString(Newtonsoft.Json.Formatting.None); }`, `{"a":1,"b":"x"}`},
+		{`@{ var body = context.Request.Body.As<JObject>(); body["qty"] = (int)body["qty"] * 2; body.Remove("tags"); return body.ToString(Formatting.None); }`, `{"name":"widget","qty":6,"nested":{"x":1}}`},
+		{`@{ int parsed; return int.TryParse("17", out parsed) ? parsed : 0; }`, "17"},
+		{`@{ return int.TryParse("17", out var parsed) ? parsed + 1 : 0; }`, "18"},
+		{`@{ object o = "str"; if (o is string s) { return s.Length; } return 0; }`, "3"},
+		// LINQ and lambdas
+		{`@(new[] {1, 2, 3, 4}.Where(x => x % 2 == 0).Sum())`, "6"},
+		{`@(string.Join(",", "c,a,b".Split(',').OrderBy(s => s)))`, "a,b,c"},
+		{`@("a b c".Split(' ').Last())`, "c"},
+		{`@(context.Request.Headers.Any(h => h.Key == "X-Test"))`, "True"},
+		{`@{ var list = new List<string> { "x", "y" }; list.Add("z"); return string.Join("", list.Select(s => s.ToUpper())); }`, "XYZ"},
+		{`@{ var d = new Dictionary<string, int> { { "a", 1 }, ["b"] = 2 }; return d["a"] + d["b"]; }`, "3"},
+		{`@{ var n = 10; Func<int, int> f = x => x + n; return f(1); }`, "11"},
+		// JSON
+		{`@(JObject.Parse("{\"a\":{\"b\":[1,2]}}").SelectToken("a.b[1]").ToString())`, "2"},
+		{`@(new JObject(new JProperty("a", 1)).ToString(Formatting.None))`, `{"a":1}`},
+		{`@(JsonConvert.SerializeObject(new { a = 1, b = "x" }))`, `{"a":1,"b":"x"}`},
+		// misc .NET
+		{`@(Convert.ToBase64String(Encoding.UTF8.GetBytes("user:pass")))`, "dXNlcjpwYXNz"},
+		{`@(Encoding.UTF8.GetString(Convert.FromBase64String("aGk=")))`, "hi"},
+		{`@(Math.Max(3, 7))`, "7"},
+		{`@(TimeSpan.FromMinutes(90).ToString())`, "01:30:00"},
+		{`@(context.Timestamp.ToString("yyyy-MM-dd"))`, "2024-01-02"},
+		{`@(context.Timestamp.AddDays(1).Day)`, "3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.src, func(t *testing.T) {
+			got, err := evalString(t, tc.src)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.src, err)
+			}
+			if got != tc.want {
+				t.Errorf("%s\n got %q\nwant %q", tc.src, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRuntimeErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ src, exType string }{
+		{`@(int.Parse("x"))`, "System.FormatException"},
+		{`@((string)context.Variables["missing"])`, "System.Collections.Generic.KeyNotFoundException"},
+		{`@((int)context.Variables["str"])`, "System.InvalidCastException"},
+		{`@(context.Variables.GetValueOrDefault<int>("str"))`, "System.InvalidCastException"},
+		{`@(1 / (context.Request.Method.Length - 4))`, "System.DivideByZeroException"},
+		{`@(((string)null).Length)`, "System.NullReferenceException"},
+		{`@{ throw new ArgumentException("bad"); }`, "System.ArgumentException"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.src, func(t *testing.T) {
+			_, err := evalString(t, tc.src)
+			var ex *dotnet.Exception
+			if !errors.As(err, &ex) {
+				t.Fatalf("%s: want %s, got %v", tc.src, tc.exType, err)
+			}
+			if ex.Type != tc.exType {
+				t.Errorf("%s: exception %s (%s), want %s", tc.src, ex.Type, ex.Message, tc.exType)
+			}
+		})
+	}
+}
+
+func TestBudget(t *testing.T) {
+	t.Parallel()
+	_, err := evalString(t, `@{ while (true) { } }`)
+	if !errors.Is(err, ErrBudget) {
+		t.Fatalf("want ErrBudget, got %v", err)
+	}
+}
+
+// TestCompileErrors checks that load-time errors name the offending token
+// with its offset (the caret position inside the expression).
+func TestCompileErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		src   string
+		caret string // the text at the error offset
+		msg   string
+	}{
+		{`@(context.Request.Hedaers)`, "Hedaers", "does not contain a definition for 'Hedaers'"},
+		{`@(context.Requestt.Method)`, "Requestt", "does not contain a definition for 'Requestt'"},
+		{`@("x".Lenght)`, "Lenght", "does not contain a definition for 'Lenght'"},
+		{`@(foo + 1)`, "foo", "the name 'foo' does not exist"},
+		{`@(System.IO.File.ReadAllText("x"))`, "File", "not allowed"},
+		{`@(new HttpClient())`, "HttpClient", "not allowed"},
+		{`@(Environment.GetEnvironmentVariable("x"))`, "Environment", "not allowed"},
+		{`@{ var x = 1; }`, "}", "not all code paths return a value"},
+		{`@(context.Request.Headers.GetValueOrDefault(1, 2, 3, 4))`, "GetValueOrDefault", "no overload"},
+		{`@((int)"x")`, "(int)", "cannot convert type 'string' to 'int'"},
+		{`@(1 +)`, ")", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.src, func(t *testing.T) {
+			_, err := Compile(tc.src)
+			var es Errors
+			if !errors.As(err, &es) || len(es) == 0 {
+				t.Fatalf("%s: want a compile error, got %v", tc.src, err)
+			}
+			e := es[0]
+			if !strings.HasPrefix(tc.src[e.Offset:], tc.caret) {
+				t.Errorf("%s: error at %d (%q), want at %q: %s", tc.src, e.Offset, tc.src[e.Offset:], tc.caret, e.Msg)
+			}
+			if !strings.Contains(e.Msg, tc.msg) {
+				t.Errorf("%s: message %q does not contain %q", tc.src, e.Msg, tc.msg)
+			}
+		})
+	}
+}
+
+func TestExpectType(t *testing.T) {
+	t.Parallel()
+	if _, err := Compile(`@(context.Request.Method)`, Expect(dotnet.Boolean)); err == nil {
+		t.Fatal("a string condition must not compile as bool")
+	}
+	if _, err := Compile(`@(context.Request.Method == "GET")`, Expect(dotnet.Boolean)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Compile(`@(context.Variables["x"])`, Expect(dotnet.Boolean)); err != nil {
+		t.Fatalf("object results are checked at run time: %v", err)
+	}
+}
+
+func TestConcurrentEval(t *testing.T) {
+	t.Parallel()
+	p, err := Compile(`@{ var s = 0; foreach (var x in new[] {1,2,3}.Select(i => i * 2)) { s += x; } return s + context.Request.Method.Length; }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			for j := 0; j < 200; j++ {
+				v, err := p.Eval(testContext())
+				if err != nil || dotnet.ToString(v) != "16" {
+					done <- "bad"
+					return
+				}
+			}
+			done <- ""
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if msg := <-done; msg != "" {
+			t.Fatal("concurrent evaluation gave a wrong result")
+		}
+	}
+}
+
+func BenchmarkHeaderRead(b *testing.B) {
+	p, err := Compile(`@(context.Request.Headers.GetValueOrDefault("x-test",""))`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := testContext()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Eval(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkJObjectBlock is a 10-line block that edits a JObject.
+func BenchmarkJObjectBlock(b *testing.B) {
+	p, err := Compile(`@{
+		var body = new JObject();
+		body["id"] = context.Request.MatchedParameters["id"];
+		body["method"] = context.Request.Method;
+		body["qty"] = 3;
+		var tags = new JArray();
+		tags.Add("a");
+		tags.Add("b");
+		body["tags"] = tags;
+		body.Remove("method");
+		return body.ToString(Newtonsoft.Json.Formatting.None);
+	}`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := testContext()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Eval(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func FuzzExpression(f *testing.F) {
+	for _, s := range []string{
+		`@(context.Request.Headers.GetValueOrDefault("x",""))`,
+		`@{ var x = 1; return x + 2; }`,
+		`@("a".Split(',').Where(s => s.Length > 0).ToList())`,
+		`@(JObject.Parse("{}")["a"])`,
+		`@($"{1}{"x"}")`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		p, err := Compile(src)
+		if err != nil {
+			return
+		}
+		_, _ = p.Eval(testContext()) // must not panic
+	})
+}
