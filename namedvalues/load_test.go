@@ -13,9 +13,9 @@ import (
 
 func TestLoadDirSample(t *testing.T) {
 	t.Parallel()
-	dir := "../../shared/apiops-sample/SampleArtifacts"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("sample not present: %v", err)
+	dir := sharedPath("apiops-sample/SampleArtifacts")
+	if dir == "" {
+		t.Skip("shared/apiops-sample not present")
 	}
 	s, errs := LoadDir(dir, WithEnv(nil))
 	if len(errs) != 0 {
@@ -28,6 +28,63 @@ func TestLoadDirSample(t *testing.T) {
 	nv, found, _ := s.Lookup("intranet-proxy-url")
 	if !found || nv.Value != "https://httpbin.org" || nv.Secret || !strings.HasSuffix(nv.Source, filepath.Join("named values", "intranet-proxy-url", InfoFile)) {
 		t.Errorf("Lookup = %+v", nv)
+	}
+}
+
+// sharedPath finds shared/<sub> in the package directory's ancestors: the
+// shared folder sits beside the main checkout (../../shared from the module
+// root) and one level higher from a worktree under /work/wt.
+func sharedPath(sub string) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for range 5 {
+		p := filepath.Join(dir, "shared", filepath.FromSlash(sub))
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		dir = filepath.Dir(dir)
+	}
+	return ""
+}
+
+// TestSamplePolicies expands every policy of the APIOps sample against the
+// sample's named values: all references must resolve.
+func TestSamplePolicies(t *testing.T) {
+	t.Parallel()
+	dir := sharedPath("apiops-sample/SampleArtifacts")
+	if dir == "" {
+		t.Skip("shared/apiops-sample not present")
+	}
+	s, errs := LoadDir(dir, WithEnv(nil))
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	refs := 0
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".xml" {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		exp, probs := Expand(string(b), s.Lookup, Options{Strict: true})
+		for _, p := range probs {
+			t.Errorf("%s: %v", path, p)
+		}
+		if strings.Contains(exp.Text, "{{environment-name}}") {
+			t.Errorf("%s: reference left in %q", path, exp.Text)
+		}
+		refs += len(exp.Refs)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refs == 0 {
+		t.Error("no references found in the sample policies")
 	}
 }
 
