@@ -155,7 +155,10 @@ func (s *Store) SetResolver(r SecretResolver) {
 // be fetched, or that is not a valid value, keeps its last good value, and
 // the failure is part of the returned error (errors.Join of one error per
 // value, each wrapping ErrKeyVault and naming the value, never showing it).
-// Changed is signalled when any value changed. Refresh with no resolver
+// Changed is signalled when any value changed, the first fetch included. A
+// replaced secret value stays masked by Redact (see MaxRetired), since
+// requests running on the previous snapshot may still carry it. Refresh
+// with no resolver
 // set, or no Key Vault-backed values, does nothing.
 func (s *Store) Refresh(ctx context.Context) error {
 	s.mu.RLock()
@@ -190,8 +193,12 @@ func (s *Store) Refresh(ctx context.Context) error {
 			continue
 		}
 		s.mu.Lock()
-		if e, ok := s.byName[j.name]; ok && !e.pinned && e.nv.KeyVault != nil && e.nv.Value != v {
+		// the entry may have been replaced while we fetched
+		if e, ok := s.byName[j.name]; ok && !e.pinned && e.nv.KeyVault != nil && *e.nv.KeyVault == j.ref && e.nv.Value != v {
 			nv := e.nv
+			if nv.Value != "" {
+				s.retireLocked(nv.Value)
+			}
 			nv.Value, nv.Source = v, "keyvault:"+j.ref.SecretIdentifier
 			s.byName[j.name] = &entry{nv: nv}
 			s.rebuildRedactorLocked()

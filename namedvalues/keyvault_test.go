@@ -263,8 +263,8 @@ func TestRefreshRotationAndFailure(t *testing.T) {
 	if !drained(s.Changed()) {
 		t.Error("no Changed signal after rotation")
 	}
-	if got := s.Redact("second-secret"); got != Mask {
-		t.Errorf("Redact(new value) = %q", got)
+	if got := s.Redact("second-secret first-secret"); got != Mask+" "+Mask {
+		t.Errorf("Redact(new and replaced value) = %q", got)
 	}
 
 	// failure keeps the last good value

@@ -81,6 +81,7 @@ type Store struct {
 	byName   map[string]*entry
 	byFold   map[string]string // lower-cased name → stored name
 	redactor *strings.Replacer // nil when no secret values
+	retired  []string          // replaced secret values, still masked
 	resolver SecretResolver
 	env      func(string) (string, bool)
 	changed  chan struct{}
@@ -147,6 +148,9 @@ func (s *Store) Set(nv NamedValue) error {
 	if other, ok := s.byFold[fold]; ok && other != nv.Name {
 		return fmt.Errorf("%w: %q differs from %q only in case", ErrDuplicate, nv.Name, other)
 	}
+	if old, ok := s.byName[nv.Name]; ok && (old.nv.Secret || old.nv.KeyVault != nil) && old.nv.Value != "" && old.nv.Value != nv.Value {
+		s.retireLocked(old.nv.Value)
+	}
 	s.byFold[fold] = nv.Name
 	s.byName[nv.Name] = &entry{nv: nv, pinned: pinned}
 	s.rebuildRedactorLocked()
@@ -192,7 +196,8 @@ func (s *Store) Len() int {
 
 // Redact returns s with every occurrence of a secret value replaced by
 // Mask; longer values are replaced first, so a secret that contains another
-// is masked whole. Use it on anything derived from expanded text before it
+// is masked whole. Values that a secret had before it was replaced (by Set
+// or a Key Vault rotation) stay masked, up to MaxRetired of them. Use it on anything derived from expanded text before it
 // reaches a trace, a log or an error message.
 func (s *Store) Redact(text string) string {
 	if s == nil {
@@ -207,8 +212,19 @@ func (s *Store) Redact(text string) string {
 	return r.Replace(text)
 }
 
+// MaxRetired is how many replaced secret values a Store keeps masking.
+const MaxRetired = 64
+
+// retireLocked keeps masking a secret value that is being replaced.
+func (s *Store) retireLocked(v string) {
+	s.retired = append(s.retired, v)
+	if len(s.retired) > MaxRetired {
+		s.retired = s.retired[len(s.retired)-MaxRetired:]
+	}
+}
+
 func (s *Store) rebuildRedactorLocked() {
-	var secrets []string
+	secrets := append([]string(nil), s.retired...)
 	for _, e := range s.byName {
 		if (e.nv.Secret || e.nv.KeyVault != nil) && e.nv.Value != "" {
 			secrets = append(secrets, e.nv.Value)
@@ -234,7 +250,7 @@ func (s *Store) rebuildRedactorLocked() {
 }
 
 // Changed returns a channel that receives a value after a refresh changed at
-// least one value. Notifications coalesce: one pending signal stands for
+// least one value (the first fetch of a Key Vault value counts). Notifications coalesce: one pending signal stands for
 // any number of changes, so the gateway rebuilds once and then reads the
 // current values.
 func (s *Store) Changed() <-chan struct{} { return s.changed }

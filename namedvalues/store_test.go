@@ -178,6 +178,12 @@ func TestRedact(t *testing.T) {
 	if p, _, _ := s.Lookup("plain"); p.Display() != "visible" {
 		t.Errorf("Display(plain) = %q", p.Display())
 	}
+	if err := s.Set(NamedValue{Name: "long", Value: "rotated", Secret: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Redact("abcdef rotated"); got != "*** ***" {
+		t.Errorf("Redact after replacing a secret = %q", got)
+	}
 	kv := NamedValue{Name: "kv", Value: "x", KeyVault: &KeyVaultRef{}}
 	if kv.Display() != Mask {
 		t.Errorf("Display(key vault) = %q", kv.Display())
