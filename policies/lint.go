@@ -1,0 +1,111 @@
+package policies
+
+import (
+	"errors"
+	"os"
+
+	"github.com/policygate/policygate/expressions"
+	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/namedvalues"
+	"github.com/policygate/policygate/parser"
+)
+
+// LintOptions configures LintFile.
+type LintOptions struct {
+	// NamedValues validates {{name}} references against a configuration;
+	// nil means no configuration: unknown names are warnings.
+	NamedValues *namedvalues.Store
+	// Strict makes policies that are not implemented yet errors.
+	Strict bool
+	// Scope the document is checked for ("" for any).
+	Scope Scope
+}
+
+// FileReport is the outcome of checking one policy file.
+type FileReport struct {
+	Path        string
+	Kind        parser.Kind
+	Problems    parser.Errors
+	Expressions int // expression sites found
+	Compiled    int // of those, how many compiled
+}
+
+// Valid reports whether the file has no error (warnings are fine).
+func (r *FileReport) Valid() bool { return !r.Problems.HasErrors() }
+
+// LintPath reads and checks one file.
+func LintPath(path string, opts LintOptions) *FileReport {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return &FileReport{Path: path, Problems: parser.Errors{{
+			Pos: parser.Pos{File: path, Line: 1, Col: 1}, Code: parser.CodeParse, Msg: err.Error(),
+		}}}
+	}
+	return LintFile(path, src, opts)
+}
+
+// LintFile checks one policy file: XML and structure, named values, and every
+// expression compiled against the context model with the type its site needs.
+func LintFile(path string, src []byte, opts LintOptions) *FileReport {
+	r := &FileReport{Path: path}
+	doc, errs := parser.Parse(path, src)
+	r.Problems = append(r.Problems, errs...)
+	if doc == nil {
+		r.Problems = r.Problems.Sort()
+		return r
+	}
+	r.Kind = doc.Kind
+	r.Problems = append(r.Problems, Validate(doc, ValidateOptions{Scope: opts.Scope, Strict: opts.Strict})...)
+	var lookup namedvalues.LookupFunc
+	if opts.NamedValues != nil {
+		lookup = opts.NamedValues.Lookup
+	} else {
+		lookup = func(string) (namedvalues.NamedValue, bool, bool) { return namedvalues.NamedValue{}, false, false }
+	}
+	for _, s := range Sites(doc) {
+		r.Problems = append(r.Problems, r.checkSite(s, lookup, opts)...)
+	}
+	r.Problems = r.Problems.Sort()
+	return r
+}
+
+// siteType is the .NET type a value site's expression must produce.
+func siteType(k ValueKind) *dotnet.Type {
+	switch k {
+	case KindBool:
+		return dotnet.Boolean
+	case KindInt:
+		return dotnet.Int32
+	}
+	return nil
+}
+
+func (r *FileReport) checkSite(s Site, lookup namedvalues.LookupFunc, opts LintOptions) parser.Errors {
+	v := s.Value
+	liquid := s.Liquid
+	exp, errs := namedvalues.ExpandValue(v, lookup, namedvalues.Options{Strict: opts.NamedValues != nil, Liquid: liquid}, v.PosOf)
+	if liquid || !expressions.IsExpression(exp.Text) {
+		return errs
+	}
+	r.Expressions++
+	if !s.ExprAllowed {
+		return errs // Validate reports expressions where they are not allowed
+	}
+	var copts []expressions.Option
+	if t := siteType(s.Kind); t != nil {
+		copts = append(copts, expressions.Expect(t))
+	}
+	if _, err := expressions.Compile(exp.Text, copts...); err != nil {
+		var ces expressions.Errors
+		if !errors.As(err, &ces) {
+			ces = expressions.Errors{{Code: parser.CodeExpression, Msg: err.Error()}}
+		}
+		for _, ce := range ces {
+			off := exp.Orig(ce.Offset)
+			errs = append(errs, &parser.Error{Pos: v.PosOf(off), Code: ce.Code, Msg: ce.Msg})
+		}
+		return errs
+	}
+	r.Compiled++
+	return errs
+}
