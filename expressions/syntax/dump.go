@@ -416,6 +416,28 @@ func dump(b *strings.Builder, n Node) {
 		b.WriteByte(')')
 	case *Empty:
 		b.WriteString("(empty)")
+	case *CheckedExpr:
+		if n.Unchecked {
+			dumpList(b, "unchecked", n.X)
+		} else {
+			dumpList(b, "checked", n.X)
+		}
+	case *CheckedStmt:
+		if n.Unchecked {
+			dumpList(b, "unchecked", n.Body)
+		} else {
+			dumpList(b, "checked", n.Body)
+		}
+	case *Using:
+		b.WriteString("(using ")
+		if n.Decl != nil {
+			dump(b, n.Decl)
+		} else {
+			dump(b, n.X)
+		}
+		b.WriteByte(' ')
+		dump(b, n.Body)
+		b.WriteByte(')')
 	case *LocalFunc:
 		b.WriteString("(localfunc " + n.Name + ")")
 	default:

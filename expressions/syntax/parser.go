@@ -860,7 +860,7 @@ func (p *parser) parsePrimary() Expr {
 		p.expectOp("(")
 		x := p.parseExpr()
 		p.expectOp(")")
-		return &Call{Span: p.span(start), Fun: &Ident{Span: span(t), Name: t.text}, Args: []Arg{{Value: x}}}
+		return &CheckedExpr{Span: p.span(start), Unchecked: t.text == "unchecked", X: x}
 	case "new":
 		return p.parseNew()
 	case "throw":
@@ -1209,14 +1209,31 @@ func (p *parser) parseStmt() Stmt {
 			return s
 		case "try":
 			return p.parseTry()
-		case "using", "unsafe", "goto", "lock", "fixed", "class", "struct", "interface", "enum",
-			"namespace", "delegate", "checked", "unchecked", "public", "private", "protected", "internal",
-			"abstract", "sealed", "virtual", "override", "extern", "volatile", "event", "operator":
-			if t.text == "checked" || t.text == "unchecked" {
-				if !p.peek(1).isOp("{") {
-					break
-				}
+		case "checked", "unchecked":
+			if p.peek(1).isOp("{") {
+				p.advance()
+				body := p.parseBlock()
+				return &CheckedStmt{Span: p.span(start), Unchecked: t.text == "unchecked", Body: body}
 			}
+		case "using":
+			if !p.peek(1).isOp("(") {
+				p.fail(t.pos, "'using' directives and declarations are not supported in policy expressions")
+			}
+			p.advance()
+			p.advance()
+			u := &Using{}
+			if d := p.tryDecl(); d != nil {
+				u.Decl = d
+			} else {
+				u.X = p.parseExpr()
+			}
+			p.expectOp(")")
+			u.Body = p.embedded()
+			u.Span = p.span(start)
+			return u
+		case "unsafe", "goto", "lock", "fixed", "class", "struct", "interface", "enum",
+			"namespace", "delegate", "public", "private", "protected", "internal",
+			"abstract", "sealed", "virtual", "override", "extern", "volatile", "event", "operator":
 			p.fail(t.pos, "'%s' is not supported in policy expressions", t.text)
 		case "yield":
 			if n := p.peek(1); n.isKw("return") || n.isKw("break") {
