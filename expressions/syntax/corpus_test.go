@@ -265,4 +265,3 @@ func shorten(s string) string {
 	}
 	return s
 }
-
