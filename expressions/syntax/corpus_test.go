@@ -202,15 +202,6 @@ func loadCorpus(t *testing.T) []corpusExpr {
 	return all
 }
 
-func parseAny(src string) error {
-	if strings.HasPrefix(src, "@{") {
-		_, err := ParseBlock(src)
-		return err
-	}
-	_, err := ParseExpression(src)
-	return err
-}
-
 func TestCorpus(t *testing.T) {
 	exprs := loadCorpus(t)
 	if len(exprs) == 0 {
@@ -221,10 +212,12 @@ func TestCorpus(t *testing.T) {
 	for _, e := range exprs {
 		msg := e.err
 		if msg == "" {
-			err := parseAny(e.src)
-			if err != nil {
+			n, err := parseAnySrc(e.src)
+			if err == nil {
+				checkSpans(t, e.src, n)
+			} else {
 				// Named values are substituted before parsing in the gateway.
-				if sub := namedValue.ReplaceAllString(e.src, "nv_$1"); sub != e.src && parseAny(sub) == nil {
+				if sub := namedValue.ReplaceAllString(e.src, "nv_$1"); sub != e.src && parseOK(sub) {
 					continue
 				}
 				se := err.(*Error)
@@ -264,4 +257,9 @@ func shorten(s string) string {
 		return s[:300] + "…"
 	}
 	return s
+}
+
+func parseOK(src string) bool {
+	_, err := parseAnySrc(src)
+	return err == nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Dump renders a node as a deterministic S-expression for tests and
@@ -98,6 +99,8 @@ func dump(b *strings.Builder, n Node) {
 	switch n := n.(type) {
 	case nil:
 		b.WriteString("<nil>")
+	case *TypeRef:
+		b.WriteString(n.String())
 	case *Literal:
 		switch n.Kind {
 		case LitNull:
@@ -108,7 +111,8 @@ func dump(b *strings.Builder, n Node) {
 			b.WriteString(n.Value.(string))
 			b.WriteString(n.Suffix)
 		case LitChar:
-			b.WriteString("'" + strings.Trim(strconv.Quote(n.Value.(string)), `"`) + "'")
+			r, _ := utf8.DecodeRuneInString(n.Value.(string))
+			b.WriteString(strconv.QuoteRune(r))
 		case LitString:
 			b.WriteString(strconv.Quote(n.Value.(string)))
 		}
@@ -312,7 +316,11 @@ func dump(b *strings.Builder, n Node) {
 		dumpStmts(b, n.Stmts)
 		b.WriteByte(')')
 	case *VarDecl:
-		b.WriteString("(decl " + n.Type.String())
+		b.WriteString("(decl ")
+		if n.Const {
+			b.WriteString("const ")
+		}
+		b.WriteString(n.Type.String())
 		for _, v := range n.Names {
 			b.WriteString(" " + v.Name)
 			if v.Init != nil {

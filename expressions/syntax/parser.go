@@ -799,6 +799,9 @@ func (p *parser) parsePrimary() Expr {
 		if t.text == "(" {
 			p.advance()
 			x := p.parseExpr()
+			if p.tok().isOp(",") {
+				p.fail(start, "tuple expressions are not supported")
+			}
 			p.expectOp(")")
 			return &Paren{Span: p.span(start), X: x}
 		}
@@ -819,6 +822,12 @@ func (p *parser) parsePrimary() Expr {
 			p.fail(t.pos, "'await' is not supported")
 		}
 		p.advance()
+		if p.tok().isOp("::") && p.peek(1).isName() && p.peek(1).pos == p.tok().end {
+			// Alias-qualified name (global::System): kept as one identifier.
+			p.advance()
+			n := p.advance()
+			return &Ident{Span: Span{Pos(start), Pos(n.end)}, Name: t.text + "::" + n.text}
+		}
 		if p.tok().isOp("<") {
 			if args, ok := p.tryGenericArgs(); ok {
 				return &GenericName{Span: p.span(start), Name: t.text, TypeArgs: args}
@@ -883,7 +892,7 @@ func (p *parser) interpolated(t *token) Expr {
 			continue
 		}
 		part := InterpPart{Format: seg.format}
-		part.Expr = p.subExpr(seg.from, seg.to, seg.holeStart)
+		part.Expr = p.holeExpr(seg)
 		if seg.alignFrom >= 0 {
 			to := seg.alignTo
 			if to == 0 {
@@ -894,6 +903,22 @@ func (p *parser) interpolated(t *token) Expr {
 		ip.Parts = append(ip.Parts, part)
 	}
 	return ip
+}
+
+// holeExpr parses the expression of a hole. A ':' ends the expression as in
+// C#, so an unparenthesised conditional fails; say so plainly.
+func (p *parser) holeExpr(seg interpSeg) (x Expr) {
+	if seg.hasFormat {
+		defer func() {
+			if r := recover(); r != nil {
+				if b, ok := r.(bailout); ok && b.err.Msg == "expected ':'" && int(b.err.Pos) == seg.to {
+					p.fail(seg.to, "conditional expression in an interpolation hole must be parenthesised")
+				}
+				panic(r)
+			}
+		}()
+	}
+	return p.subExpr(seg.from, seg.to, seg.holeStart)
 }
 
 // subExpr parses src[from:to] as a standalone expression.
@@ -1276,8 +1301,7 @@ func (p *parser) parseStmt() Stmt {
 func (p *parser) tryDecl() *VarDecl {
 	save := p.p
 	start := p.tok().pos
-	p.gotKw("const")
-	d := &VarDecl{}
+	d := &VarDecl{Const: p.gotKw("const")}
 	if p.tok().isKw("var") && p.peek(1).isName() && !p.peek(2).isOp("(") {
 		p.advance()
 	} else {
@@ -1318,9 +1342,10 @@ func (p *parser) tryDecl() *VarDecl {
 
 // arrayInitExpr handles "string[] a = { "x", "y" };" as new string[] {...}.
 func (p *parser) arrayInitExpr(tr *TypeRef) Expr {
-	start := p.tok().pos
+	// The synthesized creation spans from the declared type so that its
+	// Type lies inside it.
 	in := p.parseInitializer(false)
-	return &New{Span: p.span(start), Type: tr, Array: true, Init: in}
+	return &New{Span: p.span(int(tr.From)), Type: tr, Array: true, Init: in}
 }
 
 // tryLocalFunc recognises "T Name(params) { ... }" or "... => expr;".
