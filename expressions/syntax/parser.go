@@ -46,10 +46,50 @@ func ParseBlock(src string) (block *Block, err error) {
 }
 
 type parser struct {
-	src  string
-	toks []token
-	p    int
-	// noLambda/noColonFormat could go here if needed
+	src   string
+	toks  []token
+	p     int
+	match []int // index of the matching closing bracket, computed lazily
+	depth int   // nesting depth, bounded by maxDepth
+}
+
+// maxDepth bounds expression and statement nesting so that hostile input
+// cannot exhaust the stack.
+const maxDepth = 500
+
+// enter records one level of nesting; callers defer p.leave().
+func (p *parser) enter() {
+	p.depth++
+	if p.depth > maxDepth {
+		p.fail(p.tok().pos, "expression nested too deeply")
+	}
+}
+
+func (p *parser) leave() { p.depth-- }
+
+// closer returns the index of the bracket closing the one at index i, or -1.
+func (p *parser) closer(i int) int {
+	if p.match == nil {
+		p.match = make([]int, len(p.toks))
+		var stack []int
+		for j := range p.toks {
+			p.match[j] = -1
+			t := &p.toks[j]
+			if t.kind != tOp {
+				continue
+			}
+			switch t.text {
+			case "(", "[", "{", "?[":
+				stack = append(stack, j)
+			case ")", "]", "}":
+				if len(stack) > 0 {
+					p.match[stack[len(stack)-1]] = j
+					stack = stack[:len(stack)-1]
+				}
+			}
+		}
+	}
+	return p.match[i]
 }
 
 // bailout carries a syntax error up to the entry point.
@@ -318,6 +358,8 @@ func (p *parser) span(from int) Span { return Span{Pos(from), Pos(p.prevEnd())} 
 
 // parseExpr parses an expression including assignments and lambdas.
 func (p *parser) parseExpr() Expr {
+	p.enter()
+	defer p.leave()
 	if lam := p.tryLambda(); lam != nil {
 		return lam
 	}
@@ -367,28 +409,9 @@ func (p *parser) tryLambda() Expr {
 	if !t.isOp("(") {
 		return nil
 	}
-	// Find the matching ')' and check for '=>'.
-	depth := 0
-	i := p.p
-	for ; i < len(p.toks); i++ {
-		tk := &p.toks[i]
-		if tk.kind == tEOF {
-			return nil
-		}
-		if tk.kind != tOp {
-			continue
-		}
-		switch tk.text {
-		case "(", "[", "{", "?[":
-			depth++
-		case ")", "]", "}":
-			depth--
-		}
-		if depth == 0 {
-			break
-		}
-	}
-	if i+1 >= len(p.toks) || !p.toks[i+1].isOp("=>") {
+	// The matching ')' must be followed by '=>'.
+	i := p.closer(p.p)
+	if i < 0 || i+1 >= len(p.toks) || !p.toks[i+1].isOp("=>") {
 		return nil
 	}
 	p.advance()
@@ -614,6 +637,8 @@ func (p *parser) parseThrowExpr() Expr {
 }
 
 func (p *parser) parseUnary() Expr {
+	p.enter()
+	defer p.leave()
 	t := p.tok()
 	start := t.pos
 	if t.kind == tOp {
@@ -927,6 +952,7 @@ func (p *parser) subExpr(from, to, errPos int) Expr {
 	if err != nil {
 		panic(bailout{err})
 	}
+	sub.depth = p.depth
 	if sub.tok().kind == tEOF {
 		p.fail(errPos, "empty interpolation hole")
 	}
@@ -1111,6 +1137,8 @@ func (p *parser) embedded() Stmt {
 }
 
 func (p *parser) parseStmt() Stmt {
+	p.enter()
+	defer p.leave()
 	t := p.tok()
 	start := t.pos
 	if t.isOp("{") {

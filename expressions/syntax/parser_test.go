@@ -325,3 +325,57 @@ func TestParseError(t *testing.T) {
 		})
 	}
 }
+
+func TestDeepNesting(t *testing.T) {
+	t.Parallel()
+	src := "@(" + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000) + ")"
+	_, err := ParseExpression(src)
+	if err == nil || err.(*Error).Msg != "expression nested too deeply" {
+		t.Fatalf("got %v, want nesting error", err)
+	}
+	src = "@{" + strings.Repeat("{", 5000) + strings.Repeat("}", 5000) + "}"
+	_, err = ParseBlock(src)
+	if err == nil || err.(*Error).Msg != "expression nested too deeply" {
+		t.Fatalf("got %v, want nesting error", err)
+	}
+	src = "@(" + strings.Repeat("(", 100) + "1" + strings.Repeat(")", 100) + ")"
+	if _, err := ParseExpression(src); err != nil {
+		t.Fatalf("100 levels: %v", err)
+	}
+}
+
+func TestPositions(t *testing.T) {
+	t.Parallel()
+	src := `@(a.B(c)[1] + $"{x}")`
+	x, err := ParseExpression(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := x.(*Binary)
+	got := []string{
+		src[bin.Pos():bin.End()],
+		src[bin.X.Pos():bin.X.End()],
+		src[bin.Y.Pos():bin.Y.End()],
+	}
+	idx := bin.X.(*Index)
+	call := idx.X.(*Call)
+	m := call.Fun.(*Member)
+	got = append(got, src[m.Pos():m.End()], src[m.NamePos:m.NamePos+1])
+	hole := bin.Y.(*Interpolated).Parts[0].Expr
+	got = append(got, src[hole.Pos():hole.End()])
+	want := []string{`a.B(c)[1] + $"{x}"`, `a.B(c)[1]`, `$"{x}"`, `a.B`, `B`, `x`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("spans (-want +got):\n%s", diff)
+	}
+	b, err := ParseBlock("@{ var s = 1; return s; }")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Pos() != 0 || int(b.End()) != len("@{ var s = 1; return s; }") {
+		t.Errorf("block span [%d,%d)", b.Pos(), b.End())
+	}
+	d := b.Stmts[0].(*VarDecl)
+	if d.Names[0].NamePos != 7 || d.Pos() != 3 || d.End() != 13 {
+		t.Errorf("decl span [%d,%d) name at %d", d.Pos(), d.End(), d.Names[0].NamePos)
+	}
+}
