@@ -383,6 +383,13 @@ func (lx *lexer) escape(b *strings.Builder) *Error {
 		if v > unicode.MaxRune {
 			return errAt(start, "unrecognized escape sequence")
 		}
+		// C# strings are UTF-16: join an escaped surrogate pair.
+		if v >= 0xD800 && v < 0xDC00 && c == 'u' && lx.pos+6 <= lx.end && lx.src[lx.pos] == '\\' && lx.src[lx.pos+1] == 'u' {
+			if lo, err := strconv.ParseUint(lx.src[lx.pos+2:lx.pos+6], 16, 32); err == nil && lo >= 0xDC00 && lo < 0xE000 {
+				v = 0x10000 + (v-0xD800)<<10 + int(lo-0xDC00)
+				lx.pos += 6
+			}
+		}
 		b.WriteRune(rune(v))
 	default:
 		return errAt(start, "unrecognized escape sequence")

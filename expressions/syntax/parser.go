@@ -1190,6 +1190,7 @@ func (p *parser) parseStmt() Stmt {
 					for {
 						xs := p.tok().pos
 						x := p.parseExpr()
+						p.checkStmtExpr(x)
 						s.Init = append(s.Init, &ExprStmt{Span: p.span(xs), X: x})
 						if !p.gotOp(",") {
 							break
@@ -1204,7 +1205,9 @@ func (p *parser) parseStmt() Stmt {
 			p.expectOp(";")
 			if !p.tok().isOp(")") {
 				for {
-					s.Post = append(s.Post, p.parseExpr())
+					x := p.parseExpr()
+					p.checkStmtExpr(x)
+					s.Post = append(s.Post, x)
 					if !p.gotOp(",") {
 						break
 					}
@@ -1321,7 +1324,22 @@ func (p *parser) parseStmt() Stmt {
 		p.fail(t.pos, "unexpected %s, expected ';'", describe(t))
 	}
 	p.advance()
+	p.checkStmtExpr(x)
 	return &ExprStmt{Span: p.span(start), X: x}
+}
+
+// checkStmtExpr enforces C#'s rule on which expressions may stand alone as
+// statements (CS0201): "a + b;" is an error, "f();" and "x++;" are not.
+func (p *parser) checkStmtExpr(x Expr) {
+	switch x := x.(type) {
+	case *Assign, *Call, *Postfix, *New:
+		return
+	case *Unary:
+		if x.Op == "++" || x.Op == "--" {
+			return
+		}
+	}
+	p.fail(int(x.Pos()), "only assignment, call, increment, decrement and new object expressions can be used as a statement")
 }
 
 // tryDecl parses a local variable declaration (without the ';') when one

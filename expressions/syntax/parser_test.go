@@ -191,6 +191,11 @@ var parseTests = []struct{ src, want string }{
 	{"@{ x = y is int ? 1 : 2; return x; }", "(block (expr (= x (?: (is y int) 1 2))) (return x))"},
 	{"@{ var s = (string)context.Variables[\"a\"]; return s; }", "(block (decl var s=(cast string (index (. context Variables) \"a\"))) (return s))"},
 	{"@{ var x = (JObject)JToken.Parse(s); return x; }", "(block (decl var x=(cast JObject (call (. JToken Parse) s))) (return x))"},
+	{"@(\"\\uD83D\\uDE00\")", "\"😀\""},
+	{"@(x is var y)", "(is x var y)"},
+	{"@($\"{x:0.00}|{y , 3}\")", "(interp {x:0.00} \"|\" {y,3})"},
+	{"@(0xFFu + 0b1_0L)", "(+ 0xFFu 0b10l)"},
+	{"@{ x?.Foo(); new Bar(); return 1; }", "(block (expr (call (?. x Foo))) (expr (new Bar (args))) (return 1))"},
 }
 
 func TestParse(t *testing.T) {
@@ -297,6 +302,9 @@ var errorTests = []struct {
 	{"@{ var x = @\"abc; }", 11, "unterminated string literal"},
 	{"@{ string s = \"a\" + ; }", 20, "unexpected ';'"},
 	{"@{ var t = (a, b); return t; }", 11, "tuple expressions are not supported"},
+	{"@{ a + b; }", 3, "only assignment, call, increment, decrement and new object expressions can be used as a statement"},
+	{"@{ for (a; ; ) { } }", 8, "only assignment, call, increment, decrement and new object expressions can be used as a statement"},
+	{"@{ x; }", 3, "only assignment, call, increment, decrement and new object expressions can be used as a statement"},
 }
 
 func TestParseError(t *testing.T) {
