@@ -71,8 +71,8 @@ var predefined = map[string]bool{
 	"short": true, "ushort": true, "string": true, "void": true,
 }
 
-// ops is ordered so that longer operators match first. '>' is always lexed
-// alone so that nested generics close cleanly; the parser joins >> and >>=.
+// ops lists the operators and punctuators. '>' is always lexed alone so that
+// nested generics close cleanly; the parser joins >> and >>=.
 var ops = []string{
 	"<<=", "??=",
 	"=>", "==", "!=", "<=", ">=", "<<", "&&", "||", "??", "?.", "?[", "++", "--",
@@ -80,6 +80,15 @@ var ops = []string{
 	"+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "=", "<", ">", "?", ":", ";",
 	",", ".", "(", ")", "[", "]", "{", "}",
 }
+
+// opSet maps each operator to itself so that token texts share storage.
+var opSet = func() map[string]string {
+	m := make(map[string]string, len(ops))
+	for _, op := range ops {
+		m[op] = op
+	}
+	return m
+}()
 
 type lexer struct {
 	src  string
@@ -90,7 +99,7 @@ type lexer struct {
 
 // lex tokenizes src[from:to]. Offsets stay absolute.
 func lex(src string, from, to int) ([]token, *Error) {
-	lx := &lexer{src: src, pos: from, end: to}
+	lx := &lexer{src: src, pos: from, end: to, toks: make([]token, 0, (to-from)/4+2)}
 	for {
 		t, err := lx.next()
 		if err != nil {
@@ -201,15 +210,18 @@ func (lx *lexer) next() (token, *Error) {
 		name := lx.ident()
 		return token{kind: tIdent, pos: start, end: lx.pos, text: name}, nil
 	}
-	// "?." followed by a digit is "?" then a real literal (a ? .5 : 1).
-	for _, op := range ops {
-		if strings.HasPrefix(lx.src[lx.pos:lx.end], op) {
-			if op == "?." && lx.peekByte(2) >= '0' && lx.peekByte(2) <= '9' {
-				continue
-			}
-			lx.pos += len(op)
-			return token{kind: tOp, pos: start, end: lx.pos, text: op}, nil
+	// Longest match first. "?." followed by a digit is "?" then a real
+	// literal (a ? .5 : 1).
+	for n := 3; n >= 1; n-- {
+		if lx.pos+n > lx.end {
+			continue
 		}
+		op, ok := opSet[lx.src[lx.pos:lx.pos+n]]
+		if !ok || op == "?." && isDigit(lx.peekByte(2), false) {
+			continue
+		}
+		lx.pos += n
+		return token{kind: tOp, pos: start, end: lx.pos, text: op}, nil
 	}
 	if r == utf8.RuneError && n <= 1 {
 		return token{}, errAt(start, "invalid UTF-8 byte")
