@@ -220,7 +220,9 @@ type NameOf struct {
 }
 
 // New is object creation: new Type(args) { initializer }, new Type[] {...},
-// new[] {...}, new Type[n], and anonymous new { A = 1, B }.
+// new[] {...}, new Type[n], and anonymous new { A = 1, B }. For array
+// creation Type is the array type itself (Rank >= 1): new int[3] has Type
+// int[] and Size 3.
 type New struct {
 	Span
 	Type *TypeRef // nil for new[] {...} and anonymous types
@@ -331,6 +333,7 @@ type VarDecl struct {
 	Span
 	Type  *TypeRef
 	Names []VarName
+	Const bool // declared with "const"
 }
 
 // VarName is one declarator of a VarDecl.
