@@ -76,6 +76,11 @@ func (l *lexer) run() {
 				i = n
 				continue
 			}
+			if k := bytes.Index(s[i+4:i+4+end], []byte("--")); k >= 0 {
+				l.errorf(i+4+k, "'--' inside comment")
+			} else if end > 0 && s[i+4+end-1] == '-' {
+				l.errorf(i+4+end-1, "'--' inside comment")
+			}
 			i += 4 + end + 3
 		case bytes.HasPrefix(s[i:], []byte("<![CDATA[")):
 			end := bytes.Index(s[i+9:], []byte("]]>"))
@@ -308,6 +313,7 @@ func (l *lexer) attr(el *Element, i int) int {
 	}
 	end := min(k, n)
 	a.Value = buildValue(l.d, []segment{{start: start, end: end, rawStart: start, rawEnd: end}}, false)
+	l.checkValue(a.Value)
 	el.Attrs = append(el.Attrs, a)
 	return min(k+1, n)
 }
@@ -368,6 +374,7 @@ func (l *lexer) pop(innerEnd int) {
 	}
 	if len(segs) > 0 {
 		f.el.Text = buildValue(l.d, segs, f.liquid)
+		l.checkValue(f.el.Text)
 	}
 }
 
@@ -403,4 +410,38 @@ func (l *lexer) masked() []byte {
 	fill(l.exprs, '_')
 	fill(l.blank, ' ')
 	return m
+}
+
+// checkValue warns about values that look like expressions but are literal
+// text for APIM: an expression followed by more text, or one padded with
+// non-ASCII white space (the project trims ASCII white space only).
+func (l *lexer) checkValue(v *Value) {
+	if v.liquid {
+		return
+	}
+	if _, ok := v.Expression(); ok {
+		return
+	}
+	t := strings.TrimLeft(v.Text, " \t\r\n")
+	lo := len(v.Text) - len(t)
+	if isExprStart([]byte(t), 0) {
+		sc := exprScanner{s: []byte(t)}
+		if end, err := sc.scan(0); err == nil {
+			rest := strings.TrimSpace(t[end:])
+			if rest != "" {
+				l.warnf(v.PosOf(lo), "text after the expression makes the whole value literal text")
+			} else {
+				l.warnf(v.PosOf(lo), "expression padded with non-ASCII white space is literal text")
+			}
+		}
+		return
+	}
+	u := strings.TrimSpace(t)
+	if u != t && isExprStart([]byte(u), 0) {
+		l.warnf(v.PosOf(lo), "expression padded with non-ASCII white space is literal text")
+	}
+}
+
+func (l *lexer) warnf(p Pos, format string, args ...any) {
+	l.errs = append(l.errs, &Error{Pos: p, Code: CodeParse, Msg: fmt.Sprintf(format, args...), Severity: SeverityWarning})
 }
