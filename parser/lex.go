@@ -65,7 +65,7 @@ func (l *lexer) run() {
 	i := 0
 	for i < n {
 		if s[i] != '<' {
-			i = l.text(i)
+			i = l.text(i, false)
 			continue
 		}
 		switch {
@@ -118,7 +118,7 @@ func (l *lexer) run() {
 			i = l.startTag(i)
 		default:
 			l.errorf(i, "unescaped '<' in text")
-			i = l.text(i + 1)
+			i = l.text(i, true)
 		}
 	}
 	for len(l.stack) > 0 {
@@ -130,16 +130,21 @@ func (l *lexer) run() {
 
 // text scans character data from i to the next markup and records it as a
 // segment of the current element. Expressions are skipped whole, so their
-// '<' and '&' do not end the text.
-func (l *lexer) text(i int) int {
+// '<' and '&' do not end the text. stray tells that s[i] is a '<' already
+// reported, to be kept as text.
+func (l *lexer) text(i int, stray bool) int {
 	s := l.src
 	start := i
 	leading := true // only whitespace seen so far in this run
+	if stray {
+		i++
+		leading = false
+	}
 	for i < len(s) && s[i] != '<' {
 		c := s[i]
 		switch {
 		case isExprStart(s, i):
-			if end, ok := l.expr(i, leading); ok {
+			if end, ok := l.expr(i, leading, false); ok {
 				i = end
 				leading = false
 				continue
@@ -167,17 +172,45 @@ func (l *lexer) text(i int) int {
 // expr scans the expression starting at s[i] ('@'). An expression that does
 // not close is an error when it starts a value (where APIM would evaluate
 // it); elsewhere it is taken as literal text.
-func (l *lexer) expr(i int, leading bool) (int, bool) {
+func (l *lexer) expr(i int, leading, inAttr bool) (int, bool) {
 	sc := exprScanner{s: l.src, raw: true}
 	end, err := sc.scan(i)
+	if err == nil {
+		err = l.swallowed(i, end, inAttr)
+	}
 	if err != nil {
 		if leading {
-			l.errorf(i, "unbalanced expression %s...: %s", l.src[i:i+2], err.msg)
+			l.errorf(i, "unbalanced expression starting with %q: %s", l.src[i:i+2], err.msg)
 		}
 		return 0, false
 	}
 	l.exprs = append(l.exprs, [2]int{i, end})
 	return end, true
+}
+
+// swallowed catches an unclosed text expression that the scanner balanced
+// only by running on into the following markup: one that holds its own
+// element's end tag. (Attribute expressions legitimately hold whole HTML
+// pages in verbatim strings; an unclosed one is caught by resync.)
+func (l *lexer) swallowed(start, end int, inAttr bool) *scanError {
+	span := l.src[start:end]
+	if !inAttr {
+		if len(l.stack) == 0 {
+			return nil
+		}
+		tag := "</" + l.cur().el.Name
+		for k := 0; ; {
+			j := bytes.Index(span[k:], []byte(tag))
+			if j < 0 {
+				return nil
+			}
+			k += j + len(tag)
+			if m := l.skipSpace(start + k); m < len(l.src) && l.src[m] == '>' {
+				return &scanError{fmt.Sprintf("not closed before %s>", tag), start + k - len(tag)}
+			}
+		}
+	}
+	return nil
 }
 
 func (l *lexer) name(i int) int {
@@ -211,6 +244,7 @@ func (l *lexer) startTag(i int) int {
 		parent.el.Children = append(parent.el.Children, el)
 	}
 	j := ne
+	junk := false // an unexpected character was reported in this tag
 	for {
 		sp := j
 		j = l.skipSpace(j)
@@ -236,7 +270,10 @@ func (l *lexer) startTag(i int) int {
 			}
 			j = l.attr(el, j)
 		default:
-			l.errorf(j, "unexpected %q in start tag <%s>", c, el.Name)
+			if !junk {
+				l.errorf(j, "unexpected %q in start tag <%s>", c, el.Name)
+				junk = true
+			}
 			j++
 		}
 	}
@@ -291,9 +328,12 @@ func (l *lexer) attr(el *Element, i int) int {
 		}
 		switch {
 		case isExprStart(s, k):
-			if end, ok := l.expr(k, leading); ok {
+			if end, ok := l.expr(k, leading, true); ok {
 				k = end
 				leading = false
+				continue
+			} else if leading {
+				k = l.resync(k, q)
 				continue
 			}
 		case c == '<':
@@ -316,6 +356,31 @@ func (l *lexer) attr(el *Element, i int) int {
 	l.checkValue(a.Value)
 	el.Attrs = append(el.Attrs, a)
 	return min(k+1, n)
+}
+
+// resync finds where an attribute value whose expression does not close most
+// likely ends: the first quote q followed by the end of the tag or by another
+// attribute; failing that, the next quote q. It returns the quote's offset.
+func (l *lexer) resync(k int, q byte) int {
+	s := l.src
+	for j := k; j < len(s); j++ {
+		if s[j] != q {
+			continue
+		}
+		m := l.skipSpace(j + 1)
+		if m >= len(s) || s[m] == '>' || bytes.HasPrefix(s[m:], []byte("/>")) {
+			return j
+		}
+		if m > j+1 && isNameStart(s[m]) {
+			if e := l.skipSpace(l.name(m)); e < len(s) && s[e] == '=' {
+				return j
+			}
+		}
+	}
+	if j := bytes.IndexByte(s[k:], q); j >= 0 {
+		return k + j
+	}
+	return len(s)
 }
 
 // endTag lexes "</name>" at i and closes the matching element.
