@@ -192,6 +192,7 @@ func (l *lexer) xmlError(err error) {
 			for off < len(l.src) && (l.src[off] == ' ' || l.src[off] == '\t') {
 				off++
 			}
+			off = l.refine(off, msg)
 		}
 	} else if m := xmlErrNamespace.FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("namespace prefix %s is not declared", m[1])
@@ -204,6 +205,31 @@ func (l *lexer) xmlError(err error) {
 	}
 	msg = strings.TrimPrefix(msg, "xmlquery: ")
 	l.errs = append(l.errs, &Error{Pos: l.d.PosAt(off), Code: CodeParse, Msg: msg, Err: err})
+}
+
+var xmlErrChar = regexp.MustCompile(`illegal character code U\+([0-9A-Fa-f]+)`)
+
+// refine moves an XML parser error from the start of its line to the
+// offending character when the message names one.
+func (l *lexer) refine(off int, msg string) int {
+	var want rune = -1
+	if m := xmlErrChar.FindStringSubmatch(msg); m != nil {
+		v, err := strconv.ParseInt(m[1], 16, 32)
+		if err != nil {
+			return off
+		}
+		want = rune(v)
+	} else if !strings.Contains(msg, "invalid UTF-8") {
+		return off
+	}
+	for k := off; k < len(l.src); {
+		r, n := utf8.DecodeRune(l.src[k:])
+		if want < 0 && r == utf8.RuneError && n == 1 || want >= 0 && r == want {
+			return k
+		}
+		k += n
+	}
+	return off
 }
 
 // indexLines records the offsets of line starts.
