@@ -188,7 +188,7 @@ func (l *lexer) xmlError(err error) {
 		line, _ := strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
 		if line >= 1 && line <= len(l.d.lines) {
-			off = l.d.lines[line-1]
+			off, _ = l.d.lineStart(line - 1)
 			for off < len(l.src) && (l.src[off] == ' ' || l.src[off] == '\t') {
 				off++
 			}
@@ -232,14 +232,37 @@ func (l *lexer) refine(off int, msg string) int {
 	return off
 }
 
-// indexLines records the offsets of line starts.
+// indexLines records the offsets of line starts. A line start is stored
+// negated (minus one) when the line holds a non-ASCII byte, so PosAt needs to
+// count runes only on such lines.
 func (d *Document) indexLines() {
 	d.lines = append(d.lines[:0], 0)
+	ascii := true
 	for i, c := range d.Source {
+		if c >= 0x80 {
+			ascii = false
+		}
 		if c == '\n' {
+			if !ascii {
+				d.lines[len(d.lines)-1] = -d.lines[len(d.lines)-1] - 1
+			}
 			d.lines = append(d.lines, i+1)
+			ascii = true
 		}
 	}
+	if !ascii {
+		d.lines[len(d.lines)-1] = -d.lines[len(d.lines)-1] - 1
+	}
+}
+
+// lineStart returns the offset at which line index i starts and whether the
+// line is all ASCII.
+func (d *Document) lineStart(i int) (int, bool) {
+	s := d.lines[i]
+	if s < 0 {
+		return -s - 1, false
+	}
+	return s, true
 }
 
 // PosAt returns the position of byte offset in d.Source. Columns count
@@ -249,7 +272,14 @@ func (d *Document) PosAt(offset int) Pos {
 		d.indexLines()
 	}
 	offset = max(0, min(offset, len(d.Source)))
-	line := sort.Search(len(d.lines), func(i int) bool { return d.lines[i] > offset }) - 1
-	col := utf8.RuneCount(d.Source[d.lines[line]:offset]) + 1
+	line := sort.Search(len(d.lines), func(i int) bool {
+		s, _ := d.lineStart(i)
+		return s > offset
+	}) - 1
+	start, ascii := d.lineStart(line)
+	col := offset - start + 1
+	if !ascii {
+		col = utf8.RuneCount(d.Source[start:offset]) + 1
+	}
 	return Pos{File: d.File, Line: line + 1, Col: col, Offset: offset}
 }
