@@ -90,6 +90,7 @@ type Value struct {
 	// i, Text[i] came from file offset offsets[i] (len(offsets) == len(Text)+1).
 	offsets []int
 	doc     *Document
+	liquid  bool // a Liquid template body: {{ }} are not named values
 }
 
 // PartKind tells what a Part holds.

@@ -1,0 +1,285 @@
+package parser
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/antchfx/xmlquery"
+)
+
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// Parse reads policy text: a full document (<policies>), a fragment
+// (<fragment>) or a snippet (one or more bare policy statements, which are
+// gathered under a synthetic SnippetRoot element). file names the source in
+// positions. A leading UTF-8 byte order mark is dropped; offsets count from
+// the byte after it.
+//
+// Parse collects every diagnostic it can, sorted. It returns a document
+// whenever some element could be read, even with errors, so callers can
+// report more; the document is nil only when nothing usable was found.
+func Parse(file string, src []byte) (*Document, Errors) {
+	src = bytes.TrimPrefix(src, bom)
+	d := &Document{File: file, Source: src}
+	d.indexLines()
+	if len(bytes.TrimSpace(src)) == 0 {
+		return nil, Errors{{Pos: d.PosAt(0), Code: CodeParse, Msg: "empty document"}}
+	}
+	l := &lexer{d: d, src: src}
+	l.top.el = &Element{Name: SnippetRoot, Pos: d.PosAt(0)}
+	l.run()
+	if len(l.errs) == 0 {
+		l.checkXML()
+	}
+	l.root()
+	errs := l.errs.Sort()
+	if len(errs) == 0 {
+		errs = nil
+	}
+	if len(l.top.el.Children) == 0 {
+		return nil, errs
+	}
+	return d, errs
+}
+
+// ParseFile reads and parses the file at path.
+func ParseFile(path string) (*Document, Errors) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Errors{{Pos: Pos{File: path, Line: 1, Col: 1}, Code: CodeParse, Msg: "cannot read file", Err: err}}
+	}
+	return Parse(path, src)
+}
+
+// root decides the document kind and sets Root.
+func (l *lexer) root() {
+	d := l.d
+	top := l.top.el
+	for _, sg := range l.top.segs {
+		for k := sg.start; k < sg.end; k++ {
+			if !isSpace(l.src[k]) {
+				l.errorf(k, "text outside any element")
+				break
+			}
+		}
+	}
+	if len(top.Children) == 0 {
+		if len(l.errs) == 0 {
+			l.errorf(0, "no element found")
+		}
+		return
+	}
+	first := top.Children[0]
+	switch first.Name {
+	case "policies", "fragment":
+		d.Kind = KindDocument
+		if first.Name == "fragment" {
+			d.Kind = KindFragment
+		}
+		d.Root = first
+		for _, e := range top.Children[1:] {
+			l.errorf(e.Pos.Offset, "element <%s> after the root element <%s>", e.Name, first.Name)
+		}
+	default:
+		d.Kind = KindSnippet
+		d.Root = top
+		for _, e := range top.Children {
+			if e.Name == "policies" || e.Name == "fragment" {
+				l.errorf(e.Pos.Offset, "<%s> must be the only root element", e.Name)
+			}
+		}
+	}
+}
+
+var xmlErrLine = regexp.MustCompile(`^XML syntax error on line (\d+): `)
+var xmlErrNamespace = regexp.MustCompile(`namespace (\S+) is missing`)
+
+// checkXML runs the XML parser over the masked source (expressions replaced
+// by placeholders, everything wrapped in one root). On success the element
+// tree is rebuilt from the parser's tree, the lexer's elements supplying
+// positions and values; on failure its error is reported at the best
+// position that can be recovered from its message.
+func (l *lexer) checkXML() {
+	m := l.masked()
+	doc, err := xmlquery.ParseWithOptions(bytes.NewReader(m), xmlquery.ParserOptions{
+		Decoder:         &xmlquery.DecoderOptions{Strict: true},
+		WithLineNumbers: true,
+	})
+	if err != nil {
+		l.xmlError(err)
+		return
+	}
+	var wrapper *xmlquery.Node
+	for n := doc.FirstChild; n != nil; n = n.NextSibling {
+		if n.Type == xmlquery.ElementNode {
+			wrapper = n
+			break
+		}
+	}
+	if wrapper == nil {
+		l.errorf(0, "no element found")
+		return
+	}
+	// Pair the parser's elements with the lexer's, in document order.
+	idx := map[*xmlquery.Node]int{}
+	k := 0
+	var walk func(n *xmlquery.Node) bool
+	walk = func(n *xmlquery.Node) bool {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != xmlquery.ElementNode {
+				continue
+			}
+			if k >= len(l.tags) || l.tags[k].Name != qname(c) || len(l.tags[k].Attrs) != len(c.Attr) {
+				return false
+			}
+			idx[c] = k
+			k++
+			if !walk(c) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(wrapper) || k != len(l.tags) {
+		l.errorf(0, "internal error: the XML parser and the lexer disagree on the element tree")
+		return
+	}
+	// The tree shape comes from the XML parser.
+	var build func(n *xmlquery.Node, parent *Element)
+	build = func(n *xmlquery.Node, parent *Element) {
+		parent.Children = parent.Children[:0]
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != xmlquery.ElementNode {
+				continue
+			}
+			i := idx[c]
+			if l.tagInOpq[i] {
+				continue
+			}
+			el := l.tags[i]
+			parent.Children = append(parent.Children, el)
+			if !el.Opaque {
+				build(c, el)
+			}
+		}
+	}
+	build(wrapper, l.top.el)
+}
+
+func qname(n *xmlquery.Node) string {
+	if n.Prefix != "" {
+		return n.Prefix + ":" + n.Data
+	}
+	return n.Data
+}
+
+// xmlError reports an XML parser error. The parser only knows lines; the
+// column is that of the first non-blank character of the line.
+func (l *lexer) xmlError(err error) {
+	msg := err.Error()
+	off := 0
+	if m := xmlErrLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+		if line >= 1 && line <= len(l.d.lines) {
+			off, _ = l.d.lineStart(line - 1)
+			for off < len(l.src) && (l.src[off] == ' ' || l.src[off] == '\t') {
+				off++
+			}
+			off = l.refine(off, msg)
+		}
+	} else if m := xmlErrNamespace.FindStringSubmatch(msg); m != nil {
+		msg = fmt.Sprintf("namespace prefix %s is not declared", m[1])
+		for _, t := range l.tags {
+			if strings.HasPrefix(t.Name, m[1]+":") {
+				off = t.Pos.Offset
+				break
+			}
+		}
+	}
+	msg = strings.TrimPrefix(msg, "xmlquery: ")
+	l.errs = append(l.errs, &Error{Pos: l.d.PosAt(off), Code: CodeParse, Msg: msg, Err: err})
+}
+
+var xmlErrChar = regexp.MustCompile(`illegal character code U\+([0-9A-Fa-f]+)`)
+
+// refine moves an XML parser error from the start of its line to the
+// offending character when the message names one.
+func (l *lexer) refine(off int, msg string) int {
+	var want rune = -1
+	if m := xmlErrChar.FindStringSubmatch(msg); m != nil {
+		v, err := strconv.ParseInt(m[1], 16, 32)
+		if err != nil {
+			return off
+		}
+		want = rune(v)
+	} else if !strings.Contains(msg, "invalid UTF-8") {
+		return off
+	}
+	for k := off; k < len(l.src); {
+		r, n := utf8.DecodeRune(l.src[k:])
+		if want < 0 && r == utf8.RuneError && n == 1 || want >= 0 && r == want {
+			return k
+		}
+		k += n
+	}
+	return off
+}
+
+// indexLines records the offsets of line starts. A line start is stored
+// negated (minus one) when the line holds a non-ASCII byte, so PosAt needs to
+// count runes only on such lines.
+func (d *Document) indexLines() {
+	d.lines = append(d.lines[:0], 0)
+	ascii := true
+	for i, c := range d.Source {
+		if c >= 0x80 {
+			ascii = false
+		}
+		if c == '\n' {
+			if !ascii {
+				d.lines[len(d.lines)-1] = -d.lines[len(d.lines)-1] - 1
+			}
+			d.lines = append(d.lines, i+1)
+			ascii = true
+		}
+	}
+	if !ascii {
+		d.lines[len(d.lines)-1] = -d.lines[len(d.lines)-1] - 1
+	}
+}
+
+// lineStart returns the offset at which line index i starts and whether the
+// line is all ASCII.
+func (d *Document) lineStart(i int) (int, bool) {
+	s := d.lines[i]
+	if s < 0 {
+		return -s - 1, false
+	}
+	return s, true
+}
+
+// PosAt returns the position of byte offset in d.Source. Columns count
+// runes (an invalid byte counts as one); offset may be len(d.Source).
+func (d *Document) PosAt(offset int) Pos {
+	if d.lines == nil {
+		d.indexLines()
+	}
+	offset = max(0, min(offset, len(d.Source)))
+	line := sort.Search(len(d.lines), func(i int) bool {
+		s, _ := d.lineStart(i)
+		return s > offset
+	}) - 1
+	start, ascii := d.lineStart(line)
+	col := offset - start + 1
+	if !ascii {
+		col = utf8.RuneCount(d.Source[start:offset]) + 1
+	}
+	return Pos{File: d.File, Line: line + 1, Col: col, Offset: offset}
+}
