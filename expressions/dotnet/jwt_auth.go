@@ -166,7 +166,7 @@ func orderedObject(b []byte) ([]rawKV, bool) {
 	if _, err := dec.Token(); err != nil {
 		return nil, false
 	}
-	if _, err := dec.Token(); err == nil {
+	if len(bytes.TrimSpace(b[dec.InputOffset():])) != 0 {
 		return nil, false // trailing data
 	}
 	return out, true
