@@ -1,0 +1,535 @@
+package dotnet
+
+import (
+	"iter"
+	"math"
+	"reflect"
+	"strings"
+	"sync"
+)
+
+// Collection interfaces and types of System.Collections.Generic. Generic
+// definitions are registered under their arity names ("List`1"); the
+// compiler constructs List<string> with Instantiate.
+var (
+	// ICollectionT is ICollection<T>.
+	ICollectionT = Register(ifaceType("ICollection`1", "System.Collections.Generic.ICollection`1", IEnumerable))
+	// IReadOnlyCollectionT is IReadOnlyCollection<T>.
+	IReadOnlyCollectionT = Register(ifaceType("IReadOnlyCollection`1", "System.Collections.Generic.IReadOnlyCollection`1", IEnumerable))
+	// IListT is IList<T>.
+	IListT = Register(ifaceType("IList`1", "System.Collections.Generic.IList`1", ICollectionT, IEnumerable))
+	// ISetT is ISet<T>.
+	ISetT = Register(ifaceType("ISet`1", "System.Collections.Generic.ISet`1", ICollectionT, IEnumerable))
+	// IEnumeratorT is IEnumerator<T>.
+	IEnumeratorT = Register(ifaceType("IEnumerator`1", "System.Collections.Generic.IEnumerator`1"))
+	// IDictionaryT is IDictionary<TKey, TValue>.
+	IDictionaryT = Register(ifaceType("IDictionary`2", "System.Collections.Generic.IDictionary`2", ICollectionT, IEnumerable))
+	// IReadOnlyDictionaryT is IReadOnlyDictionary<TKey, TValue>.
+	IReadOnlyDictionaryT = Register(ifaceType("IReadOnlyDictionary`2", "System.Collections.Generic.IReadOnlyDictionary`2", IReadOnlyCollectionT, IEnumerable))
+	// IEqualityComparerT is IEqualityComparer<T>.
+	IEqualityComparerT = Register(ifaceType("IEqualityComparer`1", "System.Collections.Generic.IEqualityComparer`1"))
+	// IComparerT is IComparer<T>.
+	IComparerT = Register(ifaceType("IComparer`1", "System.Collections.Generic.IComparer`1"))
+
+	// ListT is List<T>; values are *List.
+	ListT = Register(classType("List`1", "System.Collections.Generic.List`1", reflect.TypeOf((*List)(nil)), IListT, ICollectionT, IReadOnlyCollectionT, IEnumerable))
+	// DictionaryT is Dictionary<TKey, TValue>; values are *Dictionary.
+	DictionaryT = Register(classType("Dictionary`2", "System.Collections.Generic.Dictionary`2", reflect.TypeOf((*Dictionary)(nil)), IDictionaryT, IReadOnlyDictionaryT, ICollectionT, IEnumerable))
+	// HashSetT is HashSet<T>; values are *HashSet.
+	HashSetT = Register(classType("HashSet`1", "System.Collections.Generic.HashSet`1", reflect.TypeOf((*HashSet)(nil)), ISetT, ICollectionT, IReadOnlyCollectionT, IEnumerable))
+	// QueueT is Queue<T>; values are *Queue.
+	QueueT = Register(classType("Queue`1", "System.Collections.Generic.Queue`1", reflect.TypeOf((*Queue)(nil)), IReadOnlyCollectionT, IEnumerable))
+	// StackT is Stack<T>; values are *Stack.
+	StackT = Register(classType("Stack`1", "System.Collections.Generic.Stack`1", reflect.TypeOf((*Stack)(nil)), IReadOnlyCollectionT, IEnumerable))
+	// KeyValuePairT is KeyValuePair<TKey, TValue>; values are KeyValuePair.
+	KeyValuePairT = Register(structType("KeyValuePair`2", "System.Collections.Generic.KeyValuePair`2", reflect.TypeOf(KeyValuePair{})))
+	// TupleT is System.Tuple: the static Create methods and the Item1..Item7
+	// properties of its instances (*Tuple).
+	TupleT = Register(classType("Tuple", "System.Tuple", reflect.TypeOf((*Tuple)(nil))))
+	// StringComparerT is System.StringComparer with its static comparers.
+	StringComparerT = Register(classType("StringComparer", "System.StringComparer", reflect.TypeOf((*StringComparer)(nil)), IEqualityComparerT, IComparerT))
+)
+
+func ifaceType(name, full string, ifaces ...*Type) *Type {
+	t := NewType(name, full, nil, nil)
+	t.Base = nil
+	t.Interface = true
+	t.Ifaces = ifaces
+	return t
+}
+
+func classType(name, full string, gt reflect.Type, ifaces ...*Type) *Type {
+	t := NewType(name, full, Object, gt)
+	t.Ifaces = ifaces
+	return t
+}
+
+func structType(name, full string, gt reflect.Type) *Type {
+	t := NewType(name, full, Object, gt)
+	t.ValueType = true
+	return t
+}
+
+// ---- Go values ----
+
+// List is List<T>.
+type List struct {
+	Elem  *Type // T; Object when unknown
+	Items []any
+}
+
+// NewList returns an empty List<elem>.
+func NewList(elem *Type, items ...any) *List {
+	if elem == nil {
+		elem = Object
+	}
+	return &List{Elem: elem, Items: items}
+}
+
+// Iter enumerates the list.
+func (l *List) Iter() iter.Seq[any] { return sliceSeq(l.Items) }
+
+// String is what List<T>.ToString() prints.
+func (l *List) String() string {
+	return "System.Collections.Generic.List`1[" + typeFull(l.Elem) + "]"
+}
+
+// Dictionary is Dictionary<TKey, TValue>: enumeration follows insertion
+// order, with freed slots reused as .NET reuses them.
+type Dictionary struct {
+	Key, Val *Type
+	t        *table
+}
+
+// NewDictionary returns an empty Dictionary<key, val> using cmp for keys
+// (DefaultEquality when nil).
+func NewDictionary(key, val *Type, cmp EqualityComparer) *Dictionary {
+	if key == nil {
+		key = Object
+	}
+	if val == nil {
+		val = Object
+	}
+	return &Dictionary{Key: key, Val: val, t: newTable(cmp)}
+}
+
+func (d *Dictionary) tab() *table {
+	if d.t == nil {
+		d.t = newTable(nil)
+	}
+	return d.t
+}
+
+// Comparer returns the key comparer.
+func (d *Dictionary) Comparer() EqualityComparer { return d.tab().eq }
+
+// Len is Count.
+func (d *Dictionary) Len() int { return d.tab().n }
+
+// Get returns the value for key.
+func (d *Dictionary) Get(key any) (any, bool) {
+	if i := d.tab().find(key); i >= 0 {
+		return d.t.vals[i], true
+	}
+	return nil, false
+}
+
+// Set is the indexer setter: it adds or overwrites.
+func (d *Dictionary) Set(key, val any) error {
+	if key == nil {
+		return ArgumentNull("key")
+	}
+	d.tab().put(key, val, true)
+	return nil
+}
+
+// Add adds a new key, failing as .NET does on a duplicate.
+func (d *Dictionary) Add(key, val any) error {
+	if key == nil {
+		return ArgumentNull("key")
+	}
+	if !d.tab().put(key, val, false) {
+		return argumentError("An item with the same key has already been added. Key: " + ToString(key))
+	}
+	return nil
+}
+
+// Remove removes a key and reports whether it was present.
+func (d *Dictionary) Remove(key any) bool { return d.tab().remove(key) }
+
+// Keys returns the keys in enumeration order.
+func (d *Dictionary) Keys() []any {
+	out := make([]any, 0, d.Len())
+	d.tab().each(func(k, _ any) bool { out = append(out, k); return true })
+	return out
+}
+
+// Values returns the values in enumeration order.
+func (d *Dictionary) Values() []any {
+	out := make([]any, 0, d.Len())
+	d.tab().each(func(_, v any) bool { out = append(out, v); return true })
+	return out
+}
+
+// Iter enumerates KeyValuePair values.
+func (d *Dictionary) Iter() iter.Seq[any] {
+	return func(yield func(any) bool) {
+		d.tab().each(func(k, v any) bool { return yield(KeyValuePair{k, v}) })
+	}
+}
+
+// String is what Dictionary<K,V>.ToString() prints.
+func (d *Dictionary) String() string {
+	return "System.Collections.Generic.Dictionary`2[" + typeFull(d.Key) + "," + typeFull(d.Val) + "]"
+}
+
+// KeyValuePair is KeyValuePair<TKey, TValue>.
+type KeyValuePair struct {
+	Key, Value any
+}
+
+// String is KeyValuePair.ToString(): "[key, value]".
+func (p KeyValuePair) String() string { return "[" + ToString(p.Key) + ", " + ToString(p.Value) + "]" }
+
+// HashSet is HashSet<T>.
+type HashSet struct {
+	Elem *Type
+	t    *table
+}
+
+// NewHashSet returns an empty HashSet<elem> under cmp (DefaultEquality when nil).
+func NewHashSet(elem *Type, cmp EqualityComparer) *HashSet {
+	if elem == nil {
+		elem = Object
+	}
+	return &HashSet{Elem: elem, t: newTable(cmp)}
+}
+
+func (s *HashSet) tab() *table {
+	if s.t == nil {
+		s.t = newTable(nil)
+	}
+	return s.t
+}
+
+// Add adds v and reports whether it was new.
+func (s *HashSet) Add(v any) bool { return s.tab().put(v, nil, false) }
+
+// Contains reports membership.
+func (s *HashSet) Contains(v any) bool { return s.tab().find(v) >= 0 }
+
+// Remove removes v and reports whether it was present.
+func (s *HashSet) Remove(v any) bool { return s.tab().remove(v) }
+
+// Len is Count.
+func (s *HashSet) Len() int { return s.tab().n }
+
+// Iter enumerates the set.
+func (s *HashSet) Iter() iter.Seq[any] {
+	return func(yield func(any) bool) {
+		s.tab().each(func(k, _ any) bool { return yield(k) })
+	}
+}
+
+// String is what HashSet<T>.ToString() prints.
+func (s *HashSet) String() string {
+	return "System.Collections.Generic.HashSet`1[" + typeFull(s.Elem) + "]"
+}
+
+// Queue is Queue<T>; Items[0] is the head.
+type Queue struct {
+	Elem  *Type
+	Items []any
+}
+
+// Iter enumerates from head to tail.
+func (q *Queue) Iter() iter.Seq[any] { return sliceSeq(q.Items) }
+
+// String is what Queue<T>.ToString() prints.
+func (q *Queue) String() string {
+	return "System.Collections.Generic.Queue`1[" + typeFull(q.Elem) + "]"
+}
+
+// Stack is Stack<T>; the top is the last item.
+type Stack struct {
+	Elem  *Type
+	Items []any
+}
+
+// Iter enumerates from top to bottom, as .NET does.
+func (s *Stack) Iter() iter.Seq[any] {
+	return func(yield func(any) bool) {
+		for i := len(s.Items) - 1; i >= 0; i-- {
+			if !yield(s.Items[i]) {
+				return
+			}
+		}
+	}
+}
+
+// String is what Stack<T>.ToString() prints.
+func (s *Stack) String() string {
+	return "System.Collections.Generic.Stack`1[" + typeFull(s.Elem) + "]"
+}
+
+// Tuple is System.Tuple<T1..T7>.
+type Tuple struct {
+	Items []any
+}
+
+// String is Tuple.ToString(): "(a, b)".
+func (t *Tuple) String() string {
+	parts := make([]string, len(t.Items))
+	for i, x := range t.Items {
+		parts[i] = ToString(x)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// EqualsValue gives tuples structural equality, as System.Tuple has.
+func (t *Tuple) EqualsValue(o any) bool {
+	u, ok := o.(*Tuple)
+	if !ok || len(u.Items) != len(t.Items) {
+		return false
+	}
+	for i := range t.Items {
+		if !Equals(t.Items[i], u.Items[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// HashKey is consistent with EqualsValue for tuples of hashable items.
+func (t *Tuple) HashKey() any {
+	type tk struct {
+		n     int
+		first any
+	}
+	if len(t.Items) == 0 {
+		return tk{}
+	}
+	return tk{len(t.Items), HashKey(t.Items[0])}
+}
+
+func typeFull(t *Type) string {
+	if t == nil {
+		return "System.Object"
+	}
+	if t.Generic == Array && len(t.Args) == 1 {
+		return typeFull(t.Args[0]) + "[]"
+	}
+	return t.FullName
+}
+
+func sliceSeq(items []any) iter.Seq[any] {
+	return func(yield func(any) bool) {
+		for _, x := range items {
+			if !yield(x) {
+				return
+			}
+		}
+	}
+}
+
+// ---- static element types ----
+
+// ElemType returns the element type of an enumerable static type: T for
+// T[], List<T>, IEnumerable<T> and the other generic collections,
+// KeyValuePair<K,V> for dictionaries, char for string, JToken for the JSON
+// containers, and object otherwise. The compiler uses it to type lambda
+// parameters of LINQ operators and foreach variables.
+func ElemType(t *Type) *Type {
+	if t == nil {
+		return Object
+	}
+	if t == String {
+		return CharT
+	}
+	if t.Nullable {
+		return Object
+	}
+	switch t.Name {
+	case "JArray", "JToken", "JContainer", "JObject", "JEnumerable`1", "IJEnumerable`1", "JProperty", "JConstructor":
+		if t.Generic != nil && len(t.Args) == 1 {
+			return t.Args[0]
+		}
+		if jt := Lookup("JToken"); jt != nil {
+			return jt
+		}
+		return Object
+	}
+	for x := t; x != nil; x = x.Base {
+		if e := elemOfGeneric(x); e != nil {
+			return e
+		}
+		for _, i := range x.Ifaces {
+			// An interface constructed with its arguments (IEnumerable<JToken>)
+			// names the element type directly.
+			if i.Generic == IEnumerable && len(i.Args) == 1 {
+				return i.Args[0]
+			}
+		}
+	}
+	return Object
+}
+
+func elemOfGeneric(t *Type) *Type {
+	def := t.Generic
+	if def == nil {
+		return nil
+	}
+	switch def {
+	case Array:
+		return t.Arg(0)
+	case DictionaryT, IDictionaryT, IReadOnlyDictionaryT:
+		return KVPType(t.Arg(0), t.Arg(1))
+	case IGroupingT:
+		return t.Arg(1)
+	case ListT, IEnumerable, HashSetT, QueueT, StackT, IListT, ICollectionT, IReadOnlyCollectionT, ISetT, IEnumeratorT, IOrderedEnumerableT, SequenceT:
+		return t.Arg(0)
+	}
+	return nil
+}
+
+var specMu sync.Mutex
+
+// KVPType returns KeyValuePair<k, v> with its Key and Value properties typed
+// (k and v) so that the compiler can check kv.Key.Length.
+func KVPType(k, v *Type) *Type {
+	return specialize(Instantiate(KeyValuePairT, k, v), map[string]*Type{"Key": k, "Value": v})
+}
+
+// GroupingType returns IGrouping<k, e> with its Key property typed.
+func GroupingType(k, e *Type) *Type {
+	return specialize(Instantiate(IGroupingT, k, e), map[string]*Type{"Key": k})
+}
+
+// TupleType returns a constructed Tuple with Item1..ItemN typed.
+func TupleType(items ...*Type) *Type {
+	m := map[string]*Type{}
+	for i, t := range items {
+		m["Item"+string(rune('1'+i))] = t
+	}
+	return specialize(Instantiate(TupleT, items...), m)
+}
+
+// specialize gives a constructed generic type its own property table with
+// the type arguments substituted (Prop has no ResultOf hook). Instantiate
+// copies the definition shallowly, so the maps are shared until this runs.
+func specialize(t *Type, types map[string]*Type) *Type {
+	specMu.Lock()
+	defer specMu.Unlock()
+	def := t.Generic
+	if def == nil || !sameMap(t.Props, def.Props) {
+		return t
+	}
+	props := make(map[string]*Prop, len(def.Props))
+	for n, p := range def.Props {
+		if typ, ok := types[n]; ok {
+			q := *p
+			q.Type = typ
+			p = &q
+		}
+		props[n] = p
+	}
+	t.Props = props
+	return t
+}
+
+func sameMap(a, b map[string]*Prop) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// enumOf returns IEnumerable<elem>.
+func enumOf(elem *Type) *Type { return Instantiate(IEnumerable, elem) }
+
+// ---- argument helpers ----
+
+// toInt converts an integral argument to int.
+func toInt(v any) (int, error) {
+	switch x := v.(type) {
+	case int32:
+		return int(x), nil
+	case int64:
+		if x > math.MaxInt32 || x < math.MinInt32 {
+			return 0, Throw("System.OverflowException", "Arithmetic operation resulted in an overflow.")
+		}
+		return int(x), nil
+	case int:
+		return x, nil
+	case int16:
+		return int(x), nil
+	case int8:
+		return int(x), nil
+	case uint8:
+		return int(x), nil
+	case uint16:
+		return int(x), nil
+	case uint32:
+		return int(x), nil
+	case Char:
+		return int(x), nil
+	case nil:
+		return 0, NullReference()
+	}
+	return 0, InvalidCast(TypeOf(v).FullName, "System.Int32")
+}
+
+// typeArgs splits leading *Type arguments (generic type arguments supplied by
+// the compiler) from the rest.
+func typeArgs(args []any) ([]*Type, []any) {
+	var ts []*Type
+	for len(args) > 0 {
+		t, ok := args[0].(*Type)
+		if !ok {
+			break
+		}
+		ts = append(ts, t)
+		args = args[1:]
+	}
+	return ts, args
+}
+
+// callFunc invokes a lambda with the element (and its index when the lambda
+// takes two parameters).
+func callFunc(f any, x any, i int) (any, error) {
+	fn, ok := f.(Func)
+	if !ok {
+		if f == nil {
+			return nil, ArgumentNull("predicate")
+		}
+		return nil, InvalidCast(TypeOf(f).FullName, "System.Func")
+	}
+	if fn.Arity() >= 2 {
+		return fn.Call(x, int32(i))
+	}
+	return fn.Call(x)
+}
+
+// truth converts a predicate result.
+func truth(v any, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, InvalidCast(TypeOf(v).FullName, "System.Boolean")
+	}
+	return b, nil
+}
+
+func p(name string, t *Type) Param { return Param{Name: name, Type: t} }
+
+func outP(name string, t *Type) Param { return Param{Name: name, Type: t, Out: true} }
+
+func argT(i int) func(*Type, []*Type) *Type {
+	return func(r *Type, _ []*Type) *Type { return r.Arg(i) }
+}
+
+// setOut assigns an out argument.
+func setOut(ref any, v any) {
+	if p, ok := ref.(*any); ok && p != nil {
+		*p = v
+	}
+}

@@ -1,0 +1,1064 @@
+package dotnet
+
+import (
+	"iter"
+	"reflect"
+	"slices"
+	"sort"
+)
+
+// LINQ (System.Linq.Enumerable). The operators are extension methods on
+// IEnumerable<T>: Params[0] is the source, which the runtime passes as recv.
+// The same methods are reachable statically (Enumerable.Where(src, f)).
+//
+// Where, Select, Skip, Take, SkipWhile and TakeWhile are deferred, as in
+// .NET: they build a *Sequence pipeline that runs each element through all
+// stages before the next one is pulled, so lambdas are called in .NET's
+// order, First/Any stop early and a later Add to the source list is seen.
+// The other operators run eagerly and return slice-backed values.
+//
+// Selector result types: for operators that take a selector (Select,
+// SelectMany, Sum/Min/Max/Average with a selector, ToDictionary, GroupBy,
+// Zip, Aggregate with a seed) ResultOf reads the selector lambda's result
+// type from typeArgs[0] (and the element selector's from typeArgs[1]) when
+// the compiler supplies it, and uses object otherwise. Fn skips any leading
+// *Type arguments, so the compiler may pass them at run time or not.
+var (
+	// EnumerableT is the static class System.Linq.Enumerable.
+	EnumerableT = Register(classType("Enumerable", "System.Linq.Enumerable", nil))
+	// IOrderedEnumerableT is IOrderedEnumerable<T>, the result of OrderBy.
+	IOrderedEnumerableT = Register(ifaceType("IOrderedEnumerable`1", "System.Linq.IOrderedEnumerable`1", IEnumerable))
+	// IGroupingT is IGrouping<TKey, TElement>; values are *Grouping.
+	IGroupingT = Register(ifaceType("IGrouping`2", "System.Linq.IGrouping`2", IEnumerable))
+	// SequenceT is the runtime type of deferred and materialised LINQ
+	// results (*Sequence).
+	SequenceT = Register(classType("Iterator`1", "System.Linq.Enumerable+Iterator`1", reflect.TypeOf((*Sequence)(nil)), IEnumerable))
+	// OrderedT is the runtime type of OrderBy results (*Ordered).
+	OrderedT = Register(classType("OrderedEnumerable`1", "System.Linq.OrderedEnumerable`1", reflect.TypeOf((*Ordered)(nil)), IOrderedEnumerableT, IEnumerable))
+	// GroupingT is the runtime type of groups (*Grouping).
+	GroupingT = Register(classType("Grouping`2", "System.Linq.Grouping`2", reflect.TypeOf((*Grouping)(nil)), IGroupingT, IEnumerable))
+)
+
+// ---- runtime values ----
+
+type stageKind uint8
+
+const (
+	sWhere stageKind = iota
+	sSelect
+	sSkip
+	sTake
+	sSkipWhile
+	sTakeWhile
+)
+
+type stage struct {
+	kind stageKind
+	f    any // the lambda
+	n    int // Skip/Take count
+}
+
+// Sequence is an IEnumerable<T> produced by LINQ: a source enumerable and
+// the deferred stages to run over it (none for materialised results).
+type Sequence struct {
+	Elem   *Type // element type; nil when unknown (ToArray then infers)
+	src    any
+	stages []stage
+}
+
+// NewSequence returns a materialised sequence of items.
+func NewSequence(elem *Type, items []any) *Sequence {
+	if items == nil {
+		items = []any{}
+	}
+	return &Sequence{Elem: elem, src: items}
+}
+
+// Iter enumerates the sequence. A lambda that fails while running deferred
+// stages panics with its error; use Enumerate or ToSlice to get it back.
+func (s *Sequence) Iter() iter.Seq[any] {
+	return func(yield func(any) bool) {
+		err := s.run(func(x any) (bool, error) { return yield(x), nil })
+		if err != nil {
+			panic(err)
+		}
+	}
+}
+
+// String is what ToString() prints for a LINQ iterator.
+func (s *Sequence) String() string {
+	return "System.Linq.Enumerable+Iterator`1[" + typeFull(s.Elem) + "]"
+}
+
+// Items runs the sequence and collects its elements.
+func (s *Sequence) Items() ([]any, error) {
+	var out []any
+	err := s.run(func(x any) (bool, error) { out = append(out, x); return true, nil })
+	return out, err
+}
+
+func (s *Sequence) run(fn func(any) (bool, error)) error {
+	if len(s.stages) == 0 {
+		return Enumerate(s.src, fn)
+	}
+	for _, st := range s.stages {
+		if st.kind == sTake && st.n <= 0 {
+			return nil // Take(0) never enumerates its source
+		}
+	}
+	idx := make([]int, len(s.stages))
+	done := make([]bool, len(s.stages))
+	return Enumerate(s.src, func(x any) (bool, error) {
+		stop := false
+		for i, st := range s.stages {
+			switch st.kind {
+			case sWhere:
+				ok, err := truth(callFunc(st.f, x, idx[i]))
+				idx[i]++
+				if err != nil {
+					return false, err
+				}
+				if !ok {
+					return !stop, nil
+				}
+			case sSelect:
+				y, err := callFunc(st.f, x, idx[i])
+				idx[i]++
+				if err != nil {
+					return false, err
+				}
+				x = y
+			case sSkip:
+				if idx[i] < st.n {
+					idx[i]++
+					return !stop, nil
+				}
+			case sTake:
+				idx[i]++
+				if idx[i] >= st.n {
+					stop = true
+				}
+			case sSkipWhile:
+				if !done[i] {
+					ok, err := truth(callFunc(st.f, x, idx[i]))
+					idx[i]++
+					if err != nil {
+						return false, err
+					}
+					if ok {
+						return !stop, nil
+					}
+					done[i] = true
+				}
+			case sTakeWhile:
+				ok, err := truth(callFunc(st.f, x, idx[i]))
+				idx[i]++
+				if err != nil {
+					return false, err
+				}
+				if !ok {
+					return false, nil
+				}
+			}
+		}
+		cont, err := fn(x)
+		return cont && !stop, err
+	})
+}
+
+// Ordered is the result of OrderBy/ThenBy: the source in its original order
+// and the sort keys computed per criterion.
+type Ordered struct {
+	Elem   *Type
+	items  []any
+	keys   [][]any
+	desc   []bool
+	ords   []Orderer
+	sorted []any
+}
+
+// Iter enumerates in sorted order.
+func (o *Ordered) Iter() iter.Seq[any] { return sliceSeq(o.sorted) }
+
+func (o *Ordered) then(keyFn any, desc bool, ord Orderer) (*Ordered, error) {
+	keys := make([]any, len(o.items))
+	for i, x := range o.items {
+		k, err := callFunc(keyFn, x, -1)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = k
+	}
+	n := &Ordered{Elem: o.Elem, items: o.items,
+		keys: append(slices.Clone(o.keys), keys), desc: append(slices.Clone(o.desc), desc), ords: append(slices.Clone(o.ords), ord)}
+	perm := make([]int, len(o.items))
+	for i := range perm {
+		perm[i] = i
+	}
+	var first error
+	sort.SliceStable(perm, func(a, b int) bool {
+		if first != nil {
+			return false
+		}
+		for c := range n.keys {
+			r, err := n.ords[c].Compare(n.keys[c][perm[a]], n.keys[c][perm[b]])
+			if err != nil {
+				first = err
+				return false
+			}
+			if r != 0 {
+				if n.desc[c] {
+					return r > 0
+				}
+				return r < 0
+			}
+		}
+		return false
+	})
+	if first != nil {
+		return nil, &Exception{Type: "System.InvalidOperationException", Message: "Failed to compare two elements in the array.", Inner: first}
+	}
+	n.sorted = make([]any, len(perm))
+	for i, j := range perm {
+		n.sorted[i] = o.items[j]
+	}
+	return n, nil
+}
+
+// Grouping is one group of GroupBy: IGrouping<TKey, TElement>.
+type Grouping struct {
+	Key   any
+	Elem  *Type
+	Items []any
+}
+
+// Iter enumerates the group's elements.
+func (g *Grouping) Iter() iter.Seq[any] { return sliceSeq(g.Items) }
+
+// Enumerate calls fn for each element of an enumerable value until fn
+// returns false or an error. Unlike Iterate it reports errors raised by
+// deferred LINQ lambdas; foreach over LINQ results should use it.
+func Enumerate(v any, fn func(any) (bool, error)) error {
+	switch s := v.(type) {
+	case nil:
+		return ArgumentNull("source")
+	case *Sequence:
+		return s.run(fn)
+	}
+	seq, ok := Iterate(v)
+	if !ok {
+		return InvalidCast(TypeOf(v).FullName, "System.Collections.IEnumerable")
+	}
+	for x := range seq {
+		cont, err := fn(x)
+		if err != nil {
+			return err
+		}
+		if !cont {
+			break
+		}
+	}
+	return nil
+}
+
+// items materialises an enumerable argument.
+func items(v any) ([]any, error) {
+	if s, ok := v.(*Sequence); ok {
+		return s.Items()
+	}
+	if v == nil {
+		return nil, ArgumentNull("source")
+	}
+	return ToSlice(v)
+}
+
+// ---- registration helpers ----
+
+type linqFn func(src any, ts []*Type, a []any) (any, error)
+
+func srcParams(ps ...Param) []Param {
+	return append([]Param{p("source", IEnumerable)}, ps...)
+}
+
+func elemRes(wrap func(*Type) *Type) func(*Type, []*Type) *Type {
+	return func(r *Type, _ []*Type) *Type { return wrap(ElemType(r)) }
+}
+
+func hintRes(i int, wrap func(*Type) *Type) func(*Type, []*Type) *Type {
+	return func(_ *Type, ts []*Type) *Type { return wrap(elemArg(ts, i)) }
+}
+
+func ident(t *Type) *Type { return t }
+
+// linq registers an extension method on IEnumerable and its static form on
+// Enumerable.
+func linq(name string, params []Param, result *Type, resultOf func(*Type, []*Type) *Type, fn linqFn) {
+	linqN(name, 0, params, result, resultOf, fn)
+}
+
+func linqN(name string, typeParams int, params []Param, result *Type, resultOf func(*Type, []*Type) *Type, fn linqFn) {
+	ext := &Method{Name: name, Params: srcParams(params...), TypeParams: typeParams, Extension: true, Result: result, ResultOf: resultOf,
+		Fn: func(recv any, args []any) (any, error) {
+			if recv == nil {
+				return nil, ArgumentNull("source")
+			}
+			ts, a := typeArgs(args)
+			return fn(recv, ts, a)
+		}}
+	IEnumerable.AddMethod(ext)
+	static := &Method{Name: name, Params: srcParams(params...), TypeParams: typeParams, Result: result,
+		Fn: func(_ any, args []any) (any, error) {
+			ts, a := typeArgs(args)
+			if len(a) == 0 || a[0] == nil {
+				return nil, ArgumentNull("source")
+			}
+			return fn(a[0], ts, a[1:])
+		}}
+	if resultOf != nil {
+		// Statically the receiver is the first argument; the compiler passes
+		// its type as recv to ResultOf either way.
+		static.ResultOf = resultOf
+	}
+	EnumerableT.AddStatic(static)
+}
+
+func deferStage(src any, elem *Type, st stage) *Sequence {
+	if s, ok := src.(*Sequence); ok {
+		return &Sequence{Elem: elem, src: s.src, stages: append(slices.Clone(s.stages), st)}
+	}
+	return &Sequence{Elem: elem, src: src, stages: []stage{st}}
+}
+
+var (
+	errNoElements  = func() error { return invalidOp("Sequence contains no elements") }
+	errNoMatch     = func() error { return invalidOp("Sequence contains no matching element") }
+	errMoreThanOne = func() error {
+		return invalidOp("Sequence contains more than one element")
+	}
+	errMoreThanOneMatch = func() error {
+		return invalidOp("Sequence contains more than one matching element")
+	}
+)
+
+// elemOrNil returns the runtime element type if it is known.
+func elemOrNil(v any) *Type {
+	switch x := v.(type) {
+	case *Sequence:
+		return x.Elem
+	case *Ordered:
+		return x.Elem
+	case *Grouping:
+		return x.Elem
+	}
+	e := runtimeElem(v)
+	if e == Object {
+		return nil
+	}
+	return e
+}
+
+func hintOrNil(ts []*Type, i int) *Type {
+	if i < len(ts) {
+		return ts[i]
+	}
+	return nil
+}
+
+func init() {
+	registerLinqFilters()
+	registerLinqElements()
+
+	registerLinqSets()
+	registerLinqConversions()
+	registerLinqGenerators()
+}
+
+func registerLinqFilters() {
+	seqE := elemRes(enumOf)
+	linq("Where", []Param{p("predicate", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		if a[0] == nil {
+			return nil, ArgumentNull("predicate")
+		}
+		return deferStage(src, elemOrNil(src), stage{kind: sWhere, f: a[0]}), nil
+	})
+	linq("Select", []Param{p("selector", nil)}, nil, hintRes(0, enumOf), func(src any, ts []*Type, a []any) (any, error) {
+		if a[0] == nil {
+			return nil, ArgumentNull("selector")
+		}
+		return deferStage(src, hintOrNil(ts, 0), stage{kind: sSelect, f: a[0]}), nil
+	})
+	linq("Skip", []Param{p("count", Int32)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		n, err := toInt(a[0])
+		if err != nil {
+			return nil, err
+		}
+		return deferStage(src, elemOrNil(src), stage{kind: sSkip, n: n}), nil
+	})
+	linq("Take", []Param{p("count", Int32)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		n, err := toInt(a[0])
+		if err != nil {
+			return nil, err
+		}
+		return deferStage(src, elemOrNil(src), stage{kind: sTake, n: n}), nil
+	})
+	linq("SkipWhile", []Param{p("predicate", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		return deferStage(src, elemOrNil(src), stage{kind: sSkipWhile, f: a[0]}), nil
+	})
+	linq("TakeWhile", []Param{p("predicate", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		return deferStage(src, elemOrNil(src), stage{kind: sTakeWhile, f: a[0]}), nil
+	})
+	linq("SelectMany", []Param{p("selector", nil)}, nil, func(_ *Type, ts []*Type) *Type {
+		return enumOf(ElemType(elemArg(ts, 0)))
+	}, func(src any, ts []*Type, a []any) (any, error) {
+		var out []any
+		i := 0
+		err := Enumerate(src, func(x any) (bool, error) {
+			inner, err := callFunc(a[0], x, i)
+			i++
+			if err != nil {
+				return false, err
+			}
+			return true, Enumerate(inner, func(y any) (bool, error) { out = append(out, y); return true, nil })
+		})
+		var elem *Type
+		if len(ts) > 0 {
+			elem = ElemType(ts[0])
+		}
+		return NewSequence(elem, out), err
+	})
+	linq("Reverse", nil, nil, seqE, func(src any, _ []*Type, _ []any) (any, error) {
+		xs, err := items(src)
+		slices.Reverse(xs)
+		return NewSequence(elemOrNil(src), xs), err
+	})
+	linq("Concat", []Param{p("second", IEnumerable)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := items(src)
+		if err != nil {
+			return nil, err
+		}
+		if a[0] == nil {
+			return nil, ArgumentNull("second")
+		}
+		ys, err := items(a[0])
+		return NewSequence(elemOrNil(src), append(xs, ys...)), err
+	})
+	linq("Append", []Param{p("element", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := items(src)
+		return NewSequence(elemOrNil(src), append(xs, a[0])), err
+	})
+	linq("Prepend", []Param{p("element", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := items(src)
+		return NewSequence(elemOrNil(src), append([]any{a[0]}, xs...)), err
+	})
+	linq("DefaultIfEmpty", nil, nil, seqE, func(src any, _ []*Type, _ []any) (any, error) {
+		xs, err := items(src)
+		if len(xs) == 0 {
+			xs = []any{Default(elemOrNil(src))}
+		}
+		return NewSequence(elemOrNil(src), xs), err
+	})
+	linq("DefaultIfEmpty", []Param{p("defaultValue", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := items(src)
+		if len(xs) == 0 {
+			xs = []any{a[0]}
+		}
+		return NewSequence(elemOrNil(src), xs), err
+	})
+	typed := func(cast bool) linqFn {
+		return func(src any, ts []*Type, _ []any) (any, error) {
+			t := elemArg(ts, 0)
+			var out []any
+			err := Enumerate(src, func(x any) (bool, error) {
+				if IsInstance(x, t) || (cast && x == nil && !t.ValueType) {
+					out = append(out, x)
+					return true, nil
+				}
+				if cast {
+					// Cast<T> unboxes or reference-converts; user-defined
+					// conversions (JToken to string) do not apply.
+					return false, InvalidCast(TypeOf(x).FullName, typeFull(t))
+				}
+				return true, nil
+			})
+			return NewSequence(t, out), err
+		}
+	}
+	linqN("Cast", 1, nil, nil, hintRes(0, enumOf), typed(true))
+	linqN("OfType", 1, nil, nil, hintRes(0, enumOf), typed(false))
+	linq("Zip", []Param{p("second", IEnumerable), p("resultSelector", nil)}, nil, hintRes(0, enumOf), func(src any, ts []*Type, a []any) (any, error) {
+		xs, err := items(src)
+		if err != nil {
+			return nil, err
+		}
+		ys, err := items(a[0])
+		if err != nil {
+			return nil, err
+		}
+		f, ok := a[1].(Func)
+		if !ok {
+			return nil, ArgumentNull("resultSelector")
+		}
+		out := make([]any, 0, min(len(xs), len(ys)))
+		for i := 0; i < len(xs) && i < len(ys); i++ {
+			r, err := f.Call(xs[i], ys[i])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return NewSequence(hintOrNil(ts, 0), out), nil
+	})
+	order := func(desc, then bool) linqFn {
+		return func(src any, _ []*Type, a []any) (any, error) {
+			ord := DefaultOrder
+			if len(a) > 1 {
+				ord = comparisonOf(a[1])
+			}
+			if o, ok := src.(*Ordered); ok && then {
+				return o.then(a[0], desc, ord)
+			}
+			xs, err := items(src)
+			if err != nil {
+				return nil, err
+			}
+			return (&Ordered{Elem: elemOrNil(src), items: xs}).then(a[0], desc, ord)
+		}
+	}
+	ordRes := elemRes(func(t *Type) *Type { return Instantiate(IOrderedEnumerableT, t) })
+	for _, o := range []struct {
+		name       string
+		desc, then bool
+	}{{"OrderBy", false, false}, {"OrderByDescending", true, false}, {"ThenBy", false, true}, {"ThenByDescending", true, true}} {
+		linq(o.name, []Param{p("keySelector", nil)}, nil, ordRes, order(o.desc, o.then))
+		linq(o.name, []Param{p("keySelector", nil), p("comparer", IComparerT)}, nil, ordRes, order(o.desc, o.then))
+	}
+	self := func(desc bool) linqFn {
+		return func(src any, _ []*Type, a []any) (any, error) {
+			xs, err := items(src)
+			if err != nil {
+				return nil, err
+			}
+			ord := DefaultOrder
+			if len(a) > 0 {
+				ord = comparisonOf(a[0])
+			}
+			return (&Ordered{Elem: elemOrNil(src), items: xs}).then(identity{}, desc, ord)
+		}
+	}
+	linq("Order", nil, nil, ordRes, self(false))
+	linq("OrderDescending", nil, nil, ordRes, self(true))
+	linq("GroupBy", []Param{p("keySelector", nil)}, nil, func(r *Type, ts []*Type) *Type {
+		return enumOf(GroupingType(elemArg(ts, 0), ElemType(r)))
+	}, func(src any, ts []*Type, a []any) (any, error) {
+		return groupBy(src, a[0], nil, nil, hintOrNil(ts, 0), elemOrNil(src))
+	})
+	linq("GroupBy", []Param{p("keySelector", nil), p("comparer", IEqualityComparerT)}, nil, func(r *Type, ts []*Type) *Type {
+		return enumOf(GroupingType(elemArg(ts, 0), ElemType(r)))
+	}, func(src any, ts []*Type, a []any) (any, error) {
+		return groupBy(src, a[0], nil, eqOf(a[1]), hintOrNil(ts, 0), elemOrNil(src))
+	})
+	linq("GroupBy", []Param{p("keySelector", nil), p("elementSelector", nil)}, nil, func(_ *Type, ts []*Type) *Type {
+		return enumOf(GroupingType(elemArg(ts, 0), elemArg(ts, 1)))
+	}, func(src any, ts []*Type, a []any) (any, error) {
+		return groupBy(src, a[0], a[1], nil, hintOrNil(ts, 0), hintOrNil(ts, 1))
+	})
+	IGroupingT.AddProp(&Prop{Name: "Key", Get: func(r any) (any, error) {
+		g, ok := r.(*Grouping)
+		if !ok || g == nil {
+			return nil, NullReference()
+		}
+		return g.Key, nil
+	}})
+}
+
+// identity is the x => x key selector of Order().
+type identity struct{}
+
+func (identity) Call(args ...any) (any, error) { return args[0], nil }
+func (identity) Arity() int                    { return 1 }
+
+func groupBy(src, keyFn, elemFn any, eq EqualityComparer, keyT, elemT *Type) (any, error) {
+	if eq == nil {
+		eq = DefaultEquality
+	}
+	tab := newTable(eq)
+	var groups []*Grouping
+	err := Enumerate(src, func(x any) (bool, error) {
+		k, err := callFunc(keyFn, x, -1)
+		if err != nil {
+			return false, err
+		}
+		v := x
+		if elemFn != nil {
+			if v, err = callFunc(elemFn, x, -1); err != nil {
+				return false, err
+			}
+		}
+		// null keys form a group too; the table cannot hold nil, so box it.
+		key := any(nullKey{})
+		if k != nil {
+			key = k
+		}
+		if i := tab.find(key); i >= 0 {
+			g := groups[tab.vals[i].(int)]
+			g.Items = append(g.Items, v)
+			return true, nil
+		}
+		tab.put(key, len(groups), false)
+		groups = append(groups, &Grouping{Key: k, Elem: elemT, Items: []any{v}})
+		return true, nil
+	})
+	out := make([]any, len(groups))
+	for i, g := range groups {
+		out[i] = g
+	}
+	var gt *Type
+	if keyT != nil && elemT != nil {
+		gt = GroupingType(keyT, elemT)
+	}
+	return NewSequence(gt, out), err
+}
+
+type nullKey struct{}
+
+func registerLinqElements() {
+	E := elemRes(ident)
+	type pick struct {
+		name          string
+		last, single  bool
+		orDefault     bool
+		withPredicate bool
+	}
+	var picks []pick
+	for _, n := range []struct {
+		name         string
+		last, single bool
+	}{{"First", false, false}, {"Last", true, false}, {"Single", false, true}} {
+		for _, od := range []bool{false, true} {
+			name := n.name
+			if od {
+				name += "OrDefault"
+			}
+			picks = append(picks, pick{name, n.last, n.single, od, false}, pick{name, n.last, n.single, od, true})
+		}
+	}
+	for _, pk := range picks {
+		var params []Param
+		if pk.withPredicate {
+			params = []Param{p("predicate", nil)}
+		}
+		linq(pk.name, params, nil, E, func(src any, _ []*Type, a []any) (any, error) {
+			var pred any
+			if pk.withPredicate {
+				if a[0] == nil {
+					return nil, ArgumentNull("predicate")
+				}
+				pred = a[0]
+			}
+			var found any
+			n := 0
+			err := Enumerate(src, func(x any) (bool, error) {
+				if pred != nil {
+					ok, err := truth(callFunc(pred, x, -1))
+					if err != nil || !ok {
+						return err == nil, err
+					}
+				}
+				n++
+				switch {
+				case pk.single && n > 1:
+					return false, nil
+				case pk.last:
+					found = x
+					return true, nil
+				}
+				found = x
+				return pk.single, nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case pk.single && n > 1:
+				if pred != nil {
+					return nil, errMoreThanOneMatch()
+				}
+				return nil, errMoreThanOne()
+			case n == 0 && pk.orDefault:
+				return Default(elemOrNil(src)), nil
+			case n == 0 && pred != nil:
+				return nil, errNoMatch()
+			case n == 0:
+				return nil, errNoElements()
+			}
+			return found, nil
+		})
+	}
+	elementAt := func(orDefault bool) linqFn {
+		return func(src any, _ []*Type, a []any) (any, error) {
+			i, err := toInt(a[0])
+			if err != nil {
+				return nil, err
+			}
+			var found any
+			ok := false
+			n := 0
+			if i >= 0 {
+				err = Enumerate(src, func(x any) (bool, error) {
+					if n == i {
+						found, ok = x, true
+						return false, nil
+					}
+					n++
+					return true, nil
+				})
+			}
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				if orDefault {
+					return Default(elemOrNil(src)), nil
+				}
+				return nil, Throw("System.ArgumentOutOfRangeException", "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'index')")
+			}
+			return found, nil
+		}
+	}
+	linq("ElementAt", []Param{p("index", Int32)}, nil, E, elementAt(false))
+	linq("ElementAtOrDefault", []Param{p("index", Int32)}, nil, E, elementAt(true))
+	linq("Any", nil, Boolean, nil, func(src any, _ []*Type, _ []any) (any, error) {
+		found := false
+		err := Enumerate(src, func(any) (bool, error) { found = true; return false, nil })
+		return found, err
+	})
+	linq("Any", []Param{p("predicate", nil)}, Boolean, nil, func(src any, _ []*Type, a []any) (any, error) {
+		found := false
+		err := Enumerate(src, func(x any) (bool, error) {
+			ok, err := truth(callFunc(a[0], x, -1))
+			found = ok
+			return !ok, err
+		})
+		return found && err == nil, err
+	})
+	linq("All", []Param{p("predicate", nil)}, Boolean, nil, func(src any, _ []*Type, a []any) (any, error) {
+		all := true
+		err := Enumerate(src, func(x any) (bool, error) {
+			ok, err := truth(callFunc(a[0], x, -1))
+			all = ok
+			return ok, err
+		})
+		return all && err == nil, err
+	})
+	count := func(long bool) linqFn {
+		return func(src any, _ []*Type, a []any) (any, error) {
+			n := 0
+			err := Enumerate(src, func(x any) (bool, error) {
+				if len(a) > 0 {
+					ok, err := truth(callFunc(a[0], x, -1))
+					if err != nil || !ok {
+						return err == nil, err
+					}
+				}
+				n++
+				return true, nil
+			})
+			if long {
+				return int64(n), err
+			}
+			return int32(n), err
+		}
+	}
+	linq("Count", nil, Int32, nil, count(false))
+	linq("Count", []Param{p("predicate", nil)}, Int32, nil, count(false))
+	linq("LongCount", nil, Int64, nil, count(true))
+	linq("LongCount", []Param{p("predicate", nil)}, Int64, nil, count(true))
+	contains := func(src any, _ []*Type, a []any) (any, error) {
+		eq := DefaultEquality
+		if len(a) > 1 {
+			eq = eqOf(a[1])
+		}
+		found := false
+		err := Enumerate(src, func(x any) (bool, error) {
+			found = eq.Equal(x, a[0])
+			return !found, nil
+		})
+		return found, err
+	}
+	linq("Contains", []Param{p("value", nil)}, Boolean, nil, contains)
+	linq("Contains", []Param{p("value", nil), p("comparer", IEqualityComparerT)}, Boolean, nil, contains)
+	linq("SequenceEqual", []Param{p("second", IEnumerable)}, Boolean, nil, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := items(src)
+		if err != nil {
+			return nil, err
+		}
+		if a[0] == nil {
+			return nil, ArgumentNull("second")
+		}
+		ys, err := items(a[0])
+		if err != nil {
+			return nil, err
+		}
+		return slices.EqualFunc(xs, ys, Equals), nil
+	})
+	linq("Aggregate", []Param{p("func", nil)}, nil, E, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := items(src)
+		if err != nil {
+			return nil, err
+		}
+		if len(xs) == 0 {
+			return nil, errNoElements()
+		}
+		acc := xs[0]
+		for _, x := range xs[1:] {
+			if acc, err = call2(a[0], acc, x); err != nil {
+				return nil, err
+			}
+		}
+		return acc, nil
+	})
+	linq("Aggregate", []Param{p("seed", nil), p("func", nil)}, nil, hintRes(0, ident), func(src any, _ []*Type, a []any) (any, error) {
+		acc := a[0]
+		err := Enumerate(src, func(x any) (bool, error) {
+			var err error
+			acc, err = call2(a[1], acc, x)
+			return err == nil, err
+		})
+		return acc, err
+	})
+	linq("Aggregate", []Param{p("seed", nil), p("func", nil), p("resultSelector", nil)}, nil, hintRes(1, ident), func(src any, _ []*Type, a []any) (any, error) {
+		acc := a[0]
+		err := Enumerate(src, func(x any) (bool, error) {
+			var err error
+			acc, err = call2(a[1], acc, x)
+			return err == nil, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return callFunc(a[2], acc, -1)
+	})
+}
+
+func call2(f any, x, y any) (any, error) {
+	fn, ok := f.(Func)
+	if !ok {
+		return nil, ArgumentNull("func")
+	}
+	return fn.Call(x, y)
+}
+
+func registerLinqSets() {
+	seqE := elemRes(enumOf)
+	distinct := func(src any, _ []*Type, a []any) (any, error) {
+		var eq EqualityComparer
+		if len(a) > 0 {
+			eq = eqOf(a[0])
+		}
+		set := NewHashSet(nil, eq)
+		var out []any
+		err := Enumerate(src, func(x any) (bool, error) {
+			if addNullable(set, x) {
+				out = append(out, x)
+			}
+			return true, nil
+		})
+		return NewSequence(elemOrNil(src), out), err
+	}
+	linq("Distinct", nil, nil, seqE, distinct)
+	linq("Distinct", []Param{p("comparer", IEqualityComparerT)}, nil, seqE, distinct)
+	setOp := func(kind string) linqFn {
+		return func(src any, _ []*Type, a []any) (any, error) {
+			var eq EqualityComparer
+			if len(a) > 1 {
+				eq = eqOf(a[1])
+			}
+			if a[0] == nil {
+				return nil, ArgumentNull("second")
+			}
+			xs, err := items(src)
+			if err != nil {
+				return nil, err
+			}
+			ys, err := items(a[0])
+			if err != nil {
+				return nil, err
+			}
+			seen := NewHashSet(nil, eq)
+			var out []any
+			switch kind {
+			case "Union":
+				for _, x := range append(xs, ys...) {
+					if addNullable(seen, x) {
+						out = append(out, x)
+					}
+				}
+			case "Except", "Intersect":
+				other := NewHashSet(nil, eq)
+				for _, y := range ys {
+					addNullable(other, y)
+				}
+				for _, x := range xs {
+					in := containsNullable(other, x)
+					if in == (kind == "Intersect") && addNullable(seen, x) {
+						out = append(out, x)
+					}
+				}
+			}
+			return NewSequence(elemOrNil(src), out), nil
+		}
+	}
+	for _, k := range []string{"Union", "Except", "Intersect"} {
+		linq(k, []Param{p("second", IEnumerable)}, nil, seqE, setOp(k))
+		linq(k, []Param{p("second", IEnumerable), p("comparer", IEqualityComparerT)}, nil, seqE, setOp(k))
+	}
+}
+
+// addNullable adds to a set that may also hold null.
+func addNullable(s *HashSet, x any) bool {
+	if x == nil {
+		x = nullKey{}
+	}
+	return s.Add(x)
+}
+
+func containsNullable(s *HashSet, x any) bool {
+	if x == nil {
+		x = nullKey{}
+	}
+	return s.Contains(x)
+}
+
+func registerLinqConversions() {
+	linq("ToList", nil, nil, elemRes(func(t *Type) *Type { return Instantiate(ListT, t) }), func(src any, _ []*Type, _ []any) (any, error) {
+		xs, err := items(src)
+		if xs == nil {
+			xs = []any{}
+		}
+		e := elemOrNil(src)
+		if e == nil {
+			e = Object
+		}
+		return &List{Elem: e, Items: xs}, err
+	})
+	linq("ToArray", nil, nil, elemRes(ArrayOf), func(src any, _ []*Type, _ []any) (any, error) {
+		xs, err := items(src)
+		if err != nil {
+			return nil, err
+		}
+		e := elemOrNil(src)
+		if e == nil {
+			e = inferElem(xs)
+		}
+		return makeArray(e, xs), nil
+	})
+	toSet := func(src any, _ []*Type, a []any) (any, error) {
+		var eq EqualityComparer
+		if len(a) > 0 {
+			eq = eqOf(a[0])
+		}
+		s := NewHashSet(elemOrNil(src), eq)
+		err := Enumerate(src, func(x any) (bool, error) { s.Add(x); return true, nil })
+		return s, err
+	}
+	setRes := elemRes(func(t *Type) *Type { return Instantiate(HashSetT, t) })
+	linq("ToHashSet", nil, nil, setRes, toSet)
+	linq("ToHashSet", []Param{p("comparer", IEqualityComparerT)}, nil, setRes, toSet)
+	toDict := func(withElem bool) linqFn {
+		return func(src any, ts []*Type, a []any) (any, error) {
+			var eq EqualityComparer
+			if n := len(a); n > 0 {
+				if c, ok := a[n-1].(EqualityComparer); ok {
+					eq = c
+				}
+			}
+			valT := elemOrNil(src)
+			if withElem {
+				valT = hintOrNil(ts, 1)
+			}
+			d := NewDictionary(hintOrNil(ts, 0), valT, eq)
+			err := Enumerate(src, func(x any) (bool, error) {
+				k, err := callFunc(a[0], x, -1)
+				if err != nil {
+					return false, err
+				}
+				v := x
+				if withElem {
+					if v, err = callFunc(a[1], x, -1); err != nil {
+						return false, err
+					}
+				}
+				return true, d.Add(k, v)
+			})
+			return d, err
+		}
+	}
+	dictRes := func(r *Type, ts []*Type) *Type { return Instantiate(DictionaryT, elemArg(ts, 0), ElemType(r)) }
+	dictRes2 := func(_ *Type, ts []*Type) *Type { return Instantiate(DictionaryT, elemArg(ts, 0), elemArg(ts, 1)) }
+	linq("ToDictionary", []Param{p("keySelector", nil)}, nil, dictRes, toDict(false))
+	linq("ToDictionary", []Param{p("keySelector", nil), p("comparer", IEqualityComparerT)}, nil, dictRes, toDict(false))
+	linq("ToDictionary", []Param{p("keySelector", nil), p("elementSelector", nil)}, nil, dictRes2, toDict(true))
+	linq("ToDictionary", []Param{p("keySelector", nil), p("elementSelector", nil), p("comparer", IEqualityComparerT)}, nil, dictRes2, toDict(true))
+	linq("AsEnumerable", nil, nil, elemRes(enumOf), func(src any, _ []*Type, _ []any) (any, error) { return src, nil })
+}
+
+// inferElem guesses an array element type for values whose static type was
+// not passed down: string[] when every element is a string.
+func inferElem(xs []any) *Type {
+	if len(xs) == 0 {
+		return Object
+	}
+	for _, x := range xs {
+		if _, ok := x.(string); !ok {
+			return Object
+		}
+	}
+	return String
+}
+
+func registerLinqGenerators() {
+	EnumerableT.AddStatic(
+		&Method{Name: "Range", Params: []Param{p("start", Int32), p("count", Int32)}, Result: enumOf(Int32), Fn: func(_ any, a []any) (any, error) {
+			_, a = typeArgs(a)
+			start, err := toInt(a[0])
+			if err != nil {
+				return nil, err
+			}
+			n, err := toInt(a[1])
+			if err != nil {
+				return nil, err
+			}
+			if n < 0 || int64(start)+int64(n)-1 > 1<<31-1 {
+				return nil, Throw("System.ArgumentOutOfRangeException", "Specified argument was out of the range of valid values. (Parameter 'count')")
+			}
+			out := make([]any, n)
+			for i := range out {
+				out[i] = int32(start + i)
+			}
+			return NewSequence(Int32, out), nil
+		}},
+		&Method{Name: "Repeat", Params: []Param{p("element", nil), p("count", Int32)}, ResultOf: hintRes(0, enumOf), Fn: func(_ any, a []any) (any, error) {
+			ts, a := typeArgs(a)
+			n, err := toInt(a[1])
+			if err != nil {
+				return nil, err
+			}
+			if n < 0 {
+				return nil, Throw("System.ArgumentOutOfRangeException", "Specified argument was out of the range of valid values. (Parameter 'count')")
+			}
+			out := make([]any, n)
+			for i := range out {
+				out[i] = a[0]
+			}
+			e := hintOrNil(ts, 0)
+			if e == nil && a[0] != nil {
+				e = TypeOf(a[0])
+			}
+			return NewSequence(e, out), nil
+		}},
+		&Method{Name: "Empty", TypeParams: 1, ResultOf: hintRes(0, enumOf), Fn: func(_ any, a []any) (any, error) {
+			ts, _ := typeArgs(a)
+			return NewSequence(elemArg(ts, 0), nil), nil
+		}},
+	)
+}
