@@ -82,7 +82,7 @@ var declValidateJWT = &Decl{
 			str("output-token-variable-name", false),
 		},
 		Children: []*ElemDecl{
-			{Name: "openid-config", Attrs: []AttrDecl{reqStr("url", false)}},
+			{Name: "openid-config", Attrs: []AttrDecl{reqStr("url", false), boolean("validate-connectivity", false, "")}},
 			{Name: "issuer-signing-keys", Max: 1, Children: []*ElemDecl{keyElem()}},
 			{Name: "decryption-keys", Max: 1, Children: []*ElemDecl{keyElem()}},
 			listElem("audiences", "audience", true),

@@ -62,8 +62,12 @@ var declCacheStoreValue = &Decl{
 
 var declCacheRemoveValue = &Decl{
 	ElemDecl: ElemDecl{
-		Name:  "cache-remove-value",
-		Attrs: []AttrDecl{reqStr("key", true), cachingType},
+		Name: "cache-remove-value",
+		Attrs: []AttrDecl{
+			reqStr("key", true),
+			cachingType,
+			boolean("fail-on-cache-removal-error", false, "false"), // newer docs, not in spec
+		},
 	},
 	Sections: allSec, Priority: "P0", Category: "caching",
 }
@@ -104,7 +108,10 @@ func semanticLookupElem(name string) ElemDecl {
 }
 
 func semanticStoreElem(name string) ElemDecl {
-	return ElemDecl{Name: name, Attrs: []AttrDecl{req(integer("duration", true, ""))}}
+	return ElemDecl{Name: name, Attrs: []AttrDecl{
+		req(integer("duration", true, "")),
+		boolean("cache-response", false, "false"), // newer docs, not in spec
+	}}
 }
 
 var declLLMSemanticCacheLookup = &Decl{

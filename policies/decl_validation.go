@@ -148,6 +148,10 @@ var declLLMContentSafety = &Decl{
 		Attrs: []AttrDecl{
 			reqStr("backend-id", false),
 			boolean("shield-prompt", true, "false"),
+			// newer docs, not in spec
+			boolean("enforce-on-completions", false, "false"),
+			integer("window-size", false, ""),
+			integer("window-overlap-size", false, ""),
 		},
 		Children: []*ElemDecl{
 			{
