@@ -47,6 +47,19 @@ func (b *binder) callExpr(e *syntax.Call) val {
 		}
 		return b.methodCall(e, f, b.expr(f.X))
 	case *syntax.Ident:
+		if l := b.lookupLocal(f.Name); l != nil && (dotnet.IsDelegate(l.typ) || isDynamic(l.typ)) {
+			nodes := []ast.Node{b.call(f, fnLoc, envNode(), intNode(l.slot))}
+			for _, a := range b.bindArgs(e.Args) {
+				nodes = append(nodes, b.argNode(a, nil, dotnet.Object))
+			}
+			rt := dotnet.Object
+			if l.typ.Generic != nil && strings.HasPrefix(l.typ.Generic.Name, "Func") && len(l.typ.Args) > 0 {
+				rt = l.typ.Args[len(l.typ.Args)-1]
+			} else if l.typ.Generic != nil && strings.HasPrefix(l.typ.Generic.Name, "Predicate") {
+				rt = dotnet.Boolean
+			}
+			return val{n: b.call(e, fnInvoke, nodes...), t: rt}
+		}
 		b.errorf(f.Pos(), "the name '%s' is not a method", f.Name)
 	case *syntax.GenericName:
 		b.errorf(f.Pos(), "the name '%s' is not a method", f.Name)
@@ -94,11 +107,12 @@ func (b *binder) methodCall(e *syntax.Call, f *syntax.Member, recv val) val {
 		t = t.Args[0]
 	}
 	args := b.bindArgs(e.Args)
+	if isDynamic(t) {
+		// object means "not known statically": resolve on the run-time type
+		return b.dynamicCall(e, f.Name, recv, args)
+	}
 	cands := t.FindMethods(f.Name)
 	if len(cands) == 0 {
-		if isDynamic(t) {
-			return b.dynamicCall(e, f.Name, recv, args)
-		}
 		b.errorf(f.NamePos, "'%s' does not contain a definition for '%s'", t, f.Name)
 		return badVal
 	}
@@ -182,8 +196,8 @@ func score(at *dotnet.Type, null bool, pt *dotnet.Type) int {
 	if ra != rankNone && rp != rankNone && rp >= ra && !(ra == rankDouble && rp == rankDecimal) {
 		return 1
 	}
-	if isJTokenType(pt) && (at == dotnet.String || ra != rankNone || at == dotnet.Boolean) {
-		return 1 // implicit conversion to JToken
+	if isJTokenType(pt) && (at == dotnet.String || at.ValueType || at.Name == "Uri" || (at.Generic == dotnet.Array && at.Arg(0) == dotnet.Byte)) {
+		return 1 // implicit conversion to JToken (primitives, DateTime, Guid, TimeSpan, Uri, byte[])
 	}
 	if pt.Interface && at.Generic != nil && pt.Generic != nil {
 		return 1
@@ -505,7 +519,9 @@ func indexSetters(t *dotnet.Type) []*dotnet.Method {
 	return out
 }
 
-func isSetter(m *dotnet.Method) bool { return m.Name == "set_Item" }
+// isSetter tells indexer setters ("set_Item", or "Set" in the collections
+// files) from getters.
+func isSetter(m *dotnet.Method) bool { return m.Name == "set_Item" || m.Name == "Set" }
 
 // ---- object creation ----
 

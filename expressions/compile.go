@@ -13,6 +13,7 @@ package expressions
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -206,7 +207,7 @@ func (b *binder) program(n ast.Node) *vm.Program {
 		Functions:    b.fns,
 		Builtins:     conf.FunctionsTable{},
 		Disabled:     map[string]bool{},
-		ConstFns:     map[string]reflectValueMap{},
+		ConstFns:     map[string]reflect.Value{},
 		ShortCircuit: true,
 		MaxNodes:     conf.DefaultMaxNodes,
 	}
@@ -248,11 +249,11 @@ func (b *binder) locate(n ast.Node, at syntax.Node) {
 	n.SetLocation(file.Location{From: from, To: to})
 }
 
-func envNode() ast.Node         { return &ast.IdentifierNode{Value: "$env"} }
-func constNode(v any) ast.Node   { return &ast.ConstantNode{Value: v} }
-func intNode(i int) ast.Node     { return &ast.IntegerNode{Value: i} }
-func strNode(s string) ast.Node  { return &ast.StringNode{Value: s} }
-func nilNode() ast.Node          { return &ast.NilNode{} }
+func envNode() ast.Node           { return &ast.IdentifierNode{Value: "$env"} }
+func constNode(v any) ast.Node    { return &ast.ConstantNode{Value: v} }
+func intNode(i int) ast.Node      { return &ast.IntegerNode{Value: i} }
+func strNode(s string) ast.Node   { return &ast.StringNode{Value: s} }
+func nilNode() ast.Node           { return &ast.NilNode{} }
 func identNode(n string) ast.Node { return &ast.IdentifierNode{Value: n} }
 
 func (b *binder) temp() string {
@@ -404,6 +405,8 @@ func (b *binder) expr(e syntax.Expr) val {
 		return b.literal(e)
 	case *syntax.Paren:
 		return b.expr(e.X)
+	case *syntax.CheckedExpr:
+		return b.expr(e.X) // arithmetic wraps as in unchecked C#
 	case *syntax.Ident:
 		return b.ident(e)
 	case *syntax.TypeExpr:
@@ -825,7 +828,7 @@ func (b *binder) interpolated(e *syntax.Interpolated) val {
 			continue
 		}
 		x := b.rvalue(p.Expr)
-		align := ast.Node(intNode(0))
+		align := constNode(int32(0))
 		if p.Alignment != nil {
 			a := b.rvalue(p.Alignment)
 			align = b.call(p.Alignment, fnConvert, a.n, constNode(dotnet.Int32))

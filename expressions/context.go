@@ -31,6 +31,9 @@ type Context struct {
 	RequestID    dotnet.Guid
 	Timestamp    dotnet.DateTime
 	Tracing      bool
+	// GraphQL is the resolver context (Parent, Arguments) in GraphQL
+	// resolver policies; nil elsewhere.
+	GraphQL any
 	// Now is the clock for Elapsed (time.Now when nil).
 	Now func() time.Time
 	// TraceFn receives context.Trace(message) calls; nil drops them.
@@ -68,10 +71,10 @@ type URL struct {
 
 // API is context.Api.
 type API struct {
-	ID, Name, Path, Revision, Version  string
-	Protocols                          []string
-	ServiceURL                         *URL
-	IsCurrentRevision                  bool
+	ID, Name, Path, Revision, Version    string
+	Protocols                            []string
+	ServiceURL                           *URL
+	IsCurrentRevision                    bool
 	SubscriptionKeyHeader, KeyQueryParam string
 }
 
@@ -115,6 +118,12 @@ type Deployment struct {
 // LastError is context.LastError.
 type LastError struct {
 	Source, Reason, Message, Scope, Section, Path, PolicyID string
+}
+
+// Authorization is what get-authorization-context stores in its variable.
+type Authorization struct {
+	AccessToken string
+	Claims      *Variables
 }
 
 // Workspace is context.Workspace.
@@ -379,27 +388,28 @@ func newModelType(name, full string, goType any) *dotnet.Type {
 // Types of the context model, registered under the interface names APIM
 // documents (IResponse, IUrl, …) so casts like (IResponse)x work.
 var (
-	ContextType      = newModelType("IProxyRequestContext", "Microsoft.ApiManagement.IProxyRequestContext", (*Context)(nil))
-	RequestType      = newModelType("IRequest", "Microsoft.ApiManagement.IRequest", (*Request)(nil))
-	ResponseType     = newModelType("IResponse", "Microsoft.ApiManagement.IResponse", (*Response)(nil))
-	URLType          = newModelType("IUrl", "Microsoft.ApiManagement.IUrl", (*URL)(nil))
-	APIType          = newModelType("IApi", "Microsoft.ApiManagement.IApi", (*API)(nil))
-	OperationType    = newModelType("IOperation", "Microsoft.ApiManagement.IOperation", (*Operation)(nil))
-	GroupType        = newModelType("IGroup", "Microsoft.ApiManagement.IGroup", (*Group)(nil))
-	ProductType      = newModelType("IProduct", "Microsoft.ApiManagement.IProduct", (*Product)(nil))
-	SubscriptionType = newModelType("ISubscription", "Microsoft.ApiManagement.ISubscription", (*Subscription)(nil))
-	UserType         = newModelType("IUser", "Microsoft.ApiManagement.IUser", (*User)(nil))
-	DeploymentType   = newModelType("IDeployment", "Microsoft.ApiManagement.IDeployment", (*Deployment)(nil))
-	LastErrorType    = newModelType("ILastError", "Microsoft.ApiManagement.ILastError", (*LastError)(nil))
-	WorkspaceType    = newModelType("IWorkspace", "Microsoft.ApiManagement.IWorkspace", (*Workspace)(nil))
-	BodyType         = newModelType("IMessageBody", "Microsoft.ApiManagement.IMessageBody", (*Body)(nil))
-	HeadersType      = newModelType("IHeaderDictionary", "Microsoft.ApiManagement.IHeaderDictionary", (*Headers)(nil))
-	QueryType        = newModelType("IQueryDictionary", "Microsoft.ApiManagement.IQueryDictionary", (*Query)(nil))
-	StringMapType    = newModelType("IStringDictionary", "Microsoft.ApiManagement.IStringDictionary", (*StringMap)(nil))
-	VariablesType    = newModelType("IVariables", "Microsoft.ApiManagement.IVariables", (*Variables)(nil))
-	AnonType         = newModelType("<>f__AnonymousType", "<>f__AnonymousType", (*AnonObject)(nil))
-	gatewayType      = newModelType("IGateway", "Microsoft.ApiManagement.IGateway", gatewayInfo{})
-	keyNamesType     = newModelType("ISubscriptionKeyParameterNames", "Microsoft.ApiManagement.ISubscriptionKeyParameterNames", keyNames{})
+	ContextType       = newModelType("IProxyRequestContext", "Microsoft.ApiManagement.IProxyRequestContext", (*Context)(nil))
+	RequestType       = newModelType("IRequest", "Microsoft.ApiManagement.IRequest", (*Request)(nil))
+	ResponseType      = newModelType("IResponse", "Microsoft.ApiManagement.IResponse", (*Response)(nil))
+	URLType           = newModelType("IUrl", "Microsoft.ApiManagement.IUrl", (*URL)(nil))
+	APIType           = newModelType("IApi", "Microsoft.ApiManagement.IApi", (*API)(nil))
+	OperationType     = newModelType("IOperation", "Microsoft.ApiManagement.IOperation", (*Operation)(nil))
+	GroupType         = newModelType("IGroup", "Microsoft.ApiManagement.IGroup", (*Group)(nil))
+	ProductType       = newModelType("IProduct", "Microsoft.ApiManagement.IProduct", (*Product)(nil))
+	SubscriptionType  = newModelType("ISubscription", "Microsoft.ApiManagement.ISubscription", (*Subscription)(nil))
+	UserType          = newModelType("IUser", "Microsoft.ApiManagement.IUser", (*User)(nil))
+	DeploymentType    = newModelType("IDeployment", "Microsoft.ApiManagement.IDeployment", (*Deployment)(nil))
+	LastErrorType     = newModelType("ILastError", "Microsoft.ApiManagement.ILastError", (*LastError)(nil))
+	WorkspaceType     = newModelType("IWorkspace", "Microsoft.ApiManagement.IWorkspace", (*Workspace)(nil))
+	BodyType          = newModelType("IMessageBody", "Microsoft.ApiManagement.IMessageBody", (*Body)(nil))
+	HeadersType       = newModelType("IHeaderDictionary", "Microsoft.ApiManagement.IHeaderDictionary", (*Headers)(nil))
+	QueryType         = newModelType("IQueryDictionary", "Microsoft.ApiManagement.IQueryDictionary", (*Query)(nil))
+	StringMapType     = newModelType("IStringDictionary", "Microsoft.ApiManagement.IStringDictionary", (*StringMap)(nil))
+	VariablesType     = newModelType("IVariables", "Microsoft.ApiManagement.IVariables", (*Variables)(nil))
+	AnonType          = newModelType("<>f__AnonymousType", "<>f__AnonymousType", (*AnonObject)(nil))
+	AuthorizationType = newModelType("Authorization", "Microsoft.ApiManagement.Authorization", (*Authorization)(nil))
+	gatewayType       = newModelType("IGateway", "Microsoft.ApiManagement.IGateway", gatewayInfo{})
+	keyNamesType      = newModelType("ISubscriptionKeyParameterNames", "Microsoft.ApiManagement.ISubscriptionKeyParameterNames", keyNames{})
 )
 
 type gatewayInfo struct {
@@ -424,7 +434,9 @@ func optParam(name string, t *dotnet.Type, def any) dotnet.Param {
 	return dotnet.Param{Name: name, Type: t, Optional: true, Default: def}
 }
 
-func outParam(name string, t *dotnet.Type) dotnet.Param { return dotnet.Param{Name: name, Type: t, Out: true} }
+func outParam(name string, t *dotnet.Type) dotnet.Param {
+	return dotnet.Param{Name: name, Type: t, Out: true}
+}
 
 func orNil[T any](p *T) any {
 	if p == nil {
@@ -437,7 +449,7 @@ func init() {
 	strArr := dotnet.ArrayOf(dotnet.String)
 	for _, t := range []*dotnet.Type{ContextType, RequestType, ResponseType, URLType, APIType, OperationType, GroupType,
 		ProductType, SubscriptionType, UserType, DeploymentType, LastErrorType, WorkspaceType, BodyType, HeadersType,
-		QueryType, StringMapType, VariablesType, AnonType, gatewayType, keyNamesType} {
+		QueryType, StringMapType, VariablesType, AnonType, AuthorizationType, gatewayType, keyNamesType} {
 		dotnet.Register(t)
 	}
 	for _, t := range []*dotnet.Type{HeadersType, QueryType, StringMapType, VariablesType} {
@@ -467,6 +479,7 @@ func init() {
 		getter("RequestId", guidT, func(c *Context) any { return c.RequestID }),
 		getter("Timestamp", dateT, func(c *Context) any { return c.Timestamp }),
 		getter("Tracing", dotnet.Boolean, func(c *Context) any { return c.Tracing }),
+		getter("GraphQL", dotnet.Object, func(c *Context) any { return c.GraphQL }),
 		getter("Elapsed", timeSpanT, func(c *Context) any {
 			now := time.Now
 			if c.Now != nil {
@@ -610,6 +623,10 @@ func init() {
 		getter("Id", dotnet.String, func(w *Workspace) any { return w.ID }),
 		getter("Name", dotnet.String, func(w *Workspace) any { return w.Name }),
 	)
+	AuthorizationType.AddProp(
+		getter("AccessToken", dotnet.String, func(a *Authorization) any { return a.AccessToken }),
+		getter("Claims", VariablesType, func(a *Authorization) any { return orNil(a.Claims) }),
+	)
 	declareBody()
 	declareDictionaries(strArr)
 }
@@ -692,7 +709,6 @@ func declareBody() {
 
 func declareDictionaries(strArr *dotnet.Type) {
 	// Headers and query: IReadOnlyDictionary<string, string[]>.
-	type multi interface{ values(string) ([]string, bool) }
 	hv := func(r any, name string) ([]string, bool) {
 		switch d := r.(type) {
 		case *Headers:
@@ -859,5 +875,28 @@ func declareDictionaries(strArr *dotnet.Type) {
 // Dictionary<string, IList<string>> (a missing key yields an empty list).
 func parseForm(s string) any {
 	q := ParseQuery(s)
-	return newFormDictionary(q)
+	d := dotnet.NewDictionary(dotnet.String, dotnet.Instantiate(dotnet.ListT, dotnet.String), nil)
+	for _, k := range q.Names {
+		items := make([]any, len(q.Values[k]))
+		for i, v := range q.Values[k] {
+			items[i] = v
+		}
+		d.Set(k, dotnet.NewList(dotnet.String, items...))
+	}
+	return d
+}
+
+// ToJToken serializes the anonymous object as a JObject, members in order.
+func (o *AnonObject) ToJToken() (dotnet.JToken, error) {
+	obj := dotnet.NewJObject()
+	for i, n := range o.Names {
+		v, err := dotnet.JSONFromObject(o.Values[i])
+		if err != nil {
+			return nil, err
+		}
+		if err := dotnet.JSONSetIndex(obj, n, v); err != nil {
+			return nil, err
+		}
+	}
+	return obj, nil
 }

@@ -39,6 +39,16 @@ var (
 		}
 		return c, nil
 	})
+	fnInvoke = fn("_invoke", func(a ...any) (any, error) {
+		f, ok := a[0].(dotnet.Func)
+		if !ok {
+			if a[0] == nil {
+				return nil, dotnet.NullReference()
+			}
+			return nil, dotnet.Throw("Microsoft.CSharp.RuntimeBinder.RuntimeBinderException", "cannot invoke a non-delegate type")
+		}
+		return f.Call(a[1:]...)
+	})
 	fnLambda = fn("_lambda", func(a ...any) (any, error) {
 		return &lambdaValue{def: a[1].(*lambdaDef), f: frameOf(a[0])}, nil
 	})
@@ -48,7 +58,7 @@ var (
 		}
 		return nil, nil
 	})
-	fnIs = fn("_is", func(a ...any) (any, error) { return dotnet.IsInstance(a[0], a[1].(*dotnet.Type)), nil })
+	fnIs     = fn("_is", func(a ...any) (any, error) { return dotnet.IsInstance(a[0], a[1].(*dotnet.Type)), nil })
 	fnIsBind = fn("_isbind", func(a ...any) (any, error) {
 		if !dotnet.IsInstance(a[2], a[3].(*dotnet.Type)) {
 			return false, nil
@@ -56,13 +66,13 @@ var (
 		frameOf(a[0]).Locals[a[1].(int)] = a[2]
 		return true, nil
 	})
-	fnCast    = fn("_cast", func(a ...any) (any, error) { return castValue(a[0], a[1].(*dotnet.Type)) })
-	fnConvert = fn("_conv", func(a ...any) (any, error) { return convertValue(a[0], a[1].(*dotnet.Type)) })
-	fnThrow   = fn("_throw", func(a ...any) (any, error) { return nil, toException(a[0]) })
+	fnCast        = fn("_cast", func(a ...any) (any, error) { return castValue(a[0], a[1].(*dotnet.Type)) })
+	fnConvert     = fn("_conv", func(a ...any) (any, error) { return convertValue(a[0], a[1].(*dotnet.Type)) })
+	fnThrow       = fn("_throw", func(a ...any) (any, error) { return nil, toException(a[0]) })
 	fnThrowSwitch = fn("_noarm", func(a ...any) (any, error) {
 		return nil, dotnet.Throw("System.InvalidOperationException", "The switch expression does not handle all possible values of its input type.")
 	})
-	fnHasValue       = fn("_hasvalue", func(a ...any) (any, error) { return a[0] != nil, nil })
+	fnHasValue      = fn("_hasvalue", func(a ...any) (any, error) { return a[0] != nil, nil })
 	fnNullableValue = fn("_nvalue", func(a ...any) (any, error) {
 		if a[0] == nil {
 			return nil, dotnet.Throw("System.InvalidOperationException", "Nullable object must have a value.")

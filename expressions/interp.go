@@ -574,6 +574,24 @@ func (b *binder) stmt(s syntax.Stmt) stmtNode {
 			n.fin = b.block(s.Finally)
 		}
 		return n
+	case *syntax.CheckedStmt:
+		return b.block(s.Body)
+	case *syntax.Using:
+		// using (resource) body: no resource here needs disposing, so it is a
+		// scope holding the declaration followed by the body.
+		b.push()
+		defer b.pop()
+		out := &block{}
+		if s.Decl != nil {
+			if n := b.varDecl(s.Decl); n != nil {
+				out.stmts = append(out.stmts, n)
+			}
+		} else if s.X != nil {
+			p, _ := b.exprProg(s.X)
+			out.stmts = append(out.stmts, &evalStmt{p: p})
+		}
+		out.stmts = append(out.stmts, b.stmtAsBlock(s.Body))
+		return out
 	case *syntax.LocalFunc:
 		b.errorf(s.Pos(), "local functions are not supported in policy expressions")
 		return nil
@@ -603,7 +621,11 @@ func (b *binder) varDecl(s *syntax.VarDecl) stmtNode {
 		b.fns = nil
 		var v val
 		if lam, ok := d.Init.(*syntax.Lambda); ok {
-			v = val{n: b.lambda(lam, dotnet.Object), t: dotnet.Object}
+			elem := dotnet.Object
+			if declared != nil && dotnet.IsDelegate(declared) && len(declared.Args) > 0 {
+				elem = declared.Args[0]
+			}
+			v = val{n: b.lambda(lam, elem), t: dotnet.Object}
 		} else {
 			v = b.rvalue(d.Init)
 		}
@@ -667,6 +689,10 @@ func (s *setConst) exec(f *Frame) (flow, error) {
 // returns reports whether every path through s ends in return or throw.
 func returns(s syntax.Stmt) bool {
 	switch s := s.(type) {
+	case *syntax.Using:
+		return returns(s.Body)
+	case *syntax.CheckedStmt:
+		return returns(s.Body)
 	case *syntax.Return, *syntax.Throw:
 		return true
 	case *syntax.Block:

@@ -13,6 +13,11 @@ type timeDuration = time.Duration
 func decimalFromFloat(f float64) decimal.Decimal { return decimal.NewFromFloat(f) }
 func decimalFromInt(i int64) decimal.Decimal     { return decimal.NewFromInt(i) }
 
+func decimalFromString(s string) (dotnet.Decimal, error) {
+	d, err := decimal.NewFromString(s)
+	return dotnet.Decimal{D: d}, err
+}
+
 // enumInt returns the integer value of an enum value (a Go named integer
 // type registered as a .NET enum).
 func enumInt(v any) (int64, bool) {

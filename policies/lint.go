@@ -82,7 +82,7 @@ func siteType(k ValueKind) *dotnet.Type {
 
 func (r *FileReport) checkSite(s Site, lookup namedvalues.LookupFunc, opts LintOptions) parser.Errors {
 	v := s.Value
-	liquid := s.Liquid
+	liquid := s.Attr == nil && isLiquid(s.Elem)
 	exp, errs := namedvalues.ExpandValue(v, lookup, namedvalues.Options{Strict: opts.NamedValues != nil, Liquid: liquid}, v.PosOf)
 	if liquid || !expressions.IsExpression(exp.Text) {
 		return errs
@@ -108,4 +108,13 @@ func (r *FileReport) checkSite(s Site, lookup namedvalues.LookupFunc, opts LintO
 	}
 	r.Compiled++
 	return errs
+}
+
+// isLiquid reports whether e is a set-body whose text is a Liquid template.
+func isLiquid(e *parser.Element) bool {
+	if e.Name != "set-body" {
+		return false
+	}
+	a := e.Attr("template")
+	return a != nil && a.Value != nil && a.Value.Text == "liquid"
 }

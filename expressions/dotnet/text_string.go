@@ -28,7 +28,9 @@ var stringComparisonNames = []string{"CurrentCulture", "CurrentCultureIgnoreCase
 func (c StringComparison) String() string { return txEnumName(stringComparisonNames, int(c)) }
 
 // IgnoreCase reports whether the comparison ignores case.
-func (c StringComparison) IgnoreCase() bool { return c == CurrentCultureIgnoreCase || c == InvariantCultureIgnoreCase || c == OrdinalIgnoreCase }
+func (c StringComparison) IgnoreCase() bool {
+	return c == CurrentCultureIgnoreCase || c == InvariantCultureIgnoreCase || c == OrdinalIgnoreCase
+}
 
 // StringSplitOptions is System.StringSplitOptions (a flags enum).
 type StringSplitOptions int32
