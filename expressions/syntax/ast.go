@@ -444,7 +444,11 @@ type Empty struct{ Span }
 // parser reads it so the error has a good position.
 type LocalFunc struct {
 	Span
-	Name string
+	Name   string
+	Result *TypeRef      // declared return type ("void" for none)
+	Params []LambdaParam // parameters; Type is always set
+	Block  *Block        // block body, or nil
+	Expr   Expr          // expression body (=> expr;), or nil
 }
 
 func (*Literal) exprNode()      {}
