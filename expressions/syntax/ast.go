@@ -501,4 +501,6 @@ type Error struct {
 	Msg string
 }
 
+// Error returns the message without the position; callers that know the
+// expression's place in the policy document add file:line:col.
 func (e *Error) Error() string { return e.Msg }

@@ -16,7 +16,7 @@ func ParseExpression(src string) (expr Expr, err error) {
 	if lerr != nil {
 		return nil, lerr
 	}
-	defer p.recover(&err)
+	defer p.recover(&err, func() { expr = nil })
 	expr = p.parseExpr()
 	p.expectOp(")")
 	if p.tok().kind != tEOF {
@@ -36,7 +36,7 @@ func ParseBlock(src string) (block *Block, err error) {
 	if lerr != nil {
 		return nil, lerr
 	}
-	defer p.recover(&err)
+	defer p.recover(&err, func() { block = nil })
 	block = p.parseBlock()
 	block.From = 0
 	if p.tok().kind != tEOF {
@@ -103,13 +103,16 @@ func newParser(src string, from, to int) (*parser, *Error) {
 	return &parser{src: src, toks: toks}, nil
 }
 
-func (p *parser) recover(err *error) {
+// recover turns a bailout into the returned error and clears the partial
+// result with reset.
+func (p *parser) recover(err *error, reset func()) {
 	if r := recover(); r != nil {
 		b, ok := r.(bailout)
 		if !ok {
 			panic(r)
 		}
 		*err = b.err
+		reset()
 	}
 }
 

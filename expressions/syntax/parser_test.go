@@ -12,16 +12,16 @@ import (
 func parseAnySrc(src string) (Node, error) {
 	if strings.HasPrefix(src, "@{") {
 		b, err := ParseBlock(src)
-		if err != nil {
+		if b == nil {
 			return nil, err
 		}
-		return b, nil
+		return b, err
 	}
 	x, err := ParseExpression(src)
-	if err != nil {
+	if x == nil {
 		return nil, err
 	}
-	return x, nil
+	return x, err
 }
 
 // parseTests maps source to its Dump.
@@ -315,9 +315,12 @@ func TestParseError(t *testing.T) {
 	t.Parallel()
 	for _, tt := range errorTests {
 		t.Run(tt.src, func(t *testing.T) {
-			_, err := parseAnySrc(tt.src)
+			n, err := parseAnySrc(tt.src)
 			if err == nil {
 				t.Fatalf("parse %q: want error %q", tt.src, tt.msg)
+			}
+			if n != nil {
+				t.Errorf("parse %q returned a node with the error", tt.src)
 			}
 			var se *Error
 			if !errors.As(err, &se) {
