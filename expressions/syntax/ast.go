@@ -444,7 +444,11 @@ type Empty struct{ Span }
 // parser reads it so the error has a good position.
 type LocalFunc struct {
 	Span
-	Name string
+	Name   string
+	Result *TypeRef      // declared return type ("void" for none)
+	Params []LambdaParam // parameters; Type is always set
+	Block  *Block        // block body, or nil
+	Expr   Expr          // expression body (=> expr;), or nil
 }
 
 func (*Literal) exprNode()      {}
@@ -497,4 +501,6 @@ type Error struct {
 	Msg string
 }
 
+// Error returns the message without the position; callers that know the
+// expression's place in the policy document add file:line:col.
 func (e *Error) Error() string { return e.Msg }

@@ -38,7 +38,7 @@ var (
 
 // corpusTemplates reads FILES.tsv and returns the files whose kind is a
 // template (placeholders, not real C#).
-func corpusTemplates(t *testing.T) map[string]bool {
+func corpusTemplates() map[string]bool {
 	skip := map[string]bool{}
 	f, err := os.Open(filepath.Join(corpusDir, "FILES.tsv"))
 	if err != nil {
@@ -180,12 +180,13 @@ func skipLiteral(s string, i int) (int, bool) {
 	return 0, false
 }
 
-func loadCorpus(t *testing.T) []corpusExpr {
-	t.Helper()
+// corpusExprs reads every expression of the non-template corpus files; it
+// returns nil when the corpus is absent.
+func corpusExprs() ([]corpusExpr, error) {
 	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skip("corpus not available")
+		return nil, nil
 	}
-	skip := corpusTemplates(t)
+	skip := corpusTemplates()
 	var all []corpusExpr
 	err := filepath.WalkDir(corpusDir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".xml") || strings.HasSuffix(path, ".xml.example")) {
@@ -202,8 +203,17 @@ func loadCorpus(t *testing.T) []corpusExpr {
 		all = append(all, extractExprs(rel, string(b))...)
 		return nil
 	})
+	return all, err
+}
+
+func loadCorpus(t *testing.T) []corpusExpr {
+	t.Helper()
+	all, err := corpusExprs()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if all == nil {
+		t.Skip("corpus not available")
 	}
 	return all
 }

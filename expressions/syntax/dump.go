@@ -447,7 +447,20 @@ func dump(b *strings.Builder, n Node) {
 		dump(b, n.Body)
 		b.WriteByte(')')
 	case *LocalFunc:
-		b.WriteString("(localfunc " + n.Name + ")")
+		b.WriteString("(localfunc " + n.Result.String() + " " + n.Name + " (")
+		for i, p := range n.Params {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(p.Type.String() + " " + p.Name)
+		}
+		b.WriteString(") ")
+		if n.Block != nil {
+			dump(b, n.Block)
+		} else {
+			dump(b, n.Expr)
+		}
+		b.WriteByte(')')
 	default:
 		fmt.Fprintf(b, "<%T>", n)
 	}

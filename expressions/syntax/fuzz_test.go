@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// seeds returns the table inputs of the given prefix ("@(" or "@{").
+// seeds returns the table and corpus inputs of the given prefix ("@(" or "@{").
 func seeds(prefix string) []string {
 	var out []string
 	for _, tt := range parseTests {
@@ -16,6 +16,12 @@ func seeds(prefix string) []string {
 	for _, tt := range errorTests {
 		if strings.HasPrefix(tt.src, prefix) {
 			out = append(out, tt.src)
+		}
+	}
+	exprs, _ := corpusExprs()
+	for _, e := range exprs {
+		if e.err == "" && strings.HasPrefix(e.src, prefix) {
+			out = append(out, e.src)
 		}
 	}
 	return out

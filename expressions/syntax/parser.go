@@ -16,7 +16,7 @@ func ParseExpression(src string) (expr Expr, err error) {
 	if lerr != nil {
 		return nil, lerr
 	}
-	defer p.recover(&err)
+	defer p.recover(&err, func() { expr = nil })
 	expr = p.parseExpr()
 	p.expectOp(")")
 	if p.tok().kind != tEOF {
@@ -36,7 +36,7 @@ func ParseBlock(src string) (block *Block, err error) {
 	if lerr != nil {
 		return nil, lerr
 	}
-	defer p.recover(&err)
+	defer p.recover(&err, func() { block = nil })
 	block = p.parseBlock()
 	block.From = 0
 	if p.tok().kind != tEOF {
@@ -103,13 +103,16 @@ func newParser(src string, from, to int) (*parser, *Error) {
 	return &parser{src: src, toks: toks}, nil
 }
 
-func (p *parser) recover(err *error) {
+// recover turns a bailout into the returned error and clears the partial
+// result with reset.
+func (p *parser) recover(err *error, reset func()) {
 	if r := recover(); r != nil {
 		b, ok := r.(bailout)
 		if !ok {
 			panic(r)
 		}
 		*err = b.err
+		reset()
 	}
 }
 
@@ -1394,7 +1397,8 @@ func (p *parser) arrayInitExpr(tr *TypeRef) Expr {
 	return &New{Span: p.span(int(tr.From)), Type: tr, Array: true, Init: in}
 }
 
-// tryLocalFunc recognises "T Name(params) { ... }" or "... => expr;".
+// tryLocalFunc recognises "T Name(params) { ... }" or "T Name(params) => expr;".
+// Once "T Name(" is seen the declaration is committed and errors are real.
 func (p *parser) tryLocalFunc() *LocalFunc {
 	save := p.p
 	start := p.tok().pos
@@ -1402,49 +1406,46 @@ func (p *parser) tryLocalFunc() *LocalFunc {
 		p.advance()
 	}
 	tr, ok := p.parseType(true)
-	if !ok || !p.tok().isName() {
+	if !ok || !p.tok().isName() || !p.peek(1).isOp("(") && !p.peek(1).isOp("<") {
 		p.p = save
 		return nil
 	}
-	_ = tr
 	name := p.advance()
 	if p.tok().isOp("<") {
-		if _, ok := p.parseTypeArgs(); !ok {
-			p.p = save
-			return nil
-		}
+		p.fail(p.tok().pos, "generic local functions are not supported")
 	}
-	if !p.tok().isOp("(") {
-		p.p = save
-		return nil
-	}
-	// Skip the parameter list.
-	depth := 0
-	for {
-		t := p.advance()
-		if t.kind == tEOF {
-			p.fail(t.pos, "expected ')'")
-		}
-		if t.isOp("(") {
-			depth++
-		} else if t.isOp(")") {
-			depth--
-			if depth == 0 {
-				break
+	lf := &LocalFunc{Name: name.text, Result: tr}
+	p.advance() // (
+	if !p.gotOp(")") {
+		for {
+			t := p.tok()
+			if t.isKw("ref") || t.isKw("out") || t.isKw("in") || t.isKw("params") || t.isKw("this") {
+				p.fail(t.pos, "'%s' parameters are not supported", t.text)
 			}
+			pt := p.mustType(true)
+			pn := p.expectName()
+			if p.tok().isOp("=") {
+				p.fail(p.tok().pos, "optional parameters are not supported")
+			}
+			lf.Params = append(lf.Params, LambdaParam{Name: pn.text, Type: pt})
+			if p.gotOp(",") {
+				continue
+			}
+			p.expectOp(")")
+			break
 		}
 	}
 	switch {
 	case p.tok().isOp("{"):
-		p.parseBlock()
+		lf.Block = p.parseBlock()
 	case p.gotOp("=>"):
-		p.parseExpr()
+		lf.Expr = p.parseExpr()
 		p.expectOp(";")
 	default:
-		p.p = save
-		return nil
+		p.fail(p.tok().pos, "expected '{' or '=>'")
 	}
-	return &LocalFunc{Span: p.span(start), Name: name.text}
+	lf.Span = p.span(start)
+	return lf
 }
 
 func (p *parser) parseSwitchStmt() Stmt {

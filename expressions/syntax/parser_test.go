@@ -12,16 +12,16 @@ import (
 func parseAnySrc(src string) (Node, error) {
 	if strings.HasPrefix(src, "@{") {
 		b, err := ParseBlock(src)
-		if err != nil {
+		if b == nil {
 			return nil, err
 		}
-		return b, nil
+		return b, err
 	}
 	x, err := ParseExpression(src)
-	if err != nil {
+	if x == nil {
 		return nil, err
 	}
-	return x, nil
+	return x, err
 }
 
 // parseTests maps source to its Dump.
@@ -172,8 +172,8 @@ var parseTests = []struct{ src, want string }{
 	{"@{ ; return 0; }", "(block (empty) (return 0))"},
 	{"@{ x.y = 1; x[0] = 2; f(); i++; --j; return x; }", "(block (expr (= (. x y) 1)) (expr (= (index x 0) 2)) (expr (call f)) (expr (post++ i)) (expr (-- j)) (return x))"},
 	{"@{ context.Variables.TryGetValue(\"a\", out object o); return o; }", "(block (expr (call (. (. context Variables) TryGetValue) \"a\" (out (var object o)))) (return o))"},
-	{"@{ int Add(int a, int b) { return a + b; } return Add(1, 2); }", "(block (localfunc Add) (return (call Add 1 2)))"},
-	{"@{ string F(string s) => s; return F(\"a\"); }", "(block (localfunc F) (return (call F \"a\")))"},
+	{"@{ int Add(int a, int b) { return a + b; } return Add(1, 2); }", "(block (localfunc int Add (int a int b) (block (return (+ a b)))) (return (call Add 1 2)))"},
+	{"@{ string F(string s) => s; return F(\"a\"); }", "(block (localfunc string F (string s) s) (return (call F \"a\")))"},
 	{"@{ const int x = 1; return x; }", "(block (decl const int x=1) (return x))"},
 	{"@{ var body = context.Request.Body.As<JObject>(true); body[\"a\"] = \"b\"; return body.ToString(); }", "(block (decl var body=(call (. (. (. context Request) Body) As<JObject>) true)) (expr (= (index body \"a\") \"b\")) (return (call (. body ToString))))"},
 	{"@{ unchecked { x = x * 31; } return x; }", "(block (unchecked (block (expr (= x (* x 31))))) (return x))"},
@@ -305,15 +305,22 @@ var errorTests = []struct {
 	{"@{ a + b; }", 3, "only assignment, call, increment, decrement and new object expressions can be used as a statement"},
 	{"@{ for (a; ; ) { } }", 8, "only assignment, call, increment, decrement and new object expressions can be used as a statement"},
 	{"@{ x; }", 3, "only assignment, call, increment, decrement and new object expressions can be used as a statement"},
+	{"@{ int F(ref int a) { } }", 9, "'ref' parameters are not supported"},
+	{"@{ int F(int a = 1) { } }", 15, "optional parameters are not supported"},
+	{"@{ int F<T>(T a) { } }", 8, "generic local functions are not supported"},
+	{"@{ int F(int a); }", 15, "expected '{' or '=>'"},
 }
 
 func TestParseError(t *testing.T) {
 	t.Parallel()
 	for _, tt := range errorTests {
 		t.Run(tt.src, func(t *testing.T) {
-			_, err := parseAnySrc(tt.src)
+			n, err := parseAnySrc(tt.src)
 			if err == nil {
 				t.Fatalf("parse %q: want error %q", tt.src, tt.msg)
+			}
+			if n != nil {
+				t.Errorf("parse %q returned a node with the error", tt.src)
 			}
 			var se *Error
 			if !errors.As(err, &se) {
