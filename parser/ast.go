@@ -33,6 +33,7 @@ const (
 	KindSnippet              // one or more bare policy statements
 )
 
+// String names the kind: document, fragment or snippet.
 func (k Kind) String() string {
 	switch k {
 	case KindDocument:
@@ -132,6 +133,7 @@ const (
 	SeverityWarning
 )
 
+// String names the severity: error or warning.
 func (s Severity) String() string {
 	if s == SeverityWarning {
 		return "warning"
@@ -160,6 +162,7 @@ type Error struct {
 	Err      error
 }
 
+// Error renders the diagnostic as file:line:col: code: msg.
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s: %s", e.Pos, e.Code, e.Msg)
 }
@@ -173,6 +176,7 @@ const MaxErrors = 100
 // Errors is a list of diagnostics, kept sorted by position.
 type Errors []*Error
 
+// Error renders the diagnostics one per line.
 func (es Errors) Error() string {
 	var b strings.Builder
 	for i, e := range es {

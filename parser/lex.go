@@ -193,24 +193,21 @@ func (l *lexer) expr(i int, leading, inAttr bool) (int, bool) {
 // element's end tag. (Attribute expressions legitimately hold whole HTML
 // pages in verbatim strings; an unclosed one is caught by resync.)
 func (l *lexer) swallowed(start, end int, inAttr bool) *scanError {
+	if inAttr || len(l.stack) == 0 {
+		return nil
+	}
 	span := l.src[start:end]
-	if !inAttr {
-		if len(l.stack) == 0 {
+	tag := "</" + l.cur().el.Name
+	for k := 0; ; {
+		j := bytes.Index(span[k:], []byte(tag))
+		if j < 0 {
 			return nil
 		}
-		tag := "</" + l.cur().el.Name
-		for k := 0; ; {
-			j := bytes.Index(span[k:], []byte(tag))
-			if j < 0 {
-				return nil
-			}
-			k += j + len(tag)
-			if m := l.skipSpace(start + k); m < len(l.src) && l.src[m] == '>' {
-				return &scanError{fmt.Sprintf("not closed before %s>", tag), start + k - len(tag)}
-			}
+		k += j + len(tag)
+		if m := l.skipSpace(start + k); m < len(l.src) && l.src[m] == '>' {
+			return &scanError{fmt.Sprintf("not closed before %s>", tag), start + k - len(tag)}
 		}
 	}
-	return nil
 }
 
 func (l *lexer) name(i int) int {
