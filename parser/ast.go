@@ -71,6 +71,9 @@ type Element struct {
 	// Opaque is set for elements whose content is a payload, not policy
 	// markup (set-body, xsl-transform).
 	Opaque bool
+
+	content [2]int    // span of the content between the tags (Content)
+	doc     *Document // the document, for Content
 }
 
 // Attr is an attribute with its value.
