@@ -33,6 +33,7 @@ const (
 	KindSnippet              // one or more bare policy statements
 )
 
+// String names the kind: document, fragment or snippet.
 func (k Kind) String() string {
 	switch k {
 	case KindDocument:
@@ -70,6 +71,9 @@ type Element struct {
 	// Opaque is set for elements whose content is a payload, not policy
 	// markup (set-body, xsl-transform).
 	Opaque bool
+
+	content [2]int    // span of the content between the tags (Content)
+	doc     *Document // the document, for Content
 }
 
 // Attr is an attribute with its value.
@@ -132,6 +136,7 @@ const (
 	SeverityWarning
 )
 
+// String names the severity: error or warning.
 func (s Severity) String() string {
 	if s == SeverityWarning {
 		return "warning"
@@ -160,6 +165,7 @@ type Error struct {
 	Err      error
 }
 
+// Error renders the diagnostic as file:line:col: code: msg.
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s: %s", e.Pos, e.Code, e.Msg)
 }
@@ -173,6 +179,7 @@ const MaxErrors = 100
 // Errors is a list of diagnostics, kept sorted by position.
 type Errors []*Error
 
+// Error renders the diagnostics one per line.
 func (es Errors) Error() string {
 	var b strings.Builder
 	for i, e := range es {

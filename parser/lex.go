@@ -59,10 +59,9 @@ func (l *lexer) cur() *frame {
 	return l.stack[len(l.stack)-1]
 }
 
-func (l *lexer) run() {
+func (l *lexer) run(i int) {
 	s := l.src
 	n := len(s)
-	i := 0
 	for i < n {
 		if s[i] != '<' {
 			i = l.text(i, false)
@@ -150,9 +149,9 @@ func (l *lexer) text(i int, stray bool) int {
 				continue
 			}
 		case c == '&':
-			if _, n, ok := entityAt(s, i); ok {
+			if r, n, ok := entityAt(s, i); ok {
 				i += n
-				leading = false
+				leading = leading && r < 0x80 && isSpace(byte(r))
 				continue
 			}
 			l.errorf(i, "invalid entity reference")
@@ -193,24 +192,21 @@ func (l *lexer) expr(i int, leading, inAttr bool) (int, bool) {
 // element's end tag. (Attribute expressions legitimately hold whole HTML
 // pages in verbatim strings; an unclosed one is caught by resync.)
 func (l *lexer) swallowed(start, end int, inAttr bool) *scanError {
+	if inAttr || len(l.stack) == 0 {
+		return nil
+	}
 	span := l.src[start:end]
-	if !inAttr {
-		if len(l.stack) == 0 {
+	tag := "</" + l.cur().el.Name
+	for k := 0; ; {
+		j := bytes.Index(span[k:], []byte(tag))
+		if j < 0 {
 			return nil
 		}
-		tag := "</" + l.cur().el.Name
-		for k := 0; ; {
-			j := bytes.Index(span[k:], []byte(tag))
-			if j < 0 {
-				return nil
-			}
-			k += j + len(tag)
-			if m := l.skipSpace(start + k); m < len(l.src) && l.src[m] == '>' {
-				return &scanError{fmt.Sprintf("not closed before %s>", tag), start + k - len(tag)}
-			}
+		k += j + len(tag)
+		if m := l.skipSpace(start + k); m < len(l.src) && l.src[m] == '>' {
+			return &scanError{fmt.Sprintf("not closed before %s>", tag), start + k - len(tag)}
 		}
 	}
-	return nil
 }
 
 func (l *lexer) name(i int) int {
@@ -232,7 +228,7 @@ func (l *lexer) startTag(i int) int {
 	s := l.src
 	n := len(s)
 	ne := l.name(i + 1)
-	el := &Element{Name: string(s[i+1 : ne]), Pos: l.d.PosAt(i)}
+	el := &Element{Name: string(s[i+1 : ne]), Pos: l.d.PosAt(i), doc: l.d}
 	parent := l.cur()
 	f := &frame{el: el, inOpaque: parent.opaque || parent.inOpaque}
 	f.opaque = !f.inOpaque && opaqueElements[el.Name]
@@ -339,9 +335,9 @@ func (l *lexer) attr(el *Element, i int) int {
 		case c == '<':
 			l.errorf(k, "'<' in value of attribute %s", a.Name)
 		case c == '&':
-			if _, m, ok := entityAt(s, k); ok {
+			if r, m, ok := entityAt(s, k); ok {
 				k += m
-				leading = false
+				leading = leading && r < 0x80 && isSpace(byte(r))
 				continue
 			}
 			l.errorf(k, "invalid entity reference")
@@ -431,6 +427,7 @@ func (l *lexer) endTag(i int) int {
 func (l *lexer) pop(innerEnd int) {
 	f := l.stack[len(l.stack)-1]
 	l.stack = l.stack[:len(l.stack)-1]
+	f.el.content = [2]int{f.innerStart, innerEnd}
 	segs := f.segs
 	if f.opaque && f.hasChild {
 		segs = []segment{{start: f.innerStart, end: innerEnd, rawStart: f.innerStart, rawEnd: innerEnd, verbatim: true}}
@@ -509,4 +506,23 @@ func (l *lexer) checkValue(v *Value) {
 
 func (l *lexer) warnf(p Pos, format string, args ...any) {
 	l.errs = append(l.errs, &Error{Pos: p, Code: CodeParse, Msg: fmt.Sprintf(format, args...), Severity: SeverityWarning})
+}
+
+// Content parses the content of an opaque element as markup, with positions
+// in the document: for xsl-transform, its <parameter> children and the
+// stylesheet. Text between the elements is dropped; nested set-body and
+// xsl-transform elements are opaque again. It returns nil for an element
+// that has no content or was not made by Parse.
+func (e *Element) Content() ([]*Element, Errors) {
+	if e.doc == nil || e.content[1] <= e.content[0] {
+		return nil, nil
+	}
+	l := &lexer{d: e.doc, src: e.doc.Source[:e.content[1]]}
+	l.top.el = &Element{Name: SnippetRoot, Pos: e.doc.PosAt(e.content[0])}
+	l.run(e.content[0])
+	errs := l.errs.Sort()
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return l.top.el.Children, errs
 }

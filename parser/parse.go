@@ -33,7 +33,7 @@ func Parse(file string, src []byte) (*Document, Errors) {
 	}
 	l := &lexer{d: d, src: src}
 	l.top.el = &Element{Name: SnippetRoot, Pos: d.PosAt(0)}
-	l.run()
+	l.run(0)
 	if len(l.errs) == 0 {
 		l.checkXML()
 	}

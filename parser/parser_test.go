@@ -77,7 +77,7 @@ func TestPosOf(t *testing.T) {
 		t.Fatalf("name = %q raw %q", name.Text, name.Raw)
 	}
 	val := find(d, "value").Text
-	if want := "€<c>A\r\n  {{nv}}"; val.Text != want {
+	if want := "€<c>A\n  {{nv}}"; val.Text != want { // CRLF reads as LF
 		t.Fatalf("value = %q, want %q", val.Text, want)
 	}
 	tests := []struct {
@@ -93,9 +93,9 @@ func TestPosOf(t *testing.T) {
 		{val, 3, "4:24"},  // '<' inside CDATA, after "€<![CDATA["
 		{val, 5, "4:26"},  // 'c>' ... '>'
 		{val, 6, "4:30"},  // 'A' from &#x41;
-		{val, 7, "4:36"},  // '\r'
-		{val, 9, "5:1"},   // after CRLF
-		{val, 11, "5:3"},  // {{nv}}
+		{val, 7, "4:37"},  // the '\n' of CRLF
+		{val, 8, "5:1"},   // after CRLF
+		{val, 10, "5:3"},  // {{nv}}
 		{val, len(val.Text), "5:9"},
 	}
 	for _, tt := range tests {
@@ -104,7 +104,7 @@ func TestPosOf(t *testing.T) {
 		}
 	}
 	refs := val.NamedRefs()
-	if len(refs) != 1 || refs[0].Name != "nv" || lcOf(refs[0].Pos) != "5:3" || refs[0].Offset != 11 {
+	if len(refs) != 1 || refs[0].Name != "nv" || lcOf(refs[0].Pos) != "5:3" || refs[0].Offset != 10 {
 		t.Errorf("NamedRefs = %+v", refs)
 	}
 	// Offsets count from the byte after the BOM.
@@ -320,4 +320,37 @@ func TestWalk(t *testing.T) {
 		t.Errorf("full walk, opaque content skipped (-want +got):\n%s", diff)
 	}
 	Walk(nil, func(*Element) bool { t.Error("called on nil"); return true })
+}
+
+func TestContent(t *testing.T) {
+	t.Parallel()
+	d := mustParse(t, "<policies><outbound>\n  <xsl-transform>\n"+
+		"    <parameter parameter-name=\"p\">@(context.Variables[\"v\"])</parameter>\n"+
+		"    <xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\">"+
+		"<xsl:template match=\"/\"><set-body>x<y/></set-body></xsl:template></xsl:stylesheet>\n"+
+		"  </xsl-transform>\n  <set-body/>\n</outbound></policies>")
+	xt := find(d, "xsl-transform")
+	if !xt.Opaque || len(xt.Children) != 0 {
+		t.Fatalf("xsl-transform: opaque %v, %d children", xt.Opaque, len(xt.Children))
+	}
+	els, errs := xt.Content()
+	if errs != nil || len(els) != 2 {
+		t.Fatalf("Content() = %d elements, %v", len(els), errs)
+	}
+	p := els[0]
+	if p.Name != "parameter" || lcOf(p.Pos) != "3:5" || lcOf(p.Attr("parameter-name").Value.Pos) != "3:32" {
+		t.Errorf("parameter %s at %s", p.Name, lcOf(p.Pos))
+	}
+	if x, ok := p.Text.Expression(); !ok || x.Text != `@(context.Variables["v"])` || lcOf(x.Pos) != "3:35" {
+		t.Errorf("parameter expression %+v %v", x, ok)
+	}
+	if sb := els[1].Children[0].Children[0]; sb.Name != "set-body" || !sb.Opaque || sb.Text.Text != "x<y/>" {
+		t.Errorf("nested set-body: %s opaque %v", sb.Name, sb.Opaque)
+	}
+	if els, errs := find(d, "set-body").Content(); els != nil || errs != nil {
+		t.Errorf("empty set-body Content() = %v, %v", els, errs)
+	}
+	if els, errs := (&Element{Name: "x"}).Content(); els != nil || errs != nil {
+		t.Errorf("zero element Content() = %v, %v", els, errs)
+	}
 }

@@ -83,7 +83,9 @@ type segment struct {
 	verbatim   bool // copy as is: no entity decoding
 }
 
-// buildValue decodes the segments of src into a Value. liquid marks a
+// buildValue decodes the segments of src into a Value: entity and
+// character references resolved outside CDATA and verbatim spans, and line
+// ends normalised to LF everywhere, as an XML parser does. liquid marks a
 // set-body Liquid template, whose {{ }} are not named values.
 func buildValue(d *Document, segs []segment, liquid bool) *Value {
 	src := d.Source
@@ -96,15 +98,19 @@ func buildValue(d *Document, segs []segment, liquid bool) *Value {
 	text.Grow(size)
 	for _, sg := range segs {
 		raw.Write(src[sg.rawStart:sg.rawEnd])
-		if sg.cdata || sg.verbatim {
-			text.Write(src[sg.start:sg.end])
-			for k := sg.start; k < sg.end; k++ {
-				offsets = append(offsets, k)
-			}
-			continue
-		}
 		for k := sg.start; k < sg.end; {
-			if src[k] == '&' {
+			c := src[k]
+			switch {
+			case c == '\r':
+				// XML line-end normalisation: CRLF and a lone CR read as LF.
+				if k+1 < sg.end && src[k+1] == '\n' {
+					k++
+				}
+				text.WriteByte('\n')
+				offsets = append(offsets, k)
+				k++
+				continue
+			case c == '&' && !sg.cdata && !sg.verbatim:
 				if r, n, ok := entityAt(src, k); ok {
 					m, _ := text.WriteRune(r)
 					for range m {
@@ -114,7 +120,7 @@ func buildValue(d *Document, segs []segment, liquid bool) *Value {
 					continue
 				}
 			}
-			text.WriteByte(src[k])
+			text.WriteByte(c)
 			offsets = append(offsets, k)
 			k++
 		}
