@@ -234,7 +234,6 @@ func (p *jsonParser) value() JToken {
 		return p.literal("false", JBool(false))
 	case c == 'n':
 		if strings.HasPrefix(p.s[p.i:], "new") {
-			p.advance()
 			return p.unexpectedValue()
 		}
 		return p.literal("null", JNull())
@@ -245,12 +244,18 @@ func (p *jsonParser) value() JToken {
 	case c == 'I':
 		return p.literal("Infinity", JFloat(math.Inf(1)))
 	}
-	p.advance()
 	return p.unexpectedValue()
 }
 
+// unexpectedValue reports the character at the cursor without consuming
+// it, so the position is the count of characters before it; at the very
+// start Newtonsoft reports line 0, position 0.
 func (p *jsonParser) unexpectedValue() JToken {
-	r, _ := utf8.DecodeLastRuneInString(p.s[:p.i])
+	r, _ := utf8.DecodeRuneInString(p.s[p.i:])
+	if p.i == 0 {
+		p.err = jsonReaderError(fmt.Sprintf("Unexpected character encountered while parsing value: %c.", r), "", 0, 0)
+		return nil
+	}
 	p.errf("Unexpected character encountered while parsing value: %c.", r)
 	return nil
 }
@@ -262,10 +267,10 @@ func (p *jsonParser) literal(word string, t JToken) JToken {
 			return nil
 		}
 		if p.s[p.i] != word[k] {
-			p.advance()
 			if k == 0 {
 				return p.unexpectedValue()
 			}
+			p.advance()
 			p.errf("Error parsing %s value.", strings.ToLower(word[:1])+word[1:])
 			return nil
 		}
@@ -457,7 +462,6 @@ func (p *jsonParser) object() JToken {
 			return nil
 		}
 		if c := p.s[p.i]; c == ',' || c == '}' {
-			p.advance()
 			p.errf("Unexpected character encountered while parsing value: %c.", rune(c))
 			return nil
 		}
@@ -530,7 +534,6 @@ func (p *jsonParser) array() JToken {
 		first = false
 		top.index++
 		if p.i < len(p.s) && p.s[p.i] == ',' {
-			p.advance()
 			p.errf("Unexpected character encountered while parsing value: ,.")
 			return nil
 		}
