@@ -28,7 +28,9 @@ var stringComparisonNames = []string{"CurrentCulture", "CurrentCultureIgnoreCase
 func (c StringComparison) String() string { return txEnumName(stringComparisonNames, int(c)) }
 
 // IgnoreCase reports whether the comparison ignores case.
-func (c StringComparison) IgnoreCase() bool { return c == CurrentCultureIgnoreCase || c == InvariantCultureIgnoreCase || c == OrdinalIgnoreCase }
+func (c StringComparison) IgnoreCase() bool {
+	return c == CurrentCultureIgnoreCase || c == InvariantCultureIgnoreCase || c == OrdinalIgnoreCase
+}
 
 // StringSplitOptions is System.StringSplitOptions (a flags enum).
 type StringSplitOptions int32
@@ -704,7 +706,7 @@ func JoinValues(sep string, values any) (string, error) {
 
 // txDisplay is object.ToString() for values put into text (Decimal keeps
 // its scale, null is "").
-func txDisplay(v any) string { return ToString(v) }
+func txDisplay(v any) string { return txText(v) }
 
 // txParamsValues expands a params object[] argument: a single array argument
 // stands for the whole array, as C# binds it in normal form.

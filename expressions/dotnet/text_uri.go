@@ -65,7 +65,9 @@ type Uri struct {
 	opaque   bool   // mailto:, urn: …
 }
 
-func txUriErr(msg string) *Exception { return Throw("System.UriFormatException", "Invalid URI: %s", msg) }
+func txUriErr(msg string) *Exception {
+	return Throw("System.UriFormatException", "Invalid URI: %s", msg)
+}
 
 func txDefaultPort(scheme string) int {
 	switch scheme {
