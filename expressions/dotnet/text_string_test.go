@@ -35,7 +35,7 @@ func txCall(t *testing.T, typ *Type, static bool, name string, recv any, args ..
 		for i, p := range ps {
 			a := call[i]
 			switch {
-			case p.Params:
+			case p.Params, p.Out:
 			case p.Type == nil:
 			case a == nil:
 				score++
