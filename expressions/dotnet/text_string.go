@@ -706,7 +706,7 @@ func JoinValues(sep string, values any) (string, error) {
 
 // txDisplay is object.ToString() for values put into text (Decimal keeps
 // its scale, null is "").
-func txDisplay(v any) string { return ToString(v) }
+func txDisplay(v any) string { return txText(v) }
 
 // txParamsValues expands a params object[] argument: a single array argument
 // stands for the whole array, as C# binds it in normal form.

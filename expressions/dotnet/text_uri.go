@@ -322,7 +322,7 @@ func (u *Uri) String() string {
 // unsafe characters (they stay escaped in Uri.ToString()).
 func txUnescapeSafe(s string) string {
 	return txUnescape(s, func(c byte) bool {
-		return c < 0x80 && (c <= ' ' || strings.IndexByte("%#?/:@&=+$,;[]!'()*\"<>\\^`{|}", c) >= 0)
+		return c < 0x80 && (c < ' ' || c == 0x7F || strings.IndexByte("%#?/:@&=+$,;[]!'()*\"<>\\^`{|}", c) >= 0)
 	})
 }
 
