@@ -1,0 +1,189 @@
+package dotnet
+
+import (
+	"encoding/hex"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCryptoHash(t *testing.T) {
+	tests := []struct {
+		typ   *Type
+		input string
+		want  string
+	}{
+		{MD5T, "", "d41d8cd98f00b204e9800998ecf8427e"},
+		{SHA1T, "abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+		{SHA256T, "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{SHA384T, "abc", "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"},
+		{SHA512T, "abc", "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.typ.Name, func(t *testing.T) {
+			h, err := tmCall(t, tc.typ.Static["Create"], nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if TypeOf(h) != tc.typ || !IsInstance(h, HashAlgorithmT) {
+				t.Errorf("TypeOf = %v", TypeOf(h))
+			}
+			sum, err := tmCall(t, HashAlgorithmT.Methods["ComputeHash"], h, []byte(tc.input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := hex.EncodeToString(sum.([]byte)); got != tc.want {
+				t.Errorf("ComputeHash = %s, want %s", got, tc.want)
+			}
+			if last, _ := HashAlgorithmT.Props["Hash"].Get(h); hex.EncodeToString(last.([]byte)) != tc.want {
+				t.Errorf("Hash property = %x", last)
+			}
+			data, _ := tmCall(t, tc.typ.Static["HashData"], nil, []byte(tc.input))
+			if got := hex.EncodeToString(data.([]byte)); got != tc.want {
+				t.Errorf("HashData = %s", got)
+			}
+		})
+	}
+
+	sha, _ := NewHashObject(SHA256ManagedT, nil)
+	part, err := tmCall(t, HashAlgorithmT.Methods["ComputeHash"], sha, []byte("xabcx"), int32(1), int32(3))
+	if err != nil || hex.EncodeToString(part.([]byte)) != tests[2].want {
+		t.Errorf("ComputeHash(offset, count) = %x, %v", part, err)
+	}
+	if _, err := tmCall(t, HashAlgorithmT.Methods["ComputeHash"], sha, []byte("ab"), int32(1), int32(3)); excType(err) != "System.ArgumentException" {
+		t.Errorf("bad range error = %v", err)
+	}
+	if !IsInstance(sha, SHA256T) || IsInstance(sha, SHA1T) {
+		t.Errorf("SHA256Managed must be a SHA256 and not a SHA1")
+	}
+	// Incremental hashing.
+	_, _ = tmCall(t, HashAlgorithmT.Methods["TransformBlock"], sha, []byte("ab"), int32(0), int32(2), nil, int32(0))
+	_, _ = tmCall(t, HashAlgorithmT.Methods["TransformFinalBlock"], sha, []byte("c"), int32(0), int32(1))
+	if last, _ := HashAlgorithmT.Props["Hash"].Get(sha); hex.EncodeToString(last.([]byte)) != tests[2].want {
+		t.Errorf("incremental Hash = %x", last)
+	}
+	_, _ = tmCall(t, HashAlgorithmT.Methods["Dispose"], sha)
+	if _, err := tmCall(t, HashAlgorithmT.Methods["ComputeHash"], sha, []byte("a")); excType(err) != "System.ObjectDisposedException" {
+		t.Errorf("after Dispose: %v", err)
+	}
+}
+
+func TestCryptoHMAC(t *testing.T) {
+	// RFC 2202 / RFC 4231: key "Jefe", data "what do ya want for nothing?".
+	tests := []struct {
+		typ  *Type
+		want string
+	}{
+		{HMACMD5T, "750c783e6ab0b503eaa86e310a5db738"},
+		{HMACSHA1T, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"},
+		{HMACSHA256T, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+		{HMACSHA384T, "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649"},
+		{HMACSHA512T, "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"},
+	}
+	key, data := []byte("Jefe"), []byte("what do ya want for nothing?")
+	for _, tc := range tests {
+		t.Run(tc.typ.Name, func(t *testing.T) {
+			h, err := tmCall(t, tc.typ.Ctors, nil, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if TypeOf(h) != tc.typ || !IsInstance(h, HMACT) || !IsInstance(h, KeyedHashAlgorithmT) {
+				t.Errorf("type of %v", TypeOf(h))
+			}
+			sum, err := tmCall(t, tc.typ.FindMethods("ComputeHash"), h, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := hex.EncodeToString(sum.([]byte)); got != tc.want {
+				t.Errorf("ComputeHash = %s, want %s", got, tc.want)
+			}
+			k, _ := tc.typ.FindProp("Key").Get(h)
+			if string(k.([]byte)) != "Jefe" {
+				t.Errorf("Key = %q", k)
+			}
+			one, _ := tmCall(t, tc.typ.Static["HashData"], nil, key, data)
+			if got := hex.EncodeToString(one.([]byte)); got != tc.want {
+				t.Errorf("HashData = %s", got)
+			}
+		})
+	}
+	h, _ := tmCall(t, HMACSHA256T.Ctors, nil)
+	if k, _ := HMACSHA256T.FindProp("Key").Get(h); len(k.([]byte)) != 64 {
+		t.Errorf("random key length = %d", len(k.([]byte)))
+	}
+	if err := HMACSHA256T.FindProp("Key").Set(h, key); err != nil {
+		t.Fatal(err)
+	}
+	sum, _ := tmCall(t, HMACSHA256T.FindMethods("ComputeHash"), h, data)
+	if hex.EncodeToString(sum.([]byte)) != tests[2].want {
+		t.Errorf("after Key set: %x", sum)
+	}
+	if _, err := tmCall(t, HMACSHA256T.Ctors, nil, nil); excType(err) != "System.ArgumentNullException" {
+		t.Errorf("null key: %v", err)
+	}
+	alg, _ := tmCall(t, HashAlgorithmT.Static["Create"], nil, "SHA256")
+	if TypeOf(alg) != SHA256T {
+		t.Errorf("HashAlgorithm.Create(SHA256) = %v", TypeOf(alg))
+	}
+}
+
+func TestCryptoRandom(t *testing.T) {
+	// Outputs of .NET's seeded System.Random.
+	r := NewRandom(0)
+	if got := []int32{r.Next(), r.Next(), r.Next()}; !cmp.Equal(got, []int32{1559595546, 1755192844, 1649316166}) {
+		t.Errorf("Random(0).Next() = %v", got)
+	}
+	bytesOf := func(seed int32) []byte {
+		b := make([]byte, 8)
+		rnd, _ := tmCall(t, RandomT.Ctors, nil, seed)
+		if _, err := tmCall(t, RandomT.Methods["NextBytes"], rnd, b); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if diff := cmp.Diff([]byte{26, 12, 70, 111, 93, 117, 228, 216}, bytesOf(0)); diff != "" {
+		t.Errorf("Random(0).NextBytes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]byte{70, 208, 134, 130, 64, 151, 228, 163}, bytesOf(1)); diff != "" {
+		t.Errorf("Random(1).NextBytes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]byte{26, 12, 76, 111, 93, 115, 228, 216}, bytesOf(2147483647)); diff != "" {
+		t.Errorf("Random(int.MaxValue).NextBytes (-want +got):\n%s", diff)
+	}
+	one, _ := tmCall(t, RandomT.Ctors, nil, int32(1))
+	if v, _ := tmCall(t, RandomT.Methods["Next"], one, int32(100)); v != int32(24) {
+		t.Errorf("Random(1).Next(100) = %v, want 24", v)
+	}
+	unseeded, _ := tmCall(t, RandomT.Ctors, nil)
+	for range 100 {
+		v, err := tmCall(t, RandomT.Methods["Next"], unseeded, int32(-5), int32(5))
+		if err != nil || v.(int32) < -5 || v.(int32) >= 5 {
+			t.Fatalf("Next(-5, 5) = %v, %v", v, err)
+		}
+		d, _ := tmCall(t, RandomT.Methods["NextDouble"], unseeded)
+		if d.(float64) < 0 || d.(float64) >= 1 {
+			t.Fatalf("NextDouble = %v", d)
+		}
+	}
+	big := NewRandom(7)
+	for range 100 {
+		if v := big.NextRange(-2000000000, 2000000000); v < -2000000000 || v >= 2000000000 {
+			t.Fatalf("large range = %d", v)
+		}
+	}
+	if _, err := tmCall(t, RandomT.Methods["Next"], unseeded, int32(5), int32(1)); excType(err) != "System.ArgumentOutOfRangeException" {
+		t.Errorf("Next(5, 1) error = %v", err)
+	}
+	b, _ := tmCall(t, RandomNumberGeneratorT.Static["GetBytes"], nil, int32(32))
+	if len(b.([]byte)) != 32 {
+		t.Errorf("GetBytes(32) length = %d", len(b.([]byte)))
+	}
+	rng, _ := tmCall(t, RNGCryptoServiceProviderT.Ctors, nil)
+	buf := make([]byte, 16)
+	if _, err := tmCall(t, RandomNumberGeneratorT.Methods["GetBytes"], rng, buf); err != nil || cmp.Equal(buf, make([]byte, 16)) {
+		t.Errorf("GetBytes(buf) = %x, %v", buf, err)
+	}
+	if !IsInstance(rng, RNGCryptoServiceProviderT) || !IsInstance(rng, RandomNumberGeneratorT) {
+		t.Errorf("RNGCryptoServiceProvider type checks")
+	}
+}

@@ -1,0 +1,242 @@
+package dotnet
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+)
+
+// NewGuid returns a random version 4 Guid, as Guid.NewGuid does.
+func NewGuid() Guid {
+	var g Guid
+	_, _ = rand.Read(g[:])
+	g[6] = g[6]&0x0f | 0x40
+	g[8] = g[8]&0x3f | 0x80
+	return g
+}
+
+// String renders the Guid in the "D" format:
+// xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, lower case.
+func (g Guid) String() string {
+	s, _ := g.Format("D")
+	return s
+}
+
+// Format renders the Guid as ToString(format) does: "N", "D", "B", "P" or
+// "X" (either case; empty means "D").
+func (g Guid) Format(f string) (string, error) {
+	h := hex.EncodeToString(g[:])
+	d := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	switch f {
+	case "", "D", "d":
+		return d, nil
+	case "N", "n":
+		return h, nil
+	case "B", "b":
+		return "{" + d + "}", nil
+	case "P", "p":
+		return "(" + d + ")", nil
+	case "X", "x":
+		var b strings.Builder
+		b.WriteString("{0x" + h[0:8] + ",0x" + h[8:12] + ",0x" + h[12:16] + ",{")
+		for i := 8; i < 16; i++ {
+			if i > 8 {
+				b.WriteByte(',')
+			}
+			b.WriteString("0x" + h[2*i:2*i+2])
+		}
+		b.WriteString("}}")
+		return b.String(), nil
+	}
+	return "", FormatError(`Format string can be only "D", "d", "N", "n", "P", "p", "B", "b", "X" or "x".`)
+}
+
+// ParseGuid parses the "N", "D", "B", "P" and "X" forms, as Guid.Parse does.
+func ParseGuid(s string) (Guid, error) {
+	if g, ok := tmParseGuid(strings.TrimSpace(s), ""); ok {
+		return g, nil
+	}
+	return Guid{}, FormatError("Unrecognized Guid format.")
+}
+
+// tmParseGuid parses one form (f) or any form (f == "").
+func tmParseGuid(s, f string) (Guid, bool) {
+	var g Guid
+	hexTo := func(dst []byte, src string) bool {
+		if len(src) != 2*len(dst) || strings.ContainsAny(src, "+-") {
+			return false
+		}
+		_, err := hex.Decode(dst, []byte(src))
+		return err == nil
+	}
+	dashed := func(s string) bool {
+		if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+			return false
+		}
+		return hexTo(g[:], s[0:8]+s[9:13]+s[14:18]+s[19:23]+s[24:36])
+	}
+	f = strings.ToUpper(f)
+	switch {
+	case (f == "" || f == "N") && len(s) == 32:
+		return g, hexTo(g[:], s)
+	case (f == "" || f == "D") && len(s) == 36:
+		return g, dashed(s)
+	case (f == "" || f == "B") && len(s) == 38 && s[0] == '{' && s[37] == '}':
+		return g, dashed(s[1:37])
+	case (f == "" || f == "P") && len(s) == 38 && s[0] == '(' && s[37] == ')':
+		return g, dashed(s[1:37])
+	case (f == "" || f == "X") && strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}}"):
+		inner := strings.ReplaceAll(s[1:len(s)-2], "{", "")
+		parts := strings.Split(inner, ",")
+		if len(parts) != 11 {
+			return g, false
+		}
+		widths := []int{4, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1}
+		off := 0
+		for i, p := range parts {
+			p = strings.TrimSpace(p)
+			if !strings.HasPrefix(p, "0x") && !strings.HasPrefix(p, "0X") {
+				return g, false
+			}
+			p = p[2:]
+			if len(p) == 0 || len(p) > 2*widths[i] {
+				return g, false
+			}
+			p = strings.Repeat("0", 2*widths[i]-len(p)) + p
+			if !hexTo(g[off:off+widths[i]], p) {
+				return g, false
+			}
+			off += widths[i]
+		}
+		return g, true
+	}
+	return g, false
+}
+
+// tmGuidBytesOrder maps ToByteArray positions to "D"-order positions: .NET
+// stores the first three fields little-endian.
+var tmGuidBytesOrder = [16]int{3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15}
+
+func tmGuid(v any) Guid {
+	if g, ok := v.(Guid); ok {
+		return g
+	}
+	return Guid{}
+}
+
+func init() {
+	t := GuidT
+	t.Ctors = append(t.Ctors,
+		tmM(".ctor", t, func(_ any, a []any) (any, error) {
+			s, ok := tmStr(a[0])
+			if !ok {
+				return nil, ArgumentNull("g")
+			}
+			return ParseGuid(s)
+		}, "g", String),
+		tmM(".ctor", t, func(_ any, a []any) (any, error) {
+			b, err := crBytes(a[0], "b")
+			if err != nil {
+				return nil, err
+			}
+			if len(b) != 16 {
+				return nil, Throw("System.ArgumentException", "Byte array for Guid must be exactly 16 bytes long. (Parameter 'b')")
+			}
+			var g Guid
+			for i, p := range tmGuidBytesOrder {
+				g[p] = b[i]
+			}
+			return g, nil
+		}, "b", ArrayOf(Byte)),
+	)
+	t.AddStaticProp(tmP("Empty", t, func(any) (any, error) { return Guid{}, nil }))
+	parse := func(_ any, a []any) (any, error) {
+		s, ok := tmStr(a[0])
+		if !ok {
+			return nil, ArgumentNull("input")
+		}
+		return ParseGuid(s)
+	}
+	exact := func(_ any, a []any) (any, error) {
+		s, ok := tmStr(a[0])
+		if !ok {
+			return nil, ArgumentNull("input")
+		}
+		f, _ := tmStr(a[1])
+		if len(f) != 1 || !strings.Contains("NnDdBbPpXx", f) {
+			return nil, FormatError(`Format string can be only "D", "d", "N", "n", "P", "p", "B", "b", "X" or "x".`)
+		}
+		if g, ok := tmParseGuid(strings.TrimSpace(s), f); ok {
+			return g, nil
+		}
+		return nil, FormatError("Unrecognized Guid format.")
+	}
+	t.AddStatic(
+		tmM("NewGuid", t, func(any, []any) (any, error) { return NewGuid(), nil }),
+		tmM("Parse", t, parse, "input", String),
+		tmM("Parse", t, parse, "input", String, "provider", nil),
+		tmM("TryParse", Boolean, func(_ any, a []any) (any, error) {
+			s, ok := tmStr(a[0])
+			g, ok2 := tmParseGuid(strings.TrimSpace(s), "")
+			if !ok2 {
+				g = Guid{}
+			}
+			tmSetOut(a[1], g)
+			return ok && ok2, nil
+		}, "input", String, "result", tmOutP("result", t)),
+		tmM("ParseExact", t, exact, "input", String, "format", String),
+		tmM("TryParseExact", Boolean, func(_ any, a []any) (any, error) {
+			v, err := exact(nil, a[:2])
+			if err != nil {
+				tmSetOut(a[2], Guid{})
+				return false, nil
+			}
+			tmSetOut(a[2], v)
+			return true, nil
+		}, "input", String, "format", String, "result", tmOutP("result", t)),
+	)
+	toStr := func(r any, a []any) (any, error) {
+		f := ""
+		if len(a) > 0 {
+			f, _ = tmStr(a[0])
+		}
+		return tmGuid(r).Format(f)
+	}
+	t.AddMethod(
+		tmM("ToString", String, toStr),
+		tmM("ToString", String, toStr, "format", String),
+		tmM("ToString", String, toStr, "format", String, "provider", nil),
+		tmM("ToByteArray", ArrayOf(Byte), func(r any, _ []any) (any, error) {
+			g := tmGuid(r)
+			out := make([]byte, 16)
+			for i, p := range tmGuidBytesOrder {
+				out[i] = g[p]
+			}
+			return out, nil
+		}),
+		tmM("Equals", Boolean, func(r any, a []any) (any, error) {
+			g, ok := a[0].(Guid)
+			return ok && g == tmGuid(r), nil
+		}, "o", nil),
+		tmM("CompareTo", Int32, func(r any, a []any) (any, error) {
+			if a[0] == nil {
+				return int32(1), nil
+			}
+			g, ok := a[0].(Guid)
+			if !ok {
+				return nil, Throw("System.ArgumentException", "Object must be of type GUID. (Parameter 'value')")
+			}
+			a0 := tmGuid(r)
+			return int32(bytes.Compare(a0[:], g[:])), nil
+		}, "value", nil),
+		tmM("GetHashCode", Int32, func(r any, _ []any) (any, error) {
+			g := tmGuid(r)
+			var h int32
+			for i := 0; i < 16; i += 4 {
+				h ^= int32(g[i])<<24 | int32(g[i+1])<<16 | int32(g[i+2])<<8 | int32(g[i+3])
+			}
+			return h, nil
+		}),
+	)
+}
