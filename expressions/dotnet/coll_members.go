@@ -15,6 +15,77 @@ func init() {
 	collRegisterSets()
 	collRegisterArray()
 	collRegisterMisc()
+	collRegisterInterfaces()
+}
+
+// collRegisterInterfaces gives the collection interfaces (IList<T>,
+// ICollection<T>, IReadOnlyCollection<T>, ISet<T>) their members. Each one
+// dispatches on the receiver's runtime type to the class's member with the
+// same name and arity, so an IList<string> holding a *List works as
+// .NET's interface call does. The methods are registered as extension
+// methods so that, by C#'s rule that instance methods win, they never
+// compete with List<T>.Add and friends when the static type is the class.
+func collRegisterInterfaces() {
+	virtual := func(name string, nparams int, result *Type, resultOf func(*Type, []*Type) *Type) *Method {
+		params := make([]Param, nparams+1)
+		params[0] = collParam("collection", ICollectionT)
+		for i := 1; i <= nparams; i++ {
+			params[i] = collParam("arg"+string(rune('0'+i)), nil)
+		}
+		return &Method{Name: name, Params: params, Extension: true, Result: result, ResultOf: resultOf, Fn: func(r any, a []any) (any, error) {
+			if r == nil {
+				return nil, NullReference()
+			}
+			for _, m := range TypeOf(r).FindMethods(name) {
+				if !m.Extension && len(m.Params) == nparams && m.Fn != nil {
+					return m.Fn(r, a)
+				}
+			}
+			return nil, Throw("System.NotSupportedException", "Specified method is not supported.")
+		}}
+	}
+	count := &Prop{Name: "Count", Type: Int32, Get: func(r any) (any, error) {
+		if r == nil {
+			return nil, NullReference()
+		}
+		if p := TypeOf(r).FindProp("Count"); p != nil && p.Get != nil {
+			return p.Get(r)
+		}
+		return nil, Throw("System.NotSupportedException", "Specified method is not supported.")
+	}}
+	for _, t := range []*Type{ICollectionT, IReadOnlyCollectionT, IListT, ISetT} {
+		t.AddProp(count)
+	}
+	for _, t := range []*Type{ICollectionT, IListT, ISetT} {
+		t.AddMethod(
+			virtual("Add", 1, Void, nil),
+			virtual("Remove", 1, Boolean, nil),
+			virtual("Contains", 1, Boolean, nil),
+			virtual("Clear", 0, Void, nil),
+		)
+	}
+	IListT.AddMethod(
+		virtual("IndexOf", 1, Int32, nil),
+		virtual("Insert", 2, Void, nil),
+		virtual("RemoveAt", 1, Void, nil),
+	)
+	ISetT.AddMethod(virtual("UnionWith", 1, Void, nil), virtual("ExceptWith", 1, Void, nil), virtual("IntersectWith", 1, Void, nil))
+	IListT.Indexers = append(IListT.Indexers,
+		&Method{Name: "Get", Params: []Param{collParam("index", Int32)}, ResultOf: collArgT(0), Fn: func(r any, a []any) (any, error) {
+			if ix := TypeOf(r).FindIndexers(); len(ix) > 0 {
+				return ix[0].Fn(r, a)
+			}
+			return nil, NullReference()
+		}},
+		&Method{Name: "Set", Params: []Param{collParam("index", Int32), collParam("value", nil)}, Result: Void, Fn: func(r any, a []any) (any, error) {
+			for _, m := range TypeOf(r).FindIndexers() {
+				if m.Name == "Set" {
+					return m.Fn(r, a)
+				}
+			}
+			return nil, NullReference()
+		}},
+	)
 }
 
 func collAsList(recv any) (*List, error) {
@@ -587,14 +658,16 @@ func collRegisterDictionary() {
 		}
 		return int32(d.Len()), nil
 	}}
-	keys := &Prop{Name: "Keys", Get: func(r any) (any, error) {
+	// Keys and Values are typed ICollection<T> without the element type:
+	// Prop has no hook to substitute the dictionary's type arguments.
+	keys := &Prop{Name: "Keys", Type: ICollectionT, Get: func(r any) (any, error) {
 		d, err := collAsDict(r)
 		if err != nil {
 			return nil, err
 		}
 		return &List{Elem: d.Key, Items: d.Keys()}, nil
 	}}
-	values := &Prop{Name: "Values", Get: func(r any) (any, error) {
+	values := &Prop{Name: "Values", Type: ICollectionT, Get: func(r any) (any, error) {
 		d, err := collAsDict(r)
 		if err != nil {
 			return nil, err

@@ -350,7 +350,14 @@ func ElemType(t *Type) *Type {
 		return Object
 	}
 	switch t.Name {
-	case "JArray", "JToken", "JContainer", "JObject", "JEnumerable`1", "IJEnumerable`1", "JProperty", "JConstructor":
+	case "JObject":
+		// foreach over a JObject uses its public GetEnumerator:
+		// KeyValuePair<string, JToken>.
+		if jt := Lookup("JToken"); jt != nil {
+			return KVPType(String, jt)
+		}
+		return KVPType(String, Object)
+	case "JArray", "JToken", "JContainer", "JEnumerable`1", "IJEnumerable`1", "JProperty", "JConstructor":
 		if t.Generic != nil && len(t.Args) == 1 {
 			return t.Args[0]
 		}

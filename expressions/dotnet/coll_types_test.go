@@ -333,3 +333,28 @@ func TestCollElemType(t *testing.T) {
 		t.Error("specialising must not touch the definition")
 	}
 }
+
+func TestCollInterfaceDispatch(t *testing.T) {
+	t.Parallel()
+	l := NewList(String, "a")
+	il := Instantiate(IListT, String)
+	var add *Method
+	for _, m := range il.FindMethods("Add") {
+		add = m
+	}
+	if add == nil || !add.Extension {
+		t.Fatal("IList<T>.Add must be registered as an extension-style member")
+	}
+	ctMust(add.Fn(l, []any{"b"}))
+	if got := ctMust(il.FindProp("Count").Get(l)); got != int32(2) {
+		t.Errorf("IList.Count = %v", got)
+	}
+	if got := ctMust(il.FindIndexers()[0].Fn(l, []any{int32(1)})); got != "b" {
+		t.Errorf("IList[1] = %v", got)
+	}
+	for _, m := range Instantiate(ListT, String).FindMethods("Add") {
+		if !m.Extension && m.Params[0].Type != nil {
+			t.Error("List.Add must stay untyped and instance")
+		}
+	}
+}
