@@ -70,14 +70,14 @@ func Equals(a, b any) bool {
 		return false
 	}
 	if !reflect.TypeOf(a).Comparable() {
-		return sameRef(a, b)
+		return collSameRef(a, b)
 	}
-	return safeEq(a, b)
+	return collSafeEq(a, b)
 }
 
-// safeEq is a == b for values whose Go type is comparable but may hold
+// collSafeEq is a == b for values whose Go type is comparable but may hold
 // unhashable dynamic values (structs with interface fields).
-func safeEq(a, b any) (eq bool) {
+func collSafeEq(a, b any) (eq bool) {
 	defer func() {
 		if recover() != nil {
 			eq = false
@@ -86,10 +86,10 @@ func safeEq(a, b any) (eq bool) {
 	return a == b
 }
 
-type kvpKey struct{ k, v any }
+type hkKVP struct{ k, v any }
 
-// hashable reports whether v can be a Go map key without panicking.
-func hashable(v any) (ok bool) {
+// hkHashable reports whether v can be a Go map key without panicking.
+func hkHashable(v any) (ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
@@ -99,9 +99,9 @@ func hashable(v any) (ok bool) {
 	return true
 }
 
-// sameRef compares values of non-comparable Go types (slices standing for
+// collSameRef compares values of non-comparable Go types (slices standing for
 // .NET arrays) by identity.
-func sameRef(a, b any) bool {
+func collSameRef(a, b any) bool {
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	if va.Kind() == reflect.Slice && vb.Kind() == reflect.Slice {
 		return va.Len() == vb.Len() && va.Pointer() == vb.Pointer()
@@ -109,18 +109,18 @@ func sameRef(a, b any) bool {
 	return false
 }
 
-type nanKey struct{ bits int }
-type refKey struct {
+type hkNaN struct{ bits int }
+type hkRef struct {
 	t   reflect.Type
 	p   uintptr
 	len int
 }
-type typeBucket struct{ t reflect.Type }
-type dtKey struct {
+type hkBucket struct{ t reflect.Type }
+type hkDateTime struct {
 	sec  int64
 	nsec int
 }
-type decKey string
+type hkDecimal string
 
 // HashKey returns a Go-comparable key for v that is consistent with Equals:
 // Equals(a, b) implies HashKey(a) == HashKey(b). Keys of unequal values may
@@ -132,46 +132,48 @@ func HashKey(v any) any {
 		return v
 	case float64:
 		if math.IsNaN(x) {
-			return nanKey{64}
+			return hkNaN{64}
 		}
 		return x + 0 // -0 and 0 are the same key already; keep the float
 	case float32:
 		if x != x {
-			return nanKey{32}
+			return hkNaN{32}
 		}
 		return x
 	case DateTime:
-		return dtKey{x.T.Unix(), x.T.Nanosecond()}
+		return hkDateTime{x.T.Unix(), x.T.Nanosecond()}
 	case DateTimeOffset:
-		return dtKey{x.T.Unix(), x.T.Nanosecond()}
+		return hkDateTime{x.T.Unix(), x.T.Nanosecond()}
 	case Decimal:
-		return decKey(x.D.String())
+		return hkDecimal(x.D.String())
 	case KeyValuePair:
-		return kvpKey{HashKey(x.Key), HashKey(x.Value)}
+		return hkKVP{HashKey(x.Key), HashKey(x.Value)}
 	case Hasher:
 		return x.HashKey()
 	case ValueEqualer:
-		return typeBucket{reflect.TypeOf(v)}
+		return hkBucket{reflect.TypeOf(v)}
 	}
 	rt := reflect.TypeOf(v)
 	if rt.Comparable() {
-		if rt.Kind() == reflect.Pointer || hashable(v) {
+		if rt.Kind() == reflect.Pointer || hkHashable(v) {
 			return v
 		}
-		return typeBucket{rt}
+		return hkBucket{rt}
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Slice {
-		return refKey{rt, rv.Pointer(), rv.Len()}
+		return hkRef{rt, rv.Pointer(), rv.Len()}
 	}
-	return typeBucket{rt}
+	return hkBucket{rt}
 }
 
-// argumentError is System.ArgumentException with a message.
-func argumentError(msg string) *Exception { return Throw("System.ArgumentException", "%s", msg) }
+// collArgError is System.ArgumentException with a message.
+func collArgError(msg string) *Exception { return Throw("System.ArgumentException", "%s", msg) }
 
-// invalidOp is System.InvalidOperationException with a message.
-func invalidOp(msg string) *Exception { return Throw("System.InvalidOperationException", "%s", msg) }
+// collInvalidOp is System.InvalidOperationException with a message.
+func collInvalidOp(msg string) *Exception {
+	return Throw("System.InvalidOperationException", "%s", msg)
+}
 
 // Compare orders a and b as Comparer<object>.Default (IComparable.CompareTo)
 // does: null sorts before everything; numbers, strings, chars, bools,
@@ -195,47 +197,47 @@ func Compare(a, b any) (int, error) {
 		}
 	}
 	mismatch := func() (int, error) {
-		return 0, argumentError("Object must be of type " + TypeOf(a).Name + ".")
+		return 0, collArgError("Object must be of type " + TypeOf(a).Name + ".")
 	}
 	switch x := a.(type) {
 	case string:
 		if y, ok := b.(string); ok {
-			return CompareOrdinal(x, y), nil
+			return CompareStringsOrdinal(x, y), nil
 		}
 		return mismatch()
 	case int32:
-		return cmpSame(x, b, mismatch)
+		return collCmpSame(x, b, mismatch)
 	case int64:
-		return cmpSame(x, b, mismatch)
+		return collCmpSame(x, b, mismatch)
 	case float64:
 		if y, ok := b.(float64); ok {
-			return cmpFloat(x, y), nil
+			return collCmpFloat(x, y), nil
 		}
 		return mismatch()
 	case float32:
 		if y, ok := b.(float32); ok {
-			return cmpFloat(float64(x), float64(y)), nil
+			return collCmpFloat(float64(x), float64(y)), nil
 		}
 		return mismatch()
 	case Char:
-		return cmpSame(x, b, mismatch)
+		return collCmpSame(x, b, mismatch)
 	case int8:
-		return cmpSame(x, b, mismatch)
+		return collCmpSame(x, b, mismatch)
 	case uint8:
-		return cmpSame(x, b, mismatch)
+		return collCmpSame(x, b, mismatch)
 	case int16:
-		return cmpSame(x, b, mismatch)
+		return collCmpSame(x, b, mismatch)
 	case uint16:
-		return cmpSame(x, b, mismatch)
+		return collCmpSame(x, b, mismatch)
 	case uint32:
-		return cmpSame(x, b, mismatch)
+		return collCmpSame(x, b, mismatch)
 	case uint64:
-		return cmpSame(x, b, mismatch)
+		return collCmpSame(x, b, mismatch)
 	case TimeSpan:
-		return cmpSame(x, b, mismatch)
+		return collCmpSame(x, b, mismatch)
 	case bool:
 		if y, ok := b.(bool); ok {
-			return cmp.Compare(b2i(x), b2i(y)), nil
+			return cmp.Compare(collB2I(x), collB2I(y)), nil
 		}
 		return mismatch()
 	case DateTime:
@@ -261,18 +263,18 @@ func Compare(a, b any) (int, error) {
 	case ValueComparer:
 		return x.CompareTo(b)
 	}
-	return 0, argumentError("At least one object must implement IComparable.")
+	return 0, collArgError("At least one object must implement IComparable.")
 }
 
-func cmpSame[T cmp.Ordered](x T, b any, mismatch func() (int, error)) (int, error) {
+func collCmpSame[T cmp.Ordered](x T, b any, mismatch func() (int, error)) (int, error) {
 	if y, ok := b.(T); ok {
 		return cmp.Compare(x, y), nil
 	}
 	return mismatch()
 }
 
-// cmpFloat orders doubles as Double.CompareTo: NaN first, equal to itself.
-func cmpFloat(x, y float64) int {
+// collCmpFloat orders doubles as Double.CompareTo: NaN first, equal to itself.
+func collCmpFloat(x, y float64) int {
 	switch {
 	case x < y:
 		return -1
@@ -289,16 +291,16 @@ func cmpFloat(x, y float64) int {
 	}
 }
 
-func b2i(b bool) int {
+func collB2I(b bool) int {
 	if b {
 		return 1
 	}
 	return 0
 }
 
-// CompareOrdinal compares strings by UTF-16 code units, as
+// CompareStringsOrdinal compares strings by UTF-16 code units, as
 // string.CompareOrdinal does (the sign only).
-func CompareOrdinal(a, b string) int {
+func CompareStringsOrdinal(a, b string) int {
 	if IsASCII(a) && IsASCII(b) {
 		return strings.Compare(a, b)
 	}
@@ -311,9 +313,9 @@ func CompareOrdinal(a, b string) int {
 	return cmp.Compare(len(ua), len(ub))
 }
 
-// upperInvariant maps s as .NET's ordinal case-insensitive comparison does
+// collUpper maps s as .NET's ordinal case-insensitive comparison does
 // (simple per-character upper-casing).
-func upperInvariant(s string) string {
+func collUpper(s string) string {
 	if IsASCII(s) {
 		return strings.ToUpper(s)
 	}
@@ -348,13 +350,13 @@ func (c *StringComparer) Equal(a, b any) bool {
 	if !ok1 || !ok2 || !c.IgnoreCase {
 		return Equals(a, b)
 	}
-	return x == y || upperInvariant(x) == upperInvariant(y)
+	return x == y || collUpper(x) == collUpper(y)
 }
 
 // Key returns a hash key consistent with Equal.
 func (c *StringComparer) Key(v any) any {
 	if s, ok := v.(string); ok && c.IgnoreCase {
-		return upperInvariant(s)
+		return collUpper(s)
 	}
 	return HashKey(v)
 }
@@ -364,7 +366,7 @@ func (c *StringComparer) Compare(a, b any) (int, error) {
 	x, ok1 := a.(string)
 	y, ok2 := b.(string)
 	if ok1 && ok2 && c.IgnoreCase {
-		return CompareOrdinal(upperInvariant(x), upperInvariant(y)), nil
+		return CompareStringsOrdinal(collUpper(x), collUpper(y)), nil
 	}
 	return Compare(a, b)
 }
@@ -384,31 +386,31 @@ type Orderer interface {
 	Compare(a, b any) (int, error)
 }
 
-type defaultEq struct{}
+type collDefaultEq struct{}
 
-func (defaultEq) Equal(a, b any) bool { return Equals(a, b) }
-func (defaultEq) Key(v any) any       { return HashKey(v) }
+func (collDefaultEq) Equal(a, b any) bool { return Equals(a, b) }
+func (collDefaultEq) Key(v any) any       { return HashKey(v) }
 
 // DefaultEquality is EqualityComparer<T>.Default (Equals and HashKey).
-var DefaultEquality EqualityComparer = defaultEq{}
+var DefaultEquality EqualityComparer = collDefaultEq{}
 
-type defaultOrd struct{}
+type collDefaultOrd struct{}
 
-func (defaultOrd) Compare(a, b any) (int, error) { return Compare(a, b) }
+func (collDefaultOrd) Compare(a, b any) (int, error) { return Compare(a, b) }
 
 // DefaultOrder is Comparer<T>.Default (Compare).
-var DefaultOrder Orderer = defaultOrd{}
+var DefaultOrder Orderer = collDefaultOrd{}
 
-// eqOf returns the equality comparer passed as an argument, or the default.
-func eqOf(v any) EqualityComparer {
+// collEqOf returns the equality comparer passed as an argument, or the default.
+func collEqOf(v any) EqualityComparer {
 	if c, ok := v.(EqualityComparer); ok && c != nil {
 		return c
 	}
 	return DefaultEquality
 }
 
-// ordOf returns the comparer passed as an argument, or the default.
-func ordOf(v any) Orderer {
+// collOrdOf returns the comparer passed as an argument, or the default.
+func collOrdOf(v any) Orderer {
 	if c, ok := v.(Orderer); ok && c != nil {
 		return c
 	}
@@ -417,10 +419,10 @@ func ordOf(v any) Orderer {
 
 // ---- a small insertion-ordered hash table ----
 
-// table maps keys (under an equality comparer) to slots, reusing freed slots
+// collTable maps keys (under an equality comparer) to slots, reusing freed slots
 // last-freed-first as .NET's Dictionary and HashSet do, so enumeration order
 // matches .NET's.
-type table struct {
+type collTable struct {
 	eq      EqualityComparer
 	keys    []any
 	vals    []any
@@ -430,14 +432,14 @@ type table struct {
 	n       int
 }
 
-func newTable(eq EqualityComparer) *table {
+func newCollTable(eq EqualityComparer) *collTable {
 	if eq == nil {
 		eq = DefaultEquality
 	}
-	return &table{eq: eq, buckets: map[any][]int{}}
+	return &collTable{eq: eq, buckets: map[any][]int{}}
 }
 
-func (t *table) find(k any) int {
+func (t *collTable) find(k any) int {
 	for _, i := range t.buckets[t.eq.Key(k)] {
 		if t.eq.Equal(t.keys[i], k) {
 			return i
@@ -447,7 +449,7 @@ func (t *table) find(k any) int {
 }
 
 // put inserts or overwrites; it reports whether the key was new.
-func (t *table) put(k, v any, overwrite bool) bool {
+func (t *collTable) put(k, v any, overwrite bool) bool {
 	if i := t.find(k); i >= 0 {
 		if overwrite {
 			t.vals[i] = v
@@ -471,7 +473,7 @@ func (t *table) put(k, v any, overwrite bool) bool {
 	return true
 }
 
-func (t *table) remove(k any) bool {
+func (t *collTable) remove(k any) bool {
 	i := t.find(k)
 	if i < 0 {
 		return false
@@ -495,14 +497,14 @@ func (t *table) remove(k any) bool {
 	return true
 }
 
-func (t *table) clear() {
+func (t *collTable) clear() {
 	t.keys, t.vals, t.used, t.free = nil, nil, nil, nil
 	t.buckets = map[any][]int{}
 	t.n = 0
 }
 
 // each calls fn for every live entry in enumeration order.
-func (t *table) each(fn func(k, v any) bool) {
+func (t *collTable) each(fn func(k, v any) bool) {
 	for i, u := range t.used {
 		if u && !fn(t.keys[i], t.vals[i]) {
 			return

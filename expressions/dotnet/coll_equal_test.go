@@ -82,7 +82,7 @@ func TestCompare(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := Compare(tt.a, tt.b)
 			if tt.wantErr != "" {
-				wantExc(t, err, "System.ArgumentException", tt.wantErr)
+				ctWantExc(t, err, "System.ArgumentException", tt.wantErr)
 				return
 			}
 			if err != nil {

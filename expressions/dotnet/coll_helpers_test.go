@@ -5,28 +5,28 @@ import (
 	"testing"
 )
 
-// lam is a test lambda.
-type lam struct {
+// ctLam is a test lambda.
+type ctLam struct {
 	n int
 	f func(args ...any) (any, error)
 }
 
-func (l lam) Call(args ...any) (any, error) { return l.f(args...) }
-func (l lam) Arity() int                    { return l.n }
+func (l ctLam) Call(args ...any) (any, error) { return l.f(args...) }
+func (l ctLam) Arity() int                    { return l.n }
 
-func fn1(f func(x any) any) Func {
-	return lam{1, func(a ...any) (any, error) { return f(a[0]), nil }}
+func ctFn1(f func(x any) any) Func {
+	return ctLam{1, func(a ...any) (any, error) { return f(a[0]), nil }}
 }
 
-func fn2(f func(x, y any) any) Func {
-	return lam{2, func(a ...any) (any, error) { return f(a[0], a[1]), nil }}
+func ctFn2(f func(x, y any) any) Func {
+	return ctLam{2, func(a ...any) (any, error) { return f(a[0], a[1]), nil }}
 }
 
-// pickOverload selects the overload of ms whose parameters accept args
+// ctPick selects the overload of ms whose parameters accept args
 // (leading *Type arguments excluded), as a simplified compiler would.
-func pickOverload(t testing.TB, ms []*Method, skip int, args []any) *Method {
+func ctPick(t testing.TB, ms []*Method, skip int, args []any) *Method {
 	t.Helper()
-	_, rest := typeArgs(args)
+	_, rest := collTypeArgs(args)
 	var best *Method
 	bestScore := -1
 	for _, m := range ms {
@@ -55,14 +55,14 @@ func pickOverload(t testing.TB, ms []*Method, skip int, args []any) *Method {
 	return best
 }
 
-// ext calls a LINQ (or other extension) method registered on on.
-func ext(t testing.TB, on *Type, name string, recv any, args ...any) (any, error) {
+// ctExt calls a LINQ (or other extension) method registered on on.
+func ctExt(t testing.TB, on *Type, name string, recv any, args ...any) (any, error) {
 	t.Helper()
-	return pickOverload(t, on.Methods[name], 1, args).Fn(recv, args)
+	return ctPick(t, on.Methods[name], 1, args).Fn(recv, args)
 }
 
-// inst calls an instance method found on the receiver's type.
-func inst(t testing.TB, name string, recv any, args ...any) (any, error) {
+// ctInst calls an instance method found on the receiver's type.
+func ctInst(t testing.TB, name string, recv any, args ...any) (any, error) {
 	t.Helper()
 	var ms []*Method
 	for _, m := range TypeOf(recv).FindMethods(name) {
@@ -70,24 +70,24 @@ func inst(t testing.TB, name string, recv any, args ...any) (any, error) {
 			ms = append(ms, m)
 		}
 	}
-	return pickOverload(t, ms, 0, args).Fn(recv, args)
+	return ctPick(t, ms, 0, args).Fn(recv, args)
 }
 
-func static(t testing.TB, on *Type, name string, args ...any) (any, error) {
+func ctStatic(t testing.TB, on *Type, name string, args ...any) (any, error) {
 	t.Helper()
-	return pickOverload(t, on.Static[name], 0, args).Fn(nil, args)
+	return ctPick(t, on.Static[name], 0, args).Fn(nil, args)
 }
 
-func ctor(t testing.TB, on *Type, args ...any) any {
+func ctCtor(t testing.TB, on *Type, args ...any) any {
 	t.Helper()
-	v, err := pickOverload(t, on.Ctors, 0, args).Fn(nil, args)
+	v, err := ctPick(t, on.Ctors, 0, args).Fn(nil, args)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return v
 }
 
-func prop(t testing.TB, recv any, name string) any {
+func ctProp(t testing.TB, recv any, name string) any {
 	t.Helper()
 	pr := TypeOf(recv).FindProp(name)
 	if pr == nil {
@@ -100,16 +100,16 @@ func prop(t testing.TB, recv any, name string) any {
 	return v
 }
 
-// must returns v, failing the test (by panicking) on err; it takes the two
+// ctMust returns v, failing the test (by panicking) on err; it takes the two
 // results of a call directly.
-func must(v any, err error) any {
+func ctMust(v any, err error) any {
 	if err != nil {
 		panic(err)
 	}
 	return v
 }
 
-func slice(t testing.TB, v any) []any {
+func ctSlice(t testing.TB, v any) []any {
 	t.Helper()
 	var out []any
 	if err := Enumerate(v, func(x any) (bool, error) { out = append(out, x); return true, nil }); err != nil {
@@ -121,9 +121,9 @@ func slice(t testing.TB, v any) []any {
 	return out
 }
 
-// wantExc asserts err is a .NET exception of type typ with message msg
+// ctWantExc asserts err is a .NET exception of type typ with message msg
 // (msg "" skips the message check).
-func wantExc(t testing.TB, err error, typ, msg string) {
+func ctWantExc(t testing.TB, err error, typ, msg string) {
 	t.Helper()
 	var e *Exception
 	if !errors.As(err, &e) {

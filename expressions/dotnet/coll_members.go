@@ -10,14 +10,85 @@ import (
 // the indexes; the setter is named "Set" and takes the value last.
 
 func init() {
-	registerList()
-	registerDictionary()
-	registerSets()
-	registerArray()
-	registerMisc()
+	collRegisterList()
+	collRegisterDictionary()
+	collRegisterSets()
+	collRegisterArray()
+	collRegisterMisc()
+	collRegisterInterfaces()
 }
 
-func asList(recv any) (*List, error) {
+// collRegisterInterfaces gives the collection interfaces (IList<T>,
+// ICollection<T>, IReadOnlyCollection<T>, ISet<T>) their members. Each one
+// dispatches on the receiver's runtime type to the class's member with the
+// same name and arity, so an IList<string> holding a *List works as
+// .NET's interface call does. The methods are registered as extension
+// methods so that, by C#'s rule that instance methods win, they never
+// compete with List<T>.Add and friends when the static type is the class.
+func collRegisterInterfaces() {
+	virtual := func(name string, nparams int, result *Type, resultOf func(*Type, []*Type) *Type) *Method {
+		params := make([]Param, nparams+1)
+		params[0] = collParam("collection", ICollectionT)
+		for i := 1; i <= nparams; i++ {
+			params[i] = collParam("arg"+string(rune('0'+i)), nil)
+		}
+		return &Method{Name: name, Params: params, Extension: true, Result: result, ResultOf: resultOf, Fn: func(r any, a []any) (any, error) {
+			if r == nil {
+				return nil, NullReference()
+			}
+			for _, m := range TypeOf(r).FindMethods(name) {
+				if !m.Extension && len(m.Params) == nparams && m.Fn != nil {
+					return m.Fn(r, a)
+				}
+			}
+			return nil, Throw("System.NotSupportedException", "Specified method is not supported.")
+		}}
+	}
+	count := &Prop{Name: "Count", Type: Int32, Get: func(r any) (any, error) {
+		if r == nil {
+			return nil, NullReference()
+		}
+		if p := TypeOf(r).FindProp("Count"); p != nil && p.Get != nil {
+			return p.Get(r)
+		}
+		return nil, Throw("System.NotSupportedException", "Specified method is not supported.")
+	}}
+	for _, t := range []*Type{ICollectionT, IReadOnlyCollectionT, IListT, ISetT} {
+		t.AddProp(count)
+	}
+	for _, t := range []*Type{ICollectionT, IListT, ISetT} {
+		t.AddMethod(
+			virtual("Add", 1, Void, nil),
+			virtual("Remove", 1, Boolean, nil),
+			virtual("Contains", 1, Boolean, nil),
+			virtual("Clear", 0, Void, nil),
+		)
+	}
+	IListT.AddMethod(
+		virtual("IndexOf", 1, Int32, nil),
+		virtual("Insert", 2, Void, nil),
+		virtual("RemoveAt", 1, Void, nil),
+	)
+	ISetT.AddMethod(virtual("UnionWith", 1, Void, nil), virtual("ExceptWith", 1, Void, nil), virtual("IntersectWith", 1, Void, nil))
+	IListT.Indexers = append(IListT.Indexers,
+		&Method{Name: "Get", Params: []Param{collParam("index", Int32)}, ResultOf: collArgT(0), Fn: func(r any, a []any) (any, error) {
+			if ix := TypeOf(r).FindIndexers(); len(ix) > 0 {
+				return ix[0].Fn(r, a)
+			}
+			return nil, NullReference()
+		}},
+		&Method{Name: "Set", Params: []Param{collParam("index", Int32), collParam("value", nil)}, Result: Void, Fn: func(r any, a []any) (any, error) {
+			for _, m := range TypeOf(r).FindIndexers() {
+				if m.Name == "Set" {
+					return m.Fn(r, a)
+				}
+			}
+			return nil, NullReference()
+		}},
+	)
+}
+
+func collAsList(recv any) (*List, error) {
 	l, ok := recv.(*List)
 	if !ok || l == nil {
 		return nil, NullReference()
@@ -25,15 +96,15 @@ func asList(recv any) (*List, error) {
 	return l, nil
 }
 
-func elemArg(ts []*Type, i int) *Type {
+func collTypeArg(ts []*Type, i int) *Type {
 	if i < len(ts) && ts[i] != nil {
 		return ts[i]
 	}
 	return Object
 }
 
-// runtimeElem guesses the element type of an enumerable value at run time.
-func runtimeElem(v any) *Type {
+// collRuntimeElem guesses the element type of an enumerable value at run time.
+func collRuntimeElem(v any) *Type {
 	switch x := v.(type) {
 	case *List:
 		return x.Elem
@@ -55,8 +126,8 @@ func runtimeElem(v any) *Type {
 	return ElemType(TypeOf(v))
 }
 
-func idx(l int, v any) (int, error) {
-	i, err := toInt(v)
+func collIndex(l int, v any) (int, error) {
+	i, err := collInt(v)
 	if err != nil {
 		return 0, err
 	}
@@ -66,48 +137,48 @@ func idx(l int, v any) (int, error) {
 	return i, nil
 }
 
-func registerList() {
+func collRegisterList() {
 	T := ListT
 	self := func(r *Type, _ []*Type) *Type { return r }
 	T.Ctors = append(T.Ctors,
 		&Method{Name: ".ctor", Fn: func(_ any, args []any) (any, error) {
-			ts, _ := typeArgs(args)
-			return NewList(elemArg(ts, 0)), nil
+			ts, _ := collTypeArgs(args)
+			return NewList(collTypeArg(ts, 0)), nil
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("capacity", Int32)}, Fn: func(_ any, args []any) (any, error) {
-			ts, args := typeArgs(args)
-			n, err := toInt(args[0])
+		&Method{Name: ".ctor", Params: []Param{collParam("capacity", Int32)}, Fn: func(_ any, args []any) (any, error) {
+			ts, args := collTypeArgs(args)
+			n, err := collInt(args[0])
 			if err != nil {
 				return nil, err
 			}
 			if n < 0 {
 				return nil, Throw("System.ArgumentOutOfRangeException", "Non-negative number required. (Parameter 'capacity')")
 			}
-			return &List{Elem: elemArg(ts, 0), Items: make([]any, 0, n)}, nil
+			return &List{Elem: collTypeArg(ts, 0), Items: make([]any, 0, n)}, nil
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("collection", IEnumerable)}, Fn: func(_ any, args []any) (any, error) {
-			ts, args := typeArgs(args)
+		&Method{Name: ".ctor", Params: []Param{collParam("collection", IEnumerable)}, Fn: func(_ any, args []any) (any, error) {
+			ts, args := collTypeArgs(args)
 			items, err := ToSlice(args[0])
 			if err != nil {
 				return nil, ArgumentNull("collection")
 			}
-			e := elemArg(ts, 0)
+			e := collTypeArg(ts, 0)
 			if len(ts) == 0 {
-				e = runtimeElem(args[0])
+				e = collRuntimeElem(args[0])
 			}
 			return &List{Elem: e, Items: items}, nil
 		}},
 	)
 	T.AddProp(
 		&Prop{Name: "Count", Type: Int32, Get: func(r any) (any, error) {
-			l, err := asList(r)
+			l, err := collAsList(r)
 			if err != nil {
 				return nil, err
 			}
 			return int32(len(l.Items)), nil
 		}},
 		&Prop{Name: "Capacity", Type: Int32, Get: func(r any) (any, error) {
-			l, err := asList(r)
+			l, err := collAsList(r)
 			if err != nil {
 				return nil, err
 			}
@@ -115,23 +186,23 @@ func registerList() {
 		}},
 	)
 	T.Indexers = append(T.Indexers,
-		&Method{Name: "Get", Params: []Param{p("index", Int32)}, ResultOf: argT(0), Fn: func(r any, a []any) (any, error) {
-			l, err := asList(r)
+		&Method{Name: "Get", Params: []Param{collParam("index", Int32)}, ResultOf: collArgT(0), Fn: func(r any, a []any) (any, error) {
+			l, err := collAsList(r)
 			if err != nil {
 				return nil, err
 			}
-			i, err := idx(len(l.Items), a[0])
+			i, err := collIndex(len(l.Items), a[0])
 			if err != nil {
 				return nil, err
 			}
 			return l.Items[i], nil
 		}},
-		&Method{Name: "Set", Params: []Param{p("index", Int32), p("value", nil)}, Result: Void, Fn: func(r any, a []any) (any, error) {
-			l, err := asList(r)
+		&Method{Name: "Set", Params: []Param{collParam("index", Int32), collParam("value", nil)}, Result: Void, Fn: func(r any, a []any) (any, error) {
+			l, err := collAsList(r)
 			if err != nil {
 				return nil, err
 			}
-			i, err := idx(len(l.Items), a[0])
+			i, err := collIndex(len(l.Items), a[0])
 			if err != nil {
 				return nil, err
 			}
@@ -141,7 +212,7 @@ func registerList() {
 	)
 	lm := func(name string, params []Param, result *Type, fn func(l *List, a []any) (any, error)) *Method {
 		return &Method{Name: name, Params: params, Result: result, Fn: func(r any, a []any) (any, error) {
-			l, err := asList(r)
+			l, err := collAsList(r)
 			if err != nil {
 				return nil, err
 			}
@@ -150,11 +221,11 @@ func registerList() {
 	}
 	withRes := func(m *Method, rf func(*Type, []*Type) *Type) *Method { m.ResultOf = rf; return m }
 	T.AddMethod(
-		lm("Add", []Param{p("item", nil)}, Void, func(l *List, a []any) (any, error) {
+		lm("Add", []Param{collParam("item", nil)}, Void, func(l *List, a []any) (any, error) {
 			l.Items = append(l.Items, a[0])
 			return nil, nil
 		}),
-		lm("AddRange", []Param{p("collection", IEnumerable)}, Void, func(l *List, a []any) (any, error) {
+		lm("AddRange", []Param{collParam("collection", IEnumerable)}, Void, func(l *List, a []any) (any, error) {
 			items, err := ToSlice(a[0])
 			if err != nil {
 				return nil, ArgumentNull("collection")
@@ -162,8 +233,8 @@ func registerList() {
 			l.Items = append(l.Items, items...)
 			return nil, nil
 		}),
-		lm("Insert", []Param{p("index", Int32), p("item", nil)}, Void, func(l *List, a []any) (any, error) {
-			i, err := toInt(a[0])
+		lm("Insert", []Param{collParam("index", Int32), collParam("item", nil)}, Void, func(l *List, a []any) (any, error) {
+			i, err := collInt(a[0])
 			if err != nil {
 				return nil, err
 			}
@@ -173,8 +244,8 @@ func registerList() {
 			l.Items = slices.Insert(l.Items, i, a[1])
 			return nil, nil
 		}),
-		lm("InsertRange", []Param{p("index", Int32), p("collection", IEnumerable)}, Void, func(l *List, a []any) (any, error) {
-			i, err := toInt(a[0])
+		lm("InsertRange", []Param{collParam("index", Int32), collParam("collection", IEnumerable)}, Void, func(l *List, a []any) (any, error) {
+			i, err := collInt(a[0])
 			if err != nil {
 				return nil, err
 			}
@@ -188,7 +259,7 @@ func registerList() {
 			l.Items = slices.Insert(l.Items, i, items...)
 			return nil, nil
 		}),
-		lm("Remove", []Param{p("item", nil)}, Boolean, func(l *List, a []any) (any, error) {
+		lm("Remove", []Param{collParam("item", nil)}, Boolean, func(l *List, a []any) (any, error) {
 			for i, x := range l.Items {
 				if Equals(x, a[0]) {
 					l.Items = slices.Delete(l.Items, i, i+1)
@@ -197,34 +268,34 @@ func registerList() {
 			}
 			return false, nil
 		}),
-		lm("RemoveAt", []Param{p("index", Int32)}, Void, func(l *List, a []any) (any, error) {
-			i, err := idx(len(l.Items), a[0])
+		lm("RemoveAt", []Param{collParam("index", Int32)}, Void, func(l *List, a []any) (any, error) {
+			i, err := collIndex(len(l.Items), a[0])
 			if err != nil {
 				return nil, err
 			}
 			l.Items = slices.Delete(l.Items, i, i+1)
 			return nil, nil
 		}),
-		lm("RemoveRange", []Param{p("index", Int32), p("count", Int32)}, Void, func(l *List, a []any) (any, error) {
-			i, err := toInt(a[0])
+		lm("RemoveRange", []Param{collParam("index", Int32), collParam("count", Int32)}, Void, func(l *List, a []any) (any, error) {
+			i, err := collInt(a[0])
 			if err != nil {
 				return nil, err
 			}
-			n, err := toInt(a[1])
+			n, err := collInt(a[1])
 			if err != nil {
 				return nil, err
 			}
 			if i < 0 || n < 0 || i+n > len(l.Items) {
-				return nil, argumentError("Offset and length were out of bounds for the array or count is greater than the number of elements from index to the end of the source collection.")
+				return nil, collArgError("Offset and length were out of bounds for the array or count is greater than the number of elements from index to the end of the source collection.")
 			}
 			l.Items = slices.Delete(l.Items, i, i+n)
 			return nil, nil
 		}),
-		lm("RemoveAll", []Param{p("match", nil)}, Int32, func(l *List, a []any) (any, error) {
+		lm("RemoveAll", []Param{collParam("match", nil)}, Int32, func(l *List, a []any) (any, error) {
 			keep := l.Items[:0:0]
 			removed := 0
 			for _, x := range l.Items {
-				b, err := truth(callFunc(a[0], x, -1))
+				b, err := lqTruth(lqCall(a[0], x, -1))
 				if err != nil {
 					return nil, err
 				}
@@ -238,13 +309,13 @@ func registerList() {
 			return int32(removed), nil
 		}),
 		lm("Clear", nil, Void, func(l *List, _ []any) (any, error) { l.Items = l.Items[:0:0]; return nil, nil }),
-		lm("Contains", []Param{p("item", nil)}, Boolean, func(l *List, a []any) (any, error) {
+		lm("Contains", []Param{collParam("item", nil)}, Boolean, func(l *List, a []any) (any, error) {
 			return slices.ContainsFunc(l.Items, func(x any) bool { return Equals(x, a[0]) }), nil
 		}),
-		lm("IndexOf", []Param{p("item", nil)}, Int32, func(l *List, a []any) (any, error) {
+		lm("IndexOf", []Param{collParam("item", nil)}, Int32, func(l *List, a []any) (any, error) {
 			return int32(slices.IndexFunc(l.Items, func(x any) bool { return Equals(x, a[0]) })), nil
 		}),
-		lm("LastIndexOf", []Param{p("item", nil)}, Int32, func(l *List, a []any) (any, error) {
+		lm("LastIndexOf", []Param{collParam("item", nil)}, Int32, func(l *List, a []any) (any, error) {
 			for i := len(l.Items) - 1; i >= 0; i-- {
 				if Equals(l.Items[i], a[0]) {
 					return int32(i), nil
@@ -253,34 +324,34 @@ func registerList() {
 			return int32(-1), nil
 		}),
 		withRes(lm("ToArray", nil, nil, func(l *List, _ []any) (any, error) {
-			return makeArray(l.Elem, l.Items), nil
+			return collMakeArray(l.Elem, l.Items), nil
 		}), func(r *Type, _ []*Type) *Type { return ArrayOf(r.Arg(0)) }),
-		lm("Sort", nil, Void, func(l *List, _ []any) (any, error) { return nil, sortItems(l.Items, DefaultOrder) }),
-		lm("Sort", []Param{p("comparison", nil)}, Void, func(l *List, a []any) (any, error) {
-			return nil, sortItems(l.Items, comparisonOf(a[0]))
+		lm("Sort", nil, Void, func(l *List, _ []any) (any, error) { return nil, collSort(l.Items, DefaultOrder) }),
+		lm("Sort", []Param{collParam("comparison", nil)}, Void, func(l *List, a []any) (any, error) {
+			return nil, collSort(l.Items, collComparison(a[0]))
 		}),
 		lm("Reverse", nil, Void, func(l *List, _ []any) (any, error) { slices.Reverse(l.Items); return nil, nil }),
-		withRes(lm("Find", []Param{p("match", nil)}, nil, func(l *List, a []any) (any, error) {
+		withRes(lm("Find", []Param{collParam("match", nil)}, nil, func(l *List, a []any) (any, error) {
 			for _, x := range l.Items {
-				b, err := truth(callFunc(a[0], x, -1))
+				b, err := lqTruth(lqCall(a[0], x, -1))
 				if err != nil || b {
 					return x, err
 				}
 			}
-			return Default(l.Elem), nil
-		}), argT(0)),
-		withRes(lm("FindLast", []Param{p("match", nil)}, nil, func(l *List, a []any) (any, error) {
+			return DefaultValue(l.Elem), nil
+		}), collArgT(0)),
+		withRes(lm("FindLast", []Param{collParam("match", nil)}, nil, func(l *List, a []any) (any, error) {
 			for i := len(l.Items) - 1; i >= 0; i-- {
-				b, err := truth(callFunc(a[0], l.Items[i], -1))
+				b, err := lqTruth(lqCall(a[0], l.Items[i], -1))
 				if err != nil || b {
 					return l.Items[i], err
 				}
 			}
-			return Default(l.Elem), nil
-		}), argT(0)),
-		lm("FindIndex", []Param{p("match", nil)}, Int32, func(l *List, a []any) (any, error) {
+			return DefaultValue(l.Elem), nil
+		}), collArgT(0)),
+		lm("FindIndex", []Param{collParam("match", nil)}, Int32, func(l *List, a []any) (any, error) {
 			for i, x := range l.Items {
-				b, err := truth(callFunc(a[0], x, -1))
+				b, err := lqTruth(lqCall(a[0], x, -1))
 				if err != nil {
 					return nil, err
 				}
@@ -290,10 +361,10 @@ func registerList() {
 			}
 			return int32(-1), nil
 		}),
-		withRes(lm("FindAll", []Param{p("match", nil)}, nil, func(l *List, a []any) (any, error) {
+		withRes(lm("FindAll", []Param{collParam("match", nil)}, nil, func(l *List, a []any) (any, error) {
 			out := &List{Elem: l.Elem, Items: []any{}}
 			for _, x := range l.Items {
-				b, err := truth(callFunc(a[0], x, -1))
+				b, err := lqTruth(lqCall(a[0], x, -1))
 				if err != nil {
 					return nil, err
 				}
@@ -303,91 +374,91 @@ func registerList() {
 			}
 			return out, nil
 		}), self),
-		lm("Exists", []Param{p("match", nil)}, Boolean, func(l *List, a []any) (any, error) {
+		lm("Exists", []Param{collParam("match", nil)}, Boolean, func(l *List, a []any) (any, error) {
 			for _, x := range l.Items {
-				b, err := truth(callFunc(a[0], x, -1))
+				b, err := lqTruth(lqCall(a[0], x, -1))
 				if err != nil || b {
 					return b, err
 				}
 			}
 			return false, nil
 		}),
-		lm("TrueForAll", []Param{p("match", nil)}, Boolean, func(l *List, a []any) (any, error) {
+		lm("TrueForAll", []Param{collParam("match", nil)}, Boolean, func(l *List, a []any) (any, error) {
 			for _, x := range l.Items {
-				b, err := truth(callFunc(a[0], x, -1))
+				b, err := lqTruth(lqCall(a[0], x, -1))
 				if err != nil || !b {
 					return b, err
 				}
 			}
 			return true, nil
 		}),
-		lm("ForEach", []Param{p("action", nil)}, Void, func(l *List, a []any) (any, error) {
+		lm("ForEach", []Param{collParam("action", nil)}, Void, func(l *List, a []any) (any, error) {
 			for _, x := range slices.Clone(l.Items) {
-				if _, err := callFunc(a[0], x, -1); err != nil {
+				if _, err := lqCall(a[0], x, -1); err != nil {
 					return nil, err
 				}
 			}
 			return nil, nil
 		}),
-		withRes(&Method{Name: "ConvertAll", Params: []Param{p("converter", nil)}, Fn: func(r any, a []any) (any, error) {
-			ts, a := typeArgs(a)
-			l, err := asList(r)
+		withRes(&Method{Name: "ConvertAll", Params: []Param{collParam("converter", nil)}, Fn: func(r any, a []any) (any, error) {
+			ts, a := collTypeArgs(a)
+			l, err := collAsList(r)
 			if err != nil {
 				return nil, err
 			}
-			out := &List{Elem: elemArg(ts, 0), Items: make([]any, 0, len(l.Items))}
+			out := &List{Elem: collTypeArg(ts, 0), Items: make([]any, 0, len(l.Items))}
 			for _, x := range l.Items {
-				y, err := callFunc(a[0], x, -1)
+				y, err := lqCall(a[0], x, -1)
 				if err != nil {
 					return nil, err
 				}
 				out.Items = append(out.Items, y)
 			}
 			return out, nil
-		}}, func(_ *Type, ts []*Type) *Type { return Instantiate(ListT, elemArg(ts, 0)) }),
-		withRes(lm("GetRange", []Param{p("index", Int32), p("count", Int32)}, nil, func(l *List, a []any) (any, error) {
-			i, err := toInt(a[0])
+		}}, func(_ *Type, ts []*Type) *Type { return Instantiate(ListT, collTypeArg(ts, 0)) }),
+		withRes(lm("GetRange", []Param{collParam("index", Int32), collParam("count", Int32)}, nil, func(l *List, a []any) (any, error) {
+			i, err := collInt(a[0])
 			if err != nil {
 				return nil, err
 			}
-			n, err := toInt(a[1])
+			n, err := collInt(a[1])
 			if err != nil {
 				return nil, err
 			}
 			if i < 0 || n < 0 || i+n > len(l.Items) {
-				return nil, argumentError("Offset and length were out of bounds for the array or count is greater than the number of elements from index to the end of the source collection.")
+				return nil, collArgError("Offset and length were out of bounds for the array or count is greater than the number of elements from index to the end of the source collection.")
 			}
 			return &List{Elem: l.Elem, Items: slices.Clone(l.Items[i : i+n])}, nil
 		}), self),
 	)
 }
 
-// comparisonOf turns a Comparison<T> lambda or an IComparer into an Orderer.
-func comparisonOf(v any) Orderer {
+// collComparison turns a Comparison<T> lambda or an IComparer into an Orderer.
+func collComparison(v any) Orderer {
 	if o, ok := v.(Orderer); ok {
 		return o
 	}
 	if f, ok := v.(Func); ok {
-		return funcOrder{f}
+		return collFuncOrder{f}
 	}
 	return DefaultOrder
 }
 
-type funcOrder struct{ f Func }
+type collFuncOrder struct{ f Func }
 
-func (o funcOrder) Compare(a, b any) (int, error) {
+func (o collFuncOrder) Compare(a, b any) (int, error) {
 	r, err := o.f.Call(a, b)
 	if err != nil {
 		return 0, err
 	}
-	n, err := toInt(r)
+	n, err := collInt(r)
 	return n, err
 }
 
-// sortItems sorts in place (stably: .NET's introsort is not stable, so only
+// collSort sorts in place (stably: .NET's introsort is not stable, so only
 // the order of equal elements may differ), wrapping a comparer failure as
 // .NET does.
-func sortItems(items []any, o Orderer) error {
+func collSort(items []any, o Orderer) error {
 	var first error
 	sort.SliceStable(items, func(i, j int) bool {
 		if first != nil {
@@ -406,8 +477,8 @@ func sortItems(items []any, o Orderer) error {
 	return nil
 }
 
-// Default returns default(T): zero for value types, null otherwise.
-func Default(t *Type) any {
+// DefaultValue returns default(T): zero for value types, null otherwise.
+func DefaultValue(t *Type) any {
 	if t == nil || t.Nullable || !t.ValueType {
 		return nil
 	}
@@ -443,9 +514,9 @@ func Default(t *Type) any {
 	return nil
 }
 
-// makeArray builds a T[] value: []string, []byte and []int32 for those
+// collMakeArray builds a T[] value: []string, []byte and []int32 for those
 // element types, []any otherwise.
-func makeArray(elem *Type, items []any) any {
+func collMakeArray(elem *Type, items []any) any {
 	switch elem {
 	case String:
 		out := make([]string, len(items))
@@ -487,7 +558,7 @@ func makeArray(elem *Type, items []any) any {
 	return slices.Clone(items)
 }
 
-func asDict(recv any) (*Dictionary, error) {
+func collAsDict(recv any) (*Dictionary, error) {
 	d, ok := recv.(*Dictionary)
 	if !ok || d == nil {
 		return nil, NullReference()
@@ -495,11 +566,11 @@ func asDict(recv any) (*Dictionary, error) {
 	return d, nil
 }
 
-func registerDictionary() {
+func collRegisterDictionary() {
 	T := DictionaryT
 	newDict := func(args []any) (*Dictionary, []any) {
-		ts, rest := typeArgs(args)
-		return NewDictionary(elemArg(ts, 0), elemArg(ts, 1), nil), rest
+		ts, rest := collTypeArgs(args)
+		return NewDictionary(collTypeArg(ts, 0), collTypeArg(ts, 1), nil), rest
 	}
 	fill := func(d *Dictionary, src any) error {
 		if src == nil {
@@ -525,43 +596,43 @@ func registerDictionary() {
 			d, _ := newDict(args)
 			return d, nil
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("capacity", Int32)}, Fn: func(_ any, args []any) (any, error) {
+		&Method{Name: ".ctor", Params: []Param{collParam("capacity", Int32)}, Fn: func(_ any, args []any) (any, error) {
 			d, _ := newDict(args)
 			return d, nil
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("comparer", IEqualityComparerT)}, Fn: func(_ any, args []any) (any, error) {
+		&Method{Name: ".ctor", Params: []Param{collParam("comparer", IEqualityComparerT)}, Fn: func(_ any, args []any) (any, error) {
 			d, rest := newDict(args)
-			d.t = newTable(eqOf(rest[0]))
+			d.t = newCollTable(collEqOf(rest[0]))
 			return d, nil
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("capacity", Int32), p("comparer", IEqualityComparerT)}, Fn: func(_ any, args []any) (any, error) {
+		&Method{Name: ".ctor", Params: []Param{collParam("capacity", Int32), collParam("comparer", IEqualityComparerT)}, Fn: func(_ any, args []any) (any, error) {
 			d, rest := newDict(args)
-			d.t = newTable(eqOf(rest[1]))
+			d.t = newCollTable(collEqOf(rest[1]))
 			return d, nil
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("dictionary", IEnumerable)}, Fn: func(_ any, args []any) (any, error) {
+		&Method{Name: ".ctor", Params: []Param{collParam("dictionary", IEnumerable)}, Fn: func(_ any, args []any) (any, error) {
 			d, rest := newDict(args)
 			if src, ok := rest[0].(*Dictionary); ok && len(args) == len(rest) {
 				d.Key, d.Val = src.Key, src.Val
 			}
 			return d, fill(d, rest[0])
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("dictionary", IEnumerable), p("comparer", IEqualityComparerT)}, Fn: func(_ any, args []any) (any, error) {
+		&Method{Name: ".ctor", Params: []Param{collParam("dictionary", IEnumerable), collParam("comparer", IEqualityComparerT)}, Fn: func(_ any, args []any) (any, error) {
 			d, rest := newDict(args)
-			d.t = newTable(eqOf(rest[1]))
+			d.t = newCollTable(collEqOf(rest[1]))
 			return d, fill(d, rest[0])
 		}},
 	)
 	dm := func(name string, params []Param, result *Type, fn func(d *Dictionary, a []any) (any, error)) *Method {
 		return &Method{Name: name, Params: params, Result: result, Fn: func(r any, a []any) (any, error) {
-			d, err := asDict(r)
+			d, err := collAsDict(r)
 			if err != nil {
 				return nil, err
 			}
 			return fn(d, a)
 		}}
 	}
-	get := dm("Get", []Param{p("key", nil)}, nil, func(d *Dictionary, a []any) (any, error) {
+	get := dm("Get", []Param{collParam("key", nil)}, nil, func(d *Dictionary, a []any) (any, error) {
 		if a[0] == nil {
 			return nil, ArgumentNull("key")
 		}
@@ -571,8 +642,8 @@ func registerDictionary() {
 		}
 		return v, nil
 	})
-	get.ResultOf = argT(1)
-	set := dm("Set", []Param{p("key", nil), p("value", nil)}, Void, func(d *Dictionary, a []any) (any, error) {
+	get.ResultOf = collArgT(1)
+	set := dm("Set", []Param{collParam("key", nil), collParam("value", nil)}, Void, func(d *Dictionary, a []any) (any, error) {
 		return nil, d.Set(a[0], a[1])
 	})
 	T.Indexers = append(T.Indexers, get, set)
@@ -581,28 +652,30 @@ func registerDictionary() {
 	IReadOnlyDictionaryT.Indexers = append(IReadOnlyDictionaryT.Indexers, get)
 
 	count := &Prop{Name: "Count", Type: Int32, Get: func(r any) (any, error) {
-		d, err := asDict(r)
+		d, err := collAsDict(r)
 		if err != nil {
 			return nil, err
 		}
 		return int32(d.Len()), nil
 	}}
-	keys := &Prop{Name: "Keys", Get: func(r any) (any, error) {
-		d, err := asDict(r)
+	// Keys and Values are typed ICollection<T> without the element type:
+	// Prop has no hook to substitute the dictionary's type arguments.
+	keys := &Prop{Name: "Keys", Type: ICollectionT, Get: func(r any) (any, error) {
+		d, err := collAsDict(r)
 		if err != nil {
 			return nil, err
 		}
 		return &List{Elem: d.Key, Items: d.Keys()}, nil
 	}}
-	values := &Prop{Name: "Values", Get: func(r any) (any, error) {
-		d, err := asDict(r)
+	values := &Prop{Name: "Values", Type: ICollectionT, Get: func(r any) (any, error) {
+		d, err := collAsDict(r)
 		if err != nil {
 			return nil, err
 		}
 		return &List{Elem: d.Val, Items: d.Values()}, nil
 	}}
 	comparer := &Prop{Name: "Comparer", Type: IEqualityComparerT, Get: func(r any) (any, error) {
-		d, err := asDict(r)
+		d, err := collAsDict(r)
 		if err != nil {
 			return nil, err
 		}
@@ -613,46 +686,46 @@ func registerDictionary() {
 	}
 	T.AddProp(comparer)
 
-	tryGet := dm("TryGetValue", []Param{p("key", nil), outP("value", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
+	tryGet := dm("TryGetValue", []Param{collParam("key", nil), collOutParam("value", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
 		if a[0] == nil {
 			return nil, ArgumentNull("key")
 		}
 		v, ok := d.Get(a[0])
 		if !ok {
-			v = Default(d.Val)
+			v = DefaultValue(d.Val)
 		}
-		setOut(a[1], v)
+		collSetOut(a[1], v)
 		return ok, nil
 	})
-	containsKey := dm("ContainsKey", []Param{p("key", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
+	containsKey := dm("ContainsKey", []Param{collParam("key", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
 		if a[0] == nil {
 			return nil, ArgumentNull("key")
 		}
 		_, ok := d.Get(a[0])
 		return ok, nil
 	})
-	gvod1 := dm("GetValueOrDefault", []Param{p("key", nil)}, nil, func(d *Dictionary, a []any) (any, error) {
+	gvod1 := dm("GetValueOrDefault", []Param{collParam("key", nil)}, nil, func(d *Dictionary, a []any) (any, error) {
 		if v, ok := d.Get(a[0]); ok {
 			return v, nil
 		}
-		return Default(d.Val), nil
+		return DefaultValue(d.Val), nil
 	})
-	gvod1.ResultOf = argT(1)
-	gvod2 := dm("GetValueOrDefault", []Param{p("key", nil), p("defaultValue", nil)}, nil, func(d *Dictionary, a []any) (any, error) {
+	gvod1.ResultOf = collArgT(1)
+	gvod2 := dm("GetValueOrDefault", []Param{collParam("key", nil), collParam("defaultValue", nil)}, nil, func(d *Dictionary, a []any) (any, error) {
 		if v, ok := d.Get(a[0]); ok {
 			return v, nil
 		}
 		return a[1], nil
 	})
-	gvod2.ResultOf = argT(1)
+	gvod2.ResultOf = collArgT(1)
 	// APIM's overload for multi-valued string maps (Jwt.Claims, headers kept
 	// as string[]): the values joined with ",".
-	gvodJoin := dm("GetValueOrDefault", []Param{p("key", String), p("defaultValue", String)}, nil, func(d *Dictionary, a []any) (any, error) {
+	gvodJoin := dm("GetValueOrDefault", []Param{collParam("key", String), collParam("defaultValue", String)}, nil, func(d *Dictionary, a []any) (any, error) {
 		v, ok := d.Get(a[0])
 		if !ok {
 			return a[1], nil
 		}
-		return joinValues(v), nil
+		return collJoinValues(v), nil
 	})
 	gvodJoin.ResultOf = func(r *Type, _ []*Type) *Type {
 		if v := r.Arg(1); v.Generic == Array || v == String {
@@ -664,33 +737,33 @@ func registerDictionary() {
 		t.AddMethod(tryGet, containsKey, gvod1, gvod2, gvodJoin)
 	}
 	T.AddMethod(
-		dm("Add", []Param{p("key", nil), p("value", nil)}, Void, func(d *Dictionary, a []any) (any, error) {
+		dm("Add", []Param{collParam("key", nil), collParam("value", nil)}, Void, func(d *Dictionary, a []any) (any, error) {
 			return nil, d.Add(a[0], a[1])
 		}),
-		dm("TryAdd", []Param{p("key", nil), p("value", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
+		dm("TryAdd", []Param{collParam("key", nil), collParam("value", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
 			if a[0] == nil {
 				return nil, ArgumentNull("key")
 			}
 			return d.tab().put(a[0], a[1], false), nil
 		}),
-		dm("ContainsValue", []Param{p("value", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
+		dm("ContainsValue", []Param{collParam("value", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
 			return slices.ContainsFunc(d.Values(), func(x any) bool { return Equals(x, a[0]) }), nil
 		}),
-		dm("Remove", []Param{p("key", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
+		dm("Remove", []Param{collParam("key", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
 			if a[0] == nil {
 				return nil, ArgumentNull("key")
 			}
 			return d.Remove(a[0]), nil
 		}),
-		dm("Remove", []Param{p("key", nil), outP("value", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
+		dm("Remove", []Param{collParam("key", nil), collOutParam("value", nil)}, Boolean, func(d *Dictionary, a []any) (any, error) {
 			if a[0] == nil {
 				return nil, ArgumentNull("key")
 			}
 			v, ok := d.Get(a[0])
 			if !ok {
-				v = Default(d.Val)
+				v = DefaultValue(d.Val)
 			}
-			setOut(a[1], v)
+			collSetOut(a[1], v)
 			return d.Remove(a[0]), nil
 		}),
 		dm("Clear", nil, Void, func(d *Dictionary, _ []any) (any, error) { d.tab().clear(); return nil, nil }),
@@ -703,18 +776,18 @@ func registerDictionary() {
 		&Prop{Name: "Key", Get: func(r any) (any, error) { return r.(KeyValuePair).Key, nil }},
 		&Prop{Name: "Value", Get: func(r any) (any, error) { return r.(KeyValuePair).Value, nil }},
 	)
-	KeyValuePairT.Ctors = append(KeyValuePairT.Ctors, &Method{Name: ".ctor", Params: []Param{p("key", nil), p("value", nil)},
+	KeyValuePairT.Ctors = append(KeyValuePairT.Ctors, &Method{Name: ".ctor", Params: []Param{collParam("key", nil), collParam("value", nil)},
 		Fn: func(_ any, args []any) (any, error) {
-			_, a := typeArgs(args)
+			_, a := collTypeArgs(args)
 			return KeyValuePair{a[0], a[1]}, nil
 		}})
 }
 
-// joinValues renders a multi-valued entry as APIM's GetValueOrDefault does.
-func joinValues(v any) any {
+// collJoinValues renders a multi-valued entry as APIM's GetValueOrDefault does.
+func collJoinValues(v any) any {
 	switch x := v.(type) {
 	case []string:
-		return joinStrings(x)
+		return collJoinStrings(x)
 	case string, nil:
 		return x
 	}
@@ -723,12 +796,12 @@ func joinValues(v any) any {
 		for i, it := range items {
 			s[i] = ToString(it)
 		}
-		return joinStrings(s)
+		return collJoinStrings(s)
 	}
 	return ToString(v)
 }
 
-func joinStrings(s []string) string {
+func collJoinStrings(s []string) string {
 	n := 0
 	for _, x := range s {
 		n += len(x) + 1
@@ -743,7 +816,7 @@ func joinStrings(s []string) string {
 	return string(b)
 }
 
-func registerSets() {
+func collRegisterSets() {
 	hs := func(r any) (*HashSet, error) {
 		s, ok := r.(*HashSet)
 		if !ok || s == nil {
@@ -772,21 +845,21 @@ func registerSets() {
 	}
 	HashSetT.Ctors = append(HashSetT.Ctors,
 		&Method{Name: ".ctor", Fn: func(_ any, args []any) (any, error) {
-			ts, _ := typeArgs(args)
-			return NewHashSet(elemArg(ts, 0), nil), nil
+			ts, _ := collTypeArgs(args)
+			return NewHashSet(collTypeArg(ts, 0), nil), nil
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("comparer", IEqualityComparerT)}, Fn: func(_ any, args []any) (any, error) {
-			ts, a := typeArgs(args)
-			return NewHashSet(elemArg(ts, 0), eqOf(a[0])), nil
+		&Method{Name: ".ctor", Params: []Param{collParam("comparer", IEqualityComparerT)}, Fn: func(_ any, args []any) (any, error) {
+			ts, a := collTypeArgs(args)
+			return NewHashSet(collTypeArg(ts, 0), collEqOf(a[0])), nil
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("collection", IEnumerable)}, Fn: func(_ any, args []any) (any, error) {
-			ts, a := typeArgs(args)
-			s := NewHashSet(elemArg(ts, 0), nil)
+		&Method{Name: ".ctor", Params: []Param{collParam("collection", IEnumerable)}, Fn: func(_ any, args []any) (any, error) {
+			ts, a := collTypeArgs(args)
+			s := NewHashSet(collTypeArg(ts, 0), nil)
 			return s, withItems(s, a[0])
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("collection", IEnumerable), p("comparer", IEqualityComparerT)}, Fn: func(_ any, args []any) (any, error) {
-			ts, a := typeArgs(args)
-			s := NewHashSet(elemArg(ts, 0), eqOf(a[1]))
+		&Method{Name: ".ctor", Params: []Param{collParam("collection", IEnumerable), collParam("comparer", IEqualityComparerT)}, Fn: func(_ any, args []any) (any, error) {
+			ts, a := collTypeArgs(args)
+			s := NewHashSet(collTypeArg(ts, 0), collEqOf(a[1]))
 			return s, withItems(s, a[0])
 		}},
 	)
@@ -816,25 +889,25 @@ func registerSets() {
 		return o, nil
 	}
 	HashSetT.AddMethod(
-		sm("Add", []Param{p("item", nil)}, Boolean, func(s *HashSet, a []any) (any, error) { return s.Add(a[0]), nil }),
-		sm("Contains", []Param{p("item", nil)}, Boolean, func(s *HashSet, a []any) (any, error) { return s.Contains(a[0]), nil }),
-		sm("Remove", []Param{p("item", nil)}, Boolean, func(s *HashSet, a []any) (any, error) { return s.Remove(a[0]), nil }),
+		sm("Add", []Param{collParam("item", nil)}, Boolean, func(s *HashSet, a []any) (any, error) { return s.Add(a[0]), nil }),
+		sm("Contains", []Param{collParam("item", nil)}, Boolean, func(s *HashSet, a []any) (any, error) { return s.Contains(a[0]), nil }),
+		sm("Remove", []Param{collParam("item", nil)}, Boolean, func(s *HashSet, a []any) (any, error) { return s.Remove(a[0]), nil }),
 		sm("Clear", nil, Void, func(s *HashSet, _ []any) (any, error) { s.tab().clear(); return nil, nil }),
-		sm("UnionWith", []Param{p("other", IEnumerable)}, Void, func(s *HashSet, a []any) (any, error) {
+		sm("UnionWith", []Param{collParam("other", IEnumerable)}, Void, func(s *HashSet, a []any) (any, error) {
 			items, err := other(a[0])
 			for _, x := range items {
 				s.Add(x)
 			}
 			return nil, err
 		}),
-		sm("ExceptWith", []Param{p("other", IEnumerable)}, Void, func(s *HashSet, a []any) (any, error) {
+		sm("ExceptWith", []Param{collParam("other", IEnumerable)}, Void, func(s *HashSet, a []any) (any, error) {
 			items, err := other(a[0])
 			for _, x := range items {
 				s.Remove(x)
 			}
 			return nil, err
 		}),
-		sm("IntersectWith", []Param{p("other", IEnumerable)}, Void, func(s *HashSet, a []any) (any, error) {
+		sm("IntersectWith", []Param{collParam("other", IEnumerable)}, Void, func(s *HashSet, a []any) (any, error) {
 			o, err := otherSet(s, a[0])
 			if err != nil {
 				return nil, err
@@ -846,7 +919,7 @@ func registerSets() {
 			}
 			return nil, nil
 		}),
-		sm("SymmetricExceptWith", []Param{p("other", IEnumerable)}, Void, func(s *HashSet, a []any) (any, error) {
+		sm("SymmetricExceptWith", []Param{collParam("other", IEnumerable)}, Void, func(s *HashSet, a []any) (any, error) {
 			o, err := otherSet(s, a[0])
 			if err != nil {
 				return nil, err
@@ -858,30 +931,30 @@ func registerSets() {
 			}
 			return nil, nil
 		}),
-		sm("IsSubsetOf", []Param{p("other", IEnumerable)}, Boolean, func(s *HashSet, a []any) (any, error) {
+		sm("IsSubsetOf", []Param{collParam("other", IEnumerable)}, Boolean, func(s *HashSet, a []any) (any, error) {
 			o, err := otherSet(s, a[0])
 			if err != nil {
 				return nil, err
 			}
-			return subset(s, o), nil
+			return collSubset(s, o), nil
 		}),
-		sm("IsSupersetOf", []Param{p("other", IEnumerable)}, Boolean, func(s *HashSet, a []any) (any, error) {
+		sm("IsSupersetOf", []Param{collParam("other", IEnumerable)}, Boolean, func(s *HashSet, a []any) (any, error) {
 			o, err := otherSet(s, a[0])
 			if err != nil {
 				return nil, err
 			}
-			return subset(o, s), nil
+			return collSubset(o, s), nil
 		}),
-		sm("Overlaps", []Param{p("other", IEnumerable)}, Boolean, func(s *HashSet, a []any) (any, error) {
+		sm("Overlaps", []Param{collParam("other", IEnumerable)}, Boolean, func(s *HashSet, a []any) (any, error) {
 			items, err := other(a[0])
 			return slices.ContainsFunc(items, s.Contains), err
 		}),
-		sm("SetEquals", []Param{p("other", IEnumerable)}, Boolean, func(s *HashSet, a []any) (any, error) {
+		sm("SetEquals", []Param{collParam("other", IEnumerable)}, Boolean, func(s *HashSet, a []any) (any, error) {
 			o, err := otherSet(s, a[0])
 			if err != nil {
 				return nil, err
 			}
-			return subset(s, o) && subset(o, s), nil
+			return collSubset(s, o) && collSubset(o, s), nil
 		}),
 	)
 
@@ -900,27 +973,27 @@ func registerSets() {
 		}
 		return s, nil
 	}
-	empty := func(kind string) error { return invalidOp(kind + " empty.") }
+	empty := func(kind string) error { return collInvalidOp(kind + " empty.") }
 	QueueT.Ctors = append(QueueT.Ctors,
 		&Method{Name: ".ctor", Fn: func(_ any, args []any) (any, error) {
-			ts, _ := typeArgs(args)
-			return &Queue{Elem: elemArg(ts, 0)}, nil
+			ts, _ := collTypeArgs(args)
+			return &Queue{Elem: collTypeArg(ts, 0)}, nil
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("collection", IEnumerable)}, Fn: func(_ any, args []any) (any, error) {
-			ts, a := typeArgs(args)
+		&Method{Name: ".ctor", Params: []Param{collParam("collection", IEnumerable)}, Fn: func(_ any, args []any) (any, error) {
+			ts, a := collTypeArgs(args)
 			items, err := ToSlice(a[0])
-			return &Queue{Elem: elemArg(ts, 0), Items: items}, err
+			return &Queue{Elem: collTypeArg(ts, 0), Items: items}, err
 		}},
 	)
 	StackT.Ctors = append(StackT.Ctors,
 		&Method{Name: ".ctor", Fn: func(_ any, args []any) (any, error) {
-			ts, _ := typeArgs(args)
-			return &Stack{Elem: elemArg(ts, 0)}, nil
+			ts, _ := collTypeArgs(args)
+			return &Stack{Elem: collTypeArg(ts, 0)}, nil
 		}},
-		&Method{Name: ".ctor", Params: []Param{p("collection", IEnumerable)}, Fn: func(_ any, args []any) (any, error) {
-			ts, a := typeArgs(args)
+		&Method{Name: ".ctor", Params: []Param{collParam("collection", IEnumerable)}, Fn: func(_ any, args []any) (any, error) {
+			ts, a := collTypeArgs(args)
 			items, err := ToSlice(a[0])
-			return &Stack{Elem: elemArg(ts, 0), Items: items}, err
+			return &Stack{Elem: collTypeArg(ts, 0), Items: items}, err
 		}},
 	)
 	QueueT.AddProp(&Prop{Name: "Count", Type: Int32, Get: func(r any) (any, error) {
@@ -938,7 +1011,7 @@ func registerSets() {
 		return int32(len(s.Items)), nil
 	}})
 	QueueT.AddMethod(
-		&Method{Name: "Enqueue", Params: []Param{p("item", nil)}, Result: Void, Fn: func(r any, a []any) (any, error) {
+		&Method{Name: "Enqueue", Params: []Param{collParam("item", nil)}, Result: Void, Fn: func(r any, a []any) (any, error) {
 			q, err := qs(r)
 			if err != nil {
 				return nil, err
@@ -946,7 +1019,7 @@ func registerSets() {
 			q.Items = append(q.Items, a[0])
 			return nil, nil
 		}},
-		&Method{Name: "Dequeue", ResultOf: argT(0), Fn: func(r any, _ []any) (any, error) {
+		&Method{Name: "Dequeue", ResultOf: collArgT(0), Fn: func(r any, _ []any) (any, error) {
 			q, err := qs(r)
 			if err != nil {
 				return nil, err
@@ -958,7 +1031,7 @@ func registerSets() {
 			q.Items = q.Items[1:]
 			return x, nil
 		}},
-		&Method{Name: "Peek", ResultOf: argT(0), Fn: func(r any, _ []any) (any, error) {
+		&Method{Name: "Peek", ResultOf: collArgT(0), Fn: func(r any, _ []any) (any, error) {
 			q, err := qs(r)
 			if err != nil {
 				return nil, err
@@ -968,7 +1041,7 @@ func registerSets() {
 			}
 			return q.Items[0], nil
 		}},
-		&Method{Name: "Contains", Params: []Param{p("item", nil)}, Result: Boolean, Fn: func(r any, a []any) (any, error) {
+		&Method{Name: "Contains", Params: []Param{collParam("item", nil)}, Result: Boolean, Fn: func(r any, a []any) (any, error) {
 			q, err := qs(r)
 			if err != nil {
 				return nil, err
@@ -984,7 +1057,7 @@ func registerSets() {
 		}},
 	)
 	StackT.AddMethod(
-		&Method{Name: "Push", Params: []Param{p("item", nil)}, Result: Void, Fn: func(r any, a []any) (any, error) {
+		&Method{Name: "Push", Params: []Param{collParam("item", nil)}, Result: Void, Fn: func(r any, a []any) (any, error) {
 			s, err := ss(r)
 			if err != nil {
 				return nil, err
@@ -992,7 +1065,7 @@ func registerSets() {
 			s.Items = append(s.Items, a[0])
 			return nil, nil
 		}},
-		&Method{Name: "Pop", ResultOf: argT(0), Fn: func(r any, _ []any) (any, error) {
+		&Method{Name: "Pop", ResultOf: collArgT(0), Fn: func(r any, _ []any) (any, error) {
 			s, err := ss(r)
 			if err != nil {
 				return nil, err
@@ -1004,7 +1077,7 @@ func registerSets() {
 			s.Items = s.Items[:len(s.Items)-1]
 			return x, nil
 		}},
-		&Method{Name: "Peek", ResultOf: argT(0), Fn: func(r any, _ []any) (any, error) {
+		&Method{Name: "Peek", ResultOf: collArgT(0), Fn: func(r any, _ []any) (any, error) {
 			s, err := ss(r)
 			if err != nil {
 				return nil, err
@@ -1014,7 +1087,7 @@ func registerSets() {
 			}
 			return s.Items[len(s.Items)-1], nil
 		}},
-		&Method{Name: "Contains", Params: []Param{p("item", nil)}, Result: Boolean, Fn: func(r any, a []any) (any, error) {
+		&Method{Name: "Contains", Params: []Param{collParam("item", nil)}, Result: Boolean, Fn: func(r any, a []any) (any, error) {
 			s, err := ss(r)
 			if err != nil {
 				return nil, err
@@ -1031,13 +1104,13 @@ func registerSets() {
 	)
 }
 
-func (t *table) keysSnapshot() []any {
+func (t *collTable) keysSnapshot() []any {
 	var out []any
 	t.each(func(k, _ any) bool { out = append(out, k); return true })
 	return out
 }
 
-func subset(a, b *HashSet) bool {
+func collSubset(a, b *HashSet) bool {
 	ok := true
 	a.tab().each(func(k, _ any) bool { ok = b.Contains(k); return ok })
 	return ok
@@ -1133,8 +1206,8 @@ func ArraySet(v any, i int, val any) error {
 	return nil
 }
 
-// arrayElem returns the element type of an array value.
-func arrayElem(v any) *Type {
+// collArrayElem returns the element type of an array value.
+func collArrayElem(v any) *Type {
 	t := TypeOf(v)
 	if t.Generic == Array {
 		return t.Arg(0)
@@ -1142,7 +1215,7 @@ func arrayElem(v any) *Type {
 	return Object
 }
 
-func registerArray() {
+func collRegisterArray() {
 	T := Array
 	length := func(r any) (any, error) {
 		n, ok := ArrayLen(r)
@@ -1163,15 +1236,15 @@ func registerArray() {
 		&Prop{Name: "Rank", Type: Int32, Get: func(any) (any, error) { return int32(1), nil }},
 	)
 	T.Indexers = append(T.Indexers,
-		&Method{Name: "Get", Params: []Param{p("index", Int32)}, ResultOf: argT(0), Fn: func(r any, a []any) (any, error) {
-			i, err := toInt(a[0])
+		&Method{Name: "Get", Params: []Param{collParam("index", Int32)}, ResultOf: collArgT(0), Fn: func(r any, a []any) (any, error) {
+			i, err := collInt(a[0])
 			if err != nil {
 				return nil, err
 			}
 			return ArrayGet(r, i)
 		}},
-		&Method{Name: "Set", Params: []Param{p("index", Int32), p("value", nil)}, Result: Void, Fn: func(r any, a []any) (any, error) {
-			i, err := toInt(a[0])
+		&Method{Name: "Set", Params: []Param{collParam("index", Int32), collParam("value", nil)}, Result: Void, Fn: func(r any, a []any) (any, error) {
+			i, err := collInt(a[0])
 			if err != nil {
 				return nil, err
 			}
@@ -1183,7 +1256,7 @@ func registerArray() {
 		if err != nil {
 			return nil, NullReference()
 		}
-		return makeArray(arrayElem(r), items), nil
+		return collMakeArray(collArrayElem(r), items), nil
 	}})
 	arr := func(v any) ([]any, error) {
 		if v == nil {
@@ -1200,16 +1273,16 @@ func registerArray() {
 		return nil
 	}
 	T.AddStatic(
-		&Method{Name: "IndexOf", Params: []Param{p("array", Array), p("value", nil)}, Result: Int32, Fn: func(_ any, a []any) (any, error) {
-			_, a = typeArgs(a)
+		&Method{Name: "IndexOf", Params: []Param{collParam("array", Array), collParam("value", nil)}, Result: Int32, Fn: func(_ any, a []any) (any, error) {
+			_, a = collTypeArgs(a)
 			items, err := arr(a[0])
 			if err != nil {
 				return nil, err
 			}
 			return int32(slices.IndexFunc(items, func(x any) bool { return Equals(x, a[1]) })), nil
 		}},
-		&Method{Name: "LastIndexOf", Params: []Param{p("array", Array), p("value", nil)}, Result: Int32, Fn: func(_ any, a []any) (any, error) {
-			_, a = typeArgs(a)
+		&Method{Name: "LastIndexOf", Params: []Param{collParam("array", Array), collParam("value", nil)}, Result: Int32, Fn: func(_ any, a []any) (any, error) {
+			_, a = collTypeArgs(a)
 			items, err := arr(a[0])
 			if err != nil {
 				return nil, err
@@ -1221,35 +1294,35 @@ func registerArray() {
 			}
 			return int32(-1), nil
 		}},
-		&Method{Name: "Empty", TypeParams: 1, ResultOf: func(_ *Type, ts []*Type) *Type { return ArrayOf(elemArg(ts, 0)) },
+		&Method{Name: "Empty", TypeParams: 1, ResultOf: func(_ *Type, ts []*Type) *Type { return ArrayOf(collTypeArg(ts, 0)) },
 			Fn: func(_ any, a []any) (any, error) {
-				ts, _ := typeArgs(a)
-				return makeArray(elemArg(ts, 0), nil), nil
+				ts, _ := collTypeArgs(a)
+				return collMakeArray(collTypeArg(ts, 0), nil), nil
 			}},
-		&Method{Name: "Sort", Params: []Param{p("array", Array)}, Result: Void, Fn: func(_ any, a []any) (any, error) {
-			_, a = typeArgs(a)
+		&Method{Name: "Sort", Params: []Param{collParam("array", Array)}, Result: Void, Fn: func(_ any, a []any) (any, error) {
+			_, a = collTypeArgs(a)
 			items, err := arr(a[0])
 			if err != nil {
 				return nil, err
 			}
-			if err := sortItems(items, DefaultOrder); err != nil {
+			if err := collSort(items, DefaultOrder); err != nil {
 				return nil, err
 			}
 			return nil, writeBack(a[0], items)
 		}},
-		&Method{Name: "Sort", Params: []Param{p("array", Array), p("comparison", nil)}, Result: Void, Fn: func(_ any, a []any) (any, error) {
-			_, a = typeArgs(a)
+		&Method{Name: "Sort", Params: []Param{collParam("array", Array), collParam("comparison", nil)}, Result: Void, Fn: func(_ any, a []any) (any, error) {
+			_, a = collTypeArgs(a)
 			items, err := arr(a[0])
 			if err != nil {
 				return nil, err
 			}
-			if err := sortItems(items, comparisonOf(a[1])); err != nil {
+			if err := collSort(items, collComparison(a[1])); err != nil {
 				return nil, err
 			}
 			return nil, writeBack(a[0], items)
 		}},
-		&Method{Name: "Reverse", Params: []Param{p("array", Array)}, Result: Void, Fn: func(_ any, a []any) (any, error) {
-			_, a = typeArgs(a)
+		&Method{Name: "Reverse", Params: []Param{collParam("array", Array)}, Result: Void, Fn: func(_ any, a []any) (any, error) {
+			_, a = collTypeArgs(a)
 			items, err := arr(a[0])
 			if err != nil {
 				return nil, err
@@ -1257,40 +1330,40 @@ func registerArray() {
 			slices.Reverse(items)
 			return nil, writeBack(a[0], items)
 		}},
-		&Method{Name: "Exists", Params: []Param{p("array", Array), p("match", nil)}, Result: Boolean, Fn: func(_ any, a []any) (any, error) {
-			_, a = typeArgs(a)
+		&Method{Name: "Exists", Params: []Param{collParam("array", Array), collParam("match", nil)}, Result: Boolean, Fn: func(_ any, a []any) (any, error) {
+			_, a = collTypeArgs(a)
 			items, err := arr(a[0])
 			if err != nil {
 				return nil, err
 			}
 			for _, x := range items {
-				b, err := truth(callFunc(a[1], x, -1))
+				b, err := lqTruth(lqCall(a[1], x, -1))
 				if err != nil || b {
 					return b, err
 				}
 			}
 			return false, nil
 		}},
-		&Method{Name: "Find", Params: []Param{p("array", Array), p("match", nil)},
-			ResultOf: func(_ *Type, ts []*Type) *Type { return elemArg(ts, 0) },
+		&Method{Name: "Find", Params: []Param{collParam("array", Array), collParam("match", nil)},
+			ResultOf: func(_ *Type, ts []*Type) *Type { return collTypeArg(ts, 0) },
 			Fn: func(_ any, a []any) (any, error) {
-				_, a = typeArgs(a)
+				_, a = collTypeArgs(a)
 				items, err := arr(a[0])
 				if err != nil {
 					return nil, err
 				}
 				for _, x := range items {
-					b, err := truth(callFunc(a[1], x, -1))
+					b, err := lqTruth(lqCall(a[1], x, -1))
 					if err != nil || b {
 						return x, err
 					}
 				}
-				return Default(arrayElem(a[0])), nil
+				return DefaultValue(collArrayElem(a[0])), nil
 			}},
 	)
 }
 
-func registerMisc() {
+func collRegisterMisc() {
 	for i := 1; i <= 7; i++ {
 		n := i - 1
 		TupleT.AddProp(&Prop{Name: "Item" + string(rune('0'+i)), Get: func(r any) (any, error) {
@@ -1305,10 +1378,10 @@ func registerMisc() {
 		}})
 		params := make([]Param, i)
 		for j := range params {
-			params[j] = p("item"+string(rune('1'+j)), nil)
+			params[j] = collParam("item"+string(rune('1'+j)), nil)
 		}
 		TupleT.AddStatic(&Method{Name: "Create", Params: params, Fn: func(_ any, a []any) (any, error) {
-			_, a = typeArgs(a)
+			_, a = collTypeArgs(a)
 			return &Tuple{Items: slices.Clone(a)}, nil
 		}})
 	}
@@ -1323,14 +1396,14 @@ func registerMisc() {
 		return OrdinalComparer
 	}
 	StringComparerT.AddMethod(
-		&Method{Name: "Equals", Params: []Param{p("x", String), p("y", String)}, Result: Boolean, Fn: func(r any, a []any) (any, error) {
+		&Method{Name: "Equals", Params: []Param{collParam("x", String), collParam("y", String)}, Result: Boolean, Fn: func(r any, a []any) (any, error) {
 			return sc(r).Equal(a[0], a[1]), nil
 		}},
-		&Method{Name: "Compare", Params: []Param{p("x", String), p("y", String)}, Result: Int32, Fn: func(r any, a []any) (any, error) {
+		&Method{Name: "Compare", Params: []Param{collParam("x", String), collParam("y", String)}, Result: Int32, Fn: func(r any, a []any) (any, error) {
 			c, err := sc(r).Compare(a[0], a[1])
 			return int32(c), err
 		}},
-		&Method{Name: "GetHashCode", Params: []Param{p("obj", String)}, Result: Int32, Fn: func(r any, a []any) (any, error) {
+		&Method{Name: "GetHashCode", Params: []Param{collParam("obj", String)}, Result: Int32, Fn: func(r any, a []any) (any, error) {
 			if a[0] == nil {
 				return nil, ArgumentNull("obj")
 			}

@@ -13,44 +13,44 @@ import (
 // compiler constructs List<string> with Instantiate.
 var (
 	// ICollectionT is ICollection<T>.
-	ICollectionT = Register(ifaceType("ICollection`1", "System.Collections.Generic.ICollection`1", IEnumerable))
+	ICollectionT = Register(collIface("ICollection`1", "System.Collections.Generic.ICollection`1", IEnumerable))
 	// IReadOnlyCollectionT is IReadOnlyCollection<T>.
-	IReadOnlyCollectionT = Register(ifaceType("IReadOnlyCollection`1", "System.Collections.Generic.IReadOnlyCollection`1", IEnumerable))
+	IReadOnlyCollectionT = Register(collIface("IReadOnlyCollection`1", "System.Collections.Generic.IReadOnlyCollection`1", IEnumerable))
 	// IListT is IList<T>.
-	IListT = Register(ifaceType("IList`1", "System.Collections.Generic.IList`1", ICollectionT, IEnumerable))
+	IListT = Register(collIface("IList`1", "System.Collections.Generic.IList`1", ICollectionT, IEnumerable))
 	// ISetT is ISet<T>.
-	ISetT = Register(ifaceType("ISet`1", "System.Collections.Generic.ISet`1", ICollectionT, IEnumerable))
+	ISetT = Register(collIface("ISet`1", "System.Collections.Generic.ISet`1", ICollectionT, IEnumerable))
 	// IEnumeratorT is IEnumerator<T>.
-	IEnumeratorT = Register(ifaceType("IEnumerator`1", "System.Collections.Generic.IEnumerator`1"))
+	IEnumeratorT = Register(collIface("IEnumerator`1", "System.Collections.Generic.IEnumerator`1"))
 	// IDictionaryT is IDictionary<TKey, TValue>.
-	IDictionaryT = Register(ifaceType("IDictionary`2", "System.Collections.Generic.IDictionary`2", ICollectionT, IEnumerable))
+	IDictionaryT = Register(collIface("IDictionary`2", "System.Collections.Generic.IDictionary`2", ICollectionT, IEnumerable))
 	// IReadOnlyDictionaryT is IReadOnlyDictionary<TKey, TValue>.
-	IReadOnlyDictionaryT = Register(ifaceType("IReadOnlyDictionary`2", "System.Collections.Generic.IReadOnlyDictionary`2", IReadOnlyCollectionT, IEnumerable))
+	IReadOnlyDictionaryT = Register(collIface("IReadOnlyDictionary`2", "System.Collections.Generic.IReadOnlyDictionary`2", IReadOnlyCollectionT, IEnumerable))
 	// IEqualityComparerT is IEqualityComparer<T>.
-	IEqualityComparerT = Register(ifaceType("IEqualityComparer`1", "System.Collections.Generic.IEqualityComparer`1"))
+	IEqualityComparerT = Register(collIface("IEqualityComparer`1", "System.Collections.Generic.IEqualityComparer`1"))
 	// IComparerT is IComparer<T>.
-	IComparerT = Register(ifaceType("IComparer`1", "System.Collections.Generic.IComparer`1"))
+	IComparerT = Register(collIface("IComparer`1", "System.Collections.Generic.IComparer`1"))
 
 	// ListT is List<T>; values are *List.
-	ListT = Register(classType("List`1", "System.Collections.Generic.List`1", reflect.TypeOf((*List)(nil)), IListT, ICollectionT, IReadOnlyCollectionT, IEnumerable))
+	ListT = Register(collClass("List`1", "System.Collections.Generic.List`1", reflect.TypeOf((*List)(nil)), IListT, ICollectionT, IReadOnlyCollectionT, IEnumerable))
 	// DictionaryT is Dictionary<TKey, TValue>; values are *Dictionary.
-	DictionaryT = Register(classType("Dictionary`2", "System.Collections.Generic.Dictionary`2", reflect.TypeOf((*Dictionary)(nil)), IDictionaryT, IReadOnlyDictionaryT, ICollectionT, IEnumerable))
+	DictionaryT = Register(collClass("Dictionary`2", "System.Collections.Generic.Dictionary`2", reflect.TypeOf((*Dictionary)(nil)), IDictionaryT, IReadOnlyDictionaryT, ICollectionT, IEnumerable))
 	// HashSetT is HashSet<T>; values are *HashSet.
-	HashSetT = Register(classType("HashSet`1", "System.Collections.Generic.HashSet`1", reflect.TypeOf((*HashSet)(nil)), ISetT, ICollectionT, IReadOnlyCollectionT, IEnumerable))
+	HashSetT = Register(collClass("HashSet`1", "System.Collections.Generic.HashSet`1", reflect.TypeOf((*HashSet)(nil)), ISetT, ICollectionT, IReadOnlyCollectionT, IEnumerable))
 	// QueueT is Queue<T>; values are *Queue.
-	QueueT = Register(classType("Queue`1", "System.Collections.Generic.Queue`1", reflect.TypeOf((*Queue)(nil)), IReadOnlyCollectionT, IEnumerable))
+	QueueT = Register(collClass("Queue`1", "System.Collections.Generic.Queue`1", reflect.TypeOf((*Queue)(nil)), IReadOnlyCollectionT, IEnumerable))
 	// StackT is Stack<T>; values are *Stack.
-	StackT = Register(classType("Stack`1", "System.Collections.Generic.Stack`1", reflect.TypeOf((*Stack)(nil)), IReadOnlyCollectionT, IEnumerable))
+	StackT = Register(collClass("Stack`1", "System.Collections.Generic.Stack`1", reflect.TypeOf((*Stack)(nil)), IReadOnlyCollectionT, IEnumerable))
 	// KeyValuePairT is KeyValuePair<TKey, TValue>; values are KeyValuePair.
-	KeyValuePairT = Register(structType("KeyValuePair`2", "System.Collections.Generic.KeyValuePair`2", reflect.TypeOf(KeyValuePair{})))
+	KeyValuePairT = Register(collStruct("KeyValuePair`2", "System.Collections.Generic.KeyValuePair`2", reflect.TypeOf(KeyValuePair{})))
 	// TupleT is System.Tuple: the static Create methods and the Item1..Item7
 	// properties of its instances (*Tuple).
-	TupleT = Register(classType("Tuple", "System.Tuple", reflect.TypeOf((*Tuple)(nil))))
+	TupleT = Register(collClass("Tuple", "System.Tuple", reflect.TypeOf((*Tuple)(nil))))
 	// StringComparerT is System.StringComparer with its static comparers.
-	StringComparerT = Register(classType("StringComparer", "System.StringComparer", reflect.TypeOf((*StringComparer)(nil)), IEqualityComparerT, IComparerT))
+	StringComparerT = Register(collClass("StringComparer", "System.StringComparer", reflect.TypeOf((*StringComparer)(nil)), IEqualityComparerT, IComparerT))
 )
 
-func ifaceType(name, full string, ifaces ...*Type) *Type {
+func collIface(name, full string, ifaces ...*Type) *Type {
 	t := NewType(name, full, nil, nil)
 	t.Base = nil
 	t.Interface = true
@@ -58,13 +58,13 @@ func ifaceType(name, full string, ifaces ...*Type) *Type {
 	return t
 }
 
-func classType(name, full string, gt reflect.Type, ifaces ...*Type) *Type {
+func collClass(name, full string, gt reflect.Type, ifaces ...*Type) *Type {
 	t := NewType(name, full, Object, gt)
 	t.Ifaces = ifaces
 	return t
 }
 
-func structType(name, full string, gt reflect.Type) *Type {
+func collStruct(name, full string, gt reflect.Type) *Type {
 	t := NewType(name, full, Object, gt)
 	t.ValueType = true
 	return t
@@ -87,18 +87,18 @@ func NewList(elem *Type, items ...any) *List {
 }
 
 // Iter enumerates the list.
-func (l *List) Iter() iter.Seq[any] { return sliceSeq(l.Items) }
+func (l *List) Iter() iter.Seq[any] { return collSliceSeq(l.Items) }
 
 // String is what List<T>.ToString() prints.
 func (l *List) String() string {
-	return "System.Collections.Generic.List`1[" + typeFull(l.Elem) + "]"
+	return "System.Collections.Generic.List`1[" + collTypeFull(l.Elem) + "]"
 }
 
 // Dictionary is Dictionary<TKey, TValue>: enumeration follows insertion
 // order, with freed slots reused as .NET reuses them.
 type Dictionary struct {
 	Key, Val *Type
-	t        *table
+	t        *collTable
 }
 
 // NewDictionary returns an empty Dictionary<key, val> using cmp for keys
@@ -110,12 +110,12 @@ func NewDictionary(key, val *Type, cmp EqualityComparer) *Dictionary {
 	if val == nil {
 		val = Object
 	}
-	return &Dictionary{Key: key, Val: val, t: newTable(cmp)}
+	return &Dictionary{Key: key, Val: val, t: newCollTable(cmp)}
 }
 
-func (d *Dictionary) tab() *table {
+func (d *Dictionary) tab() *collTable {
 	if d.t == nil {
-		d.t = newTable(nil)
+		d.t = newCollTable(nil)
 	}
 	return d.t
 }
@@ -149,7 +149,7 @@ func (d *Dictionary) Add(key, val any) error {
 		return ArgumentNull("key")
 	}
 	if !d.tab().put(key, val, false) {
-		return argumentError("An item with the same key has already been added. Key: " + ToString(key))
+		return collArgError("An item with the same key has already been added. Key: " + ToString(key))
 	}
 	return nil
 }
@@ -180,7 +180,7 @@ func (d *Dictionary) Iter() iter.Seq[any] {
 
 // String is what Dictionary<K,V>.ToString() prints.
 func (d *Dictionary) String() string {
-	return "System.Collections.Generic.Dictionary`2[" + typeFull(d.Key) + "," + typeFull(d.Val) + "]"
+	return "System.Collections.Generic.Dictionary`2[" + collTypeFull(d.Key) + "," + collTypeFull(d.Val) + "]"
 }
 
 // KeyValuePair is KeyValuePair<TKey, TValue>.
@@ -194,7 +194,7 @@ func (p KeyValuePair) String() string { return "[" + ToString(p.Key) + ", " + To
 // HashSet is HashSet<T>.
 type HashSet struct {
 	Elem *Type
-	t    *table
+	t    *collTable
 }
 
 // NewHashSet returns an empty HashSet<elem> under cmp (DefaultEquality when nil).
@@ -202,12 +202,12 @@ func NewHashSet(elem *Type, cmp EqualityComparer) *HashSet {
 	if elem == nil {
 		elem = Object
 	}
-	return &HashSet{Elem: elem, t: newTable(cmp)}
+	return &HashSet{Elem: elem, t: newCollTable(cmp)}
 }
 
-func (s *HashSet) tab() *table {
+func (s *HashSet) tab() *collTable {
 	if s.t == nil {
-		s.t = newTable(nil)
+		s.t = newCollTable(nil)
 	}
 	return s.t
 }
@@ -233,7 +233,7 @@ func (s *HashSet) Iter() iter.Seq[any] {
 
 // String is what HashSet<T>.ToString() prints.
 func (s *HashSet) String() string {
-	return "System.Collections.Generic.HashSet`1[" + typeFull(s.Elem) + "]"
+	return "System.Collections.Generic.HashSet`1[" + collTypeFull(s.Elem) + "]"
 }
 
 // Queue is Queue<T>; Items[0] is the head.
@@ -243,11 +243,11 @@ type Queue struct {
 }
 
 // Iter enumerates from head to tail.
-func (q *Queue) Iter() iter.Seq[any] { return sliceSeq(q.Items) }
+func (q *Queue) Iter() iter.Seq[any] { return collSliceSeq(q.Items) }
 
 // String is what Queue<T>.ToString() prints.
 func (q *Queue) String() string {
-	return "System.Collections.Generic.Queue`1[" + typeFull(q.Elem) + "]"
+	return "System.Collections.Generic.Queue`1[" + collTypeFull(q.Elem) + "]"
 }
 
 // Stack is Stack<T>; the top is the last item.
@@ -269,7 +269,7 @@ func (s *Stack) Iter() iter.Seq[any] {
 
 // String is what Stack<T>.ToString() prints.
 func (s *Stack) String() string {
-	return "System.Collections.Generic.Stack`1[" + typeFull(s.Elem) + "]"
+	return "System.Collections.Generic.Stack`1[" + collTypeFull(s.Elem) + "]"
 }
 
 // Tuple is System.Tuple<T1..T7>.
@@ -312,17 +312,17 @@ func (t *Tuple) HashKey() any {
 	return tk{len(t.Items), HashKey(t.Items[0])}
 }
 
-func typeFull(t *Type) string {
+func collTypeFull(t *Type) string {
 	if t == nil {
 		return "System.Object"
 	}
 	if t.Generic == Array && len(t.Args) == 1 {
-		return typeFull(t.Args[0]) + "[]"
+		return collTypeFull(t.Args[0]) + "[]"
 	}
 	return t.FullName
 }
 
-func sliceSeq(items []any) iter.Seq[any] {
+func collSliceSeq(items []any) iter.Seq[any] {
 	return func(yield func(any) bool) {
 		for _, x := range items {
 			if !yield(x) {
@@ -350,7 +350,14 @@ func ElemType(t *Type) *Type {
 		return Object
 	}
 	switch t.Name {
-	case "JArray", "JToken", "JContainer", "JObject", "JEnumerable`1", "IJEnumerable`1", "JProperty", "JConstructor":
+	case "JObject":
+		// foreach over a JObject uses its public GetEnumerator:
+		// KeyValuePair<string, JToken>.
+		if jt := Lookup("JToken"); jt != nil {
+			return KVPType(String, jt)
+		}
+		return KVPType(String, Object)
+	case "JArray", "JToken", "JContainer", "JEnumerable`1", "IJEnumerable`1", "JProperty", "JConstructor":
 		if t.Generic != nil && len(t.Args) == 1 {
 			return t.Args[0]
 		}
@@ -360,7 +367,7 @@ func ElemType(t *Type) *Type {
 		return Object
 	}
 	for x := t; x != nil; x = x.Base {
-		if e := elemOfGeneric(x); e != nil {
+		if e := collElemOfGeneric(x); e != nil {
 			return e
 		}
 		for _, i := range x.Ifaces {
@@ -374,7 +381,7 @@ func ElemType(t *Type) *Type {
 	return Object
 }
 
-func elemOfGeneric(t *Type) *Type {
+func collElemOfGeneric(t *Type) *Type {
 	def := t.Generic
 	if def == nil {
 		return nil
@@ -392,17 +399,17 @@ func elemOfGeneric(t *Type) *Type {
 	return nil
 }
 
-var specMu sync.Mutex
+var collSpecMu sync.Mutex
 
 // KVPType returns KeyValuePair<k, v> with its Key and Value properties typed
 // (k and v) so that the compiler can check kv.Key.Length.
 func KVPType(k, v *Type) *Type {
-	return specialize(Instantiate(KeyValuePairT, k, v), map[string]*Type{"Key": k, "Value": v})
+	return collSpecialize(Instantiate(KeyValuePairT, k, v), map[string]*Type{"Key": k, "Value": v})
 }
 
 // GroupingType returns IGrouping<k, e> with its Key property typed.
 func GroupingType(k, e *Type) *Type {
-	return specialize(Instantiate(IGroupingT, k, e), map[string]*Type{"Key": k})
+	return collSpecialize(Instantiate(IGroupingT, k, e), map[string]*Type{"Key": k})
 }
 
 // TupleType returns a constructed Tuple with Item1..ItemN typed.
@@ -411,17 +418,17 @@ func TupleType(items ...*Type) *Type {
 	for i, t := range items {
 		m["Item"+string(rune('1'+i))] = t
 	}
-	return specialize(Instantiate(TupleT, items...), m)
+	return collSpecialize(Instantiate(TupleT, items...), m)
 }
 
-// specialize gives a constructed generic type its own property table with
+// collSpecialize gives a constructed generic type its own property table with
 // the type arguments substituted (Prop has no ResultOf hook). Instantiate
 // copies the definition shallowly, so the maps are shared until this runs.
-func specialize(t *Type, types map[string]*Type) *Type {
-	specMu.Lock()
-	defer specMu.Unlock()
+func collSpecialize(t *Type, types map[string]*Type) *Type {
+	collSpecMu.Lock()
+	defer collSpecMu.Unlock()
 	def := t.Generic
-	if def == nil || !sameMap(t.Props, def.Props) {
+	if def == nil || !collSameMap(t.Props, def.Props) {
 		return t
 	}
 	props := make(map[string]*Prop, len(def.Props))
@@ -437,17 +444,17 @@ func specialize(t *Type, types map[string]*Type) *Type {
 	return t
 }
 
-func sameMap(a, b map[string]*Prop) bool {
+func collSameMap(a, b map[string]*Prop) bool {
 	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
-// enumOf returns IEnumerable<elem>.
-func enumOf(elem *Type) *Type { return Instantiate(IEnumerable, elem) }
+// lqEnumOf returns IEnumerable<elem>.
+func lqEnumOf(elem *Type) *Type { return Instantiate(IEnumerable, elem) }
 
 // ---- argument helpers ----
 
-// toInt converts an integral argument to int.
-func toInt(v any) (int, error) {
+// collInt converts an integral argument to int.
+func collInt(v any) (int, error) {
 	switch x := v.(type) {
 	case int32:
 		return int(x), nil
@@ -476,9 +483,9 @@ func toInt(v any) (int, error) {
 	return 0, InvalidCast(TypeOf(v).FullName, "System.Int32")
 }
 
-// typeArgs splits leading *Type arguments (generic type arguments supplied by
+// collTypeArgs splits leading *Type arguments (generic type arguments supplied by
 // the compiler) from the rest.
-func typeArgs(args []any) ([]*Type, []any) {
+func collTypeArgs(args []any) ([]*Type, []any) {
 	var ts []*Type
 	for len(args) > 0 {
 		t, ok := args[0].(*Type)
@@ -491,9 +498,9 @@ func typeArgs(args []any) ([]*Type, []any) {
 	return ts, args
 }
 
-// callFunc invokes a lambda with the element (and its index when the lambda
+// lqCall invokes a lambda with the element (and its index when the lambda
 // takes two parameters).
-func callFunc(f any, x any, i int) (any, error) {
+func lqCall(f any, x any, i int) (any, error) {
 	fn, ok := f.(Func)
 	if !ok {
 		if f == nil {
@@ -507,8 +514,8 @@ func callFunc(f any, x any, i int) (any, error) {
 	return fn.Call(x)
 }
 
-// truth converts a predicate result.
-func truth(v any, err error) (bool, error) {
+// lqTruth converts a predicate result.
+func lqTruth(v any, err error) (bool, error) {
 	if err != nil {
 		return false, err
 	}
@@ -519,16 +526,16 @@ func truth(v any, err error) (bool, error) {
 	return b, nil
 }
 
-func p(name string, t *Type) Param { return Param{Name: name, Type: t} }
+func collParam(name string, t *Type) Param { return Param{Name: name, Type: t} }
 
-func outP(name string, t *Type) Param { return Param{Name: name, Type: t, Out: true} }
+func collOutParam(name string, t *Type) Param { return Param{Name: name, Type: t, Out: true} }
 
-func argT(i int) func(*Type, []*Type) *Type {
+func collArgT(i int) func(*Type, []*Type) *Type {
 	return func(r *Type, _ []*Type) *Type { return r.Arg(i) }
 }
 
-// setOut assigns an out argument.
-func setOut(ref any, v any) {
+// collSetOut assigns an out argument.
+func collSetOut(ref any, v any) {
 	if p, ok := ref.(*any); ok && p != nil {
 		*p = v
 	}

@@ -15,9 +15,9 @@ import (
 // BasicAuthCredentials types they return.
 var (
 	// JwtT is APIM's Jwt: a parsed, unvalidated JSON Web Token (*Jwt).
-	JwtT = Register(classType("Jwt", "Microsoft.Azure.ApiManagement.Policies.Jwt", reflect.TypeOf((*Jwt)(nil))))
+	JwtT = Register(collClass("Jwt", "Microsoft.Azure.ApiManagement.Policies.Jwt", reflect.TypeOf((*Jwt)(nil))))
 	// BasicAuthCredentialsT is APIM's BasicAuthCredentials (*BasicAuthCredentials).
-	BasicAuthCredentialsT = Register(classType("BasicAuthCredentials", "Microsoft.Azure.ApiManagement.Policies.BasicAuthCredentials", reflect.TypeOf((*BasicAuthCredentials)(nil))))
+	BasicAuthCredentialsT = Register(collClass("BasicAuthCredentials", "Microsoft.Azure.ApiManagement.Policies.BasicAuthCredentials", reflect.TypeOf((*BasicAuthCredentials)(nil))))
 )
 
 // ClaimsType is the static type of Jwt.Claims:
@@ -59,19 +59,19 @@ func ParseJWT(s string) *Jwt {
 	if len(parts) != 3 {
 		return nil
 	}
-	head, ok := decodeSegment(parts[0])
+	head, ok := jwtSegment(parts[0])
 	if !ok {
 		return nil
 	}
-	body, ok := decodeSegment(parts[1])
+	body, ok := jwtSegment(parts[1])
 	if !ok {
 		return nil
 	}
-	hdr, ok := orderedObject(head)
+	hdr, ok := jwtObject(head)
 	if !ok {
 		return nil
 	}
-	pl, ok := orderedObject(body)
+	pl, ok := jwtObject(body)
 	if !ok {
 		return nil
 	}
@@ -79,13 +79,13 @@ func ParseJWT(s string) *Jwt {
 	for _, kv := range hdr {
 		switch kv.Key {
 		case "alg":
-			j.Algorithm = rawString(kv.Value)
+			j.Algorithm = jwtString(kv.Value)
 		case "typ":
-			j.Type = rawString(kv.Value)
+			j.Type = jwtString(kv.Value)
 		}
 	}
 	for _, kv := range pl {
-		vals := claimValues(kv.Value)
+		vals := jwtClaimValues(kv.Value)
 		if old, ok := j.Claims.Get(kv.Key); ok {
 			vals = append(old.([]string), vals...)
 		}
@@ -94,17 +94,17 @@ func ParseJWT(s string) *Jwt {
 		case "aud":
 			j.Audiences = vals
 		case "exp":
-			j.ExpirationTime = unixClaim(kv.Value)
+			j.ExpirationTime = jwtUnix(kv.Value)
 		case "iat":
-			j.IssuedAt = unixClaim(kv.Value)
+			j.IssuedAt = jwtUnix(kv.Value)
 		case "nbf":
-			j.NotBefore = unixClaim(kv.Value)
+			j.NotBefore = jwtUnix(kv.Value)
 		case "jti":
-			j.ID = first(vals)
+			j.ID = jwtFirst(vals)
 		case "iss":
-			j.Issuer = first(vals)
+			j.Issuer = jwtFirst(vals)
 		case "sub":
-			j.Subject = first(vals)
+			j.Subject = jwtFirst(vals)
 		}
 	}
 	if j.Audiences == nil {
@@ -113,14 +113,14 @@ func ParseJWT(s string) *Jwt {
 	return j
 }
 
-func first(v []string) string {
+func jwtFirst(v []string) string {
 	if len(v) == 0 {
 		return ""
 	}
 	return v[0]
 }
 
-func decodeSegment(s string) ([]byte, bool) {
+func jwtSegment(s string) ([]byte, bool) {
 	s = strings.TrimRight(s, "=")
 	if s == "" {
 		return nil, false
@@ -135,19 +135,19 @@ func decodeSegment(s string) ([]byte, bool) {
 	return b, true
 }
 
-type rawKV struct {
+type jwtMember struct {
 	Key   string
 	Value json.RawMessage
 }
 
-// orderedObject splits a JSON object into its members in document order.
-func orderedObject(b []byte) ([]rawKV, bool) {
+// jwtObject splits a JSON object into its members in document order.
+func jwtObject(b []byte) ([]jwtMember, bool) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	tok, err := dec.Token()
 	if err != nil || tok != json.Delim('{') {
 		return nil, false
 	}
-	var out []rawKV
+	var out []jwtMember
 	for dec.More() {
 		k, err := dec.Token()
 		if err != nil {
@@ -161,7 +161,7 @@ func orderedObject(b []byte) ([]rawKV, bool) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, false
 		}
-		out = append(out, rawKV{key, v})
+		out = append(out, jwtMember{key, v})
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, false
@@ -172,7 +172,7 @@ func orderedObject(b []byte) ([]rawKV, bool) {
 	return out, true
 }
 
-func rawString(v json.RawMessage) string {
+func jwtString(v json.RawMessage) string {
 	var s string
 	if json.Unmarshal(v, &s) == nil {
 		return s
@@ -180,28 +180,28 @@ func rawString(v json.RawMessage) string {
 	return string(v)
 }
 
-// claimValues renders a claim as the string values JwtSecurityToken gives
+// jwtClaimValues renders a claim as the string values JwtSecurityToken gives
 // it: a string as itself, an array as one value per element, other JSON as
 // its text (numbers as written, true/false, objects as compact JSON).
-func claimValues(v json.RawMessage) []string {
+func jwtClaimValues(v json.RawMessage) []string {
 	v = bytes.TrimSpace(v)
 	if len(v) > 0 && v[0] == '[' {
 		var arr []json.RawMessage
 		if json.Unmarshal(v, &arr) == nil {
 			out := make([]string, 0, len(arr))
 			for _, x := range arr {
-				out = append(out, scalarText(x))
+				out = append(out, jwtScalar(x))
 			}
 			return out
 		}
 	}
-	return []string{scalarText(v)}
+	return []string{jwtScalar(v)}
 }
 
-func scalarText(v json.RawMessage) string {
+func jwtScalar(v json.RawMessage) string {
 	v = bytes.TrimSpace(v)
 	if len(v) > 0 && v[0] == '"' {
-		return rawString(v)
+		return jwtString(v)
 	}
 	var buf bytes.Buffer
 	if json.Compact(&buf, v) == nil {
@@ -210,7 +210,7 @@ func scalarText(v json.RawMessage) string {
 	return string(v)
 }
 
-func unixClaim(v json.RawMessage) *DateTime {
+func jwtUnix(v json.RawMessage) *DateTime {
 	var f float64
 	if json.Unmarshal(v, &f) != nil {
 		var s string
@@ -251,7 +251,7 @@ func ParseBasic(s string) *BasicAuthCredentials {
 	return &BasicAuthCredentials{UserID: user, Password: pass}
 }
 
-func nullableDate(d *DateTime) any {
+func jwtNullableDate(d *DateTime) any {
 	if d == nil {
 		return nil
 	}
@@ -285,7 +285,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return nullableDate(get(j)), nil
+			return jwtNullableDate(get(j)), nil
 		}}
 	}
 	JwtT.AddProp(
@@ -294,7 +294,7 @@ func init() {
 		str("Id", func(j *Jwt) string { return j.ID }),
 		str("Issuer", func(j *Jwt) string { return j.Issuer }),
 		str("Subject", func(j *Jwt) string { return j.Subject }),
-		&Prop{Name: "Audiences", Type: enumOf(String), Get: func(r any) (any, error) {
+		&Prop{Name: "Audiences", Type: lqEnumOf(String), Get: func(r any) (any, error) {
 			j, err := jwt(r)
 			if err != nil {
 				return nil, err
@@ -326,7 +326,7 @@ func init() {
 		basic("Username", func(b *BasicAuthCredentials) string { return b.UserID }),
 		basic("Password", func(b *BasicAuthCredentials) string { return b.Password }),
 	)
-	in := p("input", String)
+	in := collParam("input", String)
 	strArg := func(r any) (string, bool) {
 		s, ok := r.(string)
 		return s, ok
@@ -342,14 +342,14 @@ func init() {
 			}
 			return nil, nil
 		}},
-		&Method{Name: "TryParseJwt", Extension: true, Params: []Param{in, outP("result", JwtT)}, Result: Boolean, Fn: func(r any, a []any) (any, error) {
+		&Method{Name: "TryParseJwt", Extension: true, Params: []Param{in, collOutParam("result", JwtT)}, Result: Boolean, Fn: func(r any, a []any) (any, error) {
 			s, _ := strArg(r)
 			j := ParseJWT(s)
 			if j == nil {
-				setOut(a[0], nil)
+				collSetOut(a[0], nil)
 				return false, nil
 			}
-			setOut(a[0], j)
+			collSetOut(a[0], j)
 			return true, nil
 		}},
 		&Method{Name: "AsBasic", Extension: true, Params: []Param{in}, Result: BasicAuthCredentialsT, Fn: func(r any, _ []any) (any, error) {
@@ -359,14 +359,14 @@ func init() {
 			}
 			return nil, nil
 		}},
-		&Method{Name: "TryParseBasic", Extension: true, Params: []Param{in, outP("result", BasicAuthCredentialsT)}, Result: Boolean, Fn: func(r any, a []any) (any, error) {
+		&Method{Name: "TryParseBasic", Extension: true, Params: []Param{in, collOutParam("result", BasicAuthCredentialsT)}, Result: Boolean, Fn: func(r any, a []any) (any, error) {
 			s, _ := strArg(r)
 			b := ParseBasic(s)
 			if b == nil {
-				setOut(a[0], nil)
+				collSetOut(a[0], nil)
 				return false, nil
 			}
-			setOut(a[0], b)
+			collSetOut(a[0], b)
 			return true, nil
 		}},
 	)

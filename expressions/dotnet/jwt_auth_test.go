@@ -8,18 +8,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func b64url(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+func ctB64URL(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
-func token(header, payload string) string {
-	return b64url(header) + "." + b64url(payload) + ".c2ln"
+func ctToken(header, payload string) string {
+	return ctB64URL(header) + "." + ctB64URL(payload) + ".c2ln"
 }
 
 func TestJwtParse(t *testing.T) {
 	t.Parallel()
 	payload := `{"iss":"https://login/","sub":"u1","aud":["api1","api2"],"exp":1700000000,"iat":1699990000,` +
 		`"jti":"id-1","roles":["admin","reader"],"email":"a@b.c","n":42,"ok":true,"obj":{"a": 1}}`
-	tok := token(`{"alg":"RS256","typ":"JWT"}`, payload)
-	jv := must(ext(t, String, "AsJwt", "Bearer "+tok))
+	tok := ctToken(`{"alg":"RS256","typ":"JWT"}`, payload)
+	jv := ctMust(ctExt(t, String, "AsJwt", "Bearer "+tok))
 	j, ok := jv.(*Jwt)
 	if !ok {
 		t.Fatalf("AsJwt = %#v", jv)
@@ -30,18 +30,18 @@ func TestJwtParse(t *testing.T) {
 		got  any
 		want any
 	}{
-		{"Algorithm", prop(t, j, "Algorithm"), "RS256"},
-		{"Type", prop(t, j, "Type"), "JWT"},
-		{"Issuer", prop(t, j, "Issuer"), "https://login/"},
-		{"Subject", prop(t, j, "Subject"), "u1"},
-		{"Id", prop(t, j, "Id"), "id-1"},
-		{"Audiences", prop(t, j, "Audiences"), []string{"api1", "api2"}},
-		{"ExpirationTime", prop(t, j, "ExpirationTime"), exp},
-		{"NotBefore absent", prop(t, j, "NotBefore"), nil},
-		{"roles", claim(t, j, "roles"), []string{"admin", "reader"}},
-		{"number claim", claim(t, j, "n"), []string{"42"}},
-		{"bool claim", claim(t, j, "ok"), []string{"true"}},
-		{"object claim", claim(t, j, "obj"), []string{`{"a":1}`}},
+		{"Algorithm", ctProp(t, j, "Algorithm"), "RS256"},
+		{"Type", ctProp(t, j, "Type"), "JWT"},
+		{"Issuer", ctProp(t, j, "Issuer"), "https://login/"},
+		{"Subject", ctProp(t, j, "Subject"), "u1"},
+		{"Id", ctProp(t, j, "Id"), "id-1"},
+		{"Audiences", ctProp(t, j, "Audiences"), []string{"api1", "api2"}},
+		{"ExpirationTime", ctProp(t, j, "ExpirationTime"), exp},
+		{"NotBefore absent", ctProp(t, j, "NotBefore"), nil},
+		{"roles", ctClaim(t, j, "roles"), []string{"admin", "reader"}},
+		{"number claim", ctClaim(t, j, "n"), []string{"42"}},
+		{"bool claim", ctClaim(t, j, "ok"), []string{"true"}},
+		{"object claim", ctClaim(t, j, "obj"), []string{`{"a":1}`}},
 		{"claim order", j.Claims.Keys()[:3], []any{"iss", "sub", "aud"}},
 	}
 	for _, c := range checks {
@@ -49,25 +49,25 @@ func TestJwtParse(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", c.name, diff)
 		}
 	}
-	claims := prop(t, j, "Claims")
+	claims := ctProp(t, j, "Claims")
 	var join *Method
 	for _, m := range TypeOf(claims).FindMethods("GetValueOrDefault") {
 		if len(m.Params) == 2 && m.Params[1].Type == String {
 			join = m
 		}
 	}
-	if got := must(join.Fn(claims, []any{"roles", "n/a"})); got != "admin,reader" {
+	if got := ctMust(join.Fn(claims, []any{"roles", "n/a"})); got != "admin,reader" {
 		t.Errorf("Claims.GetValueOrDefault(roles) = %v", got)
 	}
-	if got := must(join.Fn(claims, []any{"nonce", "missing"})); got != "missing" {
+	if got := ctMust(join.Fn(claims, []any{"nonce", "missing"})); got != "missing" {
 		t.Errorf("Claims.GetValueOrDefault(nonce) = %v", got)
 	}
-	if got := must(linqCall(t, "Contains", claim(t, j, "roles"), "admin")); got != true {
+	if got := ctMust(ctLinq(t, "Contains", ctClaim(t, j, "roles"), "admin")); got != true {
 		t.Error(`Claims["roles"].Contains("admin")`)
 	}
 }
 
-func claim(t *testing.T, j *Jwt, name string) any {
+func ctClaim(t *testing.T, j *Jwt, name string) any {
 	t.Helper()
 	v, ok := j.Claims.Get(name)
 	if !ok {
@@ -80,22 +80,22 @@ func TestJwtInvalid(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{
 		"", "abc", "a.b", "Bearer ", "a.b.c.d",
-		b64url(`{"alg":"none"}`) + ".!!!." + "x",
-		b64url(`[1]`) + "." + b64url(`{}`) + ".x",
-		b64url(`{"alg":"none"}`) + "." + b64url(`{"a":1} x`) + ".x",
+		ctB64URL(`{"alg":"none"}`) + ".!!!." + "x",
+		ctB64URL(`[1]`) + "." + ctB64URL(`{}`) + ".x",
+		ctB64URL(`{"alg":"none"}`) + "." + ctB64URL(`{"a":1} x`) + ".x",
 	} {
-		if got := must(ext(t, String, "AsJwt", in)); got != nil {
+		if got := ctMust(ctExt(t, String, "AsJwt", in)); got != nil {
 			t.Errorf("AsJwt(%q) = %v, want null", in, got)
 		}
 		var out any = "unchanged"
-		if ok := must(ext(t, String, "TryParseJwt", in, &out)); ok != false || out != nil {
+		if ok := ctMust(ctExt(t, String, "TryParseJwt", in, &out)); ok != false || out != nil {
 			t.Errorf("TryParseJwt(%q) = %v, %v", in, ok, out)
 		}
 	}
 	// Unsigned tokens (empty signature) still parse.
 	var out any
-	tok := b64url(`{"alg":"none"}`) + "." + b64url(`{"sub":"x"}`) + "."
-	if ok := must(ext(t, String, "TryParseJwt", tok, &out)); ok != true || out.(*Jwt).Subject != "x" {
+	tok := ctB64URL(`{"alg":"none"}`) + "." + ctB64URL(`{"sub":"x"}`) + "."
+	if ok := ctMust(ctExt(t, String, "TryParseJwt", tok, &out)); ok != true || out.(*Jwt).Subject != "x" {
 		t.Errorf("TryParseJwt(unsigned) = %v, %v", ok, out)
 	}
 }
@@ -120,9 +120,9 @@ func TestBasicParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := must(ext(t, String, "AsBasic", tt.in))
+			got := ctMust(ctExt(t, String, "AsBasic", tt.in))
 			var out any
-			ok := must(ext(t, String, "TryParseBasic", tt.in, &out))
+			ok := ctMust(ctExt(t, String, "TryParseBasic", tt.in, &out))
 			if !tt.ok {
 				if got != nil || ok != false || out != nil {
 					t.Fatalf("want null, got %v %v %v", got, ok, out)
@@ -130,7 +130,7 @@ func TestBasicParse(t *testing.T) {
 				return
 			}
 			b := got.(*BasicAuthCredentials)
-			if prop(t, b, "UserId") != tt.user || prop(t, b, "Username") != tt.user || prop(t, b, "Password") != tt.pwd {
+			if ctProp(t, b, "UserId") != tt.user || ctProp(t, b, "Username") != tt.user || ctProp(t, b, "Password") != tt.pwd {
 				t.Errorf("got %+v", b)
 			}
 			if ok != true || out.(*BasicAuthCredentials).UserID != tt.user {

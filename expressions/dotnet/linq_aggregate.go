@@ -15,7 +15,7 @@ func init() {
 	numRes := func(sel bool) func(*Type, []*Type) *Type {
 		return func(r *Type, ts []*Type) *Type {
 			if sel {
-				return elemArg(ts, 0)
+				return collTypeArg(ts, 0)
 			}
 			return ElemType(r)
 		}
@@ -29,8 +29,8 @@ func init() {
 			}
 			switch t {
 			case Single:
-			case decimalType():
-				t = decimalType()
+			case lqDecimalType():
+				t = lqDecimalType()
 			default:
 				t = Double
 			}
@@ -45,7 +45,7 @@ func init() {
 		i := 0
 		err := Enumerate(src, func(x any) (bool, error) {
 			if len(a) > 0 {
-				y, err := callFunc(a[0], x, i)
+				y, err := lqCall(a[0], x, i)
 				i++
 				if err != nil {
 					return false, err
@@ -59,40 +59,40 @@ func init() {
 	}
 	elemFor := func(src any, ts []*Type, sel bool) *Type {
 		if sel {
-			return hintOrNil(ts, 0)
+			return lqHint(ts, 0)
 		}
-		return elemOrNil(src)
+		return lqElemOrNil(src)
 	}
 	for _, sel := range []bool{false, true} {
 		var params []Param
 		if sel {
-			params = []Param{p("selector", nil)}
+			params = []Param{collParam("selector", nil)}
 		}
-		linq("Sum", params, nil, numRes(sel), func(src any, ts []*Type, a []any) (any, error) {
+		regLinq("Sum", params, nil, numRes(sel), func(src any, ts []*Type, a []any) (any, error) {
 			xs, err := values(src, a)
 			if err != nil {
 				return nil, err
 			}
-			return sum(xs, elemFor(src, ts, sel))
+			return lqSum(xs, elemFor(src, ts, sel))
 		})
-		linq("Average", params, nil, avgRes(sel), func(src any, ts []*Type, a []any) (any, error) {
+		regLinq("Average", params, nil, avgRes(sel), func(src any, ts []*Type, a []any) (any, error) {
 			xs, err := values(src, a)
 			if err != nil {
 				return nil, err
 			}
-			return average(xs, elemFor(src, ts, sel))
+			return lqAverage(xs, elemFor(src, ts, sel))
 		})
 		for _, max := range []bool{false, true} {
 			name := "Min"
 			if max {
 				name = "Max"
 			}
-			linq(name, params, nil, numRes(sel), func(src any, ts []*Type, a []any) (any, error) {
+			regLinq(name, params, nil, numRes(sel), func(src any, ts []*Type, a []any) (any, error) {
 				xs, err := values(src, a)
 				if err != nil {
 					return nil, err
 				}
-				return extreme(xs, elemFor(src, ts, sel), max)
+				return lqExtreme(xs, elemFor(src, ts, sel), max)
 			})
 		}
 	}
@@ -101,15 +101,15 @@ func init() {
 		if max {
 			name = "MaxBy"
 		}
-		linq(name, []Param{p("keySelector", nil)}, nil, elemRes(ident), func(src any, _ []*Type, a []any) (any, error) {
-			xs, err := items(src)
+		regLinq(name, []Param{collParam("keySelector", nil)}, nil, lqElemRes(lqIdent), func(src any, _ []*Type, a []any) (any, error) {
+			xs, err := lqItems(src)
 			if err != nil {
 				return nil, err
 			}
 			var best, bestKey any
 			found := false
 			for _, x := range xs {
-				k, err := callFunc(a[0], x, -1)
+				k, err := lqCall(a[0], x, -1)
 				if err != nil {
 					return nil, err
 				}
@@ -129,27 +129,27 @@ func init() {
 				}
 			}
 			if !found {
-				if len(xs) == 0 && isValueElem(elemOrNil(src)) {
-					return nil, errNoElements()
+				if len(xs) == 0 && lqIsValueElem(lqElemOrNil(src)) {
+					return nil, lqErrNoElements()
 				}
-				return Default(elemOrNil(src)), nil
+				return DefaultValue(lqElemOrNil(src)), nil
 			}
 			return best, nil
 		})
 	}
 }
 
-// decimalType returns the registered System.Decimal type (defined elsewhere),
+// lqDecimalType returns the registered System.Decimal type (defined elsewhere),
 // or nil.
-func decimalType() *Type { return Lookup("System.Decimal") }
+func lqDecimalType() *Type { return Lookup("System.Decimal") }
 
-func isValueElem(t *Type) bool { return t == nil || (t.ValueType && !t.Nullable) }
+func lqIsValueElem(t *Type) bool { return t == nil || (t.ValueType && !t.Nullable) }
 
-func overflow() error {
+func collOverflow() error {
 	return Throw("System.OverflowException", "Arithmetic operation resulted in an overflow.")
 }
 
-func sum(xs []any, elem *Type) (any, error) {
+func lqSum(xs []any, elem *Type) (any, error) {
 	var (
 		kind     any
 		i32      int32
@@ -170,13 +170,13 @@ func sum(xs []any, elem *Type) (any, error) {
 		case int32:
 			r := int64(i32) + int64(v)
 			if r > math.MaxInt32 || r < math.MinInt32 {
-				return nil, overflow()
+				return nil, collOverflow()
 			}
 			i32 = int32(r)
 		case int64:
 			r := i64 + v
 			if (v > 0 && r < i64) || (v < 0 && r > i64) {
-				return nil, overflow()
+				return nil, collOverflow()
 			}
 			i64 = r
 		case float64:
@@ -194,7 +194,7 @@ func sum(xs []any, elem *Type) (any, error) {
 		if t != nil && t.Nullable {
 			t = t.Arg(0)
 		}
-		if z := Default(t); z != nil {
+		if z := DefaultValue(t); z != nil {
 			return z, nil
 		}
 		return int32(0), nil
@@ -212,7 +212,7 @@ func sum(xs []any, elem *Type) (any, error) {
 	return f64, nil
 }
 
-func average(xs []any, elem *Type) (any, error) {
+func lqAverage(xs []any, elem *Type) (any, error) {
 	var (
 		kind any
 		n    int
@@ -246,7 +246,7 @@ func average(xs []any, elem *Type) (any, error) {
 		if len(xs) > 0 || (elem != nil && elem.Nullable) {
 			return nil, nil
 		}
-		return nil, errNoElements()
+		return nil, lqErrNoElements()
 	}
 	switch kind.(type) {
 	case float32:
@@ -257,7 +257,7 @@ func average(xs []any, elem *Type) (any, error) {
 	return f / float64(n), nil
 }
 
-func extreme(xs []any, elem *Type, max bool) (any, error) {
+func lqExtreme(xs []any, elem *Type, max bool) (any, error) {
 	var best any
 	found := false
 	for _, x := range xs {
@@ -279,8 +279,8 @@ func extreme(xs []any, elem *Type, max bool) (any, error) {
 	if !found {
 		// Value-type sequences throw when empty; reference and nullable
 		// ones give null.
-		if len(xs) == 0 && isValueElem(elem) {
-			return nil, errNoElements()
+		if len(xs) == 0 && lqIsValueElem(elem) {
+			return nil, lqErrNoElements()
 		}
 		return nil, nil
 	}

@@ -25,35 +25,35 @@ import (
 // *Type arguments, so the compiler may pass them at run time or not.
 var (
 	// EnumerableT is the static class System.Linq.Enumerable.
-	EnumerableT = Register(classType("Enumerable", "System.Linq.Enumerable", nil))
+	EnumerableT = Register(collClass("Enumerable", "System.Linq.Enumerable", nil))
 	// IOrderedEnumerableT is IOrderedEnumerable<T>, the result of OrderBy.
-	IOrderedEnumerableT = Register(ifaceType("IOrderedEnumerable`1", "System.Linq.IOrderedEnumerable`1", IEnumerable))
+	IOrderedEnumerableT = Register(collIface("IOrderedEnumerable`1", "System.Linq.IOrderedEnumerable`1", IEnumerable))
 	// IGroupingT is IGrouping<TKey, TElement>; values are *Grouping.
-	IGroupingT = Register(ifaceType("IGrouping`2", "System.Linq.IGrouping`2", IEnumerable))
+	IGroupingT = Register(collIface("IGrouping`2", "System.Linq.IGrouping`2", IEnumerable))
 	// SequenceT is the runtime type of deferred and materialised LINQ
 	// results (*Sequence).
-	SequenceT = Register(classType("Iterator`1", "System.Linq.Enumerable+Iterator`1", reflect.TypeOf((*Sequence)(nil)), IEnumerable))
+	SequenceT = Register(collClass("Iterator`1", "System.Linq.Enumerable+Iterator`1", reflect.TypeOf((*Sequence)(nil)), IEnumerable))
 	// OrderedT is the runtime type of OrderBy results (*Ordered).
-	OrderedT = Register(classType("OrderedEnumerable`1", "System.Linq.OrderedEnumerable`1", reflect.TypeOf((*Ordered)(nil)), IOrderedEnumerableT, IEnumerable))
+	OrderedT = Register(collClass("OrderedEnumerable`1", "System.Linq.OrderedEnumerable`1", reflect.TypeOf((*Ordered)(nil)), IOrderedEnumerableT, IEnumerable))
 	// GroupingT is the runtime type of groups (*Grouping).
-	GroupingT = Register(classType("Grouping`2", "System.Linq.Grouping`2", reflect.TypeOf((*Grouping)(nil)), IGroupingT, IEnumerable))
+	GroupingT = Register(collClass("Grouping`2", "System.Linq.Grouping`2", reflect.TypeOf((*Grouping)(nil)), IGroupingT, IEnumerable))
 )
 
 // ---- runtime values ----
 
-type stageKind uint8
+type lqStageKind uint8
 
 const (
-	sWhere stageKind = iota
-	sSelect
-	sSkip
-	sTake
-	sSkipWhile
-	sTakeWhile
+	lqWhere lqStageKind = iota
+	lqSelect
+	lqSkip
+	lqTake
+	lqSkipWhile
+	lqTakeWhile
 )
 
-type stage struct {
-	kind stageKind
+type lqStage struct {
+	kind lqStageKind
 	f    any // the lambda
 	n    int // Skip/Take count
 }
@@ -63,7 +63,7 @@ type stage struct {
 type Sequence struct {
 	Elem   *Type // element type; nil when unknown (ToArray then infers)
 	src    any
-	stages []stage
+	stages []lqStage
 }
 
 // NewSequence returns a materialised sequence of items.
@@ -87,7 +87,7 @@ func (s *Sequence) Iter() iter.Seq[any] {
 
 // String is what ToString() prints for a LINQ iterator.
 func (s *Sequence) String() string {
-	return "System.Linq.Enumerable+Iterator`1[" + typeFull(s.Elem) + "]"
+	return "System.Linq.Enumerable+Iterator`1[" + collTypeFull(s.Elem) + "]"
 }
 
 // Items runs the sequence and collects its elements.
@@ -102,7 +102,7 @@ func (s *Sequence) run(fn func(any) (bool, error)) error {
 		return Enumerate(s.src, fn)
 	}
 	for _, st := range s.stages {
-		if st.kind == sTake && st.n <= 0 {
+		if st.kind == lqTake && st.n <= 0 {
 			return nil // Take(0) never enumerates its source
 		}
 	}
@@ -112,8 +112,8 @@ func (s *Sequence) run(fn func(any) (bool, error)) error {
 		stop := false
 		for i, st := range s.stages {
 			switch st.kind {
-			case sWhere:
-				ok, err := truth(callFunc(st.f, x, idx[i]))
+			case lqWhere:
+				ok, err := lqTruth(lqCall(st.f, x, idx[i]))
 				idx[i]++
 				if err != nil {
 					return false, err
@@ -121,26 +121,26 @@ func (s *Sequence) run(fn func(any) (bool, error)) error {
 				if !ok {
 					return !stop, nil
 				}
-			case sSelect:
-				y, err := callFunc(st.f, x, idx[i])
+			case lqSelect:
+				y, err := lqCall(st.f, x, idx[i])
 				idx[i]++
 				if err != nil {
 					return false, err
 				}
 				x = y
-			case sSkip:
+			case lqSkip:
 				if idx[i] < st.n {
 					idx[i]++
 					return !stop, nil
 				}
-			case sTake:
+			case lqTake:
 				idx[i]++
 				if idx[i] >= st.n {
 					stop = true
 				}
-			case sSkipWhile:
+			case lqSkipWhile:
 				if !done[i] {
-					ok, err := truth(callFunc(st.f, x, idx[i]))
+					ok, err := lqTruth(lqCall(st.f, x, idx[i]))
 					idx[i]++
 					if err != nil {
 						return false, err
@@ -150,8 +150,8 @@ func (s *Sequence) run(fn func(any) (bool, error)) error {
 					}
 					done[i] = true
 				}
-			case sTakeWhile:
-				ok, err := truth(callFunc(st.f, x, idx[i]))
+			case lqTakeWhile:
+				ok, err := lqTruth(lqCall(st.f, x, idx[i]))
 				idx[i]++
 				if err != nil {
 					return false, err
@@ -178,12 +178,12 @@ type Ordered struct {
 }
 
 // Iter enumerates in sorted order.
-func (o *Ordered) Iter() iter.Seq[any] { return sliceSeq(o.sorted) }
+func (o *Ordered) Iter() iter.Seq[any] { return collSliceSeq(o.sorted) }
 
 func (o *Ordered) then(keyFn any, desc bool, ord Orderer) (*Ordered, error) {
 	keys := make([]any, len(o.items))
 	for i, x := range o.items {
-		k, err := callFunc(keyFn, x, -1)
+		k, err := lqCall(keyFn, x, -1)
 		if err != nil {
 			return nil, err
 		}
@@ -233,7 +233,7 @@ type Grouping struct {
 }
 
 // Iter enumerates the group's elements.
-func (g *Grouping) Iter() iter.Seq[any] { return sliceSeq(g.Items) }
+func (g *Grouping) Iter() iter.Seq[any] { return collSliceSeq(g.Items) }
 
 // Enumerate calls fn for each element of an enumerable value until fn
 // returns false or an error. Unlike Iterate it reports errors raised by
@@ -261,8 +261,8 @@ func Enumerate(v any, fn func(any) (bool, error)) error {
 	return nil
 }
 
-// items materialises an enumerable argument.
-func items(v any) ([]any, error) {
+// lqItems materialises an enumerable argument.
+func lqItems(v any) ([]any, error) {
 	if s, ok := v.(*Sequence); ok {
 		return s.Items()
 	}
@@ -274,41 +274,41 @@ func items(v any) ([]any, error) {
 
 // ---- registration helpers ----
 
-type linqFn func(src any, ts []*Type, a []any) (any, error)
+type lqFn func(src any, ts []*Type, a []any) (any, error)
 
-func srcParams(ps ...Param) []Param {
-	return append([]Param{p("source", IEnumerable)}, ps...)
+func lqSrcParams(ps ...Param) []Param {
+	return append([]Param{collParam("source", IEnumerable)}, ps...)
 }
 
-func elemRes(wrap func(*Type) *Type) func(*Type, []*Type) *Type {
+func lqElemRes(wrap func(*Type) *Type) func(*Type, []*Type) *Type {
 	return func(r *Type, _ []*Type) *Type { return wrap(ElemType(r)) }
 }
 
-func hintRes(i int, wrap func(*Type) *Type) func(*Type, []*Type) *Type {
-	return func(_ *Type, ts []*Type) *Type { return wrap(elemArg(ts, i)) }
+func lqHintRes(i int, wrap func(*Type) *Type) func(*Type, []*Type) *Type {
+	return func(_ *Type, ts []*Type) *Type { return wrap(collTypeArg(ts, i)) }
 }
 
-func ident(t *Type) *Type { return t }
+func lqIdent(t *Type) *Type { return t }
 
-// linq registers an extension method on IEnumerable and its static form on
+// regLinq registers an extension method on IEnumerable and its static form on
 // Enumerable.
-func linq(name string, params []Param, result *Type, resultOf func(*Type, []*Type) *Type, fn linqFn) {
-	linqN(name, 0, params, result, resultOf, fn)
+func regLinq(name string, params []Param, result *Type, resultOf func(*Type, []*Type) *Type, fn lqFn) {
+	regLinqN(name, 0, params, result, resultOf, fn)
 }
 
-func linqN(name string, typeParams int, params []Param, result *Type, resultOf func(*Type, []*Type) *Type, fn linqFn) {
-	ext := &Method{Name: name, Params: srcParams(params...), TypeParams: typeParams, Extension: true, Result: result, ResultOf: resultOf,
+func regLinqN(name string, typeParams int, params []Param, result *Type, resultOf func(*Type, []*Type) *Type, fn lqFn) {
+	ext := &Method{Name: name, Params: lqSrcParams(params...), TypeParams: typeParams, Extension: true, Result: result, ResultOf: resultOf,
 		Fn: func(recv any, args []any) (any, error) {
 			if recv == nil {
 				return nil, ArgumentNull("source")
 			}
-			ts, a := typeArgs(args)
+			ts, a := collTypeArgs(args)
 			return fn(recv, ts, a)
 		}}
 	IEnumerable.AddMethod(ext)
-	static := &Method{Name: name, Params: srcParams(params...), TypeParams: typeParams, Result: result,
+	static := &Method{Name: name, Params: lqSrcParams(params...), TypeParams: typeParams, Result: result,
 		Fn: func(_ any, args []any) (any, error) {
-			ts, a := typeArgs(args)
+			ts, a := collTypeArgs(args)
 			if len(a) == 0 || a[0] == nil {
 				return nil, ArgumentNull("source")
 			}
@@ -322,26 +322,26 @@ func linqN(name string, typeParams int, params []Param, result *Type, resultOf f
 	EnumerableT.AddStatic(static)
 }
 
-func deferStage(src any, elem *Type, st stage) *Sequence {
+func lqDefer(src any, elem *Type, st lqStage) *Sequence {
 	if s, ok := src.(*Sequence); ok {
 		return &Sequence{Elem: elem, src: s.src, stages: append(slices.Clone(s.stages), st)}
 	}
-	return &Sequence{Elem: elem, src: src, stages: []stage{st}}
+	return &Sequence{Elem: elem, src: src, stages: []lqStage{st}}
 }
 
 var (
-	errNoElements  = func() error { return invalidOp("Sequence contains no elements") }
-	errNoMatch     = func() error { return invalidOp("Sequence contains no matching element") }
-	errMoreThanOne = func() error {
-		return invalidOp("Sequence contains more than one element")
+	lqErrNoElements  = func() error { return collInvalidOp("Sequence contains no elements") }
+	lqErrNoMatch     = func() error { return collInvalidOp("Sequence contains no matching element") }
+	lqErrMoreThanOne = func() error {
+		return collInvalidOp("Sequence contains more than one element")
 	}
-	errMoreThanOneMatch = func() error {
-		return invalidOp("Sequence contains more than one matching element")
+	lqErrMoreThanOneMatch = func() error {
+		return collInvalidOp("Sequence contains more than one matching element")
 	}
 )
 
-// elemOrNil returns the runtime element type if it is known.
-func elemOrNil(v any) *Type {
+// lqElemOrNil returns the runtime element type if it is known.
+func lqElemOrNil(v any) *Type {
 	switch x := v.(type) {
 	case *Sequence:
 		return x.Elem
@@ -350,14 +350,14 @@ func elemOrNil(v any) *Type {
 	case *Grouping:
 		return x.Elem
 	}
-	e := runtimeElem(v)
+	e := collRuntimeElem(v)
 	if e == Object {
 		return nil
 	}
 	return e
 }
 
-func hintOrNil(ts []*Type, i int) *Type {
+func lqHint(ts []*Type, i int) *Type {
 	if i < len(ts) {
 		return ts[i]
 	}
@@ -365,55 +365,55 @@ func hintOrNil(ts []*Type, i int) *Type {
 }
 
 func init() {
-	registerLinqFilters()
-	registerLinqElements()
+	lqRegisterFilters()
+	lqRegisterElements()
 
-	registerLinqSets()
-	registerLinqConversions()
-	registerLinqGenerators()
+	lqRegisterSets()
+	lqRegisterConversions()
+	lqRegisterGenerators()
 }
 
-func registerLinqFilters() {
-	seqE := elemRes(enumOf)
-	linq("Where", []Param{p("predicate", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+func lqRegisterFilters() {
+	seqE := lqElemRes(lqEnumOf)
+	regLinq("Where", []Param{collParam("predicate", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
 		if a[0] == nil {
 			return nil, ArgumentNull("predicate")
 		}
-		return deferStage(src, elemOrNil(src), stage{kind: sWhere, f: a[0]}), nil
+		return lqDefer(src, lqElemOrNil(src), lqStage{kind: lqWhere, f: a[0]}), nil
 	})
-	linq("Select", []Param{p("selector", nil)}, nil, hintRes(0, enumOf), func(src any, ts []*Type, a []any) (any, error) {
+	regLinq("Select", []Param{collParam("selector", nil)}, nil, lqHintRes(0, lqEnumOf), func(src any, ts []*Type, a []any) (any, error) {
 		if a[0] == nil {
 			return nil, ArgumentNull("selector")
 		}
-		return deferStage(src, hintOrNil(ts, 0), stage{kind: sSelect, f: a[0]}), nil
+		return lqDefer(src, lqHint(ts, 0), lqStage{kind: lqSelect, f: a[0]}), nil
 	})
-	linq("Skip", []Param{p("count", Int32)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
-		n, err := toInt(a[0])
+	regLinq("Skip", []Param{collParam("count", Int32)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		n, err := collInt(a[0])
 		if err != nil {
 			return nil, err
 		}
-		return deferStage(src, elemOrNil(src), stage{kind: sSkip, n: n}), nil
+		return lqDefer(src, lqElemOrNil(src), lqStage{kind: lqSkip, n: n}), nil
 	})
-	linq("Take", []Param{p("count", Int32)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
-		n, err := toInt(a[0])
+	regLinq("Take", []Param{collParam("count", Int32)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		n, err := collInt(a[0])
 		if err != nil {
 			return nil, err
 		}
-		return deferStage(src, elemOrNil(src), stage{kind: sTake, n: n}), nil
+		return lqDefer(src, lqElemOrNil(src), lqStage{kind: lqTake, n: n}), nil
 	})
-	linq("SkipWhile", []Param{p("predicate", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
-		return deferStage(src, elemOrNil(src), stage{kind: sSkipWhile, f: a[0]}), nil
+	regLinq("SkipWhile", []Param{collParam("predicate", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		return lqDefer(src, lqElemOrNil(src), lqStage{kind: lqSkipWhile, f: a[0]}), nil
 	})
-	linq("TakeWhile", []Param{p("predicate", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
-		return deferStage(src, elemOrNil(src), stage{kind: sTakeWhile, f: a[0]}), nil
+	regLinq("TakeWhile", []Param{collParam("predicate", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		return lqDefer(src, lqElemOrNil(src), lqStage{kind: lqTakeWhile, f: a[0]}), nil
 	})
-	linq("SelectMany", []Param{p("selector", nil)}, nil, func(_ *Type, ts []*Type) *Type {
-		return enumOf(ElemType(elemArg(ts, 0)))
+	regLinq("SelectMany", []Param{collParam("selector", nil)}, nil, func(_ *Type, ts []*Type) *Type {
+		return lqEnumOf(ElemType(collTypeArg(ts, 0)))
 	}, func(src any, ts []*Type, a []any) (any, error) {
 		var out []any
 		i := 0
 		err := Enumerate(src, func(x any) (bool, error) {
-			inner, err := callFunc(a[0], x, i)
+			inner, err := lqCall(a[0], x, i)
 			i++
 			if err != nil {
 				return false, err
@@ -426,47 +426,47 @@ func registerLinqFilters() {
 		}
 		return NewSequence(elem, out), err
 	})
-	linq("Reverse", nil, nil, seqE, func(src any, _ []*Type, _ []any) (any, error) {
-		xs, err := items(src)
+	regLinq("Reverse", nil, nil, seqE, func(src any, _ []*Type, _ []any) (any, error) {
+		xs, err := lqItems(src)
 		slices.Reverse(xs)
-		return NewSequence(elemOrNil(src), xs), err
+		return NewSequence(lqElemOrNil(src), xs), err
 	})
-	linq("Concat", []Param{p("second", IEnumerable)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
-		xs, err := items(src)
+	regLinq("Concat", []Param{collParam("second", IEnumerable)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := lqItems(src)
 		if err != nil {
 			return nil, err
 		}
 		if a[0] == nil {
 			return nil, ArgumentNull("second")
 		}
-		ys, err := items(a[0])
-		return NewSequence(elemOrNil(src), append(xs, ys...)), err
+		ys, err := lqItems(a[0])
+		return NewSequence(lqElemOrNil(src), append(xs, ys...)), err
 	})
-	linq("Append", []Param{p("element", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
-		xs, err := items(src)
-		return NewSequence(elemOrNil(src), append(xs, a[0])), err
+	regLinq("Append", []Param{collParam("element", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := lqItems(src)
+		return NewSequence(lqElemOrNil(src), append(xs, a[0])), err
 	})
-	linq("Prepend", []Param{p("element", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
-		xs, err := items(src)
-		return NewSequence(elemOrNil(src), append([]any{a[0]}, xs...)), err
+	regLinq("Prepend", []Param{collParam("element", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := lqItems(src)
+		return NewSequence(lqElemOrNil(src), append([]any{a[0]}, xs...)), err
 	})
-	linq("DefaultIfEmpty", nil, nil, seqE, func(src any, _ []*Type, _ []any) (any, error) {
-		xs, err := items(src)
+	regLinq("DefaultIfEmpty", nil, nil, seqE, func(src any, _ []*Type, _ []any) (any, error) {
+		xs, err := lqItems(src)
 		if len(xs) == 0 {
-			xs = []any{Default(elemOrNil(src))}
+			xs = []any{DefaultValue(lqElemOrNil(src))}
 		}
-		return NewSequence(elemOrNil(src), xs), err
+		return NewSequence(lqElemOrNil(src), xs), err
 	})
-	linq("DefaultIfEmpty", []Param{p("defaultValue", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
-		xs, err := items(src)
+	regLinq("DefaultIfEmpty", []Param{collParam("defaultValue", nil)}, nil, seqE, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := lqItems(src)
 		if len(xs) == 0 {
 			xs = []any{a[0]}
 		}
-		return NewSequence(elemOrNil(src), xs), err
+		return NewSequence(lqElemOrNil(src), xs), err
 	})
-	typed := func(cast bool) linqFn {
+	typed := func(cast bool) lqFn {
 		return func(src any, ts []*Type, _ []any) (any, error) {
-			t := elemArg(ts, 0)
+			t := collTypeArg(ts, 0)
 			var out []any
 			err := Enumerate(src, func(x any) (bool, error) {
 				if IsInstance(x, t) || (cast && x == nil && !t.ValueType) {
@@ -476,21 +476,21 @@ func registerLinqFilters() {
 				if cast {
 					// Cast<T> unboxes or reference-converts; user-defined
 					// conversions (JToken to string) do not apply.
-					return false, InvalidCast(TypeOf(x).FullName, typeFull(t))
+					return false, InvalidCast(TypeOf(x).FullName, collTypeFull(t))
 				}
 				return true, nil
 			})
 			return NewSequence(t, out), err
 		}
 	}
-	linqN("Cast", 1, nil, nil, hintRes(0, enumOf), typed(true))
-	linqN("OfType", 1, nil, nil, hintRes(0, enumOf), typed(false))
-	linq("Zip", []Param{p("second", IEnumerable), p("resultSelector", nil)}, nil, hintRes(0, enumOf), func(src any, ts []*Type, a []any) (any, error) {
-		xs, err := items(src)
+	regLinqN("Cast", 1, nil, nil, lqHintRes(0, lqEnumOf), typed(true))
+	regLinqN("OfType", 1, nil, nil, lqHintRes(0, lqEnumOf), typed(false))
+	regLinq("Zip", []Param{collParam("second", IEnumerable), collParam("resultSelector", nil)}, nil, lqHintRes(0, lqEnumOf), func(src any, ts []*Type, a []any) (any, error) {
+		xs, err := lqItems(src)
 		if err != nil {
 			return nil, err
 		}
-		ys, err := items(a[0])
+		ys, err := lqItems(a[0])
 		if err != nil {
 			return nil, err
 		}
@@ -506,61 +506,61 @@ func registerLinqFilters() {
 			}
 			out = append(out, r)
 		}
-		return NewSequence(hintOrNil(ts, 0), out), nil
+		return NewSequence(lqHint(ts, 0), out), nil
 	})
-	order := func(desc, then bool) linqFn {
+	order := func(desc, then bool) lqFn {
 		return func(src any, _ []*Type, a []any) (any, error) {
 			ord := DefaultOrder
 			if len(a) > 1 {
-				ord = comparisonOf(a[1])
+				ord = collComparison(a[1])
 			}
 			if o, ok := src.(*Ordered); ok && then {
 				return o.then(a[0], desc, ord)
 			}
-			xs, err := items(src)
+			xs, err := lqItems(src)
 			if err != nil {
 				return nil, err
 			}
-			return (&Ordered{Elem: elemOrNil(src), items: xs}).then(a[0], desc, ord)
+			return (&Ordered{Elem: lqElemOrNil(src), items: xs}).then(a[0], desc, ord)
 		}
 	}
-	ordRes := elemRes(func(t *Type) *Type { return Instantiate(IOrderedEnumerableT, t) })
+	ordRes := lqElemRes(func(t *Type) *Type { return Instantiate(IOrderedEnumerableT, t) })
 	for _, o := range []struct {
 		name       string
 		desc, then bool
 	}{{"OrderBy", false, false}, {"OrderByDescending", true, false}, {"ThenBy", false, true}, {"ThenByDescending", true, true}} {
-		linq(o.name, []Param{p("keySelector", nil)}, nil, ordRes, order(o.desc, o.then))
-		linq(o.name, []Param{p("keySelector", nil), p("comparer", IComparerT)}, nil, ordRes, order(o.desc, o.then))
+		regLinq(o.name, []Param{collParam("keySelector", nil)}, nil, ordRes, order(o.desc, o.then))
+		regLinq(o.name, []Param{collParam("keySelector", nil), collParam("comparer", IComparerT)}, nil, ordRes, order(o.desc, o.then))
 	}
-	self := func(desc bool) linqFn {
+	self := func(desc bool) lqFn {
 		return func(src any, _ []*Type, a []any) (any, error) {
-			xs, err := items(src)
+			xs, err := lqItems(src)
 			if err != nil {
 				return nil, err
 			}
 			ord := DefaultOrder
 			if len(a) > 0 {
-				ord = comparisonOf(a[0])
+				ord = collComparison(a[0])
 			}
-			return (&Ordered{Elem: elemOrNil(src), items: xs}).then(identity{}, desc, ord)
+			return (&Ordered{Elem: lqElemOrNil(src), items: xs}).then(lqIdentity{}, desc, ord)
 		}
 	}
-	linq("Order", nil, nil, ordRes, self(false))
-	linq("OrderDescending", nil, nil, ordRes, self(true))
-	linq("GroupBy", []Param{p("keySelector", nil)}, nil, func(r *Type, ts []*Type) *Type {
-		return enumOf(GroupingType(elemArg(ts, 0), ElemType(r)))
+	regLinq("Order", nil, nil, ordRes, self(false))
+	regLinq("OrderDescending", nil, nil, ordRes, self(true))
+	regLinq("GroupBy", []Param{collParam("keySelector", nil)}, nil, func(r *Type, ts []*Type) *Type {
+		return lqEnumOf(GroupingType(collTypeArg(ts, 0), ElemType(r)))
 	}, func(src any, ts []*Type, a []any) (any, error) {
-		return groupBy(src, a[0], nil, nil, hintOrNil(ts, 0), elemOrNil(src))
+		return lqGroupBy(src, a[0], nil, nil, lqHint(ts, 0), lqElemOrNil(src))
 	})
-	linq("GroupBy", []Param{p("keySelector", nil), p("comparer", IEqualityComparerT)}, nil, func(r *Type, ts []*Type) *Type {
-		return enumOf(GroupingType(elemArg(ts, 0), ElemType(r)))
+	regLinq("GroupBy", []Param{collParam("keySelector", nil), collParam("comparer", IEqualityComparerT)}, nil, func(r *Type, ts []*Type) *Type {
+		return lqEnumOf(GroupingType(collTypeArg(ts, 0), ElemType(r)))
 	}, func(src any, ts []*Type, a []any) (any, error) {
-		return groupBy(src, a[0], nil, eqOf(a[1]), hintOrNil(ts, 0), elemOrNil(src))
+		return lqGroupBy(src, a[0], nil, collEqOf(a[1]), lqHint(ts, 0), lqElemOrNil(src))
 	})
-	linq("GroupBy", []Param{p("keySelector", nil), p("elementSelector", nil)}, nil, func(_ *Type, ts []*Type) *Type {
-		return enumOf(GroupingType(elemArg(ts, 0), elemArg(ts, 1)))
+	regLinq("GroupBy", []Param{collParam("keySelector", nil), collParam("elementSelector", nil)}, nil, func(_ *Type, ts []*Type) *Type {
+		return lqEnumOf(GroupingType(collTypeArg(ts, 0), collTypeArg(ts, 1)))
 	}, func(src any, ts []*Type, a []any) (any, error) {
-		return groupBy(src, a[0], a[1], nil, hintOrNil(ts, 0), hintOrNil(ts, 1))
+		return lqGroupBy(src, a[0], a[1], nil, lqHint(ts, 0), lqHint(ts, 1))
 	})
 	IGroupingT.AddProp(&Prop{Name: "Key", Get: func(r any) (any, error) {
 		g, ok := r.(*Grouping)
@@ -571,31 +571,31 @@ func registerLinqFilters() {
 	}})
 }
 
-// identity is the x => x key selector of Order().
-type identity struct{}
+// lqIdentity is the x => x key selector of Order().
+type lqIdentity struct{}
 
-func (identity) Call(args ...any) (any, error) { return args[0], nil }
-func (identity) Arity() int                    { return 1 }
+func (lqIdentity) Call(args ...any) (any, error) { return args[0], nil }
+func (lqIdentity) Arity() int                    { return 1 }
 
-func groupBy(src, keyFn, elemFn any, eq EqualityComparer, keyT, elemT *Type) (any, error) {
+func lqGroupBy(src, keyFn, elemFn any, eq EqualityComparer, keyT, elemT *Type) (any, error) {
 	if eq == nil {
 		eq = DefaultEquality
 	}
-	tab := newTable(eq)
+	tab := newCollTable(eq)
 	var groups []*Grouping
 	err := Enumerate(src, func(x any) (bool, error) {
-		k, err := callFunc(keyFn, x, -1)
+		k, err := lqCall(keyFn, x, -1)
 		if err != nil {
 			return false, err
 		}
 		v := x
 		if elemFn != nil {
-			if v, err = callFunc(elemFn, x, -1); err != nil {
+			if v, err = lqCall(elemFn, x, -1); err != nil {
 				return false, err
 			}
 		}
 		// null keys form a group too; the table cannot hold nil, so box it.
-		key := any(nullKey{})
+		key := any(collNullKey{})
 		if k != nil {
 			key = k
 		}
@@ -619,10 +619,10 @@ func groupBy(src, keyFn, elemFn any, eq EqualityComparer, keyT, elemT *Type) (an
 	return NewSequence(gt, out), err
 }
 
-type nullKey struct{}
+type collNullKey struct{}
 
-func registerLinqElements() {
-	E := elemRes(ident)
+func lqRegisterElements() {
+	E := lqElemRes(lqIdent)
 	type pick struct {
 		name          string
 		last, single  bool
@@ -645,9 +645,9 @@ func registerLinqElements() {
 	for _, pk := range picks {
 		var params []Param
 		if pk.withPredicate {
-			params = []Param{p("predicate", nil)}
+			params = []Param{collParam("predicate", nil)}
 		}
-		linq(pk.name, params, nil, E, func(src any, _ []*Type, a []any) (any, error) {
+		regLinq(pk.name, params, nil, E, func(src any, _ []*Type, a []any) (any, error) {
 			var pred any
 			if pk.withPredicate {
 				if a[0] == nil {
@@ -659,7 +659,7 @@ func registerLinqElements() {
 			n := 0
 			err := Enumerate(src, func(x any) (bool, error) {
 				if pred != nil {
-					ok, err := truth(callFunc(pred, x, -1))
+					ok, err := lqTruth(lqCall(pred, x, -1))
 					if err != nil || !ok {
 						return err == nil, err
 					}
@@ -681,22 +681,22 @@ func registerLinqElements() {
 			switch {
 			case pk.single && n > 1:
 				if pred != nil {
-					return nil, errMoreThanOneMatch()
+					return nil, lqErrMoreThanOneMatch()
 				}
-				return nil, errMoreThanOne()
+				return nil, lqErrMoreThanOne()
 			case n == 0 && pk.orDefault:
-				return Default(elemOrNil(src)), nil
+				return DefaultValue(lqElemOrNil(src)), nil
 			case n == 0 && pred != nil:
-				return nil, errNoMatch()
+				return nil, lqErrNoMatch()
 			case n == 0:
-				return nil, errNoElements()
+				return nil, lqErrNoElements()
 			}
 			return found, nil
 		})
 	}
-	elementAt := func(orDefault bool) linqFn {
+	elementAt := func(orDefault bool) lqFn {
 		return func(src any, _ []*Type, a []any) (any, error) {
-			i, err := toInt(a[0])
+			i, err := collInt(a[0])
 			if err != nil {
 				return nil, err
 			}
@@ -718,44 +718,44 @@ func registerLinqElements() {
 			}
 			if !ok {
 				if orDefault {
-					return Default(elemOrNil(src)), nil
+					return DefaultValue(lqElemOrNil(src)), nil
 				}
 				return nil, Throw("System.ArgumentOutOfRangeException", "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'index')")
 			}
 			return found, nil
 		}
 	}
-	linq("ElementAt", []Param{p("index", Int32)}, nil, E, elementAt(false))
-	linq("ElementAtOrDefault", []Param{p("index", Int32)}, nil, E, elementAt(true))
-	linq("Any", nil, Boolean, nil, func(src any, _ []*Type, _ []any) (any, error) {
+	regLinq("ElementAt", []Param{collParam("index", Int32)}, nil, E, elementAt(false))
+	regLinq("ElementAtOrDefault", []Param{collParam("index", Int32)}, nil, E, elementAt(true))
+	regLinq("Any", nil, Boolean, nil, func(src any, _ []*Type, _ []any) (any, error) {
 		found := false
 		err := Enumerate(src, func(any) (bool, error) { found = true; return false, nil })
 		return found, err
 	})
-	linq("Any", []Param{p("predicate", nil)}, Boolean, nil, func(src any, _ []*Type, a []any) (any, error) {
+	regLinq("Any", []Param{collParam("predicate", nil)}, Boolean, nil, func(src any, _ []*Type, a []any) (any, error) {
 		found := false
 		err := Enumerate(src, func(x any) (bool, error) {
-			ok, err := truth(callFunc(a[0], x, -1))
+			ok, err := lqTruth(lqCall(a[0], x, -1))
 			found = ok
 			return !ok, err
 		})
 		return found && err == nil, err
 	})
-	linq("All", []Param{p("predicate", nil)}, Boolean, nil, func(src any, _ []*Type, a []any) (any, error) {
+	regLinq("All", []Param{collParam("predicate", nil)}, Boolean, nil, func(src any, _ []*Type, a []any) (any, error) {
 		all := true
 		err := Enumerate(src, func(x any) (bool, error) {
-			ok, err := truth(callFunc(a[0], x, -1))
+			ok, err := lqTruth(lqCall(a[0], x, -1))
 			all = ok
 			return ok, err
 		})
 		return all && err == nil, err
 	})
-	count := func(long bool) linqFn {
+	count := func(long bool) lqFn {
 		return func(src any, _ []*Type, a []any) (any, error) {
 			n := 0
 			err := Enumerate(src, func(x any) (bool, error) {
 				if len(a) > 0 {
-					ok, err := truth(callFunc(a[0], x, -1))
+					ok, err := lqTruth(lqCall(a[0], x, -1))
 					if err != nil || !ok {
 						return err == nil, err
 					}
@@ -769,14 +769,14 @@ func registerLinqElements() {
 			return int32(n), err
 		}
 	}
-	linq("Count", nil, Int32, nil, count(false))
-	linq("Count", []Param{p("predicate", nil)}, Int32, nil, count(false))
-	linq("LongCount", nil, Int64, nil, count(true))
-	linq("LongCount", []Param{p("predicate", nil)}, Int64, nil, count(true))
+	regLinq("Count", nil, Int32, nil, count(false))
+	regLinq("Count", []Param{collParam("predicate", nil)}, Int32, nil, count(false))
+	regLinq("LongCount", nil, Int64, nil, count(true))
+	regLinq("LongCount", []Param{collParam("predicate", nil)}, Int64, nil, count(true))
 	contains := func(src any, _ []*Type, a []any) (any, error) {
 		eq := DefaultEquality
 		if len(a) > 1 {
-			eq = eqOf(a[1])
+			eq = collEqOf(a[1])
 		}
 		found := false
 		err := Enumerate(src, func(x any) (bool, error) {
@@ -785,62 +785,62 @@ func registerLinqElements() {
 		})
 		return found, err
 	}
-	linq("Contains", []Param{p("value", nil)}, Boolean, nil, contains)
-	linq("Contains", []Param{p("value", nil), p("comparer", IEqualityComparerT)}, Boolean, nil, contains)
-	linq("SequenceEqual", []Param{p("second", IEnumerable)}, Boolean, nil, func(src any, _ []*Type, a []any) (any, error) {
-		xs, err := items(src)
+	regLinq("Contains", []Param{collParam("value", nil)}, Boolean, nil, contains)
+	regLinq("Contains", []Param{collParam("value", nil), collParam("comparer", IEqualityComparerT)}, Boolean, nil, contains)
+	regLinq("SequenceEqual", []Param{collParam("second", IEnumerable)}, Boolean, nil, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := lqItems(src)
 		if err != nil {
 			return nil, err
 		}
 		if a[0] == nil {
 			return nil, ArgumentNull("second")
 		}
-		ys, err := items(a[0])
+		ys, err := lqItems(a[0])
 		if err != nil {
 			return nil, err
 		}
 		return slices.EqualFunc(xs, ys, Equals), nil
 	})
-	linq("Aggregate", []Param{p("func", nil)}, nil, E, func(src any, _ []*Type, a []any) (any, error) {
-		xs, err := items(src)
+	regLinq("Aggregate", []Param{collParam("func", nil)}, nil, E, func(src any, _ []*Type, a []any) (any, error) {
+		xs, err := lqItems(src)
 		if err != nil {
 			return nil, err
 		}
 		if len(xs) == 0 {
-			return nil, errNoElements()
+			return nil, lqErrNoElements()
 		}
 		acc := xs[0]
 		for _, x := range xs[1:] {
-			if acc, err = call2(a[0], acc, x); err != nil {
+			if acc, err = lqCall2(a[0], acc, x); err != nil {
 				return nil, err
 			}
 		}
 		return acc, nil
 	})
-	linq("Aggregate", []Param{p("seed", nil), p("func", nil)}, nil, hintRes(0, ident), func(src any, _ []*Type, a []any) (any, error) {
+	regLinq("Aggregate", []Param{collParam("seed", nil), collParam("func", nil)}, nil, lqHintRes(0, lqIdent), func(src any, _ []*Type, a []any) (any, error) {
 		acc := a[0]
 		err := Enumerate(src, func(x any) (bool, error) {
 			var err error
-			acc, err = call2(a[1], acc, x)
+			acc, err = lqCall2(a[1], acc, x)
 			return err == nil, err
 		})
 		return acc, err
 	})
-	linq("Aggregate", []Param{p("seed", nil), p("func", nil), p("resultSelector", nil)}, nil, hintRes(1, ident), func(src any, _ []*Type, a []any) (any, error) {
+	regLinq("Aggregate", []Param{collParam("seed", nil), collParam("func", nil), collParam("resultSelector", nil)}, nil, lqHintRes(1, lqIdent), func(src any, _ []*Type, a []any) (any, error) {
 		acc := a[0]
 		err := Enumerate(src, func(x any) (bool, error) {
 			var err error
-			acc, err = call2(a[1], acc, x)
+			acc, err = lqCall2(a[1], acc, x)
 			return err == nil, err
 		})
 		if err != nil {
 			return nil, err
 		}
-		return callFunc(a[2], acc, -1)
+		return lqCall(a[2], acc, -1)
 	})
 }
 
-func call2(f any, x, y any) (any, error) {
+func lqCall2(f any, x, y any) (any, error) {
 	fn, ok := f.(Func)
 	if !ok {
 		return nil, ArgumentNull("func")
@@ -848,39 +848,39 @@ func call2(f any, x, y any) (any, error) {
 	return fn.Call(x, y)
 }
 
-func registerLinqSets() {
-	seqE := elemRes(enumOf)
+func lqRegisterSets() {
+	seqE := lqElemRes(lqEnumOf)
 	distinct := func(src any, _ []*Type, a []any) (any, error) {
 		var eq EqualityComparer
 		if len(a) > 0 {
-			eq = eqOf(a[0])
+			eq = collEqOf(a[0])
 		}
 		set := NewHashSet(nil, eq)
 		var out []any
 		err := Enumerate(src, func(x any) (bool, error) {
-			if addNullable(set, x) {
+			if lqAddNullable(set, x) {
 				out = append(out, x)
 			}
 			return true, nil
 		})
-		return NewSequence(elemOrNil(src), out), err
+		return NewSequence(lqElemOrNil(src), out), err
 	}
-	linq("Distinct", nil, nil, seqE, distinct)
-	linq("Distinct", []Param{p("comparer", IEqualityComparerT)}, nil, seqE, distinct)
-	setOp := func(kind string) linqFn {
+	regLinq("Distinct", nil, nil, seqE, distinct)
+	regLinq("Distinct", []Param{collParam("comparer", IEqualityComparerT)}, nil, seqE, distinct)
+	setOp := func(kind string) lqFn {
 		return func(src any, _ []*Type, a []any) (any, error) {
 			var eq EqualityComparer
 			if len(a) > 1 {
-				eq = eqOf(a[1])
+				eq = collEqOf(a[1])
 			}
 			if a[0] == nil {
 				return nil, ArgumentNull("second")
 			}
-			xs, err := items(src)
+			xs, err := lqItems(src)
 			if err != nil {
 				return nil, err
 			}
-			ys, err := items(a[0])
+			ys, err := lqItems(a[0])
 			if err != nil {
 				return nil, err
 			}
@@ -889,82 +889,82 @@ func registerLinqSets() {
 			switch kind {
 			case "Union":
 				for _, x := range append(xs, ys...) {
-					if addNullable(seen, x) {
+					if lqAddNullable(seen, x) {
 						out = append(out, x)
 					}
 				}
 			case "Except", "Intersect":
 				other := NewHashSet(nil, eq)
 				for _, y := range ys {
-					addNullable(other, y)
+					lqAddNullable(other, y)
 				}
 				for _, x := range xs {
-					in := containsNullable(other, x)
-					if in == (kind == "Intersect") && addNullable(seen, x) {
+					in := lqContainsNullable(other, x)
+					if in == (kind == "Intersect") && lqAddNullable(seen, x) {
 						out = append(out, x)
 					}
 				}
 			}
-			return NewSequence(elemOrNil(src), out), nil
+			return NewSequence(lqElemOrNil(src), out), nil
 		}
 	}
 	for _, k := range []string{"Union", "Except", "Intersect"} {
-		linq(k, []Param{p("second", IEnumerable)}, nil, seqE, setOp(k))
-		linq(k, []Param{p("second", IEnumerable), p("comparer", IEqualityComparerT)}, nil, seqE, setOp(k))
+		regLinq(k, []Param{collParam("second", IEnumerable)}, nil, seqE, setOp(k))
+		regLinq(k, []Param{collParam("second", IEnumerable), collParam("comparer", IEqualityComparerT)}, nil, seqE, setOp(k))
 	}
 }
 
-// addNullable adds to a set that may also hold null.
-func addNullable(s *HashSet, x any) bool {
+// lqAddNullable adds to a set that may also hold null.
+func lqAddNullable(s *HashSet, x any) bool {
 	if x == nil {
-		x = nullKey{}
+		x = collNullKey{}
 	}
 	return s.Add(x)
 }
 
-func containsNullable(s *HashSet, x any) bool {
+func lqContainsNullable(s *HashSet, x any) bool {
 	if x == nil {
-		x = nullKey{}
+		x = collNullKey{}
 	}
 	return s.Contains(x)
 }
 
-func registerLinqConversions() {
-	linq("ToList", nil, nil, elemRes(func(t *Type) *Type { return Instantiate(ListT, t) }), func(src any, _ []*Type, _ []any) (any, error) {
-		xs, err := items(src)
+func lqRegisterConversions() {
+	regLinq("ToList", nil, nil, lqElemRes(func(t *Type) *Type { return Instantiate(ListT, t) }), func(src any, _ []*Type, _ []any) (any, error) {
+		xs, err := lqItems(src)
 		if xs == nil {
 			xs = []any{}
 		}
-		e := elemOrNil(src)
+		e := lqElemOrNil(src)
 		if e == nil {
 			e = Object
 		}
 		return &List{Elem: e, Items: xs}, err
 	})
-	linq("ToArray", nil, nil, elemRes(ArrayOf), func(src any, _ []*Type, _ []any) (any, error) {
-		xs, err := items(src)
+	regLinq("ToArray", nil, nil, lqElemRes(ArrayOf), func(src any, _ []*Type, _ []any) (any, error) {
+		xs, err := lqItems(src)
 		if err != nil {
 			return nil, err
 		}
-		e := elemOrNil(src)
+		e := lqElemOrNil(src)
 		if e == nil {
-			e = inferElem(xs)
+			e = lqInferElem(xs)
 		}
-		return makeArray(e, xs), nil
+		return collMakeArray(e, xs), nil
 	})
 	toSet := func(src any, _ []*Type, a []any) (any, error) {
 		var eq EqualityComparer
 		if len(a) > 0 {
-			eq = eqOf(a[0])
+			eq = collEqOf(a[0])
 		}
-		s := NewHashSet(elemOrNil(src), eq)
+		s := NewHashSet(lqElemOrNil(src), eq)
 		err := Enumerate(src, func(x any) (bool, error) { s.Add(x); return true, nil })
 		return s, err
 	}
-	setRes := elemRes(func(t *Type) *Type { return Instantiate(HashSetT, t) })
-	linq("ToHashSet", nil, nil, setRes, toSet)
-	linq("ToHashSet", []Param{p("comparer", IEqualityComparerT)}, nil, setRes, toSet)
-	toDict := func(withElem bool) linqFn {
+	setRes := lqElemRes(func(t *Type) *Type { return Instantiate(HashSetT, t) })
+	regLinq("ToHashSet", nil, nil, setRes, toSet)
+	regLinq("ToHashSet", []Param{collParam("comparer", IEqualityComparerT)}, nil, setRes, toSet)
+	toDict := func(withElem bool) lqFn {
 		return func(src any, ts []*Type, a []any) (any, error) {
 			var eq EqualityComparer
 			if n := len(a); n > 0 {
@@ -972,19 +972,19 @@ func registerLinqConversions() {
 					eq = c
 				}
 			}
-			valT := elemOrNil(src)
+			valT := lqElemOrNil(src)
 			if withElem {
-				valT = hintOrNil(ts, 1)
+				valT = lqHint(ts, 1)
 			}
-			d := NewDictionary(hintOrNil(ts, 0), valT, eq)
+			d := NewDictionary(lqHint(ts, 0), valT, eq)
 			err := Enumerate(src, func(x any) (bool, error) {
-				k, err := callFunc(a[0], x, -1)
+				k, err := lqCall(a[0], x, -1)
 				if err != nil {
 					return false, err
 				}
 				v := x
 				if withElem {
-					if v, err = callFunc(a[1], x, -1); err != nil {
+					if v, err = lqCall(a[1], x, -1); err != nil {
 						return false, err
 					}
 				}
@@ -993,18 +993,20 @@ func registerLinqConversions() {
 			return d, err
 		}
 	}
-	dictRes := func(r *Type, ts []*Type) *Type { return Instantiate(DictionaryT, elemArg(ts, 0), ElemType(r)) }
-	dictRes2 := func(_ *Type, ts []*Type) *Type { return Instantiate(DictionaryT, elemArg(ts, 0), elemArg(ts, 1)) }
-	linq("ToDictionary", []Param{p("keySelector", nil)}, nil, dictRes, toDict(false))
-	linq("ToDictionary", []Param{p("keySelector", nil), p("comparer", IEqualityComparerT)}, nil, dictRes, toDict(false))
-	linq("ToDictionary", []Param{p("keySelector", nil), p("elementSelector", nil)}, nil, dictRes2, toDict(true))
-	linq("ToDictionary", []Param{p("keySelector", nil), p("elementSelector", nil), p("comparer", IEqualityComparerT)}, nil, dictRes2, toDict(true))
-	linq("AsEnumerable", nil, nil, elemRes(enumOf), func(src any, _ []*Type, _ []any) (any, error) { return src, nil })
+	dictRes := func(r *Type, ts []*Type) *Type { return Instantiate(DictionaryT, collTypeArg(ts, 0), ElemType(r)) }
+	dictRes2 := func(_ *Type, ts []*Type) *Type {
+		return Instantiate(DictionaryT, collTypeArg(ts, 0), collTypeArg(ts, 1))
+	}
+	regLinq("ToDictionary", []Param{collParam("keySelector", nil)}, nil, dictRes, toDict(false))
+	regLinq("ToDictionary", []Param{collParam("keySelector", nil), collParam("comparer", IEqualityComparerT)}, nil, dictRes, toDict(false))
+	regLinq("ToDictionary", []Param{collParam("keySelector", nil), collParam("elementSelector", nil)}, nil, dictRes2, toDict(true))
+	regLinq("ToDictionary", []Param{collParam("keySelector", nil), collParam("elementSelector", nil), collParam("comparer", IEqualityComparerT)}, nil, dictRes2, toDict(true))
+	regLinq("AsEnumerable", nil, nil, lqElemRes(lqEnumOf), func(src any, _ []*Type, _ []any) (any, error) { return src, nil })
 }
 
-// inferElem guesses an array element type for values whose static type was
+// lqInferElem guesses an array element type for values whose static type was
 // not passed down: string[] when every element is a string.
-func inferElem(xs []any) *Type {
+func lqInferElem(xs []any) *Type {
 	if len(xs) == 0 {
 		return Object
 	}
@@ -1016,15 +1018,15 @@ func inferElem(xs []any) *Type {
 	return String
 }
 
-func registerLinqGenerators() {
+func lqRegisterGenerators() {
 	EnumerableT.AddStatic(
-		&Method{Name: "Range", Params: []Param{p("start", Int32), p("count", Int32)}, Result: enumOf(Int32), Fn: func(_ any, a []any) (any, error) {
-			_, a = typeArgs(a)
-			start, err := toInt(a[0])
+		&Method{Name: "Range", Params: []Param{collParam("start", Int32), collParam("count", Int32)}, Result: lqEnumOf(Int32), Fn: func(_ any, a []any) (any, error) {
+			_, a = collTypeArgs(a)
+			start, err := collInt(a[0])
 			if err != nil {
 				return nil, err
 			}
-			n, err := toInt(a[1])
+			n, err := collInt(a[1])
 			if err != nil {
 				return nil, err
 			}
@@ -1037,9 +1039,9 @@ func registerLinqGenerators() {
 			}
 			return NewSequence(Int32, out), nil
 		}},
-		&Method{Name: "Repeat", Params: []Param{p("element", nil), p("count", Int32)}, ResultOf: hintRes(0, enumOf), Fn: func(_ any, a []any) (any, error) {
-			ts, a := typeArgs(a)
-			n, err := toInt(a[1])
+		&Method{Name: "Repeat", Params: []Param{collParam("element", nil), collParam("count", Int32)}, ResultOf: lqHintRes(0, lqEnumOf), Fn: func(_ any, a []any) (any, error) {
+			ts, a := collTypeArgs(a)
+			n, err := collInt(a[1])
 			if err != nil {
 				return nil, err
 			}
@@ -1050,15 +1052,15 @@ func registerLinqGenerators() {
 			for i := range out {
 				out[i] = a[0]
 			}
-			e := hintOrNil(ts, 0)
+			e := lqHint(ts, 0)
 			if e == nil && a[0] != nil {
 				e = TypeOf(a[0])
 			}
 			return NewSequence(e, out), nil
 		}},
-		&Method{Name: "Empty", TypeParams: 1, ResultOf: hintRes(0, enumOf), Fn: func(_ any, a []any) (any, error) {
-			ts, _ := typeArgs(a)
-			return NewSequence(elemArg(ts, 0), nil), nil
+		&Method{Name: "Empty", TypeParams: 1, ResultOf: lqHintRes(0, lqEnumOf), Fn: func(_ any, a []any) (any, error) {
+			ts, _ := collTypeArgs(a)
+			return NewSequence(collTypeArg(ts, 0), nil), nil
 		}},
 	)
 }
