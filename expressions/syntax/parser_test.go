@@ -262,6 +262,7 @@ var parseTests = []struct{ src, want string }{
 	{"@{ int?[] a = null; return a; }", "(block (decl int?[] a=null) (return a))"},
 	{"@((int?[])x)", "(cast int?[] x)"},
 	{"@(new int?[] { 1, null })", "(new int?[] {coll 1 null})"},
+	{"@($\"{global::System.Environment.NewLine:x}\")", "(interp {(. (. global::System Environment) NewLine):x})"},
 }
 
 func TestParse(t *testing.T) {
