@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // corpusDir is where the shared corpus lives relative to this package in the
@@ -280,4 +282,32 @@ func shorten(s string) string {
 func parseOK(src string) bool {
 	_, err := parseAnySrc(src)
 	return err == nil
+}
+
+func TestExtractExprs(t *testing.T) {
+	t.Parallel()
+	xml := `<policies>
+  <set-header name="a"><value>@(context.Request.Headers.GetValueOrDefault("a", ")"))</value></set-header>
+  <choose><when condition="@(x &lt; 3 &amp;&amp; s == &quot;}&quot;)" /></choose>
+  <!-- <when condition="@(commented)" /> -->
+  <set-body>` + "\u00a0" + `
+@{ var s = $"{(a ? "}" : "{")}"; return s; }
+  </set-body>
+  <set-variable name="v" value="mail@(not-an-expression)" />
+</policies>`
+	var got []string
+	for _, e := range extractExprs("f.xml", xml) {
+		if e.err != "" {
+			t.Errorf("line %d: %s", e.line, e.err)
+		}
+		got = append(got, e.src)
+	}
+	want := []string{
+		`@(context.Request.Headers.GetValueOrDefault("a", ")"))`,
+		`@(x < 3 && s == "}")`,
+		`@{ var s = $"{(a ? "}" : "{")}"; return s; }`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("extract (-want +got):\n%s", diff)
+	}
 }

@@ -8,7 +8,11 @@ import (
 )
 
 // Dump renders a node as a deterministic S-expression for tests and
-// debugging. Positions are not included.
+// debugging. Positions are not included. Operators head their operands
+// ("(+ a b)", "(! x)", "(post++ i)", "(?: c a b)"), member access is
+// "(. x Name)" or "(?. x Name)", types print as C# ("List<string>", "int?[]"),
+// literals print decoded and Go-quoted, and statements use their keyword
+// ("(if c then else)", "(decl var x=1)", "(return x)").
 func Dump(n Node) string {
 	var b strings.Builder
 	dump(&b, n)

@@ -588,7 +588,9 @@ func (lx *lexer) hole(verbatim bool) (interpSeg, *Error) {
 			exprEnd = lx.pos
 			lx.pos++
 			seg.alignFrom = lx.pos
-		case c == ':' && depth == 0 && lx.peekByte(1) != ':':
+		case c == ':' && lx.peekByte(1) == ':':
+			lx.pos += 2 // alias qualifier, not a format
+		case c == ':' && depth == 0:
 			if exprEnd < 0 {
 				exprEnd = lx.pos
 			} else if seg.alignFrom >= 0 {

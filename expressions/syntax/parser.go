@@ -262,6 +262,13 @@ func (p *parser) typeSuffix(tr *TypeRef, anyNullable bool) {
 		p.advance()
 		tr.Nullable = true
 		tr.To = Pos(p.prevEnd())
+	} else if p.tok().isOp("?[") && p.peek(1).isOp("]") {
+		// int?[] is lexed as "int" "?[" "]".
+		p.advance()
+		p.advance()
+		tr.Nullable = true
+		tr.Rank++
+		tr.To = Pos(p.prevEnd())
 	}
 	for p.tok().isOp("[") && p.peek(1).isOp("]") {
 		p.advance()
