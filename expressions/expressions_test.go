@@ -325,3 +325,19 @@ func FuzzExpression(f *testing.F) {
 		_, _ = p.Eval(testContext()) // must not panic
 	})
 }
+
+func TestLocalFunctions(t *testing.T) {
+	t.Parallel()
+	got, err := evalString(t, `@{
+		int Twice(int x) { return x * 2; }
+		string Greet(string n) => "hi " + n;
+		return Greet("bob") + Twice(Twice(3)) + Fact(4);
+		int Fact(int n) { return n <= 1 ? 1 : n * Fact(n - 1); }
+	}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "hi bob1224" {
+		t.Fatalf("got %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package expressions
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/expr-lang/expr/ast"
@@ -427,12 +428,58 @@ func (b *binder) block(blk *syntax.Block) *block {
 	b.push()
 	defer b.pop()
 	out := &block{}
+	// Local functions are visible in the whole block (C# hoists them): declare
+	// them first, and make their delegates before any statement runs.
+	var hoisted []stmtNode
+	funcs := map[*syntax.LocalFunc]*local{}
 	for _, s := range blk.Stmts {
+		if lf, ok := s.(*syntax.LocalFunc); ok {
+			funcs[lf] = b.declare(lf.Pos(), lf.Name, b.localFuncType(lf))
+		}
+	}
+	for _, s := range blk.Stmts {
+		if lf, ok := s.(*syntax.LocalFunc); ok {
+			hoisted = append(hoisted, b.localFunc(lf, funcs[lf]))
+			continue
+		}
 		if n := b.stmt(s); n != nil {
 			out.stmts = append(out.stmts, n)
 		}
 	}
+	out.stmts = append(hoisted, out.stmts...)
 	return out
+}
+
+// localFuncType is the delegate type of a local function: Func<params..., result>
+// or Action<params...>.
+func (b *binder) localFuncType(lf *syntax.LocalFunc) *dotnet.Type {
+	var args []*dotnet.Type
+	for _, p := range lf.Params {
+		args = append(args, b.resolveType(p.Type))
+	}
+	name := "Action"
+	if lf.Result != nil && lf.Result.Name != "void" {
+		name = "Func"
+		args = append(args, b.resolveType(lf.Result))
+	}
+	if len(args) == 0 {
+		return dotnet.Lookup("System.Action")
+	}
+	def := dotnet.Lookup(fmt.Sprintf("%s`%d", name, len(args)))
+	if def == nil {
+		return dotnet.Object
+	}
+	return dotnet.Instantiate(def, args...)
+}
+
+func (b *binder) localFunc(lf *syntax.LocalFunc, l *local) stmtNode {
+	saved := b.fns
+	b.fns = nil
+	lam := &syntax.Lambda{Span: lf.Span, Params: lf.Params, Expr: lf.Expr, Block: lf.Block}
+	n := b.call(lf, fnSetLoc, envNode(), intNode(l.slot), b.lambda(lam, nil))
+	p := b.prog(n)
+	b.fns = saved
+	return &evalStmt{p: p}
 }
 
 func (b *binder) stmtAsBlock(s syntax.Stmt) stmtNode {
@@ -592,9 +639,6 @@ func (b *binder) stmt(s syntax.Stmt) stmtNode {
 		}
 		out.stmts = append(out.stmts, b.stmtAsBlock(s.Body))
 		return out
-	case *syntax.LocalFunc:
-		b.errorf(s.Pos(), "local functions are not supported in policy expressions")
-		return nil
 	}
 	b.errorf(s.Pos(), "unsupported statement")
 	return nil

@@ -3,6 +3,7 @@ package policies
 import (
 	"errors"
 	"os"
+	"strings"
 
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/expressions/dotnet"
@@ -95,13 +96,17 @@ func (r *FileReport) checkSite(s Site, lookup namedvalues.LookupFunc, opts LintO
 	if t := siteType(s.Kind); t != nil {
 		copts = append(copts, expressions.Expect(t))
 	}
-	if _, err := expressions.Compile(exp.Text, copts...); err != nil {
+	text, back := exp.Text, func(i int) int { return i }
+	if opts.NamedValues == nil {
+		text, back = placeholders(exp)
+	}
+	if _, err := expressions.Compile(text, copts...); err != nil {
 		var ces expressions.Errors
 		if !errors.As(err, &ces) {
 			ces = expressions.Errors{{Code: parser.CodeExpression, Msg: err.Error()}}
 		}
 		for _, ce := range ces {
-			off := exp.Orig(ce.Offset)
+			off := exp.Orig(back(ce.Offset))
 			errs = append(errs, &parser.Error{Pos: v.PosOf(off), Code: ce.Code, Msg: ce.Msg})
 		}
 		return errs
@@ -117,4 +122,61 @@ func isLiquid(e *parser.Element) bool {
 	}
 	a := e.Attr("template")
 	return a != nil && a.Value != nil && a.Value.Text == "liquid"
+}
+
+// placeholders replaces the {{name}} references that no configuration
+// resolved with the C# literal default, so the rest of the expression can be
+// checked without knowing their values (inside a string literal it is just
+// text). back maps an offset of the result to one of exp.Text.
+func placeholders(exp namedvalues.Expansion) (string, func(int) int) {
+	unknown := map[string]bool{}
+	for _, r := range exp.Refs {
+		if r.Resolved == "" {
+			unknown[r.Name] = true
+		}
+	}
+	if len(unknown) == 0 {
+		return exp.Text, func(i int) int { return i }
+	}
+	const lit = "default"
+	var b strings.Builder
+	var starts, origins []int // piecewise map: result offset starts[i] comes from origins[i]
+	src := exp.Text
+	for i := 0; i < len(src); {
+		if strings.HasPrefix(src[i:], "{{") {
+			if end := strings.Index(src[i+2:], "}}"); end >= 0 && unknown[src[i+2:i+2+end]] {
+				starts, origins = append(starts, b.Len()), append(origins, i)
+				b.WriteString(lit)
+				i += end + 4
+				starts, origins = append(starts, b.Len()), append(origins, i)
+				continue
+			}
+		}
+		b.WriteByte(src[i])
+		i++
+	}
+	return b.String(), func(off int) int {
+		base, orig := 0, 0
+		for k, st := range starts {
+			if st > off {
+				break
+			}
+			base, orig = st, origins[k]
+		}
+		if k := sortSearch(starts, off); k%2 == 1 { // inside a placeholder: its "{{"
+			return origins[k-1]
+		}
+		return orig + off - base
+	}
+}
+
+// sortSearch returns how many starts are <= off.
+func sortSearch(starts []int, off int) int {
+	n := 0
+	for _, st := range starts {
+		if st <= off {
+			n++
+		}
+	}
+	return n
 }
