@@ -61,13 +61,25 @@ func collIface(name, full string, ifaces ...*Type) *Type {
 func collClass(name, full string, gt reflect.Type, ifaces ...*Type) *Type {
 	t := NewType(name, full, Object, gt)
 	t.Ifaces = ifaces
+	t.Is = collIsGo(gt)
 	return t
 }
 
 func collStruct(name, full string, gt reflect.Type) *Type {
 	t := NewType(name, full, Object, gt)
 	t.ValueType = true
+	t.Is = collIsGo(gt)
 	return t
+}
+
+// collIsGo tests a value's Go type. Constructed types share it with their
+// definition (Instantiate copies Is), so a *List is a List<string> whatever
+// its element type: casts to List<T> do not check T.
+func collIsGo(gt reflect.Type) func(any) bool {
+	if gt == nil {
+		return nil
+	}
+	return func(v any) bool { return v != nil && reflect.TypeOf(v) == gt }
 }
 
 // ---- Go values ----
@@ -428,8 +440,8 @@ func collSpecialize(t *Type, types map[string]*Type) *Type {
 	collSpecMu.Lock()
 	defer collSpecMu.Unlock()
 	def := t.Generic
-	if def == nil || !collSameMap(t.Props, def.Props) {
-		return t
+	if def == nil || len(def.Props) == 0 || !collSameMap(t.Props, def.Props) {
+		return t // not yet populated (too early in init), or done already
 	}
 	props := make(map[string]*Prop, len(def.Props))
 	for n, p := range def.Props {
