@@ -725,10 +725,13 @@ func collRegisterDictionary() {
 		if !ok {
 			return a[1], nil
 		}
-		return collJoinValues(v), nil
+		if d.Val != String && ElemType(d.Val) == String {
+			return collJoinValues(v), nil // string[] / IEnumerable<string> values
+		}
+		return v, nil // Dictionary<string, object> and the like: the value itself
 	})
 	gvodJoin.ResultOf = func(r *Type, _ []*Type) *Type {
-		if v := r.Arg(1); v.Generic == Array || v == String {
+		if v := r.Arg(1); v == String || ElemType(v) == String {
 			return String
 		}
 		return r.Arg(1)

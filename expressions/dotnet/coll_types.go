@@ -61,13 +61,25 @@ func collIface(name, full string, ifaces ...*Type) *Type {
 func collClass(name, full string, gt reflect.Type, ifaces ...*Type) *Type {
 	t := NewType(name, full, Object, gt)
 	t.Ifaces = ifaces
+	t.Is = collIsGo(gt)
 	return t
 }
 
 func collStruct(name, full string, gt reflect.Type) *Type {
 	t := NewType(name, full, Object, gt)
 	t.ValueType = true
+	t.Is = collIsGo(gt)
 	return t
+}
+
+// collIsGo tests a value's Go type. Constructed types share it with their
+// definition (Instantiate copies Is), so a *List is a List<string> whatever
+// its element type: casts to List<T> do not check T.
+func collIsGo(gt reflect.Type) func(any) bool {
+	if gt == nil {
+		return nil
+	}
+	return func(v any) bool { return v != nil && reflect.TypeOf(v) == gt }
 }
 
 // ---- Go values ----
@@ -399,7 +411,10 @@ func collElemOfGeneric(t *Type) *Type {
 	return nil
 }
 
-var collSpecMu sync.Mutex
+var (
+	collSpecMu    sync.Mutex
+	collSpecCache = map[*Type]*Type{}
+)
 
 // KVPType returns KeyValuePair<k, v> with its Key and Value properties typed
 // (k and v) so that the compiler can check kv.Key.Length.
@@ -421,15 +436,20 @@ func TupleType(items ...*Type) *Type {
 	return collSpecialize(Instantiate(TupleT, items...), m)
 }
 
-// collSpecialize gives a constructed generic type its own property table with
-// the type arguments substituted (Prop has no ResultOf hook). Instantiate
-// copies the definition shallowly, so the maps are shared until this runs.
+// collSpecialize returns a copy of the constructed generic type t with its
+// own property table, the type arguments substituted (Prop has no ResultOf
+// hook). The copy is cached here, never written into Instantiate's cache:
+// types the compiler is reading are not mutated, so there is no race. The
+// copy has the same Generic and Args, so AssignableTo treats it as t.
 func collSpecialize(t *Type, types map[string]*Type) *Type {
 	collSpecMu.Lock()
 	defer collSpecMu.Unlock()
+	if c, ok := collSpecCache[t]; ok {
+		return c
+	}
 	def := t.Generic
-	if def == nil || !collSameMap(t.Props, def.Props) {
-		return t
+	if def == nil || len(def.Props) == 0 {
+		return t // not yet populated (too early in init)
 	}
 	props := make(map[string]*Prop, len(def.Props))
 	for n, p := range def.Props {
@@ -440,12 +460,10 @@ func collSpecialize(t *Type, types map[string]*Type) *Type {
 		}
 		props[n] = p
 	}
-	t.Props = props
-	return t
-}
-
-func collSameMap(a, b map[string]*Prop) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+	c := *t
+	c.Props = props
+	collSpecCache[t] = &c
+	return &c
 }
 
 // lqEnumOf returns IEnumerable<elem>.

@@ -358,3 +358,29 @@ func TestCollInterfaceDispatch(t *testing.T) {
 		}
 	}
 }
+
+func TestCollIsInstance(t *testing.T) {
+	t.Parallel()
+	l := NewList(String, "a")
+	d := NewDictionary(String, Object, nil)
+	tests := []struct {
+		v    any
+		t    *Type
+		want bool
+	}{
+		{l, Instantiate(ListT, String), true},
+		{l, Instantiate(IEnumerable, String), true},
+		{l, Instantiate(IListT, String), true},
+		{l, Instantiate(DictionaryT, String, Object), false},
+		{d, Instantiate(IReadOnlyDictionaryT, String, Object), true},
+		{d, Instantiate(DictionaryT, String, Object), true},
+		{KeyValuePair{"a", 1}, KVPType(String, Int32), true},
+		{[]string{"a"}, Instantiate(IEnumerable, String), true},
+		{nil, Instantiate(ListT, String), false},
+	}
+	for i, tt := range tests {
+		if got := IsInstance(tt.v, tt.t); got != tt.want {
+			t.Errorf("%d: IsInstance(%T, %s) = %v", i, tt.v, tt.t, got)
+		}
+	}
+}
