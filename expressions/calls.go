@@ -551,6 +551,9 @@ func (b *binder) newExpr(e *syntax.New) val {
 		return badVal
 	}
 	nodes := []ast.Node{constNode(t)}
+	for _, ta := range t.Args { // generic constructors take their type arguments first
+		nodes = append(nodes, constNode(ta))
+	}
 	nodes = append(nodes, b.orderArgs(m, params, args, dotnet.Object)...)
 	obj := val{n: b.call(e, methodFn(m, false), nodes...), t: t}
 	if e.Init == nil {

@@ -127,6 +127,7 @@ func TestEval(t *testing.T) {
 		{`@(new[] {1, 2, 3, 4}.Where(x => x % 2 == 0).Sum())`, "6"},
 		{`@(string.Join(",", "c,a,b".Split(',').OrderBy(s => s)))`, "a,b,c"},
 		{`@("a b c".Split(' ').Last())`, "c"},
+		{`@(new List<string> { "abc" }.First().Length)`, "3"},
 		{`@(context.Request.Headers.Any(h => h.Key == "X-Test"))`, "True"},
 		{`@{ var list = new List<string> { "x", "y" }; list.Add("z"); return string.Join("", list.Select(s => s.ToUpper())); }`, "XYZ"},
 		{`@{ var d = new Dictionary<string, int> { { "a", 1 }, { "b", 2 } }; var e = new Dictionary<string, int> { ["c"] = 3 }; return d["a"] + d["b"] + e["c"]; }`, "6"},
@@ -166,6 +167,8 @@ func TestRuntimeErrors(t *testing.T) {
 		{`@(1 / (context.Request.Method.Length - 4))`, "System.DivideByZeroException"},
 		{`@(((string)null).Length)`, "System.NullReferenceException"},
 		{`@{ throw new ArgumentException("bad"); }`, "System.ArgumentException"},
+		{`@{ var n = 0; foreach (var x in "1,a".Split(',').Select(s => int.Parse(s))) { n += x; } return n; }`, "System.FormatException"},
+		{`@(string.Join(",", "1,a".Split(',').Select(s => int.Parse(s))))`, "System.FormatException"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

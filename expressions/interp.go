@@ -91,6 +91,13 @@ func unwrapVMError(err error) error {
 	return &dotnet.Exception{Type: "System.InvalidOperationException", Message: err.Error()}
 }
 
+func panicError(r any) error {
+	if e, ok := r.(error); ok {
+		return unwrapVMError(e)
+	}
+	return &dotnet.Exception{Type: "System.InvalidOperationException", Message: fmt.Sprint(r)}
+}
+
 // RuntimeError is an error that is not a .NET exception (internal limits).
 type RuntimeError struct{ Msg string }
 
@@ -98,9 +105,16 @@ func (e *RuntimeError) Error() string { return e.Msg }
 
 // Eval runs the program against a request context and returns its value.
 // A failure is a *dotnet.Exception (the policy's runtime error) or ErrBudget.
-func (p *Program) Eval(c *Context) (any, error) {
+func (p *Program) Eval(c *Context) (v any, err error) {
 	f := newFrame(c, p.slots)
 	defer f.release()
+	defer func() {
+		// A panic in runtime code (a deferred LINQ query enumerated outside the
+		// VM, or a bug) is the policy's runtime error, never a crash.
+		if r := recover(); r != nil {
+			v, err = nil, panicError(r)
+		}
+	}()
 	if p.expr != nil {
 		return f.run(p.expr)
 	}
@@ -180,13 +194,16 @@ func (s *foreachStmt) exec(f *Frame) (flow, error) {
 	if c == nil {
 		return flowNext, dotnet.NullReference()
 	}
-	seq, ok := dotnet.Iterate(c)
-	if !ok {
-		return flowNext, dotnet.Throw("System.InvalidOperationException", "foreach cannot operate on a value of type '%s'", dotnet.TypeOf(c).String())
+	// Collect first: the body may modify the collection (JObject edits are
+	// common). Enumerate reports a failing deferred LINQ lambda as an error.
+	var items []any
+	err = dotnet.Enumerate(c, func(x any) (bool, error) {
+		items = append(items, x)
+		return true, f.step()
+	})
+	if err != nil {
+		return flowNext, err
 	}
-	// Collect first: the body may modify the collection (JObject edits are common).
-	items, _ := dotnet.ToSlice(c)
-	_ = seq
 	for _, x := range items {
 		if err := f.step(); err != nil {
 			return flowNext, err
