@@ -518,7 +518,15 @@ func (b *binder) literal(e *syntax.Literal) val {
 	return badVal
 }
 
+// UnresolvedNamedValue is an identifier that stands for a {{named value}}
+// whose value is not known (validating without a configuration): it binds as
+// a null object, so the rest of the expression can still be checked.
+const UnresolvedNamedValue = "__policygate_unresolved_named_value__"
+
 func (b *binder) ident(e *syntax.Ident) val {
+	if e.Name == UnresolvedNamedValue {
+		return val{n: nilNode(), t: dotnet.Object}
+	}
 	if l := b.lookupLocal(e.Name); l != nil {
 		return val{n: b.call(e, fnLoc, envNode(), intNode(l.slot)), t: l.typ}
 	}

@@ -125,9 +125,9 @@ func isLiquid(e *parser.Element) bool {
 }
 
 // placeholders replaces the {{name}} references that no configuration
-// resolved with the C# literal default, so the rest of the expression can be
-// checked without knowing their values (inside a string literal it is just
-// text). back maps an offset of the result to one of exp.Text.
+// resolved with expressions.UnresolvedNamedValue, so the rest of the
+// expression can be checked without knowing their values (inside a string
+// literal it is just text). back maps an offset of the result to one of exp.Text.
 func placeholders(exp namedvalues.Expansion) (string, func(int) int) {
 	unknown := map[string]bool{}
 	for _, r := range exp.Refs {
@@ -138,7 +138,7 @@ func placeholders(exp namedvalues.Expansion) (string, func(int) int) {
 	if len(unknown) == 0 {
 		return exp.Text, func(i int) int { return i }
 	}
-	const lit = "default"
+	const lit = expressions.UnresolvedNamedValue
 	var b strings.Builder
 	var starts, origins []int // piecewise map: result offset starts[i] comes from origins[i]
 	src := exp.Text
