@@ -55,6 +55,7 @@ type Document struct {
 	Root   *Element // <policies>, <fragment>, or the synthetic SnippetRoot
 	Source []byte   // the file's bytes as read (BOM removed)
 	lines  []int    // byte offsets of line starts, for PosAt
+	runes  []int32  // runes before each runeBlock-byte block, for PosAt on non-ASCII lines
 }
 
 // Element is an XML element of a policy document.

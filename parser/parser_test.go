@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -61,6 +62,40 @@ func TestPosAt(t *testing.T) {
 		if p.File != "f" {
 			t.Errorf("PosAt(%d).File = %q", tt.offset, p.File)
 		}
+	}
+}
+
+func TestPosAtLongLines(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{runeBlock/2 - 1, runeBlock / 2, runeBlock, 5*runeBlock + 1} {
+		src := []byte(strings.Repeat("é", n) + "\n" + strings.Repeat("€x", n))
+		d, _ := Parse("l", src)
+		if d != nil {
+			t.Fatalf("text without elements gave a document")
+		}
+		d = &Document{Source: src}
+		d.indexLines()
+		for off := 0; off <= len(src); off++ {
+			line, start := 1, 0
+			if nl := strings.IndexByte(string(src), '\n'); off > nl {
+				line, start = 2, nl+1
+			}
+			want := fmt.Sprintf("%d:%d", line, utf8.RuneCount(src[start:off])+1)
+			if !utf8.RuneStart(src[min(off, len(src)-1)]) && off < len(src) {
+				continue // inside a character
+			}
+			if got := lcOf(d.PosAt(off)); got != want {
+				t.Fatalf("n=%d: PosAt(%d) = %s, want %s", n, off, got, want)
+			}
+		}
+	}
+}
+
+func TestPosAtBlockEnd(t *testing.T) {
+	t.Parallel()
+	d := &Document{Source: []byte(strings.Repeat("é", runeBlock/2))} // exactly one block
+	if got := lcOf(d.PosAt(len(d.Source))); got != fmt.Sprintf("1:%d", runeBlock/2+1) {
+		t.Errorf("PosAt(end) = %s", got)
 	}
 }
 
