@@ -389,3 +389,27 @@ func TestContent(t *testing.T) {
 		t.Errorf("zero element Content() = %v, %v", els, errs)
 	}
 }
+
+func TestDeclarations(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		src  string
+		want string // line:col of the error, or "" for none
+	}{
+		{"  <?xml version=\"1.0\"?><policies/>", ""},
+		{"<?xml version=\"1.0\"?><!DOCTYPE policies><policies><?pi x?></policies>", ""},
+		{"<policies/>\n<?xml version=\"1.0\"?>", "2:1"},
+		{"<policies><!DOCTYPE x></policies>", "1:11"},
+		{"<policies><!ELEMENT x></policies>", "1:11"},
+	}
+	for _, tt := range tests {
+		_, errs := Parse("d.xml", []byte(tt.src))
+		got := ""
+		if len(errs) > 0 {
+			got = lcOf(errs[0].Pos)
+		}
+		if got != tt.want || len(errs) > 1 {
+			t.Errorf("%q: errors %v, want one at %q", tt.src, errs, tt.want)
+		}
+	}
+}
