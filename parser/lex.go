@@ -254,8 +254,6 @@ func (l *lexer) startTag(i int) int {
 		if j >= n {
 			l.errorf(i, "unterminated start tag <%s>", el.Name)
 			l.finishAttrs(f)
-			l.stack = append(l.stack, f)
-			f.innerStart = n
 			return n
 		}
 		switch c := s[j]; {

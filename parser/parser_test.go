@@ -306,7 +306,8 @@ func TestErrors(t *testing.T) {
 		{"<a></b>", []string{"1:4 parse_error"}, true},
 		{"<a><!-- x", []string{"1:1 parse_error", "1:4 parse_error"}, true},
 		{"<a><![CDATA[x", []string{"1:1 parse_error", "1:4 parse_error"}, true},
-		{"<a b=\"x", []string{"1:1 parse_error", "1:1 parse_error", "1:6 parse_error"}, true},
+		{"<a b=\"x", []string{"1:1 parse_error", "1:6 parse_error"}, true},
+		{"<a><b", []string{"1:1 parse_error", "1:4 parse_error"}, true},
 	}
 	for _, tt := range tests {
 		d, errs := Parse("e.xml", []byte(tt.src))
