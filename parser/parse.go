@@ -21,7 +21,8 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // positions. A leading UTF-8 byte order mark is dropped; offsets count from
 // the byte after it.
 //
-// Parse collects every diagnostic it can, sorted. It returns a document
+// The document keeps src (minus the BOM) as Source, so src must not be
+// modified afterwards. Parse collects every diagnostic it can, sorted. It returns a document
 // whenever some element could be read, even with errors, so callers can
 // report more; the document is nil only when nothing usable was found.
 func Parse(file string, src []byte) (*Document, Errors) {
