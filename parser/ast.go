@@ -3,6 +3,35 @@
 // elements with source positions. Policy expressions (@(...), @{...}) are
 // found by a C#-aware scanner before the XML is parsed, because APIM accepts
 // expressions that are not well-formed XML (raw quotes, <, > and && inside).
+//
+// How it works: a lexer walks the source once, recording every tag,
+// attribute, text run, CDATA section and comment with its byte span; at each
+// "@(" or "@{" in an attribute value or text it runs the C# scanner, which
+// treats entity references as the characters they stand for, so the raw and
+// the escaped forms both scan. Each expression is then masked with a
+// same-length placeholder and the whole input, wrapped in one root, is
+// checked by xmlquery, whose tree gives the final element shape; the
+// lexer's spans give positions and values. When the lexer finds errors the
+// lexer's own, error-tolerant tree is returned with them.
+//
+// Decisions worth knowing:
+//   - Offsets count from the byte after a UTF-8 byte order mark; columns
+//     count runes.
+//   - Decoded text (Value.Text) resolves entity and character references,
+//     unwraps CDATA and, as XML does, reads CRLF and a lone CR as LF. Raw
+//     keeps the source as written. Attribute values are not white-space
+//     normalised, so multi-line expressions keep their line breaks.
+//   - An element with child elements gets Text only if some of its text is
+//     not white space.
+//   - Opaque elements (set-body, xsl-transform) with child markup keep the
+//     inner source verbatim in Text (no entity decoding, line ends
+//     normalised); without child markup their text is decoded like any
+//     other. Element.Content parses the content when markup is wanted (the
+//     <parameter> children of xsl-transform).
+//   - An "@(" or "@{" that does not close is an error only where it starts a
+//     value; elsewhere it is literal text. A value that starts with an
+//     expression but continues with text, or is padded with non-ASCII white
+//     space, is literal text and draws a warning.
 package parser
 
 import (
@@ -55,6 +84,7 @@ type Document struct {
 	Root   *Element // <policies>, <fragment>, or the synthetic SnippetRoot
 	Source []byte   // the file's bytes as read (BOM removed)
 	lines  []int    // byte offsets of line starts, for PosAt
+	runes  []int32  // runes before each runeBlock-byte block, for PosAt on non-ASCII lines
 }
 
 // Element is an XML element of a policy document.

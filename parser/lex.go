@@ -100,6 +100,10 @@ func (l *lexer) run(i int) {
 				i = n
 				continue
 			}
+			if bytes.HasPrefix(s[i:], []byte("<?xml")) && (i+5 >= n || isSpace(s[i+5]) || s[i+5] == '?') &&
+				len(bytes.TrimSpace(s[:i])) > 0 {
+				l.errorf(i, "XML declaration not at the start of the document")
+			}
 			l.blank = append(l.blank, [2]int{i, i + 2 + end + 2})
 			i += 2 + end + 2
 		case bytes.HasPrefix(s[i:], []byte("<!")):
@@ -108,6 +112,9 @@ func (l *lexer) run(i int) {
 				l.errorf(i, "unterminated declaration")
 				i = n
 				continue
+			}
+			if len(l.stack) > 0 || !bytes.HasPrefix(s[i:], []byte("<!DOCTYPE")) {
+				l.errorf(i, "unexpected markup declaration")
 			}
 			l.blank = append(l.blank, [2]int{i, i + end + 1})
 			i += end + 1
@@ -247,8 +254,6 @@ func (l *lexer) startTag(i int) int {
 		if j >= n {
 			l.errorf(i, "unterminated start tag <%s>", el.Name)
 			l.finishAttrs(f)
-			l.stack = append(l.stack, f)
-			f.innerStart = n
 			return n
 		}
 		switch c := s[j]; {

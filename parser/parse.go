@@ -21,7 +21,8 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // positions. A leading UTF-8 byte order mark is dropped; offsets count from
 // the byte after it.
 //
-// Parse collects every diagnostic it can, sorted. It returns a document
+// The document keeps src (minus the BOM) as Source, so src must not be
+// modified afterwards. Parse collects every diagnostic it can, sorted. It returns a document
 // whenever some element could be read, even with errors, so callers can
 // report more; the document is nil only when nothing usable was found.
 func Parse(file string, src []byte) (*Document, Errors) {
@@ -237,10 +238,11 @@ func (l *lexer) refine(off int, msg string) int {
 // count runes only on such lines.
 func (d *Document) indexLines() {
 	d.lines = append(d.lines[:0], 0)
-	ascii := true
+	d.runes = d.runes[:0]
+	ascii, nonASCII := true, false
 	for i, c := range d.Source {
 		if c >= 0x80 {
-			ascii = false
+			ascii, nonASCII = false, true
 		}
 		if c == '\n' {
 			if !ascii {
@@ -253,6 +255,38 @@ func (d *Document) indexLines() {
 	if !ascii {
 		d.lines[len(d.lines)-1] = -d.lines[len(d.lines)-1] - 1
 	}
+	if nonASCII {
+		// Prefix counts of rune starts per block keep PosAt fast on long
+		// non-ASCII lines (minified policies).
+		n := int32(0)
+		for i, c := range d.Source {
+			if i%runeBlock == 0 {
+				d.runes = append(d.runes, n)
+			}
+			if !utf8.RuneStart(c) {
+				continue
+			}
+			n++
+		}
+		if len(d.Source)%runeBlock == 0 {
+			d.runes = append(d.runes, n)
+		}
+	}
+}
+
+// runeBlock is the block size of Document.runes.
+const runeBlock = 64
+
+// runesBefore returns the number of rune starts in d.Source[:off].
+func (d *Document) runesBefore(off int) int {
+	b := off / runeBlock
+	n := int(d.runes[b])
+	for _, c := range d.Source[b*runeBlock : off] {
+		if utf8.RuneStart(c) {
+			n++
+		}
+	}
+	return n
 }
 
 // lineStart returns the offset at which line index i starts and whether the
@@ -266,7 +300,8 @@ func (d *Document) lineStart(i int) (int, bool) {
 }
 
 // PosAt returns the position of byte offset in d.Source. Columns count
-// runes (an invalid byte counts as one); offset may be len(d.Source).
+// runes; offset may be len(d.Source). Parse prepares the index PosAt
+// needs, so PosAt is then safe for concurrent use.
 func (d *Document) PosAt(offset int) Pos {
 	if d.lines == nil {
 		d.indexLines()
@@ -279,7 +314,9 @@ func (d *Document) PosAt(offset int) Pos {
 	start, ascii := d.lineStart(line)
 	col := offset - start + 1
 	if !ascii {
-		col = utf8.RuneCount(d.Source[start:offset]) + 1
+		// Columns count rune starts: runes in valid UTF-8; a stray
+		// continuation byte does not count.
+		col = d.runesBefore(offset) - d.runesBefore(start) + 1
 	}
 	return Pos{File: d.File, Line: line + 1, Col: col, Offset: offset}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -61,6 +62,40 @@ func TestPosAt(t *testing.T) {
 		if p.File != "f" {
 			t.Errorf("PosAt(%d).File = %q", tt.offset, p.File)
 		}
+	}
+}
+
+func TestPosAtLongLines(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{runeBlock/2 - 1, runeBlock / 2, runeBlock, 5*runeBlock + 1} {
+		src := []byte(strings.Repeat("é", n) + "\n" + strings.Repeat("€x", n))
+		d, _ := Parse("l", src)
+		if d != nil {
+			t.Fatalf("text without elements gave a document")
+		}
+		d = &Document{Source: src}
+		d.indexLines()
+		for off := 0; off <= len(src); off++ {
+			line, start := 1, 0
+			if nl := strings.IndexByte(string(src), '\n'); off > nl {
+				line, start = 2, nl+1
+			}
+			want := fmt.Sprintf("%d:%d", line, utf8.RuneCount(src[start:off])+1)
+			if !utf8.RuneStart(src[min(off, len(src)-1)]) && off < len(src) {
+				continue // inside a character
+			}
+			if got := lcOf(d.PosAt(off)); got != want {
+				t.Fatalf("n=%d: PosAt(%d) = %s, want %s", n, off, got, want)
+			}
+		}
+	}
+}
+
+func TestPosAtBlockEnd(t *testing.T) {
+	t.Parallel()
+	d := &Document{Source: []byte(strings.Repeat("é", runeBlock/2))} // exactly one block
+	if got := lcOf(d.PosAt(len(d.Source))); got != fmt.Sprintf("1:%d", runeBlock/2+1) {
+		t.Errorf("PosAt(end) = %s", got)
 	}
 }
 
@@ -271,7 +306,8 @@ func TestErrors(t *testing.T) {
 		{"<a></b>", []string{"1:4 parse_error"}, true},
 		{"<a><!-- x", []string{"1:1 parse_error", "1:4 parse_error"}, true},
 		{"<a><![CDATA[x", []string{"1:1 parse_error", "1:4 parse_error"}, true},
-		{"<a b=\"x", []string{"1:1 parse_error", "1:1 parse_error", "1:6 parse_error"}, true},
+		{"<a b=\"x", []string{"1:1 parse_error", "1:6 parse_error"}, true},
+		{"<a><b", []string{"1:1 parse_error", "1:4 parse_error"}, true},
 	}
 	for _, tt := range tests {
 		d, errs := Parse("e.xml", []byte(tt.src))
@@ -352,5 +388,29 @@ func TestContent(t *testing.T) {
 	}
 	if els, errs := (&Element{Name: "x"}).Content(); els != nil || errs != nil {
 		t.Errorf("zero element Content() = %v, %v", els, errs)
+	}
+}
+
+func TestDeclarations(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		src  string
+		want string // line:col of the error, or "" for none
+	}{
+		{"  <?xml version=\"1.0\"?><policies/>", ""},
+		{"<?xml version=\"1.0\"?><!DOCTYPE policies><policies><?pi x?></policies>", ""},
+		{"<policies/>\n<?xml version=\"1.0\"?>", "2:1"},
+		{"<policies><!DOCTYPE x></policies>", "1:11"},
+		{"<policies><!ELEMENT x></policies>", "1:11"},
+	}
+	for _, tt := range tests {
+		_, errs := Parse("d.xml", []byte(tt.src))
+		got := ""
+		if len(errs) > 0 {
+			got = lcOf(errs[0].Pos)
+		}
+		if got != tt.want || len(errs) > 1 {
+			t.Errorf("%q: errors %v, want one at %q", tt.src, errs, tt.want)
+		}
 	}
 }
