@@ -333,6 +333,9 @@ func resolve(cands []*dotnet.Method, args []argInfo, nTypeArgs int) (*dotnet.Met
 // invoke lowers a call to one of cands (static when recvNode is nil).
 func (b *binder) invoke(e syntax.Node, namePos syntax.Pos, name string, cands []*dotnet.Method, recvT *dotnet.Type,
 	recvNode ast.Node, typeArgs []*dotnet.Type, args []argInfo, static bool) val {
+	if !static && !isDynamic(recvT) {
+		cands = applicable(cands, recvT)
+	}
 	m, params := resolve(cands, args, len(typeArgs))
 	if m == nil {
 		if len(typeArgs) > 0 {
@@ -381,6 +384,22 @@ func (b *binder) invoke(e syntax.Node, namePos syntax.Pos, name string, cands []
 	}
 	fn := methodFn(m, !static)
 	return val{n: b.call(e, fn, nodes...), t: rt}
+}
+
+// applicable drops extension methods declared for a concrete receiver type
+// (byte[].Encrypt) that recvT is not.
+func applicable(cands []*dotnet.Method, recvT *dotnet.Type) []*dotnet.Method {
+	out := cands[:0:0]
+	for _, m := range cands {
+		if m.Extension && len(m.Params) > 0 {
+			pt := m.Params[0].Type
+			if pt != nil && !pt.Interface && pt.Generic != nil && pt.Generic == dotnet.Array && !recvT.AssignableTo(pt) && recvT != pt {
+				continue
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func describeArgs(args []argInfo) string {
