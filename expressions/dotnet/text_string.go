@@ -642,9 +642,20 @@ func txIndexOfAny(s string, chars []string, last bool) int32 {
 	return int32(best)
 }
 
+// txMaxRepeat bounds strings built by repetition; beyond it .NET would run
+// out of memory long before we should try.
+const txMaxRepeat = 1 << 26
+
+func txOOM() *Exception {
+	return Throw("System.OutOfMemoryException", "Insufficient memory to continue the execution of the program.")
+}
+
 func txPad(s string, width int, c any, left bool) (string, error) {
 	if width < 0 {
 		return "", txArgOutOfRange("totalWidth", "Non-negative number required.")
+	}
+	if width > txMaxRepeat {
+		return "", txOOM()
 	}
 	pad := " "
 	if c != nil {
@@ -1160,6 +1171,9 @@ func init() {
 			n := txInt(a[1])
 			if n < 0 {
 				return nil, txArgOutOfRange("count", "Non-negative number required.")
+			}
+			if n > txMaxRepeat {
+				return nil, txOOM()
 			}
 			return strings.Repeat(txCharStr(a[0]), n), nil
 		}, CharT, Int32),
