@@ -252,3 +252,18 @@ func TestCharMembers(t *testing.T) {
 		}
 	}
 }
+
+func TestStringComparer(t *testing.T) {
+	t.Parallel()
+	c, _ := StringComparerT.StaticProps["OrdinalIgnoreCase"].Get(nil)
+	if got := txShow(txCall(t, StringComparerT, false, "Equals", c, "ABC", "abc")); got != "Boolean:True" {
+		t.Errorf("OrdinalIgnoreCase.Equals = %q", got)
+	}
+	o, _ := StringComparerT.StaticProps["Ordinal"].Get(nil)
+	if got := txShow(txCall(t, StringComparerT, false, "Compare", o, "a", "B")); got != "Int32:31" {
+		t.Errorf("Ordinal.Compare(a, B) = %q", got)
+	}
+	if k := StringComparerOrdinalIgnoreCase.Key("Content-Type"); k != StringComparerOrdinalIgnoreCase.Key("content-type") {
+		t.Errorf("keys differ: %q", k)
+	}
+}
