@@ -293,6 +293,9 @@ func FormatValue(v any, format string) (string, error) {
 	case int32, int64, int, int16, int8, uint8, uint16, uint32, uint64, float64, float32, Decimal:
 		return FormatNumber(v, format)
 	case interface{ Format(string) (string, error) }:
+		if format == "" {
+			return ToString(v), nil
+		}
 		return x.Format(format)
 	}
 	return ToString(v), nil
