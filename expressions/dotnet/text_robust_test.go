@@ -17,7 +17,7 @@ func TestTextMembersNeverPanic(t *testing.T) {
 		String: {"", "a😀b"}, CharT: {Char('a')}, StringBuilderT: {&StringBuilder{}},
 		UriT: {u, rel}, EncodingT: {EncodingUTF8, EncodingUnicode, EncodingASCII, EncodingUTF32},
 		DecimalT: {dec("-1.5")}, Double: {-1.5}, Int32: {int32(-7)}, Boolean: {true},
-		StringComparerT: {StringComparerOrdinalIgnoreCase, nil},
+		StringComparerT: {StringComparerOrdinalIgnoreCase, nil}, RandomT: {NewSeededRandom(1), NewRandom(), nil},
 	}
 	samples := func(p Param) []any {
 		if p.Out {
@@ -65,7 +65,7 @@ func TestTextMembersNeverPanic(t *testing.T) {
 		return []any{nil}
 	}
 	types := []*Type{String, CharT, StringBuilderT, UriT, EncodingT, DecimalT, Double, Int32, Boolean,
-		ConvertT, MathT, WebUtilityT, BitConverterT, StringComparerT}
+		ConvertT, MathT, WebUtilityT, BitConverterT, StringComparerT, RandomT}
 	for _, typ := range types {
 		run := func(kind string, m *Method, recv any) {
 			var combos [][]any
