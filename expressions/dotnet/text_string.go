@@ -644,7 +644,7 @@ func txIndexOfAny(s string, chars []string, last bool) int32 {
 
 // txMaxRepeat bounds strings built by repetition; beyond it .NET would run
 // out of memory long before we should try.
-const txMaxRepeat = 1 << 26
+const txMaxRepeat = 1 << 24
 
 func txOOM() *Exception {
 	return Throw("System.OutOfMemoryException", "Insufficient memory to continue the execution of the program.")
