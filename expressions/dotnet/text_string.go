@@ -106,6 +106,17 @@ func txEnumType(name, full string, zero any, names []string, mk func(int) any) *
 		v := mk(i)
 		t.AddStaticProp(&Prop{Name: n, Type: t, Get: func(any) (any, error) { return v, nil }})
 	}
+	t.AddMethod(
+		txMethod("ToString", String, func(recv any, _ []any) (any, error) { return ToString(recv), nil }),
+		txMethod("Equals", Boolean, func(recv any, a []any) (any, error) { return recv == a[0], nil }, nil),
+		txMethod("GetHashCode", Int32, func(recv any, _ []any) (any, error) { return int32(txInt(recv)), nil }),
+		txMethod("CompareTo", Int32, func(recv any, a []any) (any, error) {
+			if a[0] == nil {
+				return int32(1), nil
+			}
+			return txSign(txInt(recv) - txInt(a[0])), nil
+		}, nil),
+	)
 	return Register(t)
 }
 

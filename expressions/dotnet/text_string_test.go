@@ -267,3 +267,27 @@ func TestStringComparer(t *testing.T) {
 		t.Errorf("keys differ: %q", k)
 	}
 }
+
+func TestEnumNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		typ  *Type
+		name string
+		want any
+	}{
+		{StringComparisonT, "OrdinalIgnoreCase", StringComparisonOrdinalIgnoreCase},
+		{StringSplitOptionsT, "TrimEntries", SplitTrimEntries},
+		{MidpointRoundingT, "AwayFromZero", MidpointAwayFromZero},
+		{UriKindT, "Relative", UriRelative},
+		{UriPartialT, "Path", UriPartialPath},
+	}
+	for _, tt := range tests {
+		v, _ := tt.typ.StaticProps[tt.name].Get(nil)
+		if v != tt.want || ToString(v) != tt.name || !IsInstance(v, tt.typ) {
+			t.Errorf("%s.%s = %v (%q)", tt.typ.Name, tt.name, v, ToString(v))
+		}
+	}
+	if s := (SplitRemoveEmptyEntries | SplitTrimEntries).String(); s != "RemoveEmptyEntries, TrimEntries" {
+		t.Errorf("flags ToString = %q", s)
+	}
+}
