@@ -372,8 +372,8 @@ func init() {
 		txMethod("ToBoolean", Boolean, func(_ any, a []any) (any, error) { return ToBoolean(a[0]) }, nil),
 		txMethod("ToBoolean", Boolean, func(_ any, a []any) (any, error) { return ToBoolean(a[0]) }, String),
 		txMethod("ToChar", CharT, func(_ any, a []any) (any, error) { return ToChar(a[0]) }, nil),
-		txMethod("ToString", String, func(_ any, a []any) (any, error) { return ToString(a[0]), nil }, nil),
-		&Method{Name: "ToString", Params: []Param{{Name: "value"}, {Name: "provider"}}, Result: String, Fn: func(_ any, a []any) (any, error) { return ToString(a[0]), nil }},
+		txMethod("ToString", String, func(_ any, a []any) (any, error) { return txText(a[0]), nil }, nil),
+		&Method{Name: "ToString", Params: []Param{{Name: "value"}, {Name: "provider"}}, Result: String, Fn: func(_ any, a []any) (any, error) { return txText(a[0]), nil }},
 		txMethod("ToString", String, func(_ any, a []any) (any, error) { return txFormatRadix(a[0], a[1]) }, Int32, Int32),
 		txMethod("ToString", String, func(_ any, a []any) (any, error) { return txFormatRadix(a[0], a[1]) }, Int64, Int32),
 		txMethod("ToString", String, func(_ any, a []any) (any, error) { return txFormatRadix(a[0], a[1]) }, Byte, Int32),
@@ -547,7 +547,7 @@ func ChangeType(v any, t *Type) (any, error) {
 	case nil, Object:
 		return v, nil
 	case String:
-		return ToString(v), nil
+		return txText(v), nil
 	case Boolean:
 		return ToBoolean(v)
 	case Double:

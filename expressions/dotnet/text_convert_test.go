@@ -127,13 +127,13 @@ func TestMath(t *testing.T) {
 		{"Round", []any{2.5}, "Double:2"},
 		{"Round", []any{3.5}, "Double:4"},
 		{"Round", []any{-2.5}, "Double:-2"},
-		{"Round", []any{2.5, AwayFromZero}, "Double:3"},
+		{"Round", []any{2.5, MidpointAwayFromZero}, "Double:3"},
 		{"Round", []any{1.2345, int32(2)}, "Double:1.23"},
-		{"Round", []any{2.675, int32(2), AwayFromZero}, "Double:2.68"},
+		{"Round", []any{2.675, int32(2), MidpointAwayFromZero}, "Double:2.68"},
 		{"Round", []any{1.5, int32(16)}, "!System.ArgumentOutOfRangeException: Rounding digits must be between 0 and 15, inclusive. (Parameter 'digits')"},
 		{"Round", []any{dec("2.5")}, "Decimal:2"},
-		{"Round", []any{dec("2.5"), AwayFromZero}, "Decimal:3"},
-		{"Round", []any{dec("1.005"), int32(2), AwayFromZero}, "Decimal:1.01"},
+		{"Round", []any{dec("2.5"), MidpointAwayFromZero}, "Decimal:3"},
+		{"Round", []any{dec("1.005"), int32(2), MidpointAwayFromZero}, "Decimal:1.01"},
 		{"Floor", []any{-1.5}, "Double:-2"},
 		{"Ceiling", []any{1.2}, "Double:2"},
 		{"Ceiling", []any{dec("1.2")}, "Decimal:2"},
@@ -158,5 +158,27 @@ func TestMath(t *testing.T) {
 	}
 	if pi, _ := MathT.StaticProps["PI"].Get(nil); pi != math.Pi {
 		t.Error("Math.PI")
+	}
+}
+
+// TestRandomSeeded checks new Random(42)'s first values against .NET's
+// documented seeded sequence.
+func TestRandomSeeded(t *testing.T) {
+	t.Parallel()
+	r := NewSeededRandom(42)
+	var got []int32
+	for range 3 {
+		v, _ := r.Next(0, 100)
+		got = append(got, v)
+	}
+	// .NET prints 66 and 14 first for seed 42.
+	if want := []int32{66, 14}; got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("new Random(42).Next(100) x3 = %v, want %v", got, want)
+	}
+	u := NewRandom()
+	for range 100 {
+		if v, _ := u.Next(5, 10); v < 5 || v >= 10 {
+			t.Fatalf("Next(5, 10) = %d", v)
+		}
 	}
 }

@@ -253,6 +253,9 @@ func txParseStd(f string) (byte, int, bool) {
 // Decimal) as its ToString(format) does with the invariant culture. It
 // returns a *Exception (System.FormatException) for an invalid format.
 func FormatNumber(v any, format string) (string, error) {
+	if _, p, std := txParseStd(format); std && p > txMaxRepeat {
+		return "", txOOM()
+	}
 	switch x := v.(type) {
 	case int32:
 		return txFormatInt(int64(x), 32, format)
@@ -293,6 +296,9 @@ func FormatValue(v any, format string) (string, error) {
 	case int32, int64, int, int16, int8, uint8, uint16, uint32, uint64, float64, float32, Decimal:
 		return FormatNumber(v, format)
 	case interface{ Format(string) (string, error) }:
+		if format == "" {
+			return ToString(v), nil
+		}
 		return x.Format(format)
 	}
 	return ToString(v), nil
@@ -791,6 +797,9 @@ func FormatComposite(format string, args ...any) (string, error) {
 		if j == i {
 			return bad()
 		}
+		if j-i > 6 {
+			return bad()
+		}
 		idx, _ := strconv.Atoi(format[i:j])
 		for j < len(format) && format[j] == ' ' {
 			j++
@@ -810,7 +819,7 @@ func FormatComposite(format string, args ...any) (string, error) {
 			for k < len(format) && format[k] >= '0' && format[k] <= '9' {
 				k++
 			}
-			if k == j {
+			if k == j || k-j > 6 {
 				return bad()
 			}
 			align, _ = strconv.Atoi(format[j:k])

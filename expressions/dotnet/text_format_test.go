@@ -148,3 +148,16 @@ func TestFormatComposite(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFormatNumber checks that no format string makes formatting panic.
+func FuzzFormatNumber(f *testing.F) {
+	for _, s := range []string{"", "N2", "X8", "#,##0.00;(#,##0.00);zero", "0.###E+0", `\#'a'0%‰`, "G17", "{0,-5:F1}"} {
+		f.Add(s, 1234.5678, int64(-42))
+	}
+	f.Fuzz(func(t *testing.T, format string, d float64, i int64) {
+		for _, v := range []any{d, i, int32(i), uint8(i), float32(d), Decimal{D: decimal.NewFromFloat(1.25)}} {
+			_, _ = FormatNumber(v, format)
+		}
+		_, _ = FormatComposite(format, d, i)
+	})
+}

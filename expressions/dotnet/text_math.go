@@ -11,11 +11,11 @@ type MidpointRounding int32
 
 // MidpointRounding values.
 const (
-	ToEven MidpointRounding = iota
-	AwayFromZero
-	ToZero
-	ToNegativeInfinity
-	ToPositiveInfinity
+	MidpointToEven MidpointRounding = iota
+	MidpointAwayFromZero
+	MidpointToZero
+	MidpointToNegativeInfinity
+	MidpointToPositiveInfinity
 )
 
 var midpointNames = []string{"ToEven", "AwayFromZero", "ToZero", "ToNegativeInfinity", "ToPositiveInfinity"}
@@ -47,20 +47,20 @@ func RoundDouble(f float64, digits int, mode MidpointRounding) (float64, error) 
 		return f, nil
 	}
 	switch mode {
-	case ToEven:
+	case MidpointToEven:
 		v = math.RoundToEven(v)
-	case AwayFromZero:
+	case MidpointAwayFromZero:
 		// .NET rounds the scaled value: a fraction of at least 0.5 goes up.
 		t := math.Trunc(v)
 		if math.Abs(v-t) >= 0.5 {
 			t += math.Copysign(1, v)
 		}
 		v = t
-	case ToZero:
+	case MidpointToZero:
 		v = math.Trunc(v)
-	case ToNegativeInfinity:
+	case MidpointToNegativeInfinity:
 		v = math.Floor(v)
-	case ToPositiveInfinity:
+	case MidpointToPositiveInfinity:
 		v = math.Ceil(v)
 	default:
 		return 0, txArgument("mode", "The value '"+txIt(int(mode))+"' is not valid for this usage of the type MidpointRounding.")
@@ -80,15 +80,15 @@ func RoundDecimal(d Decimal, digits int, mode MidpointRounding) (Decimal, error)
 	p := int32(digits)
 	var r decimal.Decimal
 	switch mode {
-	case ToEven:
+	case MidpointToEven:
 		r = x.RoundBank(p)
-	case AwayFromZero:
+	case MidpointAwayFromZero:
 		r = x.Round(p)
-	case ToZero:
+	case MidpointToZero:
 		r = x.Truncate(p)
-	case ToNegativeInfinity:
+	case MidpointToNegativeInfinity:
 		r = x.RoundFloor(p)
-	case ToPositiveInfinity:
+	case MidpointToPositiveInfinity:
 		r = x.RoundCeil(p)
 	default:
 		return Decimal{}, txArgument("mode", "The value '"+txIt(int(mode))+"' is not valid for this usage of the type MidpointRounding.")
@@ -100,7 +100,7 @@ func RoundDecimal(d Decimal, digits int, mode MidpointRounding) (Decimal, error)
 // txRoundMethods declares Round's overloads for double or decimal.
 func txRoundMethods(t *Type) []*Method {
 	fn := func(_ any, a []any) (any, error) {
-		digits, mode := 0, ToEven
+		digits, mode := 0, MidpointToEven
 		for _, x := range a[1:] {
 			if m, ok := x.(MidpointRounding); ok {
 				mode = m

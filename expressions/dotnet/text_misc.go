@@ -372,6 +372,9 @@ func init() {
 			if n < 0 {
 				return nil, txArgOutOfRange("repeatCount", "Count cannot be less than zero.")
 			}
+			if n > txMaxRepeat {
+				return nil, txOOM()
+			}
 			sb.WriteString(strings.Repeat(txCharStr(a[0]), n))
 		case 3:
 			var s string
@@ -440,6 +443,12 @@ func init() {
 		}
 		s := txText(a[1])
 		if len(a) > 2 {
+			if txInt(a[2]) < 0 {
+				return nil, txArgOutOfRange("count", "Non-negative number required.")
+			}
+			if txInt(a[2])*len(s) > txMaxRepeat {
+				return nil, txOOM()
+			}
 			s = strings.Repeat(s, txInt(a[2]))
 		}
 		ins := UTF16(s)
@@ -511,6 +520,9 @@ func init() {
 			sb, n := txSB(recv), txInt(v)
 			if n < 0 {
 				return txArgOutOfRange("value", "Length cannot be less than zero.")
+			}
+			if n > txMaxRepeat {
+				return txOOM()
 			}
 			for len(sb.u) < n {
 				sb.u = append(sb.u, 0)

@@ -512,3 +512,59 @@ func DecimalDivide(a, b Decimal) (Decimal, error) {
 func txDecToInt(d decimal.Decimal, t *Type) (any, error) {
 	return txFitInt(d.BigInt(), t)
 }
+
+// DecimalOp applies a C# arithmetic operator ('+', '-', '*', '/', '%') to
+// two decimals, with .NET's DivideByZeroException and OverflowException.
+func DecimalOp(op byte, a, b Decimal) (Decimal, error) {
+	var r decimal.Decimal
+	switch op {
+	case '+':
+		r = a.D.Add(b.D)
+	case '-':
+		r = a.D.Sub(b.D)
+	case '*':
+		r = a.D.Mul(b.D)
+		if -r.Exponent() > 28 {
+			r = txDecNormalize(r.RoundBank(28))
+		}
+	case '/':
+		return DecimalDivide(a, b)
+	case '%':
+		if b.D.IsZero() {
+			return Decimal{}, txDivZero()
+		}
+		r = a.D.Mod(b.D)
+	default:
+		return Decimal{}, Throw("System.InvalidOperationException", "Operator '%c' is not defined for decimal.", op)
+	}
+	if r.Abs().GreaterThan(decMax.D) {
+		return Decimal{}, txOverflow("Decimal")
+	}
+	return Decimal{D: r}, nil
+}
+
+// Explicit and implicit C# conversions between decimal and the other
+// numeric types: (int)1.7m truncates (unlike Convert.ToInt32, which rounds),
+// (decimal)0.1 keeps 15 significant digits.
+func init() {
+	for _, t := range []*Type{SByte, Byte, Int16, UInt16, Int32, UInt32, Int64, UInt64} {
+		t := t
+		AddConversion(DecimalT, t, func(v any) (any, error) {
+			d, _ := v.(Decimal)
+			return txDecToInt(d.D.Truncate(0), t)
+		})
+		AddConversion(t, DecimalT, func(v any) (any, error) { return ToDecimal(v) })
+	}
+	AddConversion(DecimalT, Double, func(v any) (any, error) { d, _ := v.(Decimal); f, _ := d.D.Float64(); return f, nil })
+	AddConversion(DecimalT, Single, func(v any) (any, error) {
+		d, _ := v.(Decimal)
+		f, _ := d.D.Float64()
+		return float32(f), nil
+	})
+	AddConversion(Double, DecimalT, func(v any) (any, error) { return ToDecimal(v) })
+	AddConversion(Single, DecimalT, func(v any) (any, error) { return ToDecimal(v) })
+	AddConversion(CharT, DecimalT, func(v any) (any, error) {
+		c, _ := v.(Char)
+		return Decimal{D: decimal.NewFromInt(int64(c))}, nil
+	})
+}

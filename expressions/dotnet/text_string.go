@@ -13,12 +13,12 @@ type StringComparison int32
 
 // StringComparison values.
 const (
-	CurrentCulture StringComparison = iota
-	CurrentCultureIgnoreCase
-	InvariantCulture
-	InvariantCultureIgnoreCase
-	Ordinal
-	OrdinalIgnoreCase
+	StringComparisonCurrentCulture StringComparison = iota
+	StringComparisonCurrentCultureIgnoreCase
+	StringComparisonInvariantCulture
+	StringComparisonInvariantCultureIgnoreCase
+	StringComparisonOrdinal
+	StringComparisonOrdinalIgnoreCase
 )
 
 var stringComparisonNames = []string{"CurrentCulture", "CurrentCultureIgnoreCase", "InvariantCulture",
@@ -29,7 +29,7 @@ func (c StringComparison) String() string { return txEnumName(stringComparisonNa
 
 // IgnoreCase reports whether the comparison ignores case.
 func (c StringComparison) IgnoreCase() bool {
-	return c == CurrentCultureIgnoreCase || c == InvariantCultureIgnoreCase || c == OrdinalIgnoreCase
+	return c == StringComparisonCurrentCultureIgnoreCase || c == StringComparisonInvariantCultureIgnoreCase || c == StringComparisonOrdinalIgnoreCase
 }
 
 // StringSplitOptions is System.StringSplitOptions (a flags enum).
@@ -92,12 +92,8 @@ func txItoa(i int64) string {
 // Exported enum types of this file.
 var (
 	StringComparisonT   = txEnumType("StringComparison", "System.StringComparison", StringComparison(0), stringComparisonNames, func(i int) any { return StringComparison(i) })
-	StringSplitOptionsT = txEnumType("StringSplitOptions", "System.StringSplitOptions", StringSplitOptions(0), []string{"None", "RemoveEmptyEntries", "TrimEntries"}, func(i int) any {
-		if i == 2 {
-			return SplitTrimEntries
-		}
-		return StringSplitOptions(i)
-	})
+	StringSplitOptionsT = txEnumType("StringSplitOptions", "System.StringSplitOptions", StringSplitOptions(0),
+		[]string{"None", "RemoveEmptyEntries", "TrimEntries"}, func(i int) any { return StringSplitOptions(i) })
 )
 
 // txEnumType registers an enum type whose members are consecutive values
@@ -110,6 +106,17 @@ func txEnumType(name, full string, zero any, names []string, mk func(int) any) *
 		v := mk(i)
 		t.AddStaticProp(&Prop{Name: n, Type: t, Get: func(any) (any, error) { return v, nil }})
 	}
+	t.AddMethod(
+		txMethod("ToString", String, func(recv any, _ []any) (any, error) { return ToString(recv), nil }),
+		txMethod("Equals", Boolean, func(recv any, a []any) (any, error) { return recv == a[0], nil }, nil),
+		txMethod("GetHashCode", Int32, func(recv any, _ []any) (any, error) { return int32(txInt(recv)), nil }),
+		txMethod("CompareTo", Int32, func(recv any, a []any) (any, error) {
+			if a[0] == nil {
+				return int32(1), nil
+			}
+			return txSign(txInt(recv) - txInt(a[0])), nil
+		}, nil),
+	)
 	return Register(t)
 }
 
@@ -301,15 +308,11 @@ func txLastIndexOf(s, value string, start int, ignoreCase bool) int {
 	if ignoreCase {
 		s, value = txFold(s), txFold(value)
 	}
+	// The match must lie within [0, start], as .NET searches backwards
+	// from start.
 	end := len(s)
 	if start >= 0 {
-		end = min(len(s), txByteOff(s, start+1)+len(value)-1)
-		if value == "" {
-			end = txByteOff(s, start)
-		}
-	}
-	if end < 0 {
-		return -1
+		end = txByteOff(s, start+1)
 	}
 	i := strings.LastIndex(s[:end], value)
 	if i < 0 {
@@ -335,9 +338,9 @@ func IsWhiteSpaceRune(r rune) bool {
 // units and return their difference as .NET does.
 func CompareStrings(a, b string, c StringComparison) int {
 	switch c {
-	case Ordinal:
+	case StringComparisonOrdinal:
 		return txOrdinal(a, b)
-	case OrdinalIgnoreCase:
+	case StringComparisonOrdinalIgnoreCase:
 		return txOrdinal(txFold(a), txFold(b))
 	}
 	ka, kb := txFold(a), txFold(b)
@@ -650,9 +653,20 @@ func txIndexOfAny(s string, chars []string, last bool) int32 {
 	return int32(best)
 }
 
+// txMaxRepeat bounds strings built by repetition; beyond it .NET would run
+// out of memory long before we should try.
+const txMaxRepeat = 1 << 24
+
+func txOOM() *Exception {
+	return Throw("System.OutOfMemoryException", "Insufficient memory to continue the execution of the program.")
+}
+
 func txPad(s string, width int, c any, left bool) (string, error) {
 	if width < 0 {
 		return "", txArgOutOfRange("totalWidth", "Non-negative number required.")
+	}
+	if width > txMaxRepeat {
+		return "", txOOM()
 	}
 	pad := " "
 	if c != nil {
@@ -677,7 +691,7 @@ func txStrEquals(a, b any, c StringComparison) bool {
 	if !aok || !bok {
 		return false
 	}
-	if c == Ordinal || c == CurrentCulture || c == InvariantCulture {
+	if c == StringComparisonOrdinal || c == StringComparisonCurrentCulture || c == StringComparisonInvariantCulture {
 		return as == bs
 	}
 	return txFold(as) == txFold(bs)
@@ -851,9 +865,9 @@ func init() {
 	idx := func(last bool) func(any, []any) (any, error) {
 		return str(func(s string, a []any) (any, error) {
 			v := txCharStr(a[0])
-			start, cnt, cmp := -1, -1, Ordinal
+			start, cnt, cmp := -1, -1, StringComparisonOrdinal
 			if _, isChar := a[0].(Char); !isChar {
-				cmp = CurrentCulture
+				cmp = StringComparisonCurrentCulture
 			}
 			for _, x := range a[1:] {
 				if c, ok := x.(StringComparison); ok {
@@ -1036,7 +1050,7 @@ func init() {
 	)
 
 	eq := str(func(s string, a []any) (any, error) {
-		c := Ordinal
+		c := StringComparisonOrdinal
 		if len(a) > 1 {
 			c = txCmpArg(a[1])
 		}
@@ -1052,7 +1066,7 @@ func init() {
 			if !ok {
 				return nil, txArgument("value", "Object must be of type String.")
 			}
-			return txSign(CompareStrings(s, o, CurrentCulture)), nil
+			return txSign(CompareStrings(s, o, StringComparisonCurrentCulture)), nil
 		}), nil),
 		txMethod("ToCharArray", charArrayT, str(func(s string, _ []any) (any, error) { return txToCharArray(s), nil })),
 		txMethod("ToCharArray", charArrayT, str(func(s string, a []any) (any, error) {
@@ -1134,7 +1148,7 @@ func init() {
 			return FormatComposite(txStr(a[0]), args...)
 		}, Object, String),
 		txMethod("Equals", Boolean, func(_ any, a []any) (any, error) {
-			c := Ordinal
+			c := StringComparisonOrdinal
 			if len(a) > 2 {
 				c = txCmpArg(a[2])
 			}
@@ -1143,16 +1157,16 @@ func init() {
 		txMethod("Equals", Boolean, func(_ any, a []any) (any, error) {
 			return txStrEquals(a[0], a[1], txCmpArg(a[2])), nil
 		}, String, String, StringComparisonT),
-		txMethod("CompareOrdinal", Int32, func(_ any, a []any) (any, error) { return txNullCmp(a[0], a[1], Ordinal), nil }, String, String),
+		txMethod("CompareOrdinal", Int32, func(_ any, a []any) (any, error) { return txNullCmp(a[0], a[1], StringComparisonOrdinal), nil }, String, String),
 		txMethod("IsInterned", String, func(_ any, a []any) (any, error) { return a[0], nil }, String),
 	)
 	cmp := func(_ any, a []any) (any, error) {
-		c := CurrentCulture
+		c := StringComparisonCurrentCulture
 		if len(a) > 2 {
 			switch x := a[2].(type) {
 			case bool:
 				if x {
-					c = CurrentCultureIgnoreCase
+					c = StringComparisonCurrentCultureIgnoreCase
 				}
 			default:
 				c = txCmpArg(x)
@@ -1168,6 +1182,9 @@ func init() {
 			n := txInt(a[1])
 			if n < 0 {
 				return nil, txArgOutOfRange("count", "Non-negative number required.")
+			}
+			if n > txMaxRepeat {
+				return nil, txOOM()
 			}
 			return strings.Repeat(txCharStr(a[0]), n), nil
 		}, CharT, Int32),
@@ -1193,7 +1210,7 @@ func txNullCmp(a, b any, c StringComparison) int32 {
 		return 1
 	}
 	r := CompareStrings(txStr(a), txStr(b), c)
-	if c == Ordinal {
+	if c == StringComparisonOrdinal {
 		return int32(r)
 	}
 	return txSign(r)

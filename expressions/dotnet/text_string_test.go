@@ -118,17 +118,20 @@ func TestStringMembers(t *testing.T) {
 		{"IndexOf", "hello", []any{"l"}, "Int32:2"},
 		{"IndexOf", "hello", []any{Char('l'), int32(3)}, "Int32:3"},
 		{"IndexOf", "h😀llo", []any{"l"}, "Int32:3"},
-		{"IndexOf", "hello", []any{"L", sc(OrdinalIgnoreCase)}, "Int32:2"},
+		{"IndexOf", "hello", []any{"L", sc(StringComparisonOrdinalIgnoreCase)}, "Int32:2"},
 		{"IndexOf", "hello", []any{""}, "Int32:0"},
 		{"IndexOf", "hello", []any{"z"}, "Int32:-1"},
 		{"LastIndexOf", "hello", []any{"l"}, "Int32:3"},
 		{"LastIndexOf", "hello", []any{Char('l'), int32(2)}, "Int32:2"},
 		{"LastIndexOf", "a/b/c", []any{Char('/')}, "Int32:3"},
+		{"LastIndexOf", "abab", []any{"ab", int32(2)}, "Int32:0"},
+		{"LastIndexOf", "abab", []any{"ab", int32(3)}, "Int32:2"},
+		{"LastIndexOf", "hello", []any{""}, "Int32:5"}, // .NET 5+
 		{"Contains", "Hello", []any{"ell"}, "Boolean:True"},
-		{"Contains", "Hello", []any{"ELL", sc(OrdinalIgnoreCase)}, "Boolean:True"},
+		{"Contains", "Hello", []any{"ELL", sc(StringComparisonOrdinalIgnoreCase)}, "Boolean:True"},
 		{"Contains", "Hello", []any{Char('z')}, "Boolean:False"},
 		{"StartsWith", "Bearer abc", []any{"Bearer "}, "Boolean:True"},
-		{"StartsWith", "bearer abc", []any{"Bearer", sc(OrdinalIgnoreCase)}, "Boolean:True"},
+		{"StartsWith", "bearer abc", []any{"Bearer", sc(StringComparisonOrdinalIgnoreCase)}, "Boolean:True"},
 		{"EndsWith", "file.json", []any{".JSON", sc(StringComparison(3))}, "Boolean:True"},
 		{"Replace", "a-b-c", []any{"-", "+"}, "a+b+c"},
 		{"Replace", "a-b-c", []any{Char('-'), Char('_')}, "a_b_c"},
@@ -157,7 +160,7 @@ func TestStringMembers(t *testing.T) {
 		{"Insert", "ac", []any{int32(1), "b"}, "abc"},
 		{"Remove", "abcdef", []any{int32(3)}, "abc"},
 		{"Remove", "abcdef", []any{int32(1), int32(2)}, "adef"},
-		{"Equals", "abc", []any{"ABC", sc(OrdinalIgnoreCase)}, "Boolean:True"},
+		{"Equals", "abc", []any{"ABC", sc(StringComparisonOrdinalIgnoreCase)}, "Boolean:True"},
 		{"Equals", "abc", []any{"ABC"}, "Boolean:False"},
 		{"CompareTo", "a", []any{"b"}, "Int32:-1"},
 		{"CompareTo", "a", []any{"A"}, "Int32:-1"},
@@ -199,11 +202,11 @@ func TestStringStatics(t *testing.T) {
 		{"Concat", []any{[]string{"x", "y"}}, "xy"},
 		{"Format", []any{"{0}-{1:D2}", "a", int32(5)}, "a-05"},
 		{"Format", []any{"{0,-5}|", "a"}, "a    |"},
-		{"Equals", []any{"a", "A", OrdinalIgnoreCase}, "Boolean:True"},
+		{"Equals", []any{"a", "A", StringComparisonOrdinalIgnoreCase}, "Boolean:True"},
 		{"Equals", []any{nil, nil}, "Boolean:True"},
 		{"Compare", []any{"a", "B"}, "Int32:-1"},
 		{"Compare", []any{"a", "A", true}, "Int32:0"},
-		{"Compare", []any{"a", "B", Ordinal}, "Int32:31"},
+		{"Compare", []any{"a", "B", StringComparisonOrdinal}, "Int32:31"},
 		{"Compare", []any{nil, "a"}, "Int32:-1"},
 		{"CompareOrdinal", []any{"a", "c"}, "Int32:-2"},
 	}
@@ -247,5 +250,44 @@ func TestCharMembers(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("char.%s%v = %q, want %q", tt.name, tt.args, got, tt.want)
 		}
+	}
+}
+
+func TestStringComparer(t *testing.T) {
+	t.Parallel()
+	c, _ := StringComparerT.StaticProps["OrdinalIgnoreCase"].Get(nil)
+	if got := txShow(txCall(t, StringComparerT, false, "Equals", c, "ABC", "abc")); got != "Boolean:True" {
+		t.Errorf("OrdinalIgnoreCase.Equals = %q", got)
+	}
+	o, _ := StringComparerT.StaticProps["Ordinal"].Get(nil)
+	if got := txShow(txCall(t, StringComparerT, false, "Compare", o, "a", "B")); got != "Int32:31" {
+		t.Errorf("Ordinal.Compare(a, B) = %q", got)
+	}
+	if k := StringComparerOrdinalIgnoreCase.Key("Content-Type"); k != StringComparerOrdinalIgnoreCase.Key("content-type") {
+		t.Errorf("keys differ: %q", k)
+	}
+}
+
+func TestEnumNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		typ  *Type
+		name string
+		want any
+	}{
+		{StringComparisonT, "OrdinalIgnoreCase", StringComparisonOrdinalIgnoreCase},
+		{StringSplitOptionsT, "TrimEntries", SplitTrimEntries},
+		{MidpointRoundingT, "AwayFromZero", MidpointAwayFromZero},
+		{UriKindT, "Relative", UriRelative},
+		{UriPartialT, "Path", UriPartialPath},
+	}
+	for _, tt := range tests {
+		v, _ := tt.typ.StaticProps[tt.name].Get(nil)
+		if v != tt.want || ToString(v) != tt.name || !IsInstance(v, tt.typ) {
+			t.Errorf("%s.%s = %v (%q)", tt.typ.Name, tt.name, v, ToString(v))
+		}
+	}
+	if s := (SplitRemoveEmptyEntries | SplitTrimEntries).String(); s != "RemoveEmptyEntries, TrimEntries" {
+		t.Errorf("flags ToString = %q", s)
 	}
 }

@@ -417,7 +417,10 @@ func URLEncode(s string) string {
 
 // URLDecode is WebUtility.UrlDecode: '+' is a space and %XX sequences are
 // UTF-8 bytes (invalid sequences decode to U+FFFD).
-func URLDecode(s string) string {
+func URLDecode(s string) string { return txDecodeUTF8(txURLDecodeBytes(s)) }
+
+// txURLDecodeBytes decodes '+' and %XX sequences to raw bytes.
+func txURLDecodeBytes(s string) []byte {
 	var raw []byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -432,7 +435,7 @@ func URLDecode(s string) string {
 			raw = append(raw, c)
 		}
 	}
-	return txDecodeUTF8(raw)
+	return raw
 }
 
 // txDecodeUTF8 decodes bytes as Encoding.UTF8.GetString does: each invalid
@@ -777,6 +780,9 @@ func init() {
 			if !ok {
 				return nil, nil
 			}
+			if err := txRange(len(bs), txInt(a[1]), txInt(a[2]), "offset", "count"); err != nil {
+				return nil, err
+			}
 			bs = bs[txInt(a[1]) : txInt(a[1])+txInt(a[2])]
 			return []byte(URLEncode(string(bs))), nil
 		}, byteArrayT, Int32, Int32),
@@ -785,8 +791,11 @@ func init() {
 			if !ok {
 				return nil, nil
 			}
+			if err := txRange(len(bs), txInt(a[1]), txInt(a[2]), "offset", "count"); err != nil {
+				return nil, err
+			}
 			bs = bs[txInt(a[1]) : txInt(a[1])+txInt(a[2])]
-			return []byte(URLDecode(string(bs))), nil
+			return txURLDecodeBytes(string(bs)), nil
 		}, byteArrayT, Int32, Int32),
 	)
 }
