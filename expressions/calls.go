@@ -383,6 +383,9 @@ func (b *binder) invoke(e syntax.Node, namePos syntax.Pos, name string, cands []
 		rt = dotnet.Object
 	}
 	fn := methodFn(m, !static)
+	if n, ok := b.methodConstArgs(e, m, !static, nodes); ok {
+		return val{n: n, t: rt}
+	}
 	return val{n: b.call(e, fn, nodes...), t: rt}
 }
 

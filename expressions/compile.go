@@ -236,6 +236,9 @@ func (b *binder) use(fn *builtin.Function) ast.Node {
 
 // call builds a call of fn at the source span of at.
 func (b *binder) call(at syntax.Node, fn *builtin.Function, args ...ast.Node) ast.Node {
+	if n, ok := b.typedCall(at, fn, args); ok {
+		return n
+	}
 	n := &ast.CallNode{Callee: b.use(fn), Arguments: args}
 	if at != nil {
 		b.locate(n, at)
@@ -261,8 +264,17 @@ func (b *binder) temp() string {
 	return fmt.Sprintf("t%d", b.ntemp)
 }
 
+// propChain is a run of property reads from a base (the context, or a
+// value); the binder lowers it to one call instead of one per property.
+type propChain struct {
+	fromEnv bool     // the base is `context`
+	base    ast.Node // otherwise the base value
+	props   []*dotnet.Prop
+}
+
 // val is the result of binding an expression.
 type val struct {
+	chain  *propChain
 	n      ast.Node
 	t      *dotnet.Type // static type; nil for the null literal
 	typ    *dotnet.Type // set when the expression names a type
@@ -531,7 +543,7 @@ func (b *binder) ident(e *syntax.Ident) val {
 		return val{n: b.call(e, fnLoc, envNode(), intNode(l.slot)), t: l.typ}
 	}
 	if e.Name == "context" {
-		return val{n: b.call(e, fnCtx, envNode()), t: ContextType}
+		return val{n: b.call(e, fnCtx, envNode()), t: ContextType, chain: &propChain{fromEnv: true}}
 	}
 	if t := b.lookupType(e.Name); t != nil {
 		return val{typ: t}
@@ -615,8 +627,16 @@ func (b *binder) member(e *syntax.Member, x val) val {
 		}
 		t = t.Args[0]
 	}
-	if p := t.FindProp(e.Name); p != nil {
-		return val{n: b.call(e, propFn(p), x.n), t: propType(p)}
+	if p := t.FindProp(e.Name); p != nil && !p.Static {
+		ch := &propChain{base: x.n, props: []*dotnet.Prop{p}}
+		if x.chain != nil && x.t == t {
+			ch = &propChain{fromEnv: x.chain.fromEnv, base: x.chain.base, props: append(append([]*dotnet.Prop(nil), x.chain.props...), p)}
+		}
+		base := ch.base
+		if ch.fromEnv {
+			base = envNode()
+		}
+		return val{n: b.call(e, chainFn(ch.props, ch.fromEnv), base), t: propType(p), chain: ch}
 	}
 	if isDynamic(t) {
 		return val{n: b.call(e, fnDynProp, x.n, strNode(e.Name)), t: dotnet.Object}

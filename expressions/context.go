@@ -148,9 +148,25 @@ func (h *Headers) Values(name string) ([]string, bool) {
 	if v, ok := h.H[name]; ok {
 		return v, true
 	}
-	v, ok := h.H[http.CanonicalHeaderKey(name)]
-	if ok {
-		return v, true
+	if len(name) <= 64 {
+		// canonicalize on the stack: a map index with string(bytes) does not allocate
+		var buf [64]byte
+		b := buf[:len(name)]
+		upper := true
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			switch {
+			case upper && 'a' <= c && c <= 'z':
+				c -= 'a' - 'A'
+			case !upper && 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			}
+			b[i] = c
+			upper = c == '-'
+		}
+		if v, ok := h.H[string(b)]; ok {
+			return v, true
+		}
 	}
 	for k, v := range h.H {
 		if strings.EqualFold(k, name) {

@@ -220,16 +220,19 @@ type methodKey struct {
 // type for constructors, nil for static methods), the rest its arguments.
 func methodFn(m *dotnet.Method, instance bool) *builtin.Function {
 	return memberFn(methodKey{m, instance}, func(name string) *builtin.Function {
-		return fn(name, func(a ...any) (any, error) {
-			recv := a[0]
+		call := func(recv any, args []any) (any, error) {
 			if instance && recv == nil {
 				return nil, dotnet.NullReference()
 			}
 			if _, isType := recv.(*dotnet.Type); isType && !instance {
 				recv = nil
 			}
-			return m.Fn(recv, a[1:])
-		})
+			return m.Fn(recv, args)
+		}
+		f := fn(name, func(a ...any) (any, error) { return call(a[0], a[1:]) })
+		twins[f] = twin{f1: func(recv any) any { return must(call(recv, nil)) }}
+		packed[f] = func(recv, args any) any { return must(call(recv, args.([]any))) }
+		return f
 	})
 }
 
@@ -240,12 +243,54 @@ type propKey struct {
 
 func propFn(p *dotnet.Prop) *builtin.Function {
 	return memberFn(propKey{p, false}, func(name string) *builtin.Function {
-		return fn(name, func(a ...any) (any, error) {
-			if !p.Static && a[0] == nil {
+		get := func(recv any) (any, error) {
+			if !p.Static && recv == nil {
 				return nil, dotnet.NullReference()
 			}
-			return p.Get(a[0])
-		})
+			return p.Get(recv)
+		}
+		f := fn(name, func(a ...any) (any, error) { return get(a[0]) })
+		twins[f] = twin{f1: func(recv any) any { return must(get(recv)) }}
+		return f
+	})
+}
+
+type chainKey struct {
+	props   string
+	fromEnv bool
+}
+
+// chainFn reads a run of properties in one call; from the frame's context
+// when fromEnv, else from its argument.
+func chainFn(props []*dotnet.Prop, fromEnv bool) *builtin.Function {
+	key := chainKey{fromEnv: fromEnv}
+	for _, p := range props {
+		key.props += fmt.Sprintf("%p,", p)
+	}
+	props = append([]*dotnet.Prop(nil), props...)
+	return memberFn(key, func(name string) *builtin.Function {
+		read := func(v any) (any, error) {
+			if fromEnv {
+				c := frameOf(v).Ctx
+				if c == nil {
+					return nil, dotnet.NullReference()
+				}
+				v = c
+			}
+			for _, p := range props {
+				if v == nil {
+					return nil, dotnet.NullReference()
+				}
+				var err error
+				if v, err = p.Get(v); err != nil {
+					return nil, err
+				}
+			}
+			return v, nil
+		}
+		f := fn(name, func(a ...any) (any, error) { return read(a[0]) })
+		twins[f] = twin{f1: func(v any) any { return must(read(v)) }}
+		return f
 	})
 }
 

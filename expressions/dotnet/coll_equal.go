@@ -202,7 +202,7 @@ func Compare(a, b any) (int, error) {
 	switch x := a.(type) {
 	case string:
 		if y, ok := b.(string); ok {
-			return CompareStringsOrdinal(x, y), nil
+			return cmp.Compare(CompareStringsOrdinal(x, y), 0), nil
 		}
 		return mismatch()
 	case int32:
@@ -298,19 +298,17 @@ func collB2I(b bool) int {
 	return 0
 }
 
-// CompareStringsOrdinal compares strings by UTF-16 code units, as
-// string.CompareOrdinal does (the sign only).
+// CompareStringsOrdinal compares strings by UTF-16 code units as
+// string.CompareOrdinal does: the difference of the first differing units,
+// else of the lengths.
 func CompareStringsOrdinal(a, b string) int {
-	if IsASCII(a) && IsASCII(b) {
-		return strings.Compare(a, b)
-	}
 	ua, ub := UTF16(a), UTF16(b)
 	for i := 0; i < len(ua) && i < len(ub); i++ {
 		if ua[i] != ub[i] {
-			return cmp.Compare(ua[i], ub[i])
+			return int(ua[i]) - int(ub[i])
 		}
 	}
-	return cmp.Compare(len(ua), len(ub))
+	return len(ua) - len(ub)
 }
 
 // collUpper maps s as .NET's ordinal case-insensitive comparison does
@@ -365,8 +363,11 @@ func (c *StringComparer) Key(v any) any {
 func (c *StringComparer) Compare(a, b any) (int, error) {
 	x, ok1 := a.(string)
 	y, ok2 := b.(string)
-	if ok1 && ok2 && c.IgnoreCase {
-		return CompareStringsOrdinal(collUpper(x), collUpper(y)), nil
+	if ok1 && ok2 {
+		if c.IgnoreCase {
+			return CompareStringsOrdinal(collUpper(x), collUpper(y)), nil
+		}
+		return CompareStringsOrdinal(x, y), nil
 	}
 	return Compare(a, b)
 }

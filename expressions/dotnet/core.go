@@ -272,7 +272,7 @@ func (t *Type) FullNameOrArray() string {
 
 // FormatDouble renders a double as .NET Core 3.0+ does for ToString(): the
 // shortest round-trip digits, scientific notation ("1E+15", "1E-05") when
-// the exponent is at least 15 or below -5.
+// the exponent is at least 15 or below -4.
 func FormatDouble(f float64, bits int) string {
 	switch {
 	case math.IsNaN(f):
@@ -290,7 +290,7 @@ func FormatDouble(f float64, bits int) string {
 	s := strconv.FormatFloat(f, 'e', -1, bits)
 	mant, expS, _ := strings.Cut(s, "e")
 	exp, _ := strconv.Atoi(expS)
-	if exp >= 15 || exp < -5 {
+	if exp >= 15 || exp < -4 {
 		sign := "+"
 		if exp < 0 {
 			sign = "-"

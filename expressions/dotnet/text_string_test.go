@@ -263,7 +263,7 @@ func TestStringComparer(t *testing.T) {
 	if got := txShow(txCall(t, StringComparerT, false, "Compare", o, "a", "B")); got != "Int32:31" {
 		t.Errorf("Ordinal.Compare(a, B) = %q", got)
 	}
-	if k := StringComparerOrdinalIgnoreCase.Key("Content-Type"); k != StringComparerOrdinalIgnoreCase.Key("content-type") {
+	if k := OrdinalIgnoreCaseComparer.Key("Content-Type"); k != OrdinalIgnoreCaseComparer.Key("content-type") {
 		t.Errorf("keys differ: %q", k)
 	}
 }
