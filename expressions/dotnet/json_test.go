@@ -33,13 +33,21 @@ func jsonCall(t *testing.T, typ *Type, recv any, name string, args ...any) any {
 func jsonNew(t *testing.T, typ *Type, args ...any) any {
 	t.Helper()
 	for _, m := range typ.Ctors {
-		if len(m.Params) == len(args) && (len(args) == 0 || m.Params[len(m.Params)-1].Params || m.Params[0].Type == nil || m.Params[0].Type == Object || m.Params[0].Type == String) {
-			v, err := m.Fn(nil, args)
-			if err != nil {
-				t.Fatalf("new %s: %v", typ.Name, err)
-			}
-			return v
+		n := len(m.Params)
+		if n != len(args) || n == 1 && m.Params[0].Type == typ {
+			continue // wrong arity, or the copy constructor
 		}
+		if n > 0 {
+			_, isSlice := args[n-1].([]any)
+			if m.Params[n-1].Params != isSlice {
+				continue
+			}
+		}
+		v, err := m.Fn(nil, args)
+		if err != nil {
+			t.Fatalf("new %s: %v", typ.Name, err)
+		}
+		return v
 	}
 	t.Fatalf("no ctor for %s/%d", typ.Name, len(args))
 	return nil
