@@ -573,7 +573,9 @@ func init() {
 	)
 	XNamespaceT.AddProp(jsonGetter("NamespaceName", String, func(r any) (any, error) { return r.(XNamespace).URI, nil }))
 	XNamespaceT.AddMethod(
-		jsonMethod("GetName", XNameT, func(r any, a []any) (any, error) { return XName{Namespace: r.(XNamespace).URI, Local: jsonArgString(a[0])}, nil }, str("localName")),
+		jsonMethod("GetName", XNameT, func(r any, a []any) (any, error) {
+			return XName{Namespace: r.(XNamespace).URI, Local: jsonArgString(a[0])}, nil
+		}, str("localName")),
 		jsonMethod("ToString", String, func(r any, _ []any) (any, error) { return r.(XNamespace).URI, nil }),
 	)
 	XNamespaceT.AddStatic(
