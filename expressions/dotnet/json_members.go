@@ -226,6 +226,15 @@ func jsonRegisterToken(enumerableOf func(*Type) *Type) {
 		}),
 		jsonMethod("Values", enumerableOf(JTokenT), func(r any, _ []any) (any, error) { return jsonValues(jsonTok(r), nil) }),
 		jsonMethod("Children", enumerableOf(JTokenT), func(r any, _ []any) (any, error) { return jsonTokens(JSONChildren(jsonTok(r))), nil }),
+		jsonGeneric("Children", 1, jsonSeqOfTypeArg, func(r any, a []any) (any, error) {
+			out := []any{}
+			for _, k := range JSONChildren(jsonTok(r)) {
+				if IsInstance(k, a[0].(*Type)) {
+					out = append(out, k)
+				}
+			}
+			return out, nil
+		}),
 		jsonMethod("DeepClone", JTokenT, func(r any, _ []any) (any, error) { return JSONClone(jsonTok(r)), nil }),
 		jsonMethod("Remove", Void, func(r any, _ []any) (any, error) { return nil, JSONRemove(jsonTok(r)) }),
 		jsonMethod("Replace", Void, func(r any, a []any) (any, error) {

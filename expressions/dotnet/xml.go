@@ -103,6 +103,7 @@ type XProcessingInstruction struct {
 }
 
 func (e *XElement) xmlParentRef() *xmlContainer               { return e.parent }
+func (d *XDocument) xmlParentRef() *xmlContainer              { return nil }
 func (t *XText) xmlParentRef() *xmlContainer                  { return t.parent }
 func (c *XComment) xmlParentRef() *xmlContainer               { return c.parent }
 func (p *XProcessingInstruction) xmlParentRef() *xmlContainer { return p.parent }
@@ -365,6 +366,8 @@ func xmlAddAt(c *xmlContainer, i int, content any) error {
 	switch x := content.(type) {
 	case nil:
 		return nil
+	case *XDocument:
+		return Throw("System.ArgumentException", "An XDocument cannot be added as content.")
 	case XNode:
 		c.insertNode(i, x)
 		return nil
@@ -385,8 +388,6 @@ func xmlAddAt(c *xmlContainer, i int, content any) error {
 	case string:
 		c.insertNode(i, &XText{Value: x})
 		return nil
-	case *XDocument:
-		return Throw("System.ArgumentException", "An XDocument cannot be added as content.")
 	}
 	if _, isBytes := content.([]byte); !isBytes {
 		if items, ok := Iterate(content); ok {
