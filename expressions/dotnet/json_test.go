@@ -524,6 +524,9 @@ func TestJSONExtras(t *testing.T) {
 	if v := jsonCall(t, JTokenT, objs, "Children", JObjectT).([]any); len(v) != 2 {
 		t.Errorf("Children<JObject> = %v", v)
 	}
+	if v := jsonCall(t, JTokenT, objs, "Values", Int32, "k").([]any); len(v) != 2 || v[1] != int32(3) {
+		t.Errorf("Values<int>(\"k\") = %v", v)
+	}
 	if v := jsonCall(t, JTokenT, doc, "Values", JTokenT).([]any); len(v) != 3 {
 		t.Errorf("Values<JToken> = %v", v)
 	}
