@@ -45,6 +45,9 @@ func JSONFromObject(v any) (JToken, error) {
 	if t, gv, ok := jsonPrimitive(v); ok {
 		return &JValue{typ: t, v: gv}, nil
 	}
+	if o, ok, err := jsonFromDictionary(v); ok || err != nil {
+		return o, err
+	}
 	if seq, ok := Iterate(v); ok {
 		a := &JArray{}
 		for e := range seq {
@@ -90,6 +93,40 @@ func JSONFromObject(v any) (JToken, error) {
 		o.Set(n, t)
 	}
 	return o, nil
+}
+
+// jsonFromDictionary writes a dictionary-typed enumerable (its elements
+// have Key and Value properties) as a JSON object, as the serializer does.
+func jsonFromDictionary(v any) (JToken, bool, error) {
+	if !strings.Contains(TypeOf(v).Name, "Dictionary") {
+		return nil, false, nil
+	}
+	seq, ok := Iterate(v)
+	if !ok {
+		return nil, false, nil
+	}
+	o := NewJObject()
+	for e := range seq {
+		et := TypeOf(e)
+		kp, vp := et.FindProp("Key"), et.FindProp("Value")
+		if kp == nil || vp == nil {
+			return nil, false, nil
+		}
+		k, err := kp.Get(e)
+		if err != nil {
+			return nil, true, err
+		}
+		val, err := vp.Get(e)
+		if err != nil {
+			return nil, true, err
+		}
+		t, err := JSONFromObject(val)
+		if err != nil {
+			return nil, true, err
+		}
+		o.Set(ToString(k), t)
+	}
+	return o, true, nil
 }
 
 // jsonEnumNumber returns an enum value's underlying number as text.
@@ -183,6 +220,9 @@ func JTokenToObject(t JToken, target *Type) (any, error) {
 		}
 		return JSONClone(t), nil
 	}
+	if target != nil && target.Generic == Array && len(target.Args) == 1 {
+		return jsonToArray(t, target.Args[0])
+	}
 	if target == nil || target == Object {
 		if jv, ok := t.(*JValue); ok {
 			return jv.v, nil
@@ -193,6 +233,41 @@ func JTokenToObject(t JToken, target *Type) (any, error) {
 		return JSONClone(t), nil
 	}
 	return JTokenConvert(t, target)
+}
+
+// jsonToArray is ToObject<T[]>() on a JArray: string[] and int[] use
+// their Go slice types, other element types []any.
+func jsonToArray(t JToken, elem *Type) (any, error) {
+	a, ok := t.(*JArray)
+	if !ok {
+		if t == nil || t.Type() == JTokenNull {
+			return nil, nil
+		}
+		return nil, Throw("Newtonsoft.Json.JsonSerializationException", "Cannot deserialize the current JSON %s into type '%s[]'.", strings.ToLower(t.Type().String()), elem.FullName)
+	}
+	out := make([]any, len(a.items))
+	for i, it := range a.items {
+		v, err := JTokenToObject(it, elem)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	switch elem {
+	case String:
+		ss := make([]string, len(out))
+		for i, v := range out {
+			ss[i], _ = v.(string)
+		}
+		return ss, nil
+	case Int32:
+		ns := make([]int32, len(out))
+		for i, v := range out {
+			ns[i], _ = v.(int32)
+		}
+		return ns, nil
+	}
+	return out, nil
 }
 
 func jsonStartName(t JToken) string {

@@ -150,6 +150,38 @@ func jsonValues(t JToken, target *Type) ([]any, error) {
 	return out, nil
 }
 
+// jsonKeyedValues is Extensions.Values(source, key) over a token's
+// children: each child's [key] where present, converted like Value<T>.
+func jsonKeyedValues(t JToken, key any, target *Type) ([]any, error) {
+	out := []any{}
+	for _, k := range JSONChildren(t) {
+		if p, ok := k.(*JProperty); ok {
+			k = p.value
+		}
+		if _, ok := k.(*JValue); ok {
+			continue
+		}
+		v, err := JSONIndex(k, key)
+		if err != nil {
+			return nil, err
+		}
+		tok, _ := v.(JToken)
+		if tok == nil {
+			continue
+		}
+		if target == nil {
+			out = append(out, tok)
+			continue
+		}
+		c, err := JTokenValue(tok, target)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 func jsonDescendants(t JToken, self bool) []any {
 	var out []any
 	if self {
@@ -225,7 +257,22 @@ func jsonRegisterToken(enumerableOf func(*Type) *Type) {
 			return jsonValues(jsonTok(r), a[0].(*Type))
 		}),
 		jsonMethod("Values", enumerableOf(JTokenT), func(r any, _ []any) (any, error) { return jsonValues(jsonTok(r), nil) }),
+		// Extensions.Values(source, key): each child's [key], when present.
+		jsonMethod("Values", enumerableOf(JTokenT), func(r any, a []any) (any, error) { return jsonKeyedValues(jsonTok(r), a[0], nil) },
+			jsonParam("key", Object)),
+		jsonGeneric("Values", 1, jsonSeqOfTypeArg, func(r any, a []any) (any, error) {
+			return jsonKeyedValues(jsonTok(r), a[1], a[0].(*Type))
+		}, jsonParam("key", Object)),
 		jsonMethod("Children", enumerableOf(JTokenT), func(r any, _ []any) (any, error) { return jsonTokens(JSONChildren(jsonTok(r))), nil }),
+		jsonGeneric("Children", 1, jsonSeqOfTypeArg, func(r any, a []any) (any, error) {
+			out := []any{}
+			for _, k := range JSONChildren(jsonTok(r)) {
+				if IsInstance(k, a[0].(*Type)) {
+					out = append(out, k)
+				}
+			}
+			return out, nil
+		}),
 		jsonMethod("DeepClone", JTokenT, func(r any, _ []any) (any, error) { return JSONClone(jsonTok(r)), nil }),
 		jsonMethod("Remove", Void, func(r any, _ []any) (any, error) { return nil, JSONRemove(jsonTok(r)) }),
 		jsonMethod("Replace", Void, func(r any, a []any) (any, error) {

@@ -399,8 +399,22 @@ func (p *jsonParser) str() (string, bool) {
 	}
 }
 
+// jsonMaxDepth is Newtonsoft 13's default JsonReader.MaxDepth.
+const jsonMaxDepth = 64
+
+func (p *jsonParser) tooDeep() bool {
+	if len(p.stack) >= jsonMaxDepth {
+		p.errf("The reader's MaxDepth of %d has been exceeded.", jsonMaxDepth)
+		return true
+	}
+	return false
+}
+
 func (p *jsonParser) object() JToken {
 	p.advance() // {
+	if p.tooDeep() {
+		return nil
+	}
 	o := NewJObject()
 	p.stack = append(p.stack, jsonPathElem{})
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
@@ -498,6 +512,9 @@ func (p *jsonParser) propertyName() (string, bool) {
 
 func (p *jsonParser) array() JToken {
 	p.advance() // [
+	if p.tooDeep() {
+		return nil
+	}
 	a := &JArray{}
 	p.stack = append(p.stack, jsonPathElem{array: true, index: -1})
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()

@@ -151,7 +151,7 @@ func jsonParsePath(path string) ([]jsonPathStep, error) {
 	for i < n && path[i] == ' ' {
 		i++
 	}
-	if i < n && path[i] == '$' {
+	if i < n && path[i] == '$' && (i+1 == n || strings.ContainsRune(".[ ", rune(path[i+1]))) {
 		steps = append(steps, jsonPathStep{kind: jsonStepRoot})
 		i++
 	}

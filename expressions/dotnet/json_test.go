@@ -33,13 +33,21 @@ func jsonCall(t *testing.T, typ *Type, recv any, name string, args ...any) any {
 func jsonNew(t *testing.T, typ *Type, args ...any) any {
 	t.Helper()
 	for _, m := range typ.Ctors {
-		if len(m.Params) == len(args) && (len(args) == 0 || m.Params[len(m.Params)-1].Params || m.Params[0].Type == nil || m.Params[0].Type == Object || m.Params[0].Type == String) {
-			v, err := m.Fn(nil, args)
-			if err != nil {
-				t.Fatalf("new %s: %v", typ.Name, err)
-			}
-			return v
+		n := len(m.Params)
+		if n != len(args) || n == 1 && m.Params[0].Type == typ {
+			continue // wrong arity, or the copy constructor
 		}
+		if n > 0 {
+			_, isSlice := args[n-1].([]any)
+			if m.Params[n-1].Params != isSlice {
+				continue
+			}
+		}
+		v, err := m.Fn(nil, args)
+		if err != nil {
+			t.Fatalf("new %s: %v", typ.Name, err)
+		}
+		return v
 	}
 	t.Fatalf("no ctor for %s/%d", typ.Name, len(args))
 	return nil
@@ -494,4 +502,61 @@ func TestJSONRegistry(t *testing.T) {
 	if !JObjectT.AssignableTo(JTokenT) || !JRawT.AssignableTo(JValueT) || !JObjectT.AssignableTo(JContainerT) {
 		t.Error("base classes")
 	}
+}
+
+func TestJSONExtras(t *testing.T) {
+	deep := strings.Repeat("[", 65) + strings.Repeat("]", 65)
+	if _, err := ParseJSON(deep, ParseJToken); err == nil || !strings.Contains(err.Error(), "The reader's MaxDepth of 64 has been exceeded.") {
+		t.Errorf("MaxDepth: %v", err)
+	}
+	if _, err := ParseJSON(strings.Repeat("[", 64)+strings.Repeat("]", 64), ParseJToken); err != nil {
+		t.Errorf("depth 64 must parse: %v", err)
+	}
+	doc := mustParse(t, `{"$x":1,"arr":["a","b"],"objs":[{"k":1},2,{"k":3}]}`)
+	if v, err := SelectToken(doc, "$x"); err != nil || v == nil || v.(*JValue).Value() != int64(1) {
+		t.Errorf("$x: %v %v", v, err)
+	}
+	arr := doc.(*JObject).Get("arr")
+	if v := jsonCall(t, JTokenT, arr, "ToObject", ArrayOf(String)); strings.Join(v.([]string), ",") != "a,b" {
+		t.Errorf("ToObject<string[]> = %#v", v)
+	}
+	objs := doc.(*JObject).Get("objs")
+	if v := jsonCall(t, JTokenT, objs, "Children", JObjectT).([]any); len(v) != 2 {
+		t.Errorf("Children<JObject> = %v", v)
+	}
+	if v := jsonCall(t, JTokenT, objs, "Values", Int32, "k").([]any); len(v) != 2 || v[1] != int32(3) {
+		t.Errorf("Values<int>(\"k\") = %v", v)
+	}
+	if v := jsonCall(t, JTokenT, doc, "Values", JTokenT).([]any); len(v) != 3 {
+		t.Errorf("Values<JToken> = %v", v)
+	}
+}
+
+func FuzzJSONParse(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5,"x",null,true]}`, `[`, `{"a":`, `'x'`, `/* */ 1`, `"2020-01-01T00:00:00Z"`, `[1,]`, `{a:1}`, `"\ud83d\ude00"`, `-`, `1e`, `0x1F`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tok, err := ParseJSON(s, ParseJToken)
+		if err != nil {
+			return
+		}
+		out := JSONString(tok, FormattingNone)
+		if _, err := ParseJSON(out, ParseJToken); err != nil {
+			t.Fatalf("re-parse of %q (from %q): %v", out, s, err)
+		}
+	})
+}
+
+func FuzzXMLParse(f *testing.F) {
+	for _, s := range []string{`<a><b x="1">t</b></a>`, `<a`, `<a xmlns="u"><b/></a>`, `<?xml version="1.0"?><r/>`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := ParseXElement(s)
+		if err != nil {
+			return
+		}
+		_ = e.String()
+	})
 }
