@@ -173,6 +173,7 @@ type rxText struct {
 	s     string
 	u16   []int // u16[i] is the UTF-16 offset of rune i; nil when they agree
 	runes int
+	rs    []rune // s as runes, built on first slice
 }
 
 func newRxText(s string) *rxText {
@@ -477,7 +478,10 @@ func rxHasGroup(r *Regex, num int) bool {
 
 // rxSliceUnits returns s between two UTF-16 offsets.
 func rxSliceUnits(s string, t *rxText, from, to int) string {
-	rs := []rune(s)
+	if t.rs == nil {
+		t.rs = []rune(s)
+	}
+	rs := t.rs
 	a, b := t.runeAt(from), t.runeAt(to)
 	if a > len(rs) {
 		a = len(rs)

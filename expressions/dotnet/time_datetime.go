@@ -539,7 +539,13 @@ func init() {
 			f, _ := tmStr(a[0])
 			return tmDT(r).Format(f)
 		}, "format", String, "provider", nil),
-		tmM("ToString", String, func(r any, _ []any) (any, error) { return tmDT(r).String(), nil }, "provider", nil),
+		tmM("ToString", String, func(r any, a []any) (any, error) {
+			// ToString(IFormatProvider); a string here is a format.
+			if f, ok := a[0].(string); ok {
+				return tmDT(r).Format(f)
+			}
+			return tmDT(r).String(), nil
+		}, "provider", nil),
 		tmM("ToShortDateString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("d") }),
 		tmM("ToLongDateString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("D") }),
 		tmM("ToShortTimeString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("t") }),
