@@ -443,6 +443,9 @@ func init() {
 			k := KindUnspecified
 			if withKind {
 				k = DateTimeKind(tmInt(a[n]))
+			} else if kk, ok := a[n-1].(DateTimeKind); ok && n == 7 {
+				// (y, m, d, h, mi, s, kind) resolved to the millisecond overload.
+				k, v[6] = kk, 0
 			}
 			return NewDateTime(v[0], v[1], v[2], v[3], v[4], v[5], v[6], k)
 		}, ps...)
