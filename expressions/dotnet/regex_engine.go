@@ -173,6 +173,7 @@ type rxText struct {
 	s     string
 	u16   []int // u16[i] is the UTF-16 offset of rune i; nil when they agree
 	runes int
+	rs    []rune // s as runes, built on first slice
 }
 
 func newRxText(s string) *rxText {
@@ -477,7 +478,10 @@ func rxHasGroup(r *Regex, num int) bool {
 
 // rxSliceUnits returns s between two UTF-16 offsets.
 func rxSliceUnits(s string, t *rxText, from, to int) string {
-	rs := []rune(s)
+	if t.rs == nil {
+		t.rs = []rune(s)
+	}
+	rs := t.rs
 	a, b := t.runeAt(from), t.runeAt(to)
 	if a > len(rs) {
 		a = len(rs)
@@ -551,58 +555,68 @@ func (r *Regex) matchesAt(input string, startat int) (*MatchCollection, error) {
 }
 
 // Replace replaces up to count matches (all when count is -1) with a
-// replacement pattern.
+// replacement pattern ($1, ${name}, $$, $&, $`, $', $+, $_), starting at
+// the UTF-16 offset startat (-1: the start, or the end for RightToLeft).
 func (r *Regex) Replace(input, replacement string, count, startat int) (string, error) {
-	if count < -1 {
-		return "", rxArgOutOfRange("count")
-	}
-	t := newRxText(input)
-	s := -1
-	if startat >= 0 {
-		var err error
-		if s, err = r.startRune(t, startat); err != nil {
-			return "", err
-		}
-	}
-	out, err := r.re.Replace(input, replacement, s, count)
-	if err != nil {
-		return "", r.timeoutErr(input)
-	}
-	return out, nil
+	return r.replace(input, func(m *Match) (string, error) { return rxExpand(m, replacement), nil }, count, startat)
 }
 
 // ReplaceFunc replaces up to count matches (all when count is -1) with the
-// text the evaluator returns for each.
+// text the evaluator returns for each; evaluator errors stop the replace.
 func (r *Regex) ReplaceFunc(input string, eval func(*Match) (string, error), count, startat int) (string, error) {
+	return r.replace(input, eval, count, startat)
+}
+
+// replace runs the matches itself rather than through regexp2's Replace,
+// which drops a timeout that happens after the first match.
+func (r *Regex) replace(input string, eval func(*Match) (string, error), count, startat int) (string, error) {
 	if count < -1 {
 		return "", rxArgOutOfRange("count")
 	}
-	t := newRxText(input)
-	s := -1
-	if startat >= 0 {
-		var err error
-		if s, err = r.startRune(t, startat); err != nil {
+	if count == 0 {
+		return input, nil
+	}
+	m, err := r.matchAt(input, startat)
+	if err != nil {
+		return "", err
+	}
+	if !m.Success {
+		return input, nil
+	}
+	type piece struct {
+		at, end int // rune offsets
+		text    string
+	}
+	var ps []piece
+	for m.Success {
+		v, err := eval(m)
+		if err != nil {
+			return "", err
+		}
+		ps = append(ps, piece{m.m.Index, m.m.Index + m.m.Length, v})
+		if count > 0 && len(ps) == count {
+			break
+		}
+		if m, err = m.NextMatch(); err != nil {
 			return "", err
 		}
 	}
-	var callErr error
-	out, err := r.re.ReplaceFunc(input, func(m regexp2.Match) string {
-		if callErr != nil {
-			return ""
-		}
-		v, e := eval(r.wrap(&m, t))
-		if e != nil {
-			callErr = e
-		}
-		return v
-	}, s, count)
-	if callErr != nil {
-		return "", callErr
+	if r.opts&RegexRightToLeft != 0 {
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].at < ps[j].at })
 	}
-	if err != nil {
-		return "", r.timeoutErr(input)
+	t := m.text
+	if t.rs == nil {
+		t.rs = []rune(input)
 	}
-	return out, nil
+	var b strings.Builder
+	prev := 0
+	for _, p := range ps {
+		b.WriteString(string(t.rs[prev:p.at]))
+		b.WriteString(p.text)
+		prev = p.end
+	}
+	b.WriteString(string(t.rs[prev:]))
+	return b.String(), nil
 }
 
 // Split splits input at the matches, at most count-1 times (count 0 means

@@ -224,6 +224,25 @@ func TestRegexReplaceSplit(t *testing.T) {
 	if got, _ := r.Replace("1234", "x", 2, -1); got != "xx34" {
 		t.Errorf("Replace count 2 = %q", got)
 	}
+	if got, _ := r.Replace("1234", "x", 0, -1); got != "1234" {
+		t.Errorf("Replace count 0 = %q", got)
+	}
+	if got, _ := r.Replace("1234", "x", -1, 2); got != "12xx" {
+		t.Errorf("Replace startat 2 = %q", got)
+	}
+	rtl, _ := CompileRegex(`\d`, RegexRightToLeft)
+	if got, _ := rtl.Replace("1234", "x", 1, -1); got != "123x" {
+		t.Errorf("RightToLeft Replace count 1 = %q", got)
+	}
+	if got, _ := r.Replace("a😀1b", "<$&$`|$'>", -1, -1); got != "a😀<1a😀|b>b" {
+		t.Errorf("Replace specials = %q", got)
+	}
+	if got, _ := r.Replace("a1", "$_$+$9${x}$", -1, -1); got != "aa11$9${x}$" {
+		t.Errorf("Replace literals = %q", got)
+	}
+	if _, err := r.Replace("1", "x", -2, -1); excType(err) != "System.ArgumentOutOfRangeException" {
+		t.Errorf("Replace count -2 = %v", err)
+	}
 
 	splits := []struct {
 		input, pattern string
@@ -274,6 +293,11 @@ func TestRegexTimeout(t *testing.T) {
 	}
 	if !IsInstance(err, RegexMatchTimeoutExceptionT) || !IsInstance(err, ExceptionT) {
 		t.Errorf("timeout exception type checks failed")
+	}
+	// A timeout after the first match still surfaces from Replace.
+	_, err = rxTryStatic(t, "Replace", "x "+strings.Repeat("a", 30), `x|(a+)+!`, "y")
+	if excType(err) != "System.Text.RegularExpressions.RegexMatchTimeoutException" {
+		t.Errorf("Replace error = %v", err)
 	}
 }
 

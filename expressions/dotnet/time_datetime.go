@@ -443,6 +443,9 @@ func init() {
 			k := KindUnspecified
 			if withKind {
 				k = DateTimeKind(tmInt(a[n]))
+			} else if kk, ok := a[n-1].(DateTimeKind); ok && n == 7 {
+				// (y, m, d, h, mi, s, kind) resolved to the millisecond overload.
+				k, v[6] = kk, 0
 			}
 			return NewDateTime(v[0], v[1], v[2], v[3], v[4], v[5], v[6], k)
 		}, ps...)
@@ -539,7 +542,13 @@ func init() {
 			f, _ := tmStr(a[0])
 			return tmDT(r).Format(f)
 		}, "format", String, "provider", nil),
-		tmM("ToString", String, func(r any, _ []any) (any, error) { return tmDT(r).String(), nil }, "provider", nil),
+		tmM("ToString", String, func(r any, a []any) (any, error) {
+			// ToString(IFormatProvider); a string here is a format.
+			if f, ok := a[0].(string); ok {
+				return tmDT(r).Format(f)
+			}
+			return tmDT(r).String(), nil
+		}, "provider", nil),
 		tmM("ToShortDateString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("d") }),
 		tmM("ToLongDateString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("D") }),
 		tmM("ToShortTimeString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("t") }),

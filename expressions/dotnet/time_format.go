@@ -575,8 +575,29 @@ func ParseDateTime(s string) (DateTime, error) {
 	return DateTime{}, FormatError("String '" + s + "' was not recognized as a valid DateTime.")
 }
 
+// tmTrimFraction drops fraction digits past the seventh: DateTime.Parse
+// accepts them and keeps 100 ns resolution.
+func tmTrimFraction(s string) string {
+	dot := strings.IndexByte(s, '.')
+	for dot >= 0 {
+		j := dot + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j-dot-1 > 7 {
+			s = s[:dot+8] + s[j:]
+		}
+		next := strings.IndexByte(s[dot+1:], '.')
+		if next < 0 {
+			break
+		}
+		dot += 1 + next
+	}
+	return s
+}
+
 func tmTryParse(s string, styles DateTimeStyles) (DateTime, bool) {
-	in := tmCollapseSpace(s)
+	in := tmTrimFraction(tmCollapseSpace(s))
 	if in == "" {
 		return DateTime{}, false
 	}

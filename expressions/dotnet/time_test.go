@@ -185,8 +185,28 @@ func TestDateTimeMembers(t *testing.T) {
 	if CompareDateTime(mustDT(t, 2024, 1, 1, 0, 0, 0, 0, KindUtc), mustDT(t, 2024, 1, 1, 0, 0, 0, 0, KindLocal)) != 0 {
 		t.Errorf("kind must not matter")
 	}
-	if got := DateTimeSub(d, TimeSpan(TicksPerHour)).Format; got == nil {
-		t.Fatal()
+	if got := DateTimeSub(d, TimeSpan(TicksPerHour)).String(); got != "01/31/2024 09:20:30" {
+		t.Errorf("DateTimeSub = %s", got)
+	}
+	if got := DateTimeAdd(d, TimeSpan(TicksPerHour)).String(); got != "01/31/2024 11:20:30" {
+		t.Errorf("DateTimeAdd = %s", got)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r == nil {
+				t.Errorf("DateTimeAdd past MaxValue did not panic")
+			}
+		}()
+		DateTimeAdd(DateTimeMaxValue, 1)
+	}()
+	for _, m := range DateTimeT.Ctors {
+		if len(m.Params) == 7 && m.Params[6].Type == Int32 {
+			// An enum argument bound to the millisecond overload is a kind.
+			v, err := m.Fn(nil, []any{int32(1970), int32(1), int32(1), int32(0), int32(0), int32(0), KindUtc})
+			if err != nil || v.(DateTime).Kind != KindUtc {
+				t.Errorf("ctor with kind = %v, %v", v, err)
+			}
+		}
 	}
 	if v, _ := tmCall(t, DateTimeT.Static["DaysInMonth"], nil, int32(2023), int32(2)); v != int32(28) {
 		t.Errorf("DaysInMonth = %v", v)
@@ -242,6 +262,7 @@ func TestDateTimeParse(t *testing.T) {
 		{"  2 January 2024 ", "2024-01-02T00:00:00.0000000"},
 		{"Jan 2, 2024", "2024-01-02T00:00:00.0000000"},
 		{"2024/01/02", "2024-01-02T00:00:00.0000000"},
+		{"2024-01-02T03:04:05.123456789Z", "2024-01-02T03:04:05.1234567+00:00"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
