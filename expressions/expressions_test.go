@@ -140,6 +140,7 @@ func TestEval(t *testing.T) {
 		{`@(Convert.ToBase64String(Encoding.UTF8.GetBytes("user:pass")))`, "dXNlcjpwYXNz"},
 		{`@(Encoding.UTF8.GetString(Convert.FromBase64String("aGk=")))`, "hi"},
 		{`@(Math.Max(3, 7))`, "7"},
+		{`@{ var aes = Aes.Create(); aes.Key = new byte[16]; aes.IV = new byte[16]; var c = Encoding.UTF8.GetBytes("x").Encrypt(aes); return Encoding.UTF8.GetString(c.Decrypt(aes)); }`, "x"},
 		{`@{ var key = new byte[16]; var iv = new byte[16]; var c = Encoding.UTF8.GetBytes("secret").Encrypt("Aes", key, iv); return Encoding.UTF8.GetString(c.Decrypt("Aes", key, iv)) + c.Length; }`, "secret16"},
 		{`@(TimeSpan.FromMinutes(90).ToString())`, "01:30:00"},
 		{`@(context.Timestamp.ToString("yyyy-MM-dd"))`, "2024-01-02"},

@@ -1,65 +1,75 @@
 package dotnet
 
-import (
-	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"strings"
-)
-
 // The byte[] extension methods Encrypt and Decrypt of APIM policy
-// expressions (spec/expressions.md §4): Encrypt(input, alg, key, iv) and
-// Decrypt(input, alg, key, iv) with alg "Aes" or "Rijndael" (128-bit blocks),
-// CBC mode and PKCS#7 padding, .NET's defaults for those algorithms.
+// expressions (spec/expressions.md §4):
+//
+//	Encrypt(this byte[] input, string alg, byte[] key, byte[] iv)
+//	Encrypt(this byte[] input, SymmetricAlgorithm alg)
+//	Encrypt(this byte[] input, SymmetricAlgorithm alg, byte[] key, byte[] iv)
+//
+// and the three Decrypt overloads mirroring them, over crypto_symmetric.go.
 func init() {
 	bytesT := ArrayOf(Byte)
-	params := []Param{{Name: "input", Type: bytesT}, {Name: "alg", Type: String}, {Name: "key", Type: bytesT}, {Name: "iv", Type: bytesT}}
-	Array.AddMethod(
-		&Method{Name: "Encrypt", Extension: true, Params: params, Result: bytesT, Fn: func(r any, a []any) (any, error) {
-			return symmetric(r, a, true)
-		}},
-		&Method{Name: "Decrypt", Extension: true, Params: params, Result: bytesT, Fn: func(r any, a []any) (any, error) {
-			return symmetric(r, a, false)
-		}},
-	)
+	in := Param{Name: "input", Type: bytesT}
+	byName := []Param{in, {Name: "alg", Type: String}, {Name: "key", Type: bytesT}, {Name: "iv", Type: bytesT}}
+	byAlg := []Param{in, {Name: "alg", Type: SymmetricAlgorithmT}}
+	byAlgKey := []Param{in, {Name: "alg", Type: SymmetricAlgorithmT}, {Name: "key", Type: bytesT}, {Name: "iv", Type: bytesT}}
+	for _, enc := range []bool{true, false} {
+		name := "Decrypt"
+		if enc {
+			name = "Encrypt"
+		}
+		enc := enc
+		Array.AddMethod(
+			&Method{Name: name, Extension: true, Params: byName, Result: bytesT, Fn: func(r any, a []any) (any, error) {
+				data, err := inputBytes(r)
+				if err != nil {
+					return nil, err
+				}
+				key, _ := a[1].([]byte)
+				iv, _ := a[2].([]byte)
+				if enc {
+					return SymmetricEncrypt(ToString(a[0]), data, key, iv)
+				}
+				return SymmetricDecrypt(ToString(a[0]), data, key, iv)
+			}},
+			&Method{Name: name, Extension: true, Params: byAlg, Result: bytesT, Fn: func(r any, a []any) (any, error) {
+				return algCrypt(r, a[0], nil, nil, enc)
+			}},
+			&Method{Name: name, Extension: true, Params: byAlgKey, Result: bytesT, Fn: func(r any, a []any) (any, error) {
+				key, _ := a[1].([]byte)
+				iv, _ := a[2].([]byte)
+				return algCrypt(r, a[0], key, iv, enc)
+			}},
+		)
+	}
 }
 
-func cryptoErr(msg string) error {
-	return Throw("System.Security.Cryptography.CryptographicException", "%s", msg)
-}
-
-func symmetric(recv any, a []any, encrypt bool) (any, error) {
-	input, ok := recv.([]byte)
+func inputBytes(r any) ([]byte, error) {
+	data, ok := r.([]byte)
 	if !ok {
 		return nil, ArgumentNull("input")
 	}
-	alg := strings.ToLower(ToString(a[0]))
-	if alg != "aes" && alg != "rijndael" && alg != "system.security.cryptography.aes" {
-		return nil, Throw("System.ArgumentException", "Unsupported symmetric algorithm '%s'.", ToString(a[0]))
-	}
-	key, _ := a[1].([]byte)
-	iv, _ := a[2].([]byte)
-	block, err := aes.NewCipher(key)
+	return data, nil
+}
+
+// algCrypt runs an algorithm object's transform, with its own key and IV
+// unless key and iv are given.
+func algCrypt(r, alg any, key, iv []byte, enc bool) (any, error) {
+	data, err := inputBytes(r)
 	if err != nil {
-		return nil, cryptoErr("Specified key is not a valid size for this algorithm.")
+		return nil, err
 	}
-	if len(iv) != aes.BlockSize {
-		return nil, cryptoErr("Specified initialization vector (IV) does not match the block size for this algorithm.")
+	a, ok := alg.(*SymmetricAlgorithm)
+	if !ok {
+		return nil, ArgumentNull("alg")
 	}
-	if encrypt {
-		pad := aes.BlockSize - len(input)%aes.BlockSize
-		buf := append(append([]byte(nil), input...), bytes.Repeat([]byte{byte(pad)}, pad)...)
-		cipher.NewCBCEncrypter(block, iv).CryptBlocks(buf, buf)
-		return buf, nil
+	if key == nil {
+		key, iv = a.key, a.iv
 	}
-	if len(input) == 0 || len(input)%aes.BlockSize != 0 {
-		return nil, cryptoErr("The input data is not a complete block.")
+	t, err := a.transform(enc, key, iv)
+	if err != nil {
+		return nil, err
 	}
-	buf := append([]byte(nil), input...)
-	cipher.NewCBCDecrypter(block, iv).CryptBlocks(buf, buf)
-	pad := int(buf[len(buf)-1])
-	if pad == 0 || pad > aes.BlockSize || !bytes.Equal(buf[len(buf)-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
-		return nil, cryptoErr("Padding is invalid and cannot be removed.")
-	}
-	return buf[:len(buf)-pad], nil
+	return t.TransformFinalBlock(data)
 }

@@ -17,7 +17,7 @@ func TestTextMembersNeverPanic(t *testing.T) {
 		String: {"", "a😀b"}, CharT: {Char('a')}, StringBuilderT: {&StringBuilder{}},
 		UriT: {u, rel}, EncodingT: {EncodingUTF8, EncodingUnicode, EncodingASCII, EncodingUTF32},
 		DecimalT: {dec("-1.5")}, Double: {-1.5}, Int32: {int32(-7)}, Boolean: {true},
-		StringComparerT: {OrdinalIgnoreCaseComparer, nil}, RandomT: {NewRandom(1)},
+		StringComparerT: {OrdinalIgnoreCaseComparer, nil}, RandomT: {NewSeededRandom(1), NewRandom(), nil},
 	}
 	samples := func(p Param) []any {
 		if p.Out {
