@@ -326,3 +326,25 @@ func init() {
 		}),
 	)
 }
+
+// CompareDateTimeOffset compares the UTC instants of two values (the
+// operators <, <=, ==, ... on DateTimeOffset) and returns -1, 0 or 1.
+func CompareDateTimeOffset(a, b DateTimeOffset) int {
+	return tmCmp(a.UtcTicks(), b.UtcTicks())
+}
+
+// DateTimeOffsetAdd is the operator DateTimeOffset + TimeSpan; the offset is
+// kept. A result outside the range is an ArgumentOutOfRangeException.
+func DateTimeOffsetAdd(o DateTimeOffset, t TimeSpan) (DateTimeOffset, error) {
+	d, err := DateTimeAddChecked(DateTimeFromTicks(o.ClockTicks(), KindUnspecified), t)
+	if err != nil {
+		return DateTimeOffset{}, err
+	}
+	return NewDateTimeOffset(d.Ticks(), o.Offset())
+}
+
+// DateTimeOffsetDiff is the operator DateTimeOffset - DateTimeOffset: the
+// difference of the UTC instants.
+func DateTimeOffsetDiff(a, b DateTimeOffset) TimeSpan {
+	return TimeSpan(a.UtcTicks() - b.UtcTicks())
+}
