@@ -2,6 +2,7 @@ package dotnet
 
 import (
 	"math"
+	"sync"
 	"time"
 )
 
@@ -23,9 +24,21 @@ func NewDateTimeOffset(clockTicks int64, offset TimeSpan) (DateTimeOffset, error
 	}
 	t := DateTimeFromTicks(utc, KindUtc).T
 	if offset != 0 {
-		t = t.In(time.FixedZone("", int(offset/TicksPerSecond)))
+		t = t.In(tmFixedZone(int(offset / TicksPerSecond)))
 	}
 	return DateTimeOffset{T: t}, nil
+}
+
+// tmZones interns one *time.Location per offset, so two DateTimeOffsets
+// with the same clock and offset are == in Go as well.
+var tmZones sync.Map // int (seconds) -> *time.Location
+
+func tmFixedZone(sec int) *time.Location {
+	if l, ok := tmZones.Load(sec); ok {
+		return l.(*time.Location)
+	}
+	l, _ := tmZones.LoadOrStore(sec, time.FixedZone("", sec))
+	return l.(*time.Location)
 }
 
 // DateTimeToOffset is the implicit conversion DateTime → DateTimeOffset: a
