@@ -2,6 +2,7 @@ package dotnet
 
 import (
 	"math"
+	"sync"
 	"time"
 )
 
@@ -23,9 +24,21 @@ func NewDateTimeOffset(clockTicks int64, offset TimeSpan) (DateTimeOffset, error
 	}
 	t := DateTimeFromTicks(utc, KindUtc).T
 	if offset != 0 {
-		t = t.In(time.FixedZone("", int(offset/TicksPerSecond)))
+		t = t.In(tmFixedZone(int(offset / TicksPerSecond)))
 	}
 	return DateTimeOffset{T: t}, nil
+}
+
+// tmZones interns one *time.Location per offset, so two DateTimeOffsets
+// with the same clock and offset are == in Go as well.
+var tmZones sync.Map // int (seconds) -> *time.Location
+
+func tmFixedZone(sec int) *time.Location {
+	if l, ok := tmZones.Load(sec); ok {
+		return l.(*time.Location)
+	}
+	l, _ := tmZones.LoadOrStore(sec, time.FixedZone("", sec))
+	return l.(*time.Location)
 }
 
 // DateTimeToOffset is the implicit conversion DateTime → DateTimeOffset: a
@@ -325,4 +338,26 @@ func init() {
 			return int32(n) ^ int32(n>>32), nil
 		}),
 	)
+}
+
+// CompareDateTimeOffset compares the UTC instants of two values (the
+// operators <, <=, ==, ... on DateTimeOffset) and returns -1, 0 or 1.
+func CompareDateTimeOffset(a, b DateTimeOffset) int {
+	return tmCmp(a.UtcTicks(), b.UtcTicks())
+}
+
+// DateTimeOffsetAdd is the operator DateTimeOffset + TimeSpan; the offset is
+// kept. A result outside the range is an ArgumentOutOfRangeException.
+func DateTimeOffsetAdd(o DateTimeOffset, t TimeSpan) (DateTimeOffset, error) {
+	d, err := DateTimeAddChecked(DateTimeFromTicks(o.ClockTicks(), KindUnspecified), t)
+	if err != nil {
+		return DateTimeOffset{}, err
+	}
+	return NewDateTimeOffset(d.Ticks(), o.Offset())
+}
+
+// DateTimeOffsetDiff is the operator DateTimeOffset - DateTimeOffset: the
+// difference of the UTC instants.
+func DateTimeOffsetDiff(a, b DateTimeOffset) TimeSpan {
+	return TimeSpan(a.UtcTicks() - b.UtcTicks())
 }

@@ -180,3 +180,18 @@ func TestGuid(t *testing.T) {
 		t.Errorf("ParseExact(D string, N) = %v", err)
 	}
 }
+
+func TestDateTimeOffsetOperators(t *testing.T) {
+	a, _ := NewDateTimeOffset(DateTimeFromTicks(tmUnixEpochTicks, 0).Ticks()+int64(2*TicksPerHour), TimeSpan(2*TicksPerHour))
+	b, _ := NewDateTimeOffset(tmUnixEpochTicks, 0)
+	if CompareDateTimeOffset(a, b) != 0 || DateTimeOffsetDiff(a, b) != 0 {
+		t.Errorf("same instant in two offsets must compare equal")
+	}
+	c, err := DateTimeOffsetAdd(a, TimeSpan(TicksPerMinute))
+	if err != nil || c.String() != "01/01/1970 02:01:00 +02:00" || CompareDateTimeOffset(c, b) != 1 {
+		t.Errorf("add = %v, %v", c, err)
+	}
+	if _, err := DateTimeOffsetAdd(b, TimeSpan(-TicksPerDay*800000)); excType(err) != "System.ArgumentOutOfRangeException" {
+		t.Errorf("underflow = %v", err)
+	}
+}
