@@ -145,6 +145,13 @@ func TestEval(t *testing.T) {
 		{`@(TimeSpan.FromMinutes(90).ToString())`, "01:30:00"},
 		{`@(context.Timestamp.ToString("yyyy-MM-dd"))`, "2024-01-02"},
 		{`@(context.Timestamp.AddDays(1).Day)`, "3"},
+		{`@(new DateTime(2024, 1, 1) == new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc))`, "True"},
+		{`@(new DateTime(2024, 1, 2) > new DateTime(2024, 1, 1))`, "True"},
+		{`@((new DateTime(2024, 1, 2) - new DateTime(2024, 1, 1)).TotalHours)`, "24"},
+		{`@(DateTimeOffset.FromUnixTimeSeconds(0).ToUnixTimeSeconds() + 1)`, "1"},
+		{`@(Regex.Replace("a1b22", @"\d+", m => "<" + m.Value + ">"))`, "a<1>b<22>"},
+		{`@(Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e").ToString("N"))`, "0f8fad5bd9cb469fa16570867728950e"},
+		{`@(0.00001)`, "1E-05"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {
