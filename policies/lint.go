@@ -1,12 +1,10 @@
 package policies
 
 import (
-	"errors"
 	"os"
 	"strings"
 
 	"github.com/policygate/policygate/expressions"
-	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/parser"
 )
@@ -60,8 +58,6 @@ func LintFile(path string, src []byte, opts LintOptions) *FileReport {
 	var lookup namedvalues.LookupFunc
 	if opts.NamedValues != nil {
 		lookup = opts.NamedValues.Lookup
-	} else {
-		lookup = func(string) (namedvalues.NamedValue, bool, bool) { return namedvalues.NamedValue{}, false, false }
 	}
 	for _, s := range Sites(doc) {
 		r.Problems = append(r.Problems, r.checkSite(s, lookup, opts)...)
@@ -70,49 +66,33 @@ func LintFile(path string, src []byte, opts LintOptions) *FileReport {
 	return r
 }
 
-// siteType is the .NET type a value site's expression must produce.
-func siteType(k ValueKind) *dotnet.Type {
-	switch k {
-	case KindBool:
-		return dotnet.Boolean
-	case KindInt:
-		return dotnet.Int32
+func (r *FileReport) checkSite(s Site, lookup namedvalues.LookupFunc, opts LintOptions) parser.Errors {
+	liquid := s.Attr == nil && isLiquid(s.Elem)
+	if opts.NamedValues == nil {
+		lookup = nil
 	}
-	return nil
+	if !liquid && s.ExprAllowed {
+		if exp, _ := namedvalues.Expand(s.Value.Text, lookupOrNone(lookup), namedvalues.Options{}); expressions.IsExpression(exp.Text) {
+			r.Expressions++
+			v, errs := CompileValue(s.Value, s.Kind, lookup, false)
+			if v != nil {
+				r.Compiled++
+			}
+			return errs
+		}
+	}
+	_, errs := CompileValue(s.Value, KindString, lookup, liquid)
+	if !liquid && expressions.IsExpression(s.Value.Text) {
+		r.Expressions++ // reported by Validate: expressions are not allowed here
+	}
+	return errs
 }
 
-func (r *FileReport) checkSite(s Site, lookup namedvalues.LookupFunc, opts LintOptions) parser.Errors {
-	v := s.Value
-	liquid := s.Attr == nil && isLiquid(s.Elem)
-	exp, errs := namedvalues.ExpandValue(v, lookup, namedvalues.Options{Strict: opts.NamedValues != nil, Liquid: liquid}, v.PosOf)
-	if liquid || !expressions.IsExpression(exp.Text) {
-		return errs
+func lookupOrNone(l namedvalues.LookupFunc) namedvalues.LookupFunc {
+	if l != nil {
+		return l
 	}
-	r.Expressions++
-	if !s.ExprAllowed {
-		return errs // Validate reports expressions where they are not allowed
-	}
-	var copts []expressions.Option
-	if t := siteType(s.Kind); t != nil {
-		copts = append(copts, expressions.Expect(t))
-	}
-	text, back := exp.Text, func(i int) int { return i }
-	if opts.NamedValues == nil {
-		text, back = placeholders(exp)
-	}
-	if _, err := expressions.Compile(text, copts...); err != nil {
-		var ces expressions.Errors
-		if !errors.As(err, &ces) {
-			ces = expressions.Errors{{Code: parser.CodeExpression, Msg: err.Error()}}
-		}
-		for _, ce := range ces {
-			off := exp.Orig(back(ce.Offset))
-			errs = append(errs, &parser.Error{Pos: v.PosOf(off), Code: ce.Code, Msg: ce.Msg})
-		}
-		return errs
-	}
-	r.Compiled++
-	return errs
+	return func(string) (namedvalues.NamedValue, bool, bool) { return namedvalues.NamedValue{}, false, false }
 }
 
 // isLiquid reports whether e is a set-body whose text is a Liquid template.

@@ -1,0 +1,319 @@
+package policies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/policygate/policygate/expressions"
+	"github.com/policygate/policygate/parser"
+)
+
+// Step is the execution half of a policy: built once at load time from its
+// element, run for every request.
+type Step interface {
+	Exec(r *Run) error
+}
+
+// Factory builds a policy's Step from its element at load time. Config
+// errors are positioned with c.Errorf (compilation goes on to collect them
+// all); the returned error aborts only this element.
+type Factory func(el *parser.Element, c *Compiler) (Step, error)
+
+var (
+	factoriesMu sync.RWMutex
+	factories   = map[string]Factory{}
+)
+
+// Register installs the execution half of a declared policy. It panics on a
+// duplicate or an undeclared name: registrations happen in init.
+func Register(name string, f Factory) {
+	factoriesMu.Lock()
+	defer factoriesMu.Unlock()
+	if _, dup := factories[name]; dup {
+		panic("policies: " + name + " registered twice")
+	}
+	if Lookup(name) == nil {
+		panic("policies: " + name + " registered but not declared")
+	}
+	factories[name] = f
+	SetImplemented(name)
+}
+
+// FactoryFor returns the factory of a policy, or nil when it is not
+// implemented.
+func FactoryFor(name string) Factory {
+	factoriesMu.RLock()
+	defer factoriesMu.RUnlock()
+	return factories[name]
+}
+
+// ErrReturnResponse stops the pipeline: the response in the context is sent
+// as it is (return-response, mock-response, a handled CORS preflight). It is
+// a control signal, never an error the caller sees.
+var ErrReturnResponse = errors.New("return response")
+
+// Error is a policy or built-in step failure: it sets context.LastError and
+// runs on-error. Status is the response status the failing step chose.
+type Error struct {
+	Source  string // policy name or built-in step ("forward-request", "configuration")
+	Reason  string // machine code (TokenExpired, RateLimitExceeded …)
+	Message string
+	Status  int
+	// Body, when set, is the default answer's JSON message if it differs
+	// from Message (the gateway's 401 and 404 texts).
+	Body string
+	// Header lines added to the default answer (Retry-After, WWW-Authenticate).
+	Header http.Header
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.Reason != "" {
+		return e.Source + ": " + e.Reason + ": " + e.Message
+	}
+	return e.Source + ": " + e.Message
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Reasons and messages shared by several steps (spec pipeline.md §5.3).
+const (
+	ReasonExpression = "ExpressionValueEvaluationFailure"
+	ReasonBackend    = "BackendConnectionFailure"
+	ReasonTimeout    = "Timeout"
+)
+
+// Env holds the services steps share across requests: the backend client,
+// the clock, sinks for logs and metrics, and the configuration's lookups.
+type Env struct {
+	// Client sends backend and send-request calls.
+	Client *http.Client
+	// Now is the clock (frozen in conformance tests).
+	Now func() time.Time
+	// Logger receives trace, log-to-eventhub and emit-metric output.
+	Logger *slog.Logger
+	// Metrics receives emit-metric values.
+	Metrics MetricSink
+	// Backends resolves set-backend-service backend-id.
+	Backends func(id string) (*BackendEntity, bool)
+	// OperationExamples returns the response example of the current operation
+	// for mock-response (status code, content type); ok false when none.
+	OperationExamples func(r *Run, status int, contentType string) (body []byte, ct string, ok bool)
+}
+
+// MetricSink records custom metrics.
+type MetricSink interface {
+	Emit(name, namespace string, value float64, dims map[string]string)
+}
+
+// BackendEntity is a backend from the configuration, as set-backend-service
+// backend-id and forward-request use it.
+type BackendEntity struct {
+	ID  string
+	URL *url.URL
+	// Header and Query are credentials added to every forwarded request;
+	// values may hold named values already expanded.
+	Header http.Header
+	Query  url.Values
+	// AuthScheme and AuthParameter form an Authorization header.
+	AuthScheme, AuthParameter string
+}
+
+// Run is one request as the policies see it.
+type Run struct {
+	context.Context
+	Ctx     *expressions.Context
+	Env     *Env
+	Section Section
+	// BackendURL is the backend base URL (API service URL, or what
+	// set-backend-service chose); RelPath is the operation-relative path that
+	// rewrite-uri changes. Request.URL is BackendURL + RelPath + query.
+	BackendURL *url.URL
+	RelPath    string
+	// Backend is the backend entity set-backend-service backend-id chose.
+	Backend *BackendEntity
+	// Forwarded records that forward-request ran (outbound then sees the
+	// backend's response).
+	Forwarded bool
+	// Trace records what ran, when tracing is on (nil otherwise).
+	Trace *Trace
+	// Stmt is the statement running now (for errors and traces).
+	Stmt *Stmt
+	// Scratch is per-request state steps keep between sections (e.g. a
+	// buffered backend response). Keys are the owning policy's names.
+	Scratch map[string]any
+}
+
+// Now returns the run's clock reading.
+func (r *Run) Now() time.Time {
+	if r.Env != nil && r.Env.Now != nil {
+		return r.Env.Now()
+	}
+	return time.Now()
+}
+
+// IsRequestSection reports whether header and body policies act on the
+// request (inbound, backend) rather than on the response.
+func (r *Run) IsRequestSection() bool { return r.Section == Inbound || r.Section == Backend }
+
+// SyncURL recomputes context.Request.Url from BackendURL, RelPath and the
+// query (after set-backend-service or rewrite-uri).
+func (r *Run) SyncURL() {
+	u := r.Ctx.Request.URL
+	if u == nil {
+		u = &expressions.URL{Query: expressions.ParseQuery("")}
+		r.Ctx.Request.URL = u
+	}
+	if r.BackendURL != nil {
+		u.Scheme = r.BackendURL.Scheme
+		u.Host = r.BackendURL.Hostname()
+		u.Port = portOf(r.BackendURL)
+		u.Path = JoinPath(r.BackendURL.Path, r.RelPath)
+	} else {
+		u.Path = r.RelPath
+	}
+}
+
+func portOf(u *url.URL) int32 {
+	if p := u.Port(); p != "" {
+		var n int32
+		fmt.Sscan(p, &n)
+		return n
+	}
+	if u.Scheme == "https" {
+		return 443
+	}
+	return 80
+}
+
+// JoinPath joins a base path and a relative path with exactly one slash
+// between them (spec gateway.md §2.3: duplicate slashes at the join are
+// collapsed).
+func JoinPath(base, rel string) string {
+	switch {
+	case rel == "":
+		if base == "" {
+			return "/"
+		}
+		return base
+	case base == "" || base == "/":
+		if !strings.HasPrefix(rel, "/") {
+			return "/" + rel
+		}
+		return rel
+	}
+	return strings.TrimRight(base, "/") + "/" + strings.TrimLeft(rel, "/")
+}
+
+// ---- statements ----
+
+// Stmt is a compiled policy statement with what errors and traces report
+// about it.
+type Stmt struct {
+	Name  string     // element name
+	ID    string     // the id attribute, for LastError.PolicyId
+	Path  string     // LastError.Path, e.g. "choose[3]\when[2]\set-header[1]"
+	Scope Scope      // scope of the document it came from
+	Pos   parser.Pos // position of its element
+	Step  Step
+}
+
+// Exec runs the statement, turning any failure into a positioned policy
+// error and recording it in the trace.
+func (s *Stmt) Exec(r *Run) error {
+	prev := r.Stmt
+	r.Stmt = s
+	start := time.Now()
+	err := s.Step.Exec(r)
+	r.Stmt = prev
+	if r.Trace != nil {
+		r.Trace.Add(s, r.Section, time.Since(start), err)
+	}
+	if err == nil || errors.Is(err, ErrReturnResponse) {
+		return err
+	}
+	var pe *Error
+	if !errors.As(err, &pe) {
+		pe = &Error{Source: s.Name, Message: err.Error(), Status: http.StatusInternalServerError, Err: err}
+	}
+	if pe.Source == "" {
+		pe.Source = s.Name
+	}
+	return &Failure{Err: pe, Stmt: s, Section: r.Section}
+}
+
+// Failure is a policy error with where it happened; the engine turns it into
+// context.LastError.
+type Failure struct {
+	Err     *Error
+	Stmt    *Stmt
+	Section Section
+}
+
+func (f *Failure) Error() string {
+	return fmt.Sprintf("%s: %s/%s: %v", f.Stmt.Pos, f.Section, f.Stmt.Path, f.Err)
+}
+
+// Unwrap returns the policy error.
+func (f *Failure) Unwrap() error { return f.Err }
+
+// RunAll runs statements in order, stopping at the first error.
+func RunAll(r *Run, stmts []*Stmt) error {
+	for _, s := range stmts {
+		if err := s.Exec(r); err != nil {
+			return err
+		}
+		if r.Err() != nil {
+			return &Error{Source: "request", Reason: "ClientConnectionFailure", Message: "the client closed the connection", Status: 499, Err: r.Err()}
+		}
+	}
+	return nil
+}
+
+// ---- trace ----
+
+// TraceEntry is one statement run.
+type TraceEntry struct {
+	Scope    Scope         `json:"scope"`
+	Section  Section       `json:"section"`
+	Path     string        `json:"path"`
+	Policy   string        `json:"policy"`
+	Duration time.Duration `json:"durationNs"`
+	Outcome  string        `json:"outcome"` // "ok", "return", or the error
+	Message  string        `json:"message,omitempty"`
+}
+
+// Trace collects what ran during one request.
+type Trace struct {
+	mu      sync.Mutex
+	Entries []TraceEntry `json:"entries"`
+}
+
+// Add records one statement run.
+func (t *Trace) Add(s *Stmt, sec Section, d time.Duration, err error) {
+	outcome := "ok"
+	switch {
+	case errors.Is(err, ErrReturnResponse):
+		outcome = "return"
+	case err != nil:
+		outcome = err.Error()
+	}
+	t.mu.Lock()
+	t.Entries = append(t.Entries, TraceEntry{Scope: s.Scope, Section: sec, Path: s.Path, Policy: s.Name, Duration: d, Outcome: outcome})
+	t.mu.Unlock()
+}
+
+// Message records a trace policy's or context.Trace's message.
+func (t *Trace) Message(source, msg string) {
+	t.mu.Lock()
+	t.Entries = append(t.Entries, TraceEntry{Policy: source, Outcome: "trace", Message: msg})
+	t.mu.Unlock()
+}
