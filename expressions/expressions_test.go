@@ -3,11 +3,14 @@ package expressions
 import (
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/parser"
 )
 
 // testContext is a request context with a JSON body, a few headers, a JWT
@@ -329,6 +332,9 @@ func FuzzExpression(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	for _, s := range corpusExpressions(f, 300) {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, src string) {
 		p, err := Compile(src)
 		if err != nil {
@@ -352,4 +358,50 @@ func TestLocalFunctions(t *testing.T) {
 	if got != "hi bob1224" {
 		t.Fatalf("got %q", got)
 	}
+}
+
+// corpusExpressions returns up to n whole-value expressions from
+// ../shared/corpus (none when it is absent), to seed the fuzzer.
+func corpusExpressions(tb testing.TB, n int) []string {
+	var dir string
+	for _, d := range []string{"../../shared/corpus", "../../../shared/corpus"} {
+		if _, err := os.Stat(d); err == nil {
+			dir = d
+			break
+		}
+	}
+	if dir == "" {
+		return nil
+	}
+	var out []string
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".xml" || len(out) >= n {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		doc, _ := parser.Parse(path, src)
+		if doc == nil {
+			return nil
+		}
+		parser.Walk(doc.Root, func(e *parser.Element) bool {
+			vals := []*parser.Value{e.Text}
+			for _, a := range e.Attrs {
+				vals = append(vals, a.Value)
+			}
+			for _, v := range vals {
+				if v == nil {
+					continue
+				}
+				if p, ok := v.Expression(); ok && len(out) < n {
+					out = append(out, p.Text)
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	return out
 }
