@@ -107,6 +107,7 @@ func compileTemplate(op *engine.Operation, order int) *opRoute {
 	for i, s := range segs {
 		if i == len(segs)-1 && (s == "*" || s == "{*}") {
 			o.wildcard = true
+			o.params++ // the wildcard is the template parameter "*"
 			break
 		}
 		if name, ok := paramName(s); ok {
@@ -132,8 +133,8 @@ func compileTemplate(op *engine.Operation, order int) *opRoute {
 }
 
 // better reports whether a takes precedence over b (spec gateway.md §2.2):
-// more literal segments, fewer parameters, non-wildcard, query constraints,
-// definition order.
+// more literal segments, fewer parameters (a wildcard counts as one),
+// non-wildcard, query constraints, definition order.
 func (a *opRoute) better(b *opRoute) bool {
 	switch {
 	case a.literals != b.literals:
