@@ -95,7 +95,7 @@ func TestRouting(t *testing.T) {
 		{"GET", "/shop/v/thing", 200, "shopv@1", "v-op", nil}, // longest suffix
 		{"GET", "/shopping/x", 200, "root@1", "root-any", map[string]string{"*": "shopping/x"}},
 		{"GET", "/secure/x", 200, "root@1", "root-any", nil}, // https-only API skipped on http
-		{"GET", "/empty/x", 404, "", "", nil}, // an API without operations exposes nothing
+		{"GET", "/empty/x", 404, "", "", nil},                // an API without operations exposes nothing
 	}
 	for _, c := range cases {
 		status, api, opID, params := p.get(c.method, c.path, nil)
