@@ -255,7 +255,9 @@ func (p *Pipeline) fail(r *policies.Run, err error) Outcome {
 		f = &policies.Failure{Err: pe, Stmt: &policies.Stmt{Name: "gateway"}, Section: r.Section}
 	}
 	setLastError(r, f)
-	DefaultAnswer(r, f.Err)
+	if !f.Err.KeepResponse {
+		DefaultAnswer(r, f.Err)
+	}
 	r.Section = policies.OnError
 	out := Outcome{Failure: f}
 	if ferr := runSafely(r, p.Sections[policies.OnError]); ferr != nil && !errors.Is(ferr, policies.ErrReturnResponse) {

@@ -67,8 +67,8 @@ func TestFailOnErrorStatusCode(t *testing.T) {
 	obs := &observed{}
 	gw := newGW(t, withPolicy(baseConfig(be.URL), `<policies><backend><forward-request fail-on-error-status-code="true"/></backend></policies>`), WithObserver(obs.fn))
 	r := call(t, "GET", gw.URL+"/echo/status/404", nil, "")
-	if r.status != 404 {
-		t.Errorf("status %d", r.status)
+	if r.status != 404 || r.body != "backend says 404" {
+		t.Errorf("the backend's answer is kept: %d %q", r.status, r.body)
 	}
 	run, out := obs.last(t)
 	if le := run.Ctx.LastError; le == nil || le.Reason != "BackendStatusCodeError" || le.Message != "Backend returned 404" {

@@ -195,7 +195,7 @@ func (f *forwardRequest) Exec(r *Run) error {
 	r.Ctx.Response = out
 	r.Forwarded = true
 	if f.failOnError && resp.StatusCode >= 400 && resp.StatusCode <= 599 {
-		return &Error{Source: "forward-request", Reason: ReasonBackendStatus, Message: fmt.Sprintf("Backend returned %d", resp.StatusCode), Status: resp.StatusCode}
+		return &Error{Source: "forward-request", Reason: ReasonBackendStatus, Message: fmt.Sprintf("Backend returned %d", resp.StatusCode), Status: resp.StatusCode, KeepResponse: true}
 	}
 	return nil
 }

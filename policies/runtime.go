@@ -71,7 +71,10 @@ type Error struct {
 	Body string
 	// Header lines added to the default answer (Retry-After, WWW-Authenticate).
 	Header http.Header
-	Err    error
+	// KeepResponse leaves the current response in place instead of the
+	// default answer (a backend error status with fail-on-error-status-code).
+	KeepResponse bool
+	Err          error
 }
 
 func (e *Error) Error() string {
