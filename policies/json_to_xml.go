@@ -1,7 +1,10 @@
 package policies
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"unicode"
@@ -36,7 +39,10 @@ import (
 //   - with namespace-prefix set, properties whose names start with it become
 //     namespace declarations (xmlns…); a name "p<sep>local" whose prefix p
 //     is declared in scope becomes the qualified name p:local;
-//   - booleans are true/false, numbers as written, dates in ISO 8601.
+//   - booleans are true/false, numbers as written; ISO-8601 date strings
+//     are read as dates (an offset moves the instant to the gateway's zone,
+//     UTC) and written in ISO 8601, unless parse-date="false", which copies
+//     them as written.
 //
 // The result is compact XML without a declaration, Content-Type becomes
 // application/xml. A body that is not JSON is left unchanged (APIM's
@@ -105,6 +111,9 @@ func (s *jsonToXML) Exec(r *Run) error {
 		return nil
 	}
 	cv := &jsonXMLWriter{sep: sep, prefix: prefix, block: block}
+	if !s.parseDate {
+		cv.dates = originalDates(in, tok)
+	}
 	cv.document(tok)
 	m.set([]byte(cv.b.String()), "application/xml")
 	return nil
@@ -115,6 +124,8 @@ type jsonXMLWriter struct {
 	b                  strings.Builder
 	sep, prefix, block string
 	scopes             []map[string]bool // declared namespace prefixes per open element
+	// dates maps date values to their text as written (parse-date="false").
+	dates map[*dotnet.JValue]string
 }
 
 func (w *jsonXMLWriter) document(t dotnet.JToken) {
@@ -150,7 +161,7 @@ func (w *jsonXMLWriter) element(name string, t dotnet.JToken) {
 			case w.block != "" && n == w.block:
 				if b, ok := p.Value().(*dotnet.JObject); ok {
 					for _, q := range b.Properties() {
-						attrs = append(attrs, [2]string{q.Name(), jsonXMLText(q.Value())})
+						attrs = append(attrs, [2]string{q.Name(), w.text(q.Value())})
 					}
 					continue
 				}
@@ -166,15 +177,15 @@ func (w *jsonXMLWriter) element(name string, t dotnet.JToken) {
 					an += ":" + rest
 					decl[rest] = true
 				}
-				attrs = append(attrs, [2]string{an, jsonXMLText(p.Value())})
+				attrs = append(attrs, [2]string{an, w.text(p.Value())})
 			case strings.HasPrefix(n, "@") && len(n) > 1:
 				an := n[1:]
 				if p, ok := strings.CutPrefix(an, "xmlns:"); ok {
 					decl[p] = true
 				}
-				attrs = append(attrs, [2]string{an, jsonXMLText(p.Value())})
+				attrs = append(attrs, [2]string{an, w.text(p.Value())})
 			case n == "#text":
-				s := jsonXMLText(p.Value())
+				s := w.text(p.Value())
 				text = &s
 			default:
 				children = append(children, p)
@@ -192,7 +203,7 @@ func (w *jsonXMLWriter) element(name string, t dotnet.JToken) {
 	}
 	var content string
 	if obj == nil {
-		content = jsonXMLText(t)
+		content = w.text(t)
 	}
 	if len(children) == 0 && text == nil && content == "" {
 		w.b.WriteString(" />")
@@ -261,8 +272,8 @@ func encodeXMLName(n string) string {
 	return b.String()
 }
 
-// jsonXMLText is the text of a JSON value inside an element or attribute.
-func jsonXMLText(t dotnet.JToken) string {
+// text is the text of a JSON value inside an element or attribute.
+func (w *jsonXMLWriter) text(t dotnet.JToken) string {
 	v, ok := t.(*dotnet.JValue)
 	if !ok {
 		if t == nil {
@@ -273,10 +284,82 @@ func jsonXMLText(t dotnet.JToken) string {
 	switch v.Type() {
 	case dotnet.JTokenNull, dotnet.JTokenUndefined:
 		return ""
-	case dotnet.JTokenBoolean, dotnet.JTokenDate, dotnet.JTokenFloat:
+	case dotnet.JTokenDate:
+		if raw, ok := w.dates[v]; ok {
+			return raw
+		}
+		return dotnet.XMLText(v.Value())
+	case dotnet.JTokenBoolean, dotnet.JTokenFloat:
 		return dotnet.XMLText(v.Value())
 	}
 	return v.String()
+}
+
+// originalDates finds the text as written of every date value of tok, for
+// parse-date="false": ParseJSON reads ISO-8601 strings as dates (and moves
+// offsets to the gateway's zone), so their text is recovered from the
+// source. The string tokens of in (names and values, in document order)
+// are matched with those of the tree; when they do not line up (duplicate
+// names, or JSON that only Newtonsoft's lenient reader accepts) nil is
+// returned and dates are written in ISO 8601.
+func originalDates(in []byte, tok dotnet.JToken) map[*dotnet.JValue]string {
+	var raw []string
+	dec := json.NewDecoder(bytes.NewReader(in))
+	dec.UseNumber()
+	for {
+		t, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil
+		}
+		if s, ok := t.(string); ok {
+			raw = append(raw, s)
+		}
+	}
+	dates := map[*dotnet.JValue]string{}
+	i := 0
+	var walk func(t dotnet.JToken) bool
+	walk = func(t dotnet.JToken) bool {
+		switch x := t.(type) {
+		case *dotnet.JObject:
+			for _, p := range x.Properties() {
+				if i >= len(raw) || raw[i] != p.Name() {
+					return false
+				}
+				i++
+				if !walk(p.Value()) {
+					return false
+				}
+			}
+		case *dotnet.JArray:
+			for _, it := range x.Items() {
+				if !walk(it) {
+					return false
+				}
+			}
+		case *dotnet.JValue:
+			switch x.Type() {
+			case dotnet.JTokenString:
+				if i >= len(raw) || raw[i] != x.String() {
+					return false
+				}
+				i++
+			case dotnet.JTokenDate:
+				if i >= len(raw) {
+					return false
+				}
+				dates[x] = raw[i]
+				i++
+			}
+		}
+		return true
+	}
+	if !walk(tok) || i != len(raw) {
+		return nil
+	}
+	return dates
 }
 
 // xmlEscapeTo writes s escaped for element text or (attr) an attribute.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/policygate/policygate/expressions"
+	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -175,6 +176,22 @@ func TestJSONToXML(t *testing.T) {
 			want:   `<Document><a>2026-01-15T10:00:00Z</a></Document>`,
 			wantCT: "application/xml",
 		},
+		{
+			name:   "parse-date true normalises dates",
+			policy: `<json-to-xml apply="always" consider-accept-header="false" />`,
+			body:   `{"d":"2026-01-15T12:00:00.500+02:00","s":"2026-01-15"}`,
+			sec:    Outbound,
+			want:   `<Document><d>2026-01-15T10:00:00.5+00:00</d><s>2026-01-15</s></Document>`,
+			wantCT: "application/xml",
+		},
+		{
+			name:   "parse-date false copies dates as written",
+			policy: `<json-to-xml apply="always" consider-accept-header="false" parse-date="false" />`,
+			body:   `{"d":"2026-01-15T12:00:00.500+02:00","a":["x","2026-01-15T10:00:00Z"],"n":1}`,
+			sec:    Outbound,
+			want:   `<Document><d>2026-01-15T12:00:00.500+02:00</d><a>x</a><a>2026-01-15T10:00:00Z</a><n>1</n></Document>`,
+			wantCT: "application/xml",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,3 +263,26 @@ func TestJSONToXMLExpressionError(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func TestOriginalDatesFallsBack(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     int // dates recovered; -1: nil map
+	}{
+		{"plain", `{"a":"2026-01-15T10:00:00Z","b":["2026-01-16T10:00:00Z"]}`, 2},
+		{"duplicate names", `{"a":"x","a":"2026-01-15T10:00:00Z"}`, -1},
+		{"lenient syntax", `{a:'2026-01-15T10:00:00Z'}`, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, err := dotnet.ParseJSON(tt.in, dotnet.ParseJToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := originalDates([]byte(tt.in), tok)
+			if tt.want < 0 && got != nil || tt.want >= 0 && len(got) != tt.want {
+				t.Errorf("got %v, want %d dates", got, tt.want)
+			}
+		})
+	}
+}
