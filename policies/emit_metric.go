@@ -48,6 +48,11 @@ func init() { Register("emit-metric", newEmitMetric) }
 func newEmitMetric(el *parser.Element, c *Compiler) (Step, error) {
 	s := &emitMetric{namespace: "API Management", value: c.Attr(el, "value", KindString)}
 	s.name, _ = c.Attr(el, "name", KindString).Literal()
+	if lit, ok := s.value.Literal(); ok && s.value.Present {
+		if _, err := dotnet.ToDouble(strings.TrimSpace(lit)); err != nil {
+			c.Errorf(s.value.Pos(), parser.CodeBadAttribute, "<emit-metric> value %q is not a number", lit)
+		}
+	}
 	if ns := c.Attr(el, "namespace", KindString); ns.Present {
 		s.namespace, _ = ns.Literal()
 	}

@@ -97,6 +97,7 @@ func TestEmitMetricValues(t *testing.T) {
 func TestEmitMetricConfigErrors(t *testing.T) {
 	tests := []struct{ name, policy, want string }{
 		{"custom dimension without value", `<emit-metric name="m"><dimension name="Tenant" /></emit-metric>`, `dimension "Tenant" needs a value`},
+		{"literal value not a number", `<emit-metric name="m" value="lots"><dimension name="API ID" /></emit-metric>`, `value "lots" is not a number`},
 		{"too many dimensions", `<emit-metric name="m">` + strings.Repeat(`<dimension name="a" value="1" />`, 11) + `</emit-metric>`, "at most 10"},
 	}
 	for _, tt := range tests {
