@@ -11,11 +11,11 @@ import (
 
 func TestEmitMetric(t *testing.T) {
 	var buf bytes.Buffer
-	r := testRun(Inbound, &buf)
+	r := convTestRun(Inbound, &buf)
 	r.Ctx.API = &expressions.API{ID: "orders"}
 	r.Ctx.Operation = &expressions.Operation{ID: "get-order"}
 	r.Ctx.Request.IPAddress = "10.0.0.1"
-	st := compileOne(t, Inbound, `<emit-metric name="Request" namespace="my-metrics" value="@(2.5)">
+	st := convCompileOne(t, Inbound, `<emit-metric name="Request" namespace="my-metrics" value="@(2.5)">
 		<dimension name="API ID" />
 		<dimension name="operation id" />
 		<dimension name="Product ID" />
@@ -42,9 +42,9 @@ func TestEmitMetric(t *testing.T) {
 
 func TestEmitMetricDefaults(t *testing.T) {
 	var buf bytes.Buffer
-	r := testRun(Outbound, &buf)
+	r := convTestRun(Outbound, &buf)
 	r.Ctx.Deployment = &expressions.Deployment{Region: "West Europe", GatewayID: "gw1"}
-	if err := compileOne(t, Outbound, `<emit-metric name="Hits"><dimension name="Location" /><dimension name="Gateway ID" /><dimension name="x" value="lit" /></emit-metric>`).Exec(r); err != nil {
+	if err := convCompileOne(t, Outbound, `<emit-metric name="Hits"><dimension name="Location" /><dimension name="Gateway ID" /><dimension name="x" value="lit" /></emit-metric>`).Exec(r); err != nil {
 		t.Fatal(err)
 	}
 	s, ok := r.Env.Metrics.(*MetricsRegistry).Get("Hits", map[string]string{"Location": "West Europe", "Gateway ID": "gw1", "x": "lit"})
@@ -69,13 +69,13 @@ func TestEmitMetricValues(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.value, func(t *testing.T) {
 			var buf bytes.Buffer
-			r := testRun(Inbound, &buf)
+			r := convTestRun(Inbound, &buf)
 			r.Ctx.Variables.Set("n", int32(7))
-			err := compileOne(t, Inbound, `<emit-metric name="m" value="`+strings.ReplaceAll(tt.value, `"`, "&quot;")+`"><dimension name="API ID" /></emit-metric>`).Exec(r)
+			err := convCompileOne(t, Inbound, `<emit-metric name="m" value="`+strings.ReplaceAll(tt.value, `"`, "&quot;")+`"><dimension name="API ID" /></emit-metric>`).Exec(r)
 			reg := r.Env.Metrics.(*MetricsRegistry)
 			if tt.fail {
 				var f *Failure
-				if !errorsAs(err, &f) || f.Err.Reason != ReasonExpression {
+				if !convErrorsAs(err, &f) || f.Err.Reason != ReasonExpression {
 					t.Fatalf("got %v, want an expression failure", err)
 				}
 				if len(reg.Series("")) != 0 {
@@ -102,7 +102,7 @@ func TestEmitMetricConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			errs := compileErrs(t, Inbound, tt.policy)
+			errs := convCompileErrs(t, Inbound, tt.policy)
 			found := false
 			for _, e := range errs {
 				if e.Severity == parser.SeverityError && strings.Contains(e.Error(), tt.want) {

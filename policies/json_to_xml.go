@@ -82,7 +82,7 @@ func (s *jsonToXML) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	m := messageOf(r)
+	m := bodyMessageOf(r)
 	if len(m.bodyBytes()) == 0 {
 		return nil
 	}
@@ -384,16 +384,16 @@ func xmlEscapeTo(b *strings.Builder, s string, attr bool) {
 
 // ---- helpers shared by json-to-xml and xml-to-json ----
 
-// message is the body a conversion acts on: the request's in inbound and
+// bodyMessage is the body a conversion acts on: the request's in inbound and
 // backend, the response's in outbound and on-error.
-type message struct {
+type bodyMessage struct {
 	r   *Run
 	req bool
 }
 
-func messageOf(r *Run) message { return message{r: r, req: r.IsRequestSection()} }
+func bodyMessageOf(r *Run) bodyMessage { return bodyMessage{r: r, req: r.IsRequestSection()} }
 
-func (m message) headers() *expressions.Headers {
+func (m bodyMessage) headers() *expressions.Headers {
 	if m.req {
 		if m.r.Ctx.Request == nil {
 			return nil
@@ -406,7 +406,7 @@ func (m message) headers() *expressions.Headers {
 	return m.r.Ctx.Response.Headers
 }
 
-func (m message) contentType() string {
+func (m bodyMessage) contentType() string {
 	if h := m.headers(); h != nil {
 		if v, ok := h.Values("Content-Type"); ok {
 			return strings.Join(v, ",")
@@ -417,7 +417,7 @@ func (m message) contentType() string {
 
 // bodyBytes returns the current body, nil when there is none (or it was
 // consumed by an expression without preserveContent).
-func (m message) bodyBytes() []byte {
+func (m bodyMessage) bodyBytes() []byte {
 	var b *expressions.Body
 	if m.req {
 		if m.r.Ctx.Request != nil {
@@ -434,7 +434,7 @@ func (m message) bodyBytes() []byte {
 
 // set replaces the body and its Content-Type; Content-Length is dropped
 // so that whoever sends the message computes it again.
-func (m message) set(body []byte, ct string) {
+func (m bodyMessage) set(body []byte, ct string) {
 	nb := expressions.NewBody(body)
 	if m.req {
 		m.r.Ctx.Request.Body = nb

@@ -13,9 +13,9 @@ import (
 	"github.com/policygate/policygate/parser"
 )
 
-// compileOne parses a one-statement snippet and compiles it for sec,
+// convCompileOne parses a one-statement snippet and compiles it for sec,
 // failing the test on any diagnostic of severity error.
-func compileOne(t *testing.T, sec Section, src string) *Stmt {
+func convCompileOne(t *testing.T, sec Section, src string) *Stmt {
 	t.Helper()
 	d, errs := parser.Parse("t.xml", []byte(src))
 	if d == nil || len(errs) > 0 {
@@ -34,8 +34,8 @@ func compileOne(t *testing.T, sec Section, src string) *Stmt {
 	return stmts[0]
 }
 
-// compileErrs returns the diagnostics of compiling a snippet.
-func compileErrs(t *testing.T, sec Section, src string) parser.Errors {
+// convCompileErrs returns the diagnostics of compiling a snippet.
+func convCompileErrs(t *testing.T, sec Section, src string) parser.Errors {
 	t.Helper()
 	d, errs := parser.Parse("t.xml", []byte(src))
 	if d == nil || len(errs) > 0 {
@@ -46,8 +46,8 @@ func compileErrs(t *testing.T, sec Section, src string) parser.Errors {
 	return c.Errs
 }
 
-// testRun is a run with a request and a response, logging to buf.
-func testRun(sec Section, buf *bytes.Buffer) *Run {
+// convTestRun is a run with a request and a response, logging to buf.
+func convTestRun(sec Section, buf *bytes.Buffer) *Run {
 	return &Run{
 		Context: context.Background(),
 		Ctx: &expressions.Context{
@@ -63,8 +63,8 @@ func testRun(sec Section, buf *bytes.Buffer) *Run {
 	}
 }
 
-// setMsg sets the body and Content-Type of the request (req) or response.
-func setMsg(r *Run, req bool, body, ct string) {
+// convSetBody sets the body and Content-Type of the request (req) or response.
+func convSetBody(r *Run, req bool, body, ct string) {
 	if req {
 		r.Ctx.Request.Body = expressions.NewBody([]byte(body))
 		r.Ctx.Request.Headers.H.Set("Content-Type", ct)
@@ -196,17 +196,17 @@ func TestJSONToXML(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			r := testRun(tt.sec, &buf)
+			r := convTestRun(tt.sec, &buf)
 			ct := tt.ct
 			if ct == "" {
 				ct = "application/json"
 			}
 			req := tt.sec == Inbound
-			setMsg(r, req, tt.body, ct)
+			convSetBody(r, req, tt.body, ct)
 			if tt.accept != "" {
 				r.Ctx.Request.Headers.H.Set("Accept", tt.accept)
 			}
-			if err := compileOne(t, tt.sec, tt.policy).Exec(r); err != nil {
+			if err := convCompileOne(t, tt.sec, tt.policy).Exec(r); err != nil {
 				t.Fatal(err)
 			}
 			body, h := r.Ctx.Response.Body, r.Ctx.Response.Headers
@@ -225,10 +225,10 @@ func TestJSONToXML(t *testing.T) {
 
 func TestJSONToXMLLeavesOtherMessageAlone(t *testing.T) {
 	var buf bytes.Buffer
-	r := testRun(Outbound, &buf)
-	setMsg(r, true, `{"req":1}`, "application/json")
-	setMsg(r, false, `{"resp":1}`, "application/json")
-	if err := compileOne(t, Outbound, `<json-to-xml apply="always" consider-accept-header="false" />`).Exec(r); err != nil {
+	r := convTestRun(Outbound, &buf)
+	convSetBody(r, true, `{"req":1}`, "application/json")
+	convSetBody(r, false, `{"resp":1}`, "application/json")
+	if err := convCompileOne(t, Outbound, `<json-to-xml apply="always" consider-accept-header="false" />`).Exec(r); err != nil {
 		t.Fatal(err)
 	}
 	if got := string(r.Ctx.Request.Body.Bytes()); got != `{"req":1}` {
@@ -241,9 +241,9 @@ func TestJSONToXMLLeavesOtherMessageAlone(t *testing.T) {
 
 func TestJSONToXMLInvalidBodyLogsWarning(t *testing.T) {
 	var buf bytes.Buffer
-	r := testRun(Outbound, &buf)
-	setMsg(r, false, `not json`, "application/json")
-	if err := compileOne(t, Outbound, `<json-to-xml apply="always" consider-accept-header="false" />`).Exec(r); err != nil {
+	r := convTestRun(Outbound, &buf)
+	convSetBody(r, false, `not json`, "application/json")
+	if err := convCompileOne(t, Outbound, `<json-to-xml apply="always" consider-accept-header="false" />`).Exec(r); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(buf.Bytes(), []byte(`"level":"WARN"`)) || !bytes.Contains(buf.Bytes(), []byte(`"policy":"json-to-xml"`)) {
@@ -253,16 +253,16 @@ func TestJSONToXMLInvalidBodyLogsWarning(t *testing.T) {
 
 func TestJSONToXMLExpressionError(t *testing.T) {
 	var buf bytes.Buffer
-	r := testRun(Outbound, &buf)
-	setMsg(r, false, `{"a":1}`, "application/json")
-	err := compileOne(t, Outbound, `<json-to-xml apply="@(((string)null).Trim())" consider-accept-header="false" />`).Exec(r)
+	r := convTestRun(Outbound, &buf)
+	convSetBody(r, false, `{"a":1}`, "application/json")
+	err := convCompileOne(t, Outbound, `<json-to-xml apply="@(((string)null).Trim())" consider-accept-header="false" />`).Exec(r)
 	var f *Failure
-	if !errorsAs(err, &f) || f.Err.Reason != ReasonExpression || f.Err.Source != "json-to-xml" {
+	if !convErrorsAs(err, &f) || f.Err.Reason != ReasonExpression || f.Err.Source != "json-to-xml" {
 		t.Fatalf("got %v, want an expression failure of json-to-xml", err)
 	}
 }
 
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
+func convErrorsAs(err error, target any) bool { return errors.As(err, target) }
 
 func TestOriginalDatesFallsBack(t *testing.T) {
 	tests := []struct {

@@ -28,11 +28,11 @@ func TestLogToEventHub(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			r := testRun(Inbound, &buf)
-			if err := compileOne(t, Inbound, tt.policy).Exec(r); err != nil {
+			r := convTestRun(Inbound, &buf)
+			if err := convCompileOne(t, Inbound, tt.policy).Exec(r); err != nil {
 				t.Fatal(err)
 			}
-			lines := logLines(t, &buf)
+			lines := convLogLines(t, &buf)
 			if len(lines) != 1 {
 				t.Fatalf("%d log lines, want 1", len(lines))
 			}
@@ -52,12 +52,12 @@ func TestLogToEventHub(t *testing.T) {
 
 func TestLogToEventHubTruncates(t *testing.T) {
 	var buf bytes.Buffer
-	r := testRun(Outbound, &buf)
+	r := convTestRun(Outbound, &buf)
 	r.Ctx.Variables.Set("big", strings.Repeat("é", eventHubMaxMessage)) // 2 bytes each
-	if err := compileOne(t, Outbound, `<log-to-eventhub logger-id="l">@((string)context.Variables["big"])</log-to-eventhub>`).Exec(r); err != nil {
+	if err := convCompileOne(t, Outbound, `<log-to-eventhub logger-id="l">@((string)context.Variables["big"])</log-to-eventhub>`).Exec(r); err != nil {
 		t.Fatal(err)
 	}
-	l := logLines(t, &buf)[0]
+	l := convLogLines(t, &buf)[0]
 	msg, _ := l["message"].(string)
 	if len(msg) != eventHubMaxMessage || msg != strings.Repeat("é", eventHubMaxMessage/2) || l["truncated"] != true {
 		t.Errorf("message of %d bytes, truncated=%v; want %d bytes", len(msg), l["truncated"], eventHubMaxMessage)
@@ -86,10 +86,10 @@ func TestTruncateUTF8(t *testing.T) {
 
 func TestLogToEventHubExpressionFailure(t *testing.T) {
 	var buf bytes.Buffer
-	r := testRun(Inbound, &buf)
-	err := compileOne(t, Inbound, `<log-to-eventhub logger-id="l">@(((string)null).Trim())</log-to-eventhub>`).Exec(r)
+	r := convTestRun(Inbound, &buf)
+	err := convCompileOne(t, Inbound, `<log-to-eventhub logger-id="l">@(((string)null).Trim())</log-to-eventhub>`).Exec(r)
 	var f *Failure
-	if !errorsAs(err, &f) || f.Err.Reason != ReasonExpression || f.Err.Source != "log-to-eventhub" {
+	if !convErrorsAs(err, &f) || f.Err.Reason != ReasonExpression || f.Err.Source != "log-to-eventhub" {
 		t.Fatalf("got %v, want an expression failure", err)
 	}
 	if buf.Len() != 0 {

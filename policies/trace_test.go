@@ -9,8 +9,8 @@ import (
 	"github.com/policygate/policygate/parser"
 )
 
-// logLines decodes the JSON log lines written to buf.
-func logLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
+// convLogLines decodes the JSON log lines written to buf.
+func convLogLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
@@ -51,14 +51,14 @@ func TestTrace(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			r := testRun(Inbound, &buf)
+			r := convTestRun(Inbound, &buf)
 			r.Ctx.Variables.Set("v", "vv")
 			r.Trace = &Trace{}
-			st := compileOne(t, Inbound, tt.policy)
+			st := convCompileOne(t, Inbound, tt.policy)
 			if err := st.Exec(r); err != nil {
 				t.Fatal(err)
 			}
-			lines := logLines(t, &buf)
+			lines := convLogLines(t, &buf)
 			if len(lines) != 1 {
 				t.Fatalf("%d log lines, want 1: %s", len(lines), buf.String())
 			}
@@ -87,24 +87,24 @@ func TestTrace(t *testing.T) {
 
 func TestTraceWithoutTracingOnlyLogs(t *testing.T) {
 	var buf bytes.Buffer
-	r := testRun(Outbound, &buf)
-	if err := compileOne(t, Outbound, `<trace source="s"><message>x</message></trace>`).Exec(r); err != nil {
+	r := convTestRun(Outbound, &buf)
+	if err := convCompileOne(t, Outbound, `<trace source="s"><message>x</message></trace>`).Exec(r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Trace != nil {
 		t.Fatal("trace created")
 	}
-	if n := len(logLines(t, &buf)); n != 1 {
+	if n := len(convLogLines(t, &buf)); n != 1 {
 		t.Errorf("%d log lines, want 1", n)
 	}
 }
 
 func TestTraceExpressionFailure(t *testing.T) {
 	var buf bytes.Buffer
-	r := testRun(Inbound, &buf)
-	err := compileOne(t, Inbound, `<trace source="s"><message>@(((string)null).Length.ToString())</message></trace>`).Exec(r)
+	r := convTestRun(Inbound, &buf)
+	err := convCompileOne(t, Inbound, `<trace source="s"><message>@(((string)null).Length.ToString())</message></trace>`).Exec(r)
 	var f *Failure
-	if !errorsAs(err, &f) || f.Err.Reason != ReasonExpression || f.Err.Source != "trace" {
+	if !convErrorsAs(err, &f) || f.Err.Reason != ReasonExpression || f.Err.Source != "trace" {
 		t.Fatalf("got %v, want an expression failure of trace", err)
 	}
 	if buf.Len() != 0 {
@@ -113,7 +113,7 @@ func TestTraceExpressionFailure(t *testing.T) {
 }
 
 func TestTraceBadSeverity(t *testing.T) {
-	errs := compileErrs(t, Inbound, `<trace source="s" severity="loud"><message>x</message></trace>`)
+	errs := convCompileErrs(t, Inbound, `<trace source="s" severity="loud"><message>x</message></trace>`)
 	found := false
 	for _, e := range errs {
 		if e.Severity == parser.SeverityError {

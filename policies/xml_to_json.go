@@ -70,7 +70,7 @@ func (s *xmlToJSON) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	m := messageOf(r)
+	m := bodyMessageOf(r)
 	in := m.bodyBytes()
 	if len(in) == 0 {
 		return nil

@@ -104,17 +104,17 @@ func TestXMLToJSON(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			r := testRun(tt.sec, &buf)
+			r := convTestRun(tt.sec, &buf)
 			ct := tt.ct
 			if ct == "" {
 				ct = "application/xml"
 			}
 			req := tt.sec == Inbound
-			setMsg(r, req, tt.body, ct)
+			convSetBody(r, req, tt.body, ct)
 			if tt.accept != "" {
 				r.Ctx.Request.Headers.H.Set("Accept", tt.accept)
 			}
-			if err := compileOne(t, tt.sec, tt.policy).Exec(r); err != nil {
+			if err := convCompileOne(t, tt.sec, tt.policy).Exec(r); err != nil {
 				t.Fatal(err)
 			}
 			body, h := r.Ctx.Response.Body, r.Ctx.Response.Headers
@@ -133,10 +133,10 @@ func TestXMLToJSON(t *testing.T) {
 
 func TestXMLToJSONOnErrorActsOnResponse(t *testing.T) {
 	var buf bytes.Buffer
-	r := testRun(OnError, &buf)
-	setMsg(r, true, `<req/>`, "application/xml")
-	setMsg(r, false, `<resp/>`, "application/xml")
-	if err := compileOne(t, OnError, `<xml-to-json kind="direct" apply="always" consider-accept-header="false" />`).Exec(r); err != nil {
+	r := convTestRun(OnError, &buf)
+	convSetBody(r, true, `<req/>`, "application/xml")
+	convSetBody(r, false, `<resp/>`, "application/xml")
+	if err := convCompileOne(t, OnError, `<xml-to-json kind="direct" apply="always" consider-accept-header="false" />`).Exec(r); err != nil {
 		t.Fatal(err)
 	}
 	if got := string(r.Ctx.Request.Body.Bytes()); got != `<req/>` {
