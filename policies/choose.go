@@ -32,7 +32,9 @@ type chooseWhen struct {
 
 var _ Step = (*choose)(nil)
 
-func init() { Register("choose", compileChoose) }
+// choose is registered from return_response.go's init: Register needs the
+// declaration first, and init functions run in file-name order, so an init
+// in choose.go would run before decl_control.go declares choose.
 
 func compileChoose(el *parser.Element, c *Compiler) (Step, error) {
 	s := &choose{}

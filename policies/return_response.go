@@ -29,7 +29,10 @@ type returnResponse struct {
 
 var _ Step = (*returnResponse)(nil)
 
-func init() { Register("return-response", compileReturnResponse) }
+func init() {
+	Register("return-response", compileReturnResponse)
+	Register("choose", compileChoose) // see the note in choose.go
+}
 
 func compileReturnResponse(el *parser.Element, c *Compiler) (Step, error) {
 	s := &returnResponse{}
