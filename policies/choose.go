@@ -3,6 +3,8 @@ package policies
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"time"
 
 	"github.com/policygate/policygate/parser"
 )
@@ -18,7 +20,7 @@ import (
 // Conditions are evaluated in document order and only until one is true; a
 // condition that is not a Boolean is a runtime error. Nested statements are
 // compiled with paths relative to the choose ("when[2]\set-header[1]");
-// their failures come back with the full LastError path
+// their failures come back from Exec with the full LastError path
 // ("choose[1]\when[2]\set-header[1]") joined at run time, see nestedFailure.
 type choose struct {
 	whens     []chooseWhen
@@ -65,10 +67,44 @@ func (s *choose) Exec(r *Run) error {
 			return err
 		}
 		if ok {
-			return nestedFailure(r, RunAll(r, w.stmts))
+			return nestedFailure(r, runNested(r, w.stmts))
 		}
 	}
-	return nestedFailure(r, RunAll(r, s.otherwise))
+	return nestedFailure(r, runNested(r, s.otherwise))
+}
+
+// runNested runs a container's statements as RunAll does, except that a
+// failure keeps the failing nested statement (Stmt.Exec would re-wrap a
+// nested container's failure in its own statement and lose the inner path).
+func runNested(r *Run, stmts []*Stmt) error {
+	for _, s := range stmts {
+		prev := r.Stmt
+		r.Stmt = s
+		start := time.Now()
+		err := s.Step.Exec(r)
+		r.Stmt = prev
+		if r.Trace != nil {
+			r.Trace.Add(s, r.Section, time.Since(start), err)
+		}
+		if err != nil {
+			var f *Failure
+			if errors.Is(err, ErrReturnResponse) || errors.As(err, &f) {
+				return err
+			}
+			var pe *Error
+			if !errors.As(err, &pe) {
+				pe = &Error{Source: s.Name, Message: err.Error(), Status: http.StatusInternalServerError, Err: err}
+			}
+			if pe.Source == "" {
+				pe.Source = s.Name
+			}
+			return &Failure{Err: pe, Stmt: s, Section: r.Section}
+		}
+		if r.Err() != nil {
+			return &Error{Source: "request", Reason: "ClientConnectionFailure", Message: "the client closed the connection", Status: 499, Err: r.Err()}
+		}
+	}
+	return nil
 }
 
 // nestedFailure prefixes the path of a failure raised by a container's
@@ -90,5 +126,5 @@ func nestedFailure(r *Run, err error) error {
 	if r.Stmt.Path != "" {
 		st.Path = r.Stmt.Path + `\` + st.Path
 	}
-	return &Failure{Err: f.Err, Stmt: &st, Section: f.Section}
+	return &Failure{Err: f.Err, Stmt: &st, Section: r.Section}
 }

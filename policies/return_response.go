@@ -78,7 +78,7 @@ func (s *returnResponse) Exec(r *Run) error {
 	}
 	prevResp, prevSec := r.Ctx.Response, r.Section
 	r.Ctx.Response, r.Section = resp, Outbound
-	err := RunAll(r, s.stmts)
+	err := runNested(r, s.stmts)
 	r.Section = prevSec
 	if err != nil {
 		r.Ctx.Response = prevResp
