@@ -11,7 +11,7 @@ func TestRewriteURI(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, opTemplate, query, src, wantURL, wantRel string
-		params                                          map[string]string
+		params                                         map[string]string
 	}{
 		{"unmatched params are copied", "/get?a={b}", "a=b&c=d", `<rewrite-uri template="/put" />`,
 			"http://backend.test/api/put?c=d", "/put", map[string]string{"b": "b"}},
