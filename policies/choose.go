@@ -21,7 +21,7 @@ import (
 // condition that is not a Boolean is a runtime error. Nested statements are
 // compiled with paths relative to the choose ("when[2]\set-header[1]");
 // their failures come back from Exec with the full LastError path
-// ("choose[1]\when[2]\set-header[1]") joined at run time, see nestedFailure.
+// ("choose[1]\when[2]\set-header[1]") joined at run time, see runNested.
 type choose struct {
 	whens     []chooseWhen
 	otherwise []*Stmt
@@ -67,16 +67,48 @@ func (s *choose) Exec(r *Run) error {
 			return err
 		}
 		if ok {
-			return nestedFailure(r, runNested(r, w.stmts))
+			return runNested(r, w.stmts)
 		}
 	}
-	return nestedFailure(r, runNested(r, s.otherwise))
+	return runNested(r, s.otherwise)
 }
 
-// runNested runs a container's statements as RunAll does, except that a
-// failure keeps the failing nested statement (Stmt.Exec would re-wrap a
-// nested container's failure in its own statement and lose the inner path).
+// nestedPathKey is the Run.Scratch entry holding the absolute LastError path
+// of the container whose statements are running ("" at section level).
+const nestedPathKey = "choose"
+
+// runNested runs a container's statements (r.Stmt is the container) as
+// RunAll does, with two differences. Container factories do not learn their
+// own path at load time, so nested statements are compiled with paths
+// relative to the container ("when[2]\set-header[1]"); runNested prefixes
+// the container's absolute path for traces and failures
+// ("choose[1]\when[2]\set-header[1]"). And a failure keeps the failing
+// nested statement, where Stmt.Exec would re-wrap it in the container's.
+//
+// Note: Stmt.Exec (runtime.go) re-wraps every error in a Failure of its own
+// statement, so the outermost container's statement still reports its own
+// path to LastError (keeping the nested policy's Source and Message);
+// letting a *Failure pass through Stmt.Exec unchanged makes the full path
+// reach LastError.
 func runNested(r *Run, stmts []*Stmt) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	if r.Scratch == nil {
+		r.Scratch = map[string]any{}
+	}
+	outer, _ := r.Scratch[nestedPathKey].(string)
+	base := r.Stmt.Path
+	if outer != "" {
+		base = outer + `\` + base
+	}
+	r.Scratch[nestedPathKey] = base
+	defer func() { r.Scratch[nestedPathKey] = outer }()
+	abs := func(s *Stmt) *Stmt {
+		st := *s
+		st.Path = base + `\` + s.Path
+		return &st
+	}
 	for _, s := range stmts {
 		prev := r.Stmt
 		r.Stmt = s
@@ -84,7 +116,7 @@ func runNested(r *Run, stmts []*Stmt) error {
 		err := s.Step.Exec(r)
 		r.Stmt = prev
 		if r.Trace != nil {
-			r.Trace.Add(s, r.Section, time.Since(start), err)
+			r.Trace.Add(abs(s), r.Section, time.Since(start), err)
 		}
 		if err != nil {
 			var f *Failure
@@ -98,33 +130,11 @@ func runNested(r *Run, stmts []*Stmt) error {
 			if pe.Source == "" {
 				pe.Source = s.Name
 			}
-			return &Failure{Err: pe, Stmt: s, Section: r.Section}
+			return &Failure{Err: pe, Stmt: abs(s), Section: r.Section}
 		}
 		if r.Err() != nil {
 			return &Error{Source: "request", Reason: "ClientConnectionFailure", Message: "the client closed the connection", Status: 499, Err: r.Err()}
 		}
 	}
 	return nil
-}
-
-// nestedFailure prefixes the path of a failure raised by a container's
-// nested statement with the container's own path (r.Stmt), so LastError
-// reports e.g. choose[1]\when[2]\set-header[1]. Container factories do not
-// learn their own path at load time, so children are compiled with paths
-// relative to the container and joined here, on the failure path only.
-//
-// Note: Stmt.Exec (runtime.go) currently re-wraps every error in a Failure
-// of the container statement, which keeps the nested policy's Source and
-// Message but reports the container's path; passing a *Failure through
-// there unchanged makes the joined path reach LastError.
-func nestedFailure(r *Run, err error) error {
-	var f *Failure
-	if err == nil || r.Stmt == nil || !errors.As(err, &f) {
-		return err
-	}
-	st := *f.Stmt
-	if r.Stmt.Path != "" {
-		st.Path = r.Stmt.Path + `\` + st.Path
-	}
-	return &Failure{Err: f.Err, Stmt: &st, Section: r.Section}
 }

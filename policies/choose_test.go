@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -80,6 +81,7 @@ func TestChooseNestedFailurePath(t *testing.T) {
 </choose>`
 	stmts, _ := compileSnippet(t, Inbound, src)
 	r := newTestRun(Inbound)
+	r.Trace = &Trace{}
 	// Run the statements' steps the way Stmt.Exec does, but keep the
 	// nested failure the choose step returns (see nestedFailure).
 	var err error
@@ -95,6 +97,18 @@ func TestChooseNestedFailurePath(t *testing.T) {
 	}
 	if r.Ctx.Request.Headers.H.Get("ok") != "1" {
 		t.Error("statements before the failure did not run")
+	}
+	var paths []string
+	for _, e := range r.Trace.Entries {
+		paths = append(paths, e.Path)
+	}
+	want := []string{
+		`choose[2]\when[2]\choose[1]\when[1]\set-header[1]`,
+		`choose[2]\when[2]\choose[1]\when[1]\set-header[2]`,
+		`choose[2]\when[2]\choose[1]`,
+	}
+	if d := cmp.Diff(want, paths); d != "" {
+		t.Errorf("trace paths (-want +got):\n%s", d)
 	}
 
 	// Through RunAll the failure is reported by the outer choose statement.

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -82,7 +83,11 @@ func (s *returnResponse) Exec(r *Run) error {
 	r.Section = prevSec
 	if err != nil {
 		r.Ctx.Response = prevResp
-		return nestedFailure(r, err)
+		var f *Failure
+		if errors.As(err, &f) {
+			f.Section = prevSec
+		}
+		return err
 	}
 	return ErrReturnResponse
 }
