@@ -34,9 +34,7 @@ type chooseWhen struct {
 
 var _ Step = (*choose)(nil)
 
-// choose is registered from return_response.go's init: Register needs the
-// declaration first, and init functions run in file-name order, so an init
-// in choose.go would run before decl_control.go declares choose.
+func init() { Register("choose", compileChoose) }
 
 func compileChoose(el *parser.Element, c *Compiler) (Step, error) {
 	s := &choose{}

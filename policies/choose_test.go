@@ -111,9 +111,10 @@ func TestChooseNestedFailurePath(t *testing.T) {
 		t.Errorf("trace paths (-want +got):\n%s", d)
 	}
 
-	// Through RunAll the failure is reported by the outer choose statement.
+	// Through RunAll the failure keeps the nested statement's full path, as
+	// LastError.Path reports it.
 	err = RunAll(newTestRun(Inbound), stmts)
-	wantFailure(t, err, "set-header", ReasonExpression, `choose[2]`)
+	wantFailure(t, err, "set-header", ReasonExpression, `choose[2]\when[2]\choose[1]\when[1]\set-header[2]`)
 }
 
 func TestChooseNonBoolCondition(t *testing.T) {

@@ -32,7 +32,6 @@ var _ Step = (*returnResponse)(nil)
 
 func init() {
 	Register("return-response", compileReturnResponse)
-	Register("choose", compileChoose) // see the note in choose.go
 }
 
 func compileReturnResponse(el *parser.Element, c *Compiler) (Step, error) {
