@@ -265,6 +265,10 @@ func (l *loader) loadAPI(dir, folder string) *apiRev {
 		} else {
 			api.VersionSet, api.VersionScheme = vs.ID, vs.Scheme
 			switch vs.Scheme {
+			case engine.VersionPath:
+				if api.Version != "" && strings.HasSuffix("/"+api.Path, "/"+api.Version) {
+					l.warnf(f.keyPos("path"), CodeUnsupported, "API %q: path %q already ends with version %q; the Segment scheme adds the version after the path", folder, api.Path, api.Version)
+				}
 			case engine.VersionQuery:
 				api.VersionName = vs.QueryName
 			case engine.VersionHeader:

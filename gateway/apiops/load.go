@@ -230,6 +230,12 @@ func (f *jsonFile) keyPos(key string) parser.Pos {
 	return f.pos(i)
 }
 
+// strPos returns the position of the JSON string s, or 1:1 when absent.
+func (f *jsonFile) strPos(s string) parser.Pos {
+	b, _ := json.Marshal(s)
+	return f.pos(max(0, bytes.Index(f.src, b)))
+}
+
 // readJSON reads path into v. It returns the file (for positions) and
 // whether it exists and decoded; problems are recorded.
 func (l *loader) readJSON(path string, v any) (*jsonFile, bool) {

@@ -84,7 +84,7 @@ func (l *loader) loadProducts() {
 		var list memberList
 		if lf, ok := l.readJSON(filepath.Join(dir, "apis.json"), &list); ok {
 			for _, api := range list {
-				l.addMember(prod, api, lf.keyPos(api))
+				l.addMember(prod, api, lf.strPos(api))
 			}
 		}
 		l.cfg.Products[name] = prod
@@ -101,10 +101,10 @@ func (l *loader) loadProducts() {
 		for _, pn := range list {
 			prod, ok := l.cfg.Products[pn]
 			if !ok {
-				l.errorf(lf.keyPos(pn), CodeBadConfig, "API %q: product %q not found", folder, pn)
+				l.errorf(lf.strPos(pn), CodeBadConfig, "API %q: product %q not found", folder, pn)
 				continue
 			}
-			l.addMember(prod, id, lf.keyPos(pn))
+			l.addMember(prod, id, lf.strPos(pn))
 		}
 	}
 	for _, prod := range l.cfg.Products {
