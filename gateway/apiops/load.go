@@ -308,6 +308,7 @@ func lastSegment(id string) string {
 
 // loadNamedValues fills Config.NamedValues.
 func (l *loader) loadNamedValues() {
+	l.findDir(namedvalues.DirNames) // only to report both spellings at once
 	opts := append([]namedvalues.Option{namedvalues.WithEnv(l.opts.env)}, l.opts.nvOpts...)
 	store, errs := namedvalues.LoadDir(l.dir, opts...)
 	for _, err := range errs {
