@@ -55,7 +55,11 @@
 // where <NAME> is the subscription's folder name upper-cased with every
 // character other than an ASCII letter or digit replaced by '_' (see
 // SubscriptionKeyEnv). A subscription without any key is skipped with a
-// warning naming the variables to set.
+// warning naming the variables to set. A subscription is active when its
+// "state" is "active"; without a state it is not (APIM's default state is
+// "submitted"), and a warning says so. Its "scope" is an ARM id ending in
+// /products/<id>, /apis/<id> or /apis (all APIs); a service id is
+// all-access, which the engine treats as all APIs.
 //
 // Named values are read by namedvalues.LoadDir, which applies its own
 // environment overrides (POLICYGATE_NV_<NAME>).

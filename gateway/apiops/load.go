@@ -257,7 +257,13 @@ func (l *loader) readJSON(path string, v any) (*jsonFile, bool) {
 			// Offset counts the offending byte; point at it.
 			p = f.pos(int(se.Offset) - 1)
 		case errors.As(err, &te):
-			p = f.keyPos(te.Field[strings.LastIndexByte(te.Field, '.')+1:])
+			if field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]; field != "" {
+				p = f.keyPos(field)
+			} else {
+				// The top-level value has the wrong type; the offset is
+				// just after it, so point at its start.
+				p = f.pos(len(f.src) - len(bytes.TrimLeft(f.src, " \t\r\n")))
+			}
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			p = f.pos(len(f.src))
 		case errors.Is(err, errTrailing):

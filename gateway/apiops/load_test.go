@@ -392,6 +392,28 @@ func TestLoadMissingFolder(t *testing.T) {
 	}
 }
 
+func TestLoadEmptyFolder(t *testing.T) {
+	cfg, errs := Load(t.TempDir())
+	if cfg == nil || len(errs) != 0 || len(cfg.APIs) != 0 || cfg.Global != nil || cfg.NamedValues == nil {
+		t.Fatalf("Load(empty) = %+v, %v", cfg, errs)
+	}
+}
+
+func TestLoadWrongTopLevelType(t *testing.T) {
+	dir := copyFixture(t, false)
+	write(t, dir, "products/gold/apis.json", "\n  {\"value\": []}")
+	_, errs := Load(dir, env(fixtureEnv))
+	var got string
+	for _, e := range errs {
+		if filepath.Base(e.Pos.File) == "apis.json" {
+			got = strconv.Itoa(e.Pos.Line) + ":" + strconv.Itoa(e.Pos.Col) + " " + e.Code
+		}
+	}
+	if got != "2:3 parse_error" {
+		t.Errorf("apis.json error at %q, want 2:3 parse_error; all:\n%v", got, errs)
+	}
+}
+
 func TestSubscriptionKeyEnv(t *testing.T) {
 	p, s := SubscriptionKeyEnv("my-sub.1")
 	if p != "POLICYGATE_SUBSCRIPTION_MY_SUB_1_PRIMARY_KEY" || s != "POLICYGATE_SUBSCRIPTION_MY_SUB_1_SECONDARY_KEY" {

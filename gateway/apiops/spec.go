@@ -141,6 +141,10 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 		errs = append(errs, &parser.Error{Pos: at(top.Line, top.Column), Code: CodeUnsupported, Severity: parser.SeverityWarning,
 			Msg: "OpenAPI document does not validate: " + verr.Error()})
 	}
+	if x := mapGet(top, "x-ms-paths"); x != nil {
+		errs = append(errs, &parser.Error{Pos: at(x.Line, x.Column), Code: CodeUnsupported, Severity: parser.SeverityWarning,
+			Msg: "x-ms-paths is not read; put query templates in the path keys of paths"})
+	}
 	var order []specOp
 	if paths := mapGet(top, "paths"); paths != nil && paths.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(paths.Content); i += 2 {
