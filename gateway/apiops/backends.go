@@ -1,7 +1,6 @@
 package apiops
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 
@@ -161,5 +160,3 @@ func (l *loader) loadBackends() {
 		l.extra.Backends[name] = det
 	}
 }
-
-var _ json.Unmarshaler = (*memberList)(nil)

@@ -58,8 +58,8 @@
 // warning naming the variables to set. A subscription is active when its
 // "state" is "active"; without a state it is not (APIM's default state is
 // "submitted"), and a warning says so. Its "scope" is an ARM id ending in
-// /products/<id>, /apis/<id> or /apis (all APIs); a service id is
-// all-access, which the engine treats as all APIs.
+// /products/<id>, /apis/<id> or /apis (all APIs); a service id (the
+// built-in all-access subscription) is also mapped to "all".
 //
 // Named values are read by namedvalues.LoadDir, which applies its own
 // environment overrides (POLICYGATE_NV_<NAME>).

@@ -78,9 +78,9 @@ type loader struct {
 	errs  parser.Errors
 	cfg   *engine.Config
 	extra *Extras
-	// apis by id, every revision.
+	// apis by id, every revision; for membership and scope checks.
 	apis map[string][]*engine.API
-	// opFolders: per API revision, the operations folder (for policies).
+	// versionSets by id, for apiVersionSetId.
 	versionSets map[string]*VersionSet
 }
 
