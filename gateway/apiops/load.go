@@ -330,6 +330,7 @@ func (l *loader) loadNamedValues() {
 
 // fragmentInfo is policyFragmentInformation.json.
 type fragmentInfo struct {
+	Name       string `json:"name"`
 	Properties struct {
 		Description string `json:"description"`
 		Format      string `json:"format"`
@@ -344,6 +345,17 @@ func (l *loader) loadFragments() {
 		dir := filepath.Join(root, name)
 		var in fragmentInfo
 		f, ok := l.readJSON(filepath.Join(dir, "policyFragmentInformation.json"), &in)
+		if ok && in.Name != "" && in.Name != name {
+			l.warnf(f.keyPos("name"), CodeUnsupported, "policy fragment %q: name %q is ignored; the fragment id is the folder name", name, in.Name)
+		}
+		if ok {
+			switch strings.ToLower(in.Properties.Format) {
+			case "", "xml", "rawxml":
+			default:
+				l.errorf(f.keyPos("format"), CodeBadConfig, "policy fragment %q: unknown format %q (want xml or rawxml)", name, in.Properties.Format)
+				continue
+			}
+		}
 		doc := l.policy(filepath.Join(dir, "policy.xml"))
 		if doc == nil && ok && in.Properties.Value != "" {
 			// An inline value (ARM shape) when no policy.xml was written.

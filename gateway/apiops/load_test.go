@@ -414,6 +414,30 @@ func TestLoadWrongTopLevelType(t *testing.T) {
 	}
 }
 
+func TestLoadFragmentInformation(t *testing.T) {
+	dir := copyFixture(t, false)
+	write(t, dir, "policyFragments/frag-a/policyFragmentInformation.json", `{"name": "other", "properties": {"format": "rawxml"}}`)
+	write(t, dir, "policyFragments/inline/policyFragmentInformation.json", `{"properties": {"value": "<fragment><set-variable name=\"a\" value=\"b\" /></fragment>"}}`)
+	cfg, errs := Load(dir, env(fixtureEnv))
+	if cfg == nil {
+		t.Fatalf("Load failed:\n%v", errs)
+	}
+	if cfg.Fragments["frag-a"] == nil || cfg.Fragments["other"] != nil {
+		t.Errorf("fragment ids = %v, want the folder names", cfg.Fragments)
+	}
+	if f := cfg.Fragments["inline"]; f == nil || !strings.HasPrefix(string(f.Source), "<fragment><set-variable") {
+		t.Errorf("inline fragment = %+v", f)
+	}
+	if diff := cmp.Diff([]string{"warning unsupported", "warning skipped"}, codes(errs)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s\n%v", diff, errs)
+	}
+
+	write(t, dir, "policyFragments/frag-a/policyFragmentInformation.json", `{"properties": {"format": "json"}}`)
+	if cfg, errs := Load(dir, env(fixtureEnv)); cfg != nil || !strings.Contains(errs.Error(), "unknown format") {
+		t.Errorf("unknown format: cfg %v, errs %v", cfg != nil, errs)
+	}
+}
+
 func TestSubscriptionKeyEnv(t *testing.T) {
 	p, s := SubscriptionKeyEnv("my-sub.1")
 	if p != "POLICYGATE_SUBSCRIPTION_MY_SUB_1_PRIMARY_KEY" || s != "POLICYGATE_SUBSCRIPTION_MY_SUB_1_SECONDARY_KEY" {
