@@ -146,7 +146,7 @@ func TestLoadFixture(t *testing.T) {
 			want := []apiSummary{
 				{ID: "orders", Name: "Orders", Path: "orders", ServiceURL: "https://orders.example.com/v1/", Protocols: []string{"http", "https"},
 					SubReq: true, KeyHeader: "X-Key", KeyQuery: "key", Revision: "1", IsCurrent: true, HasPolicy: true,
-					Ops: []string{"get-order GET /orders/{id}", "search GET /search?sort={sort}&q={q}", "post-orders POST /orders", "list-orders GET /orders"}},
+					Ops: []string{"get-order GET /orders/{id}", "search GET /search?q={q}&sort={sort}", "post-orders POST /orders", "list-orders GET /orders"}},
 				{ID: "orders", Name: "Orders", Path: "orders", ServiceURL: "https://orders-next.example.com", Protocols: []string{"https"},
 					SubReq: true, Revision: "2",
 					Ops: []string{"get-order GET /orders/{id}"}},
