@@ -107,7 +107,7 @@ func Load(dir string, opts ...Option) (*engine.Config, parser.Errors) {
 		if err == nil {
 			err = errors.New("not a directory")
 		}
-		return nil, parser.Errors{{Pos: parser.Pos{File: dir}, Code: CodeBadConfig, Msg: "cannot read configuration folder", Err: err}}
+		return nil, parser.Errors{{Pos: parser.Pos{File: dir, Line: 1, Col: 1}, Code: CodeBadConfig, Msg: "cannot read configuration folder", Err: err}}
 	}
 	l.cfg.Global = l.policy(filepath.Join(dir, "policy.xml"))
 	l.loadNamedValues()
@@ -117,8 +117,11 @@ func Load(dir string, opts ...Option) (*engine.Config, parser.Errors) {
 	l.loadProducts()
 	l.loadBackends()
 	l.loadSubscriptions()
+	// Decide before sorting: Sort caps the list, which could drop the
+	// only error behind many warnings.
+	failed := l.errs.HasErrors()
 	errs := l.errs.Sort()
-	if errs.HasErrors() {
+	if failed {
 		return nil, errs
 	}
 	if l.opts.extras != nil {
@@ -323,7 +326,7 @@ func (l *loader) loadNamedValues() {
 			l.errs = append(l.errs, pe)
 			continue
 		}
-		l.errs = append(l.errs, &parser.Error{Pos: parser.Pos{File: l.dir}, Code: CodeBadConfig, Msg: err.Error(), Err: err})
+		l.errs = append(l.errs, &parser.Error{Pos: parser.Pos{File: l.dir, Line: 1, Col: 1}, Code: CodeBadConfig, Msg: err.Error(), Err: err})
 	}
 	l.cfg.NamedValues = store
 }
