@@ -98,6 +98,7 @@ type backendInfo struct {
 func (l *loader) loadBackends() {
 	root := l.findDir(backendsDirs)
 	names := l.subdirs(root)
+	files := map[string]*jsonFile{}
 	for _, name := range names {
 		var in backendInfo
 		f, ok := l.readJSON(filepath.Join(root, name, "backendInformation.json"), &in)
@@ -158,5 +159,18 @@ func (l *loader) loadBackends() {
 		}
 		l.cfg.Backends[name] = be
 		l.extra.Backends[name] = det
+		files[name] = f
+	}
+	// Pools hold single backends only (APIM has no nested pools).
+	for _, name := range names {
+		det := l.extra.Backends[name]
+		if det == nil {
+			continue
+		}
+		for _, m := range det.Pool {
+			if md := l.extra.Backends[m.ID]; md != nil && md.Type == "Pool" {
+				l.errorf(files[name].suffixPos(m.ID), CodeBadConfig, "backend %q: pool member %q is itself a pool", name, m.ID)
+			}
+		}
 	}
 }

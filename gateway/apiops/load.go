@@ -239,6 +239,17 @@ func (f *jsonFile) strPos(s string) parser.Pos {
 	return f.pos(max(0, bytes.Index(f.src, b)))
 }
 
+// suffixPos returns the position of the first JSON string ending in
+// suffix (such as an ARM id "/backends/b1" for "b1"), or 1:1.
+func (f *jsonFile) suffixPos(suffix string) parser.Pos {
+	b, _ := json.Marshal(suffix)
+	i := bytes.Index(f.src, b[1:])
+	if i < 0 {
+		return f.pos(0)
+	}
+	return f.pos(bytes.LastIndexByte(f.src[:i+1], '"'))
+}
+
 // readJSON reads path into v. It returns the file (for positions) and
 // whether it exists and decoded; problems are recorded.
 func (l *loader) readJSON(path string, v any) (*jsonFile, bool) {

@@ -342,6 +342,13 @@ func TestLoadBroken(t *testing.T) {
 			},
 		},
 		{
+			name: "nested pool",
+			edit: func(t *testing.T, dir string) {
+				write(t, dir, "backends/pool2/backendInformation.json", `{"properties": {"type": "Pool", "pool": {"services": [{"id": "b1"}, {"id": "/backends/pool1"}]}}}`)
+			},
+			wants: []string{"backends/pool2/backendInformation.json:1:76: bad_config"},
+		},
+		{
 			name: "two current revisions",
 			edit: func(t *testing.T, dir string) {
 				write(t, dir, "apis/orders;rev=2/apiInformation.json", `{"properties": {"path": "orders", "serviceUrl": "https://x.example.com", "isCurrent": true}}`)
