@@ -132,7 +132,7 @@ func (l *loader) loadBackends() {
 			for _, s := range p.Pool.Services {
 				id := lastSegment(s.ID)
 				if !contains(names, id) {
-					l.errorf(f.keyPos("services"), CodeBadConfig, "backend %q: pool member %q not found", name, id)
+					l.errorf(f.suffixPos(id), CodeBadConfig, "backend %q: pool member %q not found", name, id)
 					bad = true
 				}
 				det.Pool = append(det.Pool, PoolMember{ID: id, Priority: s.Priority, Weight: s.Weight})
