@@ -1,10 +1,7 @@
 package policies
 
 import (
-	"errors"
 	"fmt"
-	"net/http"
-	"time"
 
 	"github.com/policygate/policygate/parser"
 )
@@ -19,9 +16,7 @@ import (
 //
 // Conditions are evaluated in document order and only until one is true; a
 // condition that is not a Boolean is a runtime error. Nested statements are
-// compiled with paths relative to the choose ("when[2]\set-header[1]");
-// their failures come back from Exec with the full LastError path
-// ("choose[1]\when[2]\set-header[1]") joined at run time, see runNested.
+// compiled with their full LastError path ("choose[1]\when[2]\set-header[1]").
 type choose struct {
 	whens     []chooseWhen
 	otherwise []*Stmt
@@ -47,9 +42,9 @@ func compileChoose(el *parser.Element, c *Compiler) (Step, error) {
 			if !cond.Present {
 				c.Errorf(ch.Pos, parser.CodeBadAttribute, "<when> needs a condition")
 			}
-			s.whens = append(s.whens, chooseWhen{cond: cond, stmts: c.Statements(fmt.Sprintf("when[%d]", nWhen), ch.Children)})
+			s.whens = append(s.whens, chooseWhen{cond: cond, stmts: c.Statements(fmt.Sprintf(`%s\when[%d]`, c.Path(), nWhen), ch.Children)})
 		case "otherwise":
-			s.otherwise = c.Statements("otherwise[1]", ch.Children)
+			s.otherwise = c.Statements(c.Path()+`\otherwise[1]`, ch.Children)
 		}
 	}
 	if nWhen == 0 {
@@ -65,74 +60,8 @@ func (s *choose) Exec(r *Run) error {
 			return err
 		}
 		if ok {
-			return runNested(r, w.stmts)
+			return RunAll(r, w.stmts)
 		}
 	}
-	return runNested(r, s.otherwise)
-}
-
-// nestedPathKey is the Run.Scratch entry holding the absolute LastError path
-// of the container whose statements are running ("" at section level).
-const nestedPathKey = "choose"
-
-// runNested runs a container's statements (r.Stmt is the container) as
-// RunAll does, with two differences. Container factories do not learn their
-// own path at load time, so nested statements are compiled with paths
-// relative to the container ("when[2]\set-header[1]"); runNested prefixes
-// the container's absolute path for traces and failures
-// ("choose[1]\when[2]\set-header[1]"). And a failure keeps the failing
-// nested statement, where Stmt.Exec would re-wrap it in the container's.
-//
-// Note: Stmt.Exec (runtime.go) re-wraps every error in a Failure of its own
-// statement, so the outermost container's statement still reports its own
-// path to LastError (keeping the nested policy's Source and Message);
-// letting a *Failure pass through Stmt.Exec unchanged makes the full path
-// reach LastError.
-func runNested(r *Run, stmts []*Stmt) error {
-	if len(stmts) == 0 {
-		return nil
-	}
-	if r.Scratch == nil {
-		r.Scratch = map[string]any{}
-	}
-	outer, _ := r.Scratch[nestedPathKey].(string)
-	base := r.Stmt.Path
-	if outer != "" {
-		base = outer + `\` + base
-	}
-	r.Scratch[nestedPathKey] = base
-	defer func() { r.Scratch[nestedPathKey] = outer }()
-	abs := func(s *Stmt) *Stmt {
-		st := *s
-		st.Path = base + `\` + s.Path
-		return &st
-	}
-	for _, s := range stmts {
-		prev := r.Stmt
-		r.Stmt = s
-		start := time.Now()
-		err := s.Step.Exec(r)
-		r.Stmt = prev
-		if r.Trace != nil {
-			r.Trace.Add(abs(s), r.Section, time.Since(start), err)
-		}
-		if err != nil {
-			var f *Failure
-			if errors.Is(err, ErrReturnResponse) || errors.As(err, &f) {
-				return err
-			}
-			var pe *Error
-			if !errors.As(err, &pe) {
-				pe = &Error{Source: s.Name, Message: err.Error(), Status: http.StatusInternalServerError, Err: err}
-			}
-			if pe.Source == "" {
-				pe.Source = s.Name
-			}
-			return &Failure{Err: pe, Stmt: abs(s), Section: r.Section}
-		}
-		if r.Err() != nil {
-			return &Error{Source: "request", Reason: "ClientConnectionFailure", Message: "the client closed the connection", Status: 499, Err: r.Err()}
-		}
-	}
-	return nil
+	return RunAll(r, s.otherwise)
 }

@@ -32,7 +32,12 @@ type Compiler struct {
 	Errs      parser.Errors
 	section   Section
 	fragments []string // include-fragment nesting, for cycle detection
+	path      string   // LastError path of the statement being compiled
 }
+
+// Path is the LastError path of the statement being compiled; containers
+// compile their children under it: c.Statements(c.Path()+`\when[1]`, …).
+func (c *Compiler) Path() string { return c.path }
 
 // Errorf records a positioned error.
 func (c *Compiler) Errorf(pos parser.Pos, code, format string, args ...any) {
@@ -95,7 +100,10 @@ func (c *Compiler) Statement(path string, el *parser.Element) *Stmt {
 		return nil
 	}
 	before := len(c.Errs)
+	saved := c.path
+	c.path = path
 	step, err := f(el, c)
+	c.path = saved
 	if err != nil {
 		c.Errorf(el.Pos, parser.CodeBadAttribute, "%v", err)
 		return nil
@@ -264,6 +272,9 @@ func (v *Value) Eval(r *Run) (any, error) {
 
 // String evaluates the value as text (null is "").
 func (v *Value) String(r *Run) (string, error) {
+	if v != nil && v.prog == nil {
+		return v.lit, nil // no boxing for the common literal case
+	}
 	out, err := v.Eval(r)
 	if err != nil {
 		return "", err

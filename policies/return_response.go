@@ -43,7 +43,7 @@ func compileReturnResponse(el *parser.Element, c *Compiler) (Step, error) {
 		}
 		s.variable = lit
 	}
-	s.stmts = c.Statements("", el.Children)
+	s.stmts = c.Statements(c.Path(), el.Children)
 	return s, nil
 }
 
@@ -78,7 +78,7 @@ func (s *returnResponse) Exec(r *Run) error {
 	}
 	prevResp, prevSec := r.Ctx.Response, r.Section
 	r.Ctx.Response, r.Section = resp, Outbound
-	err := runNested(r, s.stmts)
+	err := RunAll(r, s.stmts)
 	r.Section = prevSec
 	if err != nil {
 		r.Ctx.Response = prevResp

@@ -244,12 +244,15 @@ type Stmt struct {
 func (s *Stmt) Exec(r *Run) error {
 	prev := r.Stmt
 	r.Stmt = s
-	start := time.Now()
-	err := s.Step.Exec(r)
-	r.Stmt = prev
+	var err error
 	if r.Trace != nil {
+		start := time.Now()
+		err = s.Step.Exec(r)
 		r.Trace.Add(s, r.Section, time.Since(start), err)
+	} else {
+		err = s.Step.Exec(r)
 	}
+	r.Stmt = prev
 	if err == nil || errors.Is(err, ErrReturnResponse) {
 		return err
 	}

@@ -26,6 +26,9 @@ type setHeader struct {
 	name   *Value
 	action *Value
 	values []*Value
+	// literal holds the values when none is an expression, computed once;
+	// its capacity equals its length, so appending to it copies.
+	literal []string
 }
 
 var _ Step = (*setHeader)(nil)
@@ -34,7 +37,17 @@ func init() { Register("set-header", compileSetHeader) }
 
 func compileSetHeader(el *parser.Element, c *Compiler) (Step, error) {
 	name, action, values := compileNameActionValues(el, c)
-	return &setHeader{name: name, action: action, values: values}, nil
+	s := &setHeader{name: name, action: action, values: values}
+	lits := make([]string, 0, len(values))
+	for _, v := range values {
+		lit, ok := v.Literal()
+		if !ok {
+			return s, nil
+		}
+		lits = append(lits, lit)
+	}
+	s.literal = lits[:len(lits):len(lits)]
+	return s, nil
 }
 
 // compileNameActionValues compiles what set-header and set-query-parameter
@@ -186,9 +199,12 @@ func (s *setHeader) Exec(r *Run) error {
 			return nil
 		}
 	}
-	vals, err := evalValues(r, s.values)
-	if err != nil {
-		return err
+	vals := s.literal
+	if vals == nil {
+		var err error
+		if vals, err = evalValues(r, s.values); err != nil {
+			return err
+		}
 	}
 	var cur []string
 	if act == actAppend && key != "" {
@@ -197,7 +213,10 @@ func (s *setHeader) Exec(r *Run) error {
 	if key != "" {
 		delete(h, key)
 	}
-	all := append(append([]string(nil), cur...), vals...)
+	all := vals
+	if len(cur) > 0 {
+		all = append(append(make([]string, 0, len(cur)+len(vals)), cur...), vals...)
+	}
 	if len(all) > 1 && !multiLineHeaders[canon] {
 		all = []string{strings.Join(all, ",")}
 	}
