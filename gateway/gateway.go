@@ -1,0 +1,455 @@
+// Package gateway serves a compiled configuration over HTTP: it routes each
+// request to an API and operation, checks its subscription key, builds the
+// policy context, runs the effective pipeline and writes the response.
+package gateway
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/expressions"
+	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies"
+)
+
+// DefaultMaxBody is the default cap on a buffered request body (16 MiB).
+const DefaultMaxBody = 16 << 20
+
+// Option configures a Gateway.
+type Option func(*options)
+
+type options struct {
+	client   *http.Client
+	now      func() time.Time
+	logger   *slog.Logger
+	tracing  bool
+	observer func(r *policies.Run, out engine.Outcome)
+	strict   bool
+	maxBody  int64
+}
+
+// WithClient sets the client for backend calls and send-request.
+func WithClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+
+// WithClock sets the clock behind context.Timestamp and Env.Now.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithTracing records a policy trace for every request (Run.Trace).
+func WithTracing(on bool) Option { return func(o *options) { o.tracing = on } }
+
+// WithObserver is called after each request with the final run and outcome.
+func WithObserver(fn func(r *policies.Run, out engine.Outcome)) Option {
+	return func(o *options) { o.observer = fn }
+}
+
+// WithStrict makes policies that are not implemented load errors.
+func WithStrict(on bool) Option { return func(o *options) { o.strict = on } }
+
+// WithMaxBody caps the buffered request body; larger requests get 413.
+func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
+
+// Gateway is an http.Handler over a compiled configuration.
+type Gateway struct {
+	opts   options
+	active atomic.Pointer[active]
+}
+
+// active is one engine with what the gateway derived from it; requests load
+// it once so a Swap never mixes two configurations in one request.
+type active struct {
+	eng    *engine.Engine
+	routes *routes
+	env    *policies.Env
+}
+
+var (
+	defaultClientOnce sync.Once
+	defaultClient     *http.Client
+)
+
+// New compiles cfg (engine.Compile) and returns a gateway serving it; on
+// load errors it returns nil and all positioned errors.
+func New(cfg *engine.Config, opts ...Option) (*Gateway, parser.Errors) {
+	g := &Gateway{}
+	for _, o := range opts {
+		o(&g.opts)
+	}
+	if g.opts.client == nil {
+		defaultClientOnce.Do(func() { defaultClient = &http.Client{Transport: DefaultTransport()} })
+		g.opts.client = defaultClient
+	}
+	if g.opts.now == nil {
+		g.opts.now = time.Now
+	}
+	if g.opts.logger == nil {
+		g.opts.logger = slog.Default()
+	}
+	if g.opts.maxBody == 0 {
+		g.opts.maxBody = DefaultMaxBody
+	}
+	e, errs := engine.Compile(cfg, engine.Options{Strict: g.opts.strict})
+	if e == nil {
+		return nil, errs
+	}
+	g.Swap(e)
+	return g, nil
+}
+
+// Swap atomically replaces the active engine; requests in flight finish on
+// the engine they started with.
+func (g *Gateway) Swap(e *engine.Engine) {
+	g.active.Store(&active{eng: e, routes: buildRoutes(e.Config), env: g.newEnv(e.Config)})
+}
+
+// Engine returns the active engine.
+func (g *Gateway) Engine() *engine.Engine { return g.active.Load().eng }
+
+func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
+	backends := map[string]*policies.BackendEntity{}
+	for id, b := range cfg.Backends {
+		u, err := url.Parse(b.URL)
+		if err != nil {
+			continue
+		}
+		be := &policies.BackendEntity{ID: id, URL: u, Header: http.Header{}, Query: url.Values{}, AuthScheme: b.AuthScheme, AuthParameter: b.AuthParameter}
+		for k, vs := range b.Header {
+			be.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+		}
+		for k, vs := range b.Query {
+			be.Query[k] = append([]string(nil), vs...)
+		}
+		backends[id] = be
+	}
+	return &policies.Env{
+		Client: g.opts.client,
+		Now:    g.opts.now,
+		Logger: g.opts.logger,
+		Backends: func(id string) (*policies.BackendEntity, bool) {
+			b, ok := backends[id]
+			return b, ok
+		},
+	}
+}
+
+// Gateway answers and LastError texts (spec gateway.md §4, pipeline.md §5.3).
+const (
+	msgNotFound       = "Resource not found"
+	lastNotFound      = "Unable to match incoming request to an operation."
+	bodyKeyMissing    = "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API."
+	lastKeyMissing    = "Access denied due to missing subscription key. Make sure to include subscription key when making requests to this API."
+	msgKeyInvalid     = "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."
+	defaultKeyHeader  = "Ocp-Apim-Subscription-Key"
+	defaultKeyQuery   = "subscription-key"
+	msgEntityTooLarge = "Request entity too large"
+)
+
+func errNotFound() *policies.Error {
+	return &policies.Error{Source: "configuration", Reason: "OperationNotFound", Message: lastNotFound, Body: msgNotFound, Status: http.StatusNotFound}
+}
+
+// ServeHTTP runs one request through the active configuration.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	a := g.active.Load()
+	now := g.opts.now()
+	ctx := &expressions.Context{
+		RequestID: dotnet.NewGuid(),
+		Timestamp: dotnet.DateTime{T: now.UTC(), Kind: dotnet.KindUtc},
+		Variables: expressions.NewVariables(),
+		Tracing:   g.opts.tracing,
+		Now:       g.opts.now,
+		Deployment: &expressions.Deployment{
+			GatewayID:   orDefault(a.eng.Config.Service.GatewayID, "self-hosted"),
+			Region:      a.eng.Config.Service.Region,
+			ServiceName: a.eng.Config.Service.Name,
+			ServiceID:   a.eng.Config.Service.Name,
+			IsManaged:   a.eng.Config.Service.GatewayID == "managed",
+		},
+		Response: &expressions.Response{StatusCode: 200, StatusReason: "OK", Headers: expressions.NewHeaders(nil), Body: expressions.NewBody(nil)},
+	}
+	run := &policies.Run{Context: req.Context(), Ctx: ctx, Env: a.env}
+	if g.opts.tracing {
+		run.Trace = &policies.Trace{}
+		ctx.TraceFn = func(m string) { run.Trace.Message("context.Trace", m) }
+	}
+	var out engine.Outcome
+	written := false
+	defer func() {
+		if v := recover(); v != nil {
+			g.opts.logger.Error("gateway: panic while serving a request", slog.Any("panic", v), slog.String("requestId", ctx.RequestID.String()))
+			if !written {
+				pe := &policies.Error{Source: "gateway", Message: fmt.Sprint("internal error: ", v), Status: 500}
+				engine.DefaultAnswer(run, pe)
+				writeResponse(w, run)
+			}
+		}
+		if s, ok := run.Scratch[policies.StreamKey].(*policies.StreamedResponse); ok {
+			s.Close()
+		}
+		if g.opts.observer != nil {
+			g.opts.observer(run, out)
+		}
+	}()
+	ctx.Request = g.requestOf(req)
+
+	rt, ok := a.routes.find(req)
+	if !ok {
+		out = a.eng.GlobalPipeline().Fail(run, errNotFound(), policies.ScopeGlobal)
+		written = true
+		writeResponse(w, run)
+		return
+	}
+	g.fillAPI(run, rt)
+
+	product, pe := a.routes.authorize(req, rt.api.api, ctx)
+	if pe != nil {
+		out = a.eng.Pipeline(rt.op.op, "").Fail(run, pe, policies.ScopeAPI)
+		written = true
+		writeResponse(w, run)
+		return
+	}
+	if req.Body != nil && req.Body != http.NoBody {
+		data, err := io.ReadAll(io.LimitReader(req.Body, g.opts.maxBody+1))
+		switch {
+		case int64(len(data)) > g.opts.maxBody:
+			engine.DefaultAnswer(run, &policies.Error{Source: "gateway", Message: msgEntityTooLarge, Status: http.StatusRequestEntityTooLarge})
+			written = true
+			writeResponse(w, run)
+			return
+		case err != nil:
+			out = a.eng.Pipeline(rt.op.op, product).Fail(run, &policies.Error{Source: "request", Reason: "ClientConnectionFailure", Message: err.Error(), Status: http.StatusBadRequest, Err: err}, policies.ScopeGlobal)
+			written = true
+			writeResponse(w, run)
+			return
+		}
+		if len(data) > 0 || req.ContentLength > 0 || len(req.TransferEncoding) > 0 {
+			ctx.Request.Body = expressions.NewBody(data)
+		}
+	}
+	out = a.eng.Pipeline(rt.op.op, product).Run(run)
+	if out.Failure != nil && strings.HasPrefix(out.Failure.Err.Message, "internal error") {
+		g.opts.logger.Error("gateway: a policy panicked", slog.String("error", out.Failure.Error()), slog.String("requestId", ctx.RequestID.String()))
+	}
+	written = true
+	writeResponse(w, run)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// requestOf builds context.Request from the incoming request.
+func (g *Gateway) requestOf(req *http.Request) *expressions.Request {
+	scheme := "http"
+	if req.TLS != nil {
+		scheme = "https"
+	}
+	host, port := req.Host, int32(0)
+	if h, p, err := net.SplitHostPort(req.Host); err == nil {
+		host = h
+		n, _ := strconv.Atoi(p)
+		port = int32(n)
+	} else if scheme == "https" {
+		port = 443
+	} else {
+		port = 80
+	}
+	h := req.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	policies.StripHopHeaders(h)
+	ip := req.RemoteAddr
+	if hst, _, err := net.SplitHostPort(ip); err == nil {
+		ip = hst
+	}
+	return &expressions.Request{
+		Method:      req.Method,
+		OriginalURL: &expressions.URL{Scheme: scheme, Host: host, Port: port, Path: req.URL.EscapedPath(), Query: expressions.ParseQuery(req.URL.RawQuery)},
+		Headers:     expressions.NewHeaders(h),
+		IPAddress:   ip,
+	}
+}
+
+// fillAPI sets context.Api, Operation, MatchedParameters, the backend URL
+// and Request.Url.
+func (g *Gateway) fillAPI(run *policies.Run, rt *route) {
+	api := rt.api.api
+	su := rt.api.serviceURL
+	ctx := run.Ctx
+	ctx.API = &expressions.API{
+		ID: api.ID, Name: api.Name, Path: api.Path, Revision: orDefault(api.Revision, "1"), Version: api.Version,
+		Protocols: api.Protocols, IsCurrentRevision: api.IsCurrent || api.Revision == "",
+		ServiceURL:            urlOf(su),
+		SubscriptionKeyHeader: orDefault(api.KeyHeader, defaultKeyHeader),
+		KeyQueryParam:         orDefault(api.KeyQuery, defaultKeyQuery),
+	}
+	op := rt.op.op
+	ctx.Operation = &expressions.Operation{ID: op.ID, Method: op.Method, Name: op.Name, URLTemplate: op.URLTemplate}
+	ctx.Request.MatchedParameters = rt.params
+	run.BackendURL = su
+	run.RelPath = rt.rel
+	ctx.Request.URL = &expressions.URL{Query: cloneQuery(ctx.Request.OriginalURL.Query)}
+	run.SyncURL()
+}
+
+func cloneQuery(q *expressions.Query) *expressions.Query {
+	out := &expressions.Query{Names: append([]string(nil), q.Names...), Values: make(map[string][]string, len(q.Values))}
+	for k, vs := range q.Values {
+		out.Values[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+func urlOf(u *url.URL) *expressions.URL {
+	return &expressions.URL{Scheme: u.Scheme, Host: u.Hostname(), Port: portOf(u), Path: u.EscapedPath(), Query: expressions.ParseQuery(u.RawQuery)}
+}
+
+func portOf(u *url.URL) int32 {
+	if p := u.Port(); p != "" {
+		n, _ := strconv.Atoi(p)
+		return int32(n)
+	}
+	if u.Scheme == "https" {
+		return 443
+	}
+	return 80
+}
+
+// authorize applies the subscription decision procedure (spec gateway.md
+// §3.3). It fills context.Subscription, Product and User and returns the
+// product context ("" for none) or the 401 error.
+func (rt *routes) authorize(req *http.Request, api *engine.API, ctx *expressions.Context) (string, *policies.Error) {
+	hname := orDefault(api.KeyHeader, defaultKeyHeader)
+	qname := orDefault(api.KeyQuery, defaultKeyQuery)
+	key, present := "", false
+	if vs := req.Header.Values(hname); len(vs) > 0 {
+		key, present = vs[0], true
+	} else if vs, ok := req.URL.Query()[qname]; ok && len(vs) > 0 {
+		key, present = vs[0], true
+	}
+	prods := rt.products[api.ID]
+	if !present {
+		for _, p := range prods {
+			if !p.SubscriptionRequired {
+				ctx.Product = productOf(p)
+				return p.ID, nil
+			}
+		}
+		if !api.SubscriptionRequired {
+			return "", nil
+		}
+		return "", &policies.Error{Source: "authorization", Reason: "SubscriptionKeyNotFound", Message: lastKeyMissing, Body: bodyKeyMissing, Status: http.StatusUnauthorized}
+	}
+	invalid := &policies.Error{Source: "authorization", Reason: "SubscriptionKeyInvalid", Message: msgKeyInvalid, Status: http.StatusUnauthorized}
+	s, ok := rt.keys[key]
+	if !ok || !s.Active {
+		return "", invalid
+	}
+	product := ""
+	scope := s.Scope
+	switch {
+	case strings.EqualFold(scope, "all"):
+	case strings.EqualFold(scope, "api/"+api.ID):
+	case len(scope) > 8 && strings.EqualFold(scope[:8], "product/"):
+		var found *engine.Product
+		for _, p := range prods {
+			if strings.EqualFold(p.ID, scope[8:]) {
+				found = p
+			}
+		}
+		if found == nil {
+			return "", invalid
+		}
+		product = found.ID
+		ctx.Product = productOf(found)
+	default:
+		return "", invalid
+	}
+	ctx.Subscription = &expressions.Subscription{ID: s.ID, Name: s.Name, Key: key, PrimaryKey: s.PrimaryKey, SecondaryKey: s.SecondaryKey}
+	if s.UserID != "" {
+		ctx.User = &expressions.User{ID: s.UserID}
+	}
+	return product, nil
+}
+
+func productOf(p *engine.Product) *expressions.Product {
+	apis := make([]any, 0, len(p.APIs))
+	for _, a := range p.APIs {
+		apis = append(apis, a)
+	}
+	return &expressions.Product{ID: p.ID, Name: p.Name, State: p.State, SubscriptionRequired: p.SubscriptionRequired, APIs: apis}
+}
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// writeResponse sends context.Response, or streams the backend body when
+// forward-request left it unbuffered and no policy replaced it.
+func writeResponse(w http.ResponseWriter, run *policies.Run) {
+	resp := run.Ctx.Response
+	h := w.Header()
+	if resp.Headers != nil {
+		for k, vs := range resp.Headers.H {
+			h[k] = append([]string(nil), vs...)
+		}
+	}
+	policies.StripHopHeaders(h)
+	h.Del("Content-Length")
+	status := int(resp.StatusCode)
+	if status < 100 || status > 999 {
+		status = http.StatusInternalServerError
+	}
+	if s, ok := run.Scratch[policies.StreamKey].(*policies.StreamedResponse); ok && resp.Body == s.Placeholder && len(resp.Body.Bytes()) == 0 {
+		w.WriteHeader(status)
+		streamBody(w, s.Body)
+		return
+	}
+	var body []byte
+	if resp.Body != nil {
+		body = resp.Body.Bytes()
+	}
+	if status != http.StatusNoContent && status != http.StatusNotModified && status >= 200 {
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	w.WriteHeader(status)
+	if len(body) > 0 {
+		w.Write(body)
+	}
+}
+
+func streamBody(w http.ResponseWriter, body io.Reader) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
+	fl, _ := w.(http.Flusher)
+	for {
+		n, err := body.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return
+			}
+			if fl != nil {
+				fl.Flush()
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}

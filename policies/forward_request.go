@@ -1,0 +1,287 @@
+package policies
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/policygate/policygate/expressions"
+	"github.com/policygate/policygate/parser"
+)
+
+// ForwardTimeoutStatus is the status of a forward-request timeout. Classic
+// gateways answer 500; some versions use 504 (spec gateway.md §4), so it is
+// a variable.
+var ForwardTimeoutStatus = http.StatusInternalServerError
+
+// ReasonBackendStatus is the project's reason for fail-on-error-status-code
+// (spec policies.md §2.9).
+const ReasonBackendStatus = "BackendStatusCodeError"
+
+// StreamKey is the Run.Scratch key under which forward-request with
+// buffer-response="false" leaves a *StreamedResponse.
+const StreamKey = "forward-request"
+
+// StreamedResponse is a backend response body that forward-request did not
+// buffer (buffer-response="false"). The rule: forward-request puts an empty
+// Placeholder body in context.Response; when the pipeline ends and
+// context.Response.Body is still that placeholder (no policy replaced the
+// body), the gateway copies Body to the client as it arrives; otherwise the
+// gateway closes Body and sends the body the policies set. Outbound
+// expressions reading the body see it empty.
+type StreamedResponse struct {
+	Body        io.ReadCloser
+	Placeholder *expressions.Body
+	cancel      context.CancelFunc
+}
+
+// Close closes the backend body and releases the request's context.
+func (s *StreamedResponse) Close() error {
+	err := s.Body.Close()
+	if s.cancel != nil {
+		s.cancel()
+	}
+	return err
+}
+
+// hopHeaders are the hop-by-hop headers a proxy never forwards.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// StripHopHeaders removes hop-by-hop headers from h, including those named
+// in Connection.
+func StripHopHeaders(h http.Header) {
+	for _, v := range h["Connection"] {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				h.Del(f)
+			}
+		}
+	}
+	for _, k := range hopHeaders {
+		delete(h, k)
+	}
+	for k := range h {
+		if len(k) > 6 && strings.EqualFold(k[:6], "proxy-") {
+			delete(h, k)
+		}
+	}
+}
+
+type forwardRequest struct {
+	timeout, timeoutMs *Value
+	followRedirects    *Value
+	failOnError        bool
+	bufferResponse     bool
+}
+
+func init() { Register("forward-request", newForwardRequest) }
+
+func literalBool(c *Compiler, el *parser.Element, name string, def bool) bool {
+	v := c.Attr(el, name, KindBool)
+	s, ok := v.Literal()
+	if !v.Present || !ok {
+		return def
+	}
+	switch strings.ToLower(s) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	c.Errorf(v.Pos(), parser.CodeBadAttribute, "%s must be true or false, not %q", name, s)
+	return def
+}
+
+func newForwardRequest(el *parser.Element, c *Compiler) (Step, error) {
+	f := &forwardRequest{
+		timeout:         c.Attr(el, "timeout", KindInt),
+		timeoutMs:       c.Attr(el, "timeout-ms", KindInt),
+		followRedirects: c.Attr(el, "follow-redirects", KindBool),
+		failOnError:     literalBool(c, el, "fail-on-error-status-code", false),
+		bufferResponse:  literalBool(c, el, "buffer-response", true),
+	}
+	// buffer-request-body: the request body is always buffered by the gateway.
+	// http-version: the shared transport negotiates HTTP/2 over TLS itself.
+	return f, nil
+}
+
+func (f *forwardRequest) wait(r *Run) (time.Duration, error) {
+	if f.timeoutMs.Present {
+		ms, err := f.timeoutMs.Int(r, 0)
+		return time.Duration(ms) * time.Millisecond, err
+	}
+	s, err := f.timeout.Int(r, 300)
+	return time.Duration(s) * time.Second, err
+}
+
+var noRedirects = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// Exec sends context.Request to the backend and stores its answer in
+// context.Response.
+func (f *forwardRequest) Exec(r *Run) error {
+	wait, err := f.wait(r)
+	if err != nil {
+		return err
+	}
+	follow, err := f.followRedirects.Bool(r, false)
+	if err != nil {
+		return err
+	}
+	req, err := BackendRequest(r)
+	if err != nil {
+		return &Error{Source: "forward-request", Reason: ReasonBackend, Message: err.Error(), Status: 500, Err: err}
+	}
+	client := http.DefaultClient
+	if r.Env != nil && r.Env.Client != nil {
+		client = r.Env.Client
+	}
+	cl := *client
+	if !follow {
+		cl.CheckRedirect = noRedirects
+	}
+	// The timeout covers the wait for the response headers only.
+	ctx, cancel := context.WithCancel(r.Context)
+	var timedOut atomic.Bool
+	var timer *time.Timer
+	if wait > 0 {
+		timer = time.AfterFunc(wait, func() { timedOut.Store(true); cancel() })
+	}
+	resp, err := cl.Do(req.WithContext(ctx))
+	if timer != nil {
+		timer.Stop()
+	}
+	if err != nil {
+		cancel()
+		switch {
+		case timedOut.Load():
+			return &Error{Source: "forward-request", Reason: ReasonTimeout, Message: "Request to the backend service timed out", Status: ForwardTimeoutStatus, Err: err}
+		case r.Context.Err() != nil:
+			return &Error{Source: "forward-request", Reason: "ClientConnectionFailure", Message: "The client closed the connection while the backend request was pending", Status: 499, Err: err}
+		}
+		return &Error{Source: "forward-request", Reason: ReasonBackend, Message: connMessage(err), Status: 500, Err: err}
+	}
+	h := resp.Header
+	StripHopHeaders(h)
+	out := &expressions.Response{StatusCode: int32(resp.StatusCode), StatusReason: reasonOf(resp), Headers: expressions.NewHeaders(h)}
+	if f.bufferResponse {
+		data, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		cancel()
+		if rerr != nil {
+			if timedOut.Load() {
+				return &Error{Source: "forward-request", Reason: ReasonTimeout, Message: "Request to the backend service timed out", Status: ForwardTimeoutStatus, Err: rerr}
+			}
+			return &Error{Source: "forward-request", Reason: ReasonBackend, Message: connMessage(rerr), Status: 500, Err: rerr}
+		}
+		out.Body = expressions.NewBody(data)
+	} else {
+		h.Del("Content-Length")
+		out.Body = expressions.NewBody(nil)
+		if r.Scratch == nil {
+			r.Scratch = map[string]any{}
+		}
+		if old, ok := r.Scratch[StreamKey].(*StreamedResponse); ok {
+			old.Close()
+		}
+		r.Scratch[StreamKey] = &StreamedResponse{Body: resp.Body, Placeholder: out.Body, cancel: cancel}
+	}
+	r.Ctx.Response = out
+	r.Forwarded = true
+	if f.failOnError && resp.StatusCode >= 400 && resp.StatusCode <= 599 {
+		return &Error{Source: "forward-request", Reason: ReasonBackendStatus, Message: fmt.Sprintf("Backend returned %d", resp.StatusCode), Status: resp.StatusCode}
+	}
+	return nil
+}
+
+func reasonOf(resp *http.Response) string {
+	if _, after, ok := strings.Cut(resp.Status, " "); ok && after != "" {
+		return after
+	}
+	return http.StatusText(resp.StatusCode)
+}
+
+func connMessage(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return "Error occured while calling backend service: " + op.Error()
+	}
+	return "Error occured while calling backend service: " + err.Error()
+}
+
+// BackendRequest builds the outgoing request from context.Request: method,
+// URL, headers (hop-by-hop stripped, Host from a policy-set Host header or
+// the URL, X-Forwarded-For appended with the caller's IP), body, and the
+// credentials of the backend entity set-backend-service chose.
+func BackendRequest(r *Run) (*http.Request, error) {
+	in := r.Ctx.Request
+	if in.URL == nil {
+		return nil, errors.New("no backend URL")
+	}
+	u := in.URL.String()
+	var body io.Reader
+	var n int64
+	if in.Body != nil {
+		if data := in.Body.Bytes(); len(data) > 0 {
+			body = bytes.NewReader(data)
+			n = int64(len(data))
+		}
+	}
+	req, err := http.NewRequestWithContext(r.Context, in.Method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	if in.Headers != nil {
+		for k, vs := range in.Headers.H {
+			h[k] = append([]string(nil), vs...)
+		}
+	}
+	StripHopHeaders(h)
+	if vs, ok := (&expressions.Headers{H: h}).Values("Host"); ok {
+		if len(vs) > 0 && vs[0] != "" {
+			req.Host = vs[0]
+		}
+		for k := range h {
+			if strings.EqualFold(k, "Host") {
+				delete(h, k)
+			}
+		}
+	}
+	h.Del("Content-Length")
+	if in.IPAddress != "" {
+		if prior := h.Values("X-Forwarded-For"); len(prior) > 0 {
+			h.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+in.IPAddress)
+		} else {
+			h.Set("X-Forwarded-For", in.IPAddress)
+		}
+	}
+	if b := r.Backend; b != nil {
+		for k, vs := range b.Header {
+			for _, v := range vs {
+				h.Add(k, v)
+			}
+		}
+		if b.AuthScheme != "" {
+			h.Set("Authorization", strings.TrimSpace(b.AuthScheme+" "+b.AuthParameter))
+		}
+		if len(b.Query) > 0 {
+			q := req.URL.Query()
+			for k, vs := range b.Query {
+				for _, v := range vs {
+					q.Add(k, v)
+				}
+			}
+			req.URL.RawQuery = q.Encode()
+		}
+	}
+	req.Header = h
+	req.ContentLength = n
+	return req, nil
+}
