@@ -89,7 +89,8 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 	cfg.APIs = []*engine.API{api}
 
 	if p := s.Product; p != nil {
-		prod := &engine.Product{ID: p.Name, Name: p.Name, State: "published", APIs: []string{api.ID}, Policy: pol["product"]}
+		// APIM's products require a subscription unless they say otherwise.
+		prod := &engine.Product{ID: p.Name, Name: p.Name, State: "published", SubscriptionRequired: true, APIs: []string{api.ID}, Policy: pol["product"]}
 		if p.Name == "" {
 			prod.ID, prod.Name = "test-product", "test-product"
 		}
@@ -118,20 +119,6 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 		}
 		cfg.Subscriptions = append(cfg.Subscriptions, es)
 	}
-	for id, b := range s.Backends {
-		eb := &engine.Backend{ID: id, URL: b.URL, Header: map[string][]string{}, Query: map[string][]string{}}
-		for k, v := range b.Credentials.Header {
-			eb.Header[k] = v
-		}
-		for k, v := range b.Credentials.Query {
-			eb.Query[k] = v
-		}
-		if a := b.Credentials.Authorization; a != nil {
-			eb.AuthScheme, eb.AuthParameter = a.Scheme, a.Parameter
-		}
-		cfg.Backends[id] = eb
-	}
-
 	// Named values: no environment overrides, so a case means the same
 	// everywhere.
 	store := namedvalues.NewStore(namedvalues.WithEnv(nil))
@@ -147,5 +134,29 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 		}
 	}
 	cfg.NamedValues = store
+	// Backend credentials may use {{named values}}: the configuration
+	// holds them expanded (engine.Backend).
+	expand := func(vals []string) []string {
+		out := make([]string, len(vals))
+		for i, v := range vals {
+			e, _ := namedvalues.Expand(v, store.Lookup, namedvalues.Options{})
+			out[i] = e.Text
+		}
+		return out
+	}
+	for id, b := range s.Backends {
+		eb := &engine.Backend{ID: id, URL: b.URL, Header: map[string][]string{}, Query: map[string][]string{}}
+		for k, v := range b.Credentials.Header {
+			eb.Header[k] = expand(v)
+		}
+		for k, v := range b.Credentials.Query {
+			eb.Query[k] = expand(v)
+		}
+		if a := b.Credentials.Authorization; a != nil {
+			eb.AuthScheme, eb.AuthParameter = a.Scheme, expand([]string{a.Parameter})[0]
+		}
+		cfg.Backends[id] = eb
+	}
+
 	return cfg, nil
 }

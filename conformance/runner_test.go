@@ -16,7 +16,8 @@ func stubOpts() Options { return Options{Gateway: fakeGateway, Trace: true} }
 // TestRunnerSelfTestsOnFakeGateway runs the runner's own case files on the
 // fake gateway, so the runner is tested even where the real one is absent.
 func TestRunnerSelfTestsOnFakeGateway(t *testing.T) {
-	rep, err := RunFiles([]string{"../testdata/conformance/runner"}, stubOpts())
+	dir := "../testdata/conformance/runner/"
+	rep, err := RunFiles([]string{dir + "basics.yaml", dir + "placeholders.yaml", dir + "steps.yaml"}, stubOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestConfigFromCase(t *testing.T) {
 	if sub := cfg.Subscriptions[0]; sub.PrimaryKey != "key-one" || sub.Scope != "product/starter" || !sub.Active {
 		t.Errorf("subscription: %+v", sub)
 	}
-	if b := cfg.Backends["b1"]; b.URL != "http://backend.test/x" || b.Header["api-key"][0] != "{{secret-one}}" {
+	if b := cfg.Backends["b1"]; b.URL != "http://backend.test/x" || b.Header["api-key"][0] != "s3cret" {
 		t.Errorf("backend: %+v", b)
 	}
 	nv, ok, _ := cfg.NamedValues.Lookup("secret-one")
