@@ -406,23 +406,27 @@ func (s *Session) RunCase(c *Case) *CaseResult {
 		}
 		n := max(st.Repeat, 1)
 		for rep := 0; rep < n; rep++ {
+			label := "request"
+			if !single {
+				label = fmt.Sprintf("steps[%d]", i+1)
+				if n > 1 {
+					label = fmt.Sprintf("steps[%d](repeat %d)", i+1, rep+1)
+				}
+			}
 			prefix := "expect."
 			if !single {
-				prefix = fmt.Sprintf("steps[%d].expect.", i+1)
-				if n > 1 {
-					prefix = fmt.Sprintf("steps[%d](repeat %d).expect.", i+1, rep+1)
-				}
+				prefix = label + ".expect."
 			}
 			got, err := s.send(client, gw.URL, st.Request, be, obs, st.Expect.needsRun() || s.opts.Trace)
 			if err != nil {
-				cr.Err = fmt.Errorf("%s: %w", strings.TrimSuffix(prefix, "expect."), err)
+				cr.Err = fmt.Errorf("%s: %w", label, err)
 				return cr
 			}
 			ds := st.Expect.check(prefix, got)
 			if len(ds) > 0 {
 				cr.Diffs = append(cr.Diffs, ds...)
 				if s.opts.Trace {
-					cr.Traces = append(cr.Traces, formatTrace(strings.TrimSuffix(prefix, ".expect."), got.obs))
+					cr.Traces = append(cr.Traces, formatTrace(label, got.obs))
 				}
 			}
 		}
