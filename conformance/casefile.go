@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -637,6 +638,9 @@ func (f *File) decodeCase(c *Case, live liveEnv) (*spec, error) {
 		if err := fillNode(f.Path, eff, nr); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkKnown(f.Path, eff, reflect.TypeFor[spec]()); err != nil {
+		return nil, err
 	}
 	var s spec
 	if err := eff.Decode(&s); err != nil {

@@ -354,3 +354,15 @@ func TestNoGateway(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoGateway", err)
 	}
 }
+
+func TestUnknownField(t *testing.T) {
+	src := "cases:\n  - name: typo\n    request: {url: /a}\n    expect: {stauts: 200}\n"
+	_, err := Parse("typo.yaml", []byte(src))
+	if err == nil || !strings.HasPrefix(err.Error(), `typo.yaml:4:14: unknown field "stauts" (known: backendCalled, backendRequest, body, bodyContains, headers, json, lastError, status, variables)`) {
+		t.Errorf("err = %v", err)
+	}
+	src = "polices: {}\ncases:\n  - {request: {url: /a}, expect: {status: 200}}\n"
+	if _, err := Parse("top.yaml", []byte(src)); err == nil || !strings.HasPrefix(err.Error(), `top.yaml:1:1: unknown field "polices"`) {
+		t.Errorf("err = %v", err)
+	}
+}
