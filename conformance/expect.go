@@ -59,9 +59,6 @@ var lastErrorFields = map[string]func(o *observation) string{
 	"policyid": func(o *observation) string { return o.lastError.PolicyID },
 }
 
-// needsRun tells whether the expectations read the gateway's final run.
-func (e *expectSpec) needsRun() bool { return e.Variables != nil || e.LastError != nil }
-
 // check compares what came with what e expects; p prefixes field paths.
 func (e *expectSpec) check(p string, got *received) []Diff {
 	var ds []Diff

@@ -24,7 +24,7 @@ func fakeGateway(cfg *engine.Config, env GatewayEnv) (http.Handler, error) {
 		count++
 		n := count
 		mu.Unlock()
-		run := &policies.Run{Ctx: &expressions.Context{Variables: expressions.NewVariables()}, Trace: &policies.Trace{}}
+		run := &policies.Run{Context: r.Context(), Ctx: &expressions.Context{Variables: expressions.NewVariables()}, Trace: &policies.Trace{}}
 		run.Ctx.Variables.Set("count", n)
 		run.Ctx.Variables.Set("now", env.Now().UTC().Format("2006-01-02T15:04:05Z"))
 		run.Ctx.Variables.Set("flag", true)

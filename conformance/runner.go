@@ -55,8 +55,8 @@ type Options struct {
 	Trace bool
 	// Out, when set, receives the PASS/FAIL lines as cases finish.
 	Out io.Writer
-	// ObserveTimeout bounds the wait for the gateway's report of a run
-	// (default 2s).
+	// ObserveTimeout bounds the wait for the gateway's handler to return
+	// after the answer arrived (default 5s).
 	ObserveTimeout time.Duration
 }
 
@@ -368,19 +368,26 @@ func (s *Session) RunCase(c *Case) *CaseResult {
 		return cr
 	}
 	clk := &clock{frozen: !sp.now.IsZero(), base: sp.now}
-	obs := make(chan *observation, 16)
 	env := GatewayEnv{
 		Client:  s.backendClient(),
 		Now:     clk.now,
 		Tracing: s.opts.Trace,
-		Observe: func(r *policies.Run, out engine.Outcome) { obs <- observe(r, out) },
+		Observe: func(r *policies.Run, out engine.Outcome) {
+			if r == nil || r.Context == nil {
+				return
+			}
+			if b, ok := r.Value(boxKey{}).(*obsBox); ok {
+				b.obs = observe(r, out)
+			}
+		},
 	}
 	h, err := s.opts.gateway()(cfg, env)
 	if err != nil {
 		cr.Err = fmt.Errorf("configuration does not load: %w", err)
 		return cr
 	}
-	gw := httptest.NewServer(h)
+	tp := &tap{h: h, served: make(chan *obsBox, 16)}
+	gw := httptest.NewServer(tp)
 	defer gw.Close()
 	client := &http.Client{
 		Transport:     &http.Transport{DisableCompression: true, DialContext: loopbackOnly(nil)},
@@ -417,7 +424,7 @@ func (s *Session) RunCase(c *Case) *CaseResult {
 			if !single {
 				prefix = label + ".expect."
 			}
-			got, err := s.send(client, gw.URL, st.Request, be, obs, st.Expect.needsRun() || s.opts.Trace)
+			got, err := s.send(client, gw.URL, st.Request, be, tp)
 			if err != nil {
 				cr.Err = fmt.Errorf("%s: %w", label, err)
 				return cr
@@ -490,10 +497,8 @@ func formatTrace(label string, o *observation) string {
 }
 
 // send sends one request through the gateway and collects what came back.
-func (s *Session) send(client *http.Client, base string, rs *requestSpec, be *backendSpec, obs chan *observation, wait bool) (*received, error) {
-	for len(obs) > 0 {
-		<-obs
-	}
+func (s *Session) send(client *http.Client, base string, rs *requestSpec, be *backendSpec, tp *tap) (*received, error) {
+	seq := tp.next()
 	s.backend.reset(be)
 	method := rs.Method
 	if method == "" {
@@ -542,17 +547,65 @@ func (s *Session) send(client *http.Client, base string, rs *requestSpec, be *ba
 		return nil, err
 	}
 	got := &received{status: resp.StatusCode, header: resp.Header, body: data, backend: s.backend.calls()}
-	if wait {
-		timeout := s.opts.ObserveTimeout
-		if timeout == 0 {
-			timeout = 2 * time.Second
-		}
+	// The gateway reports the run when its handler returns, which may be
+	// after the client has the whole answer: wait for this request's report.
+	timeout := s.opts.ObserveTimeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	deadline := time.After(timeout)
+	for {
 		select {
-		case got.obs = <-obs:
-		case <-time.After(timeout):
+		case b := <-tp.served:
+			if b.seq < seq {
+				continue // an earlier request that timed out
+			}
+			got.obs = b.obs
+		case <-deadline:
 		}
+		break
 	}
 	return got, nil
+}
+
+// tap wraps the gateway handler: it numbers requests, gives each a box the
+// observer fills through the request context, and hands the box over when
+// the handler has returned.
+type tap struct {
+	h      http.Handler
+	mu     sync.Mutex
+	sent   int // requests the runner sent
+	seen   int // requests the handler received
+	served chan *obsBox
+}
+
+type boxKey struct{}
+
+// obsBox receives the observation of one request.
+type obsBox struct {
+	seq int
+	obs *observation
+}
+
+func (t *tap) next() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sent++
+	return t.sent
+}
+
+func (t *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t.mu.Lock()
+	t.seen++
+	b := &obsBox{seq: t.seen}
+	t.mu.Unlock()
+	defer func() {
+		select {
+		case t.served <- b:
+		default: // nobody is waiting (a stray request); drop it
+		}
+	}()
+	t.h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), boxKey{}, b)))
 }
 
 // backendClient is the gateway's client: backend.test (any port) goes to
