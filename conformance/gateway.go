@@ -12,14 +12,17 @@ import (
 func init() { DefaultGateway = RealGateway }
 
 // RealGateway builds package gateway's handler with the runner's client,
-// frozen clock, tracing and observer. Its log goes nowhere: what a case
-// shows is in its diffs and, with --trace, its policy trace.
+// frozen clock, tracing and observer. It loads strictly: a policy that is
+// not implemented fails the case instead of being skipped, so no case
+// passes because a policy silently did nothing. Its log goes nowhere: what
+// a case shows is in its diffs and, with --trace, its policy trace.
 func RealGateway(cfg *engine.Config, env GatewayEnv) (http.Handler, error) {
 	g, errs := gateway.New(cfg,
 		gateway.WithClient(env.Client),
 		gateway.WithClock(env.Now),
 		gateway.WithTracing(env.Tracing),
 		gateway.WithObserver(env.Observe),
+		gateway.WithStrict(true),
 		gateway.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
 	)
 	if len(errs) > 0 {

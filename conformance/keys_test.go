@@ -135,7 +135,7 @@ func TestPolicyLoadErrorFailsTheCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := fr.Cases[0]
-	if c.Passed || c.Err == nil || !regexpMatch(`^configuration does not load: broken.yaml#policies.global:1:`, c.Err.Error()) {
+	if c.Passed || c.Err == nil || !regexpMatch(`^configuration does not load:\nbroken.yaml#policies.global:1:`, c.Err.Error()) {
 		t.Errorf("passed=%v err=%v", c.Passed, c.Err)
 	}
 }

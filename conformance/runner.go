@@ -132,7 +132,16 @@ func (c *CaseResult) Line() string {
 func (c *CaseResult) Details() []string {
 	var out []string
 	if c.Err != nil {
-		out = append(out, "    error: "+c.Err.Error())
+		// Load errors come several to a message, sometimes twice over.
+		lines := strings.Split(strings.TrimRight(c.Err.Error(), "\n"), "\n")
+		out = append(out, "    error: "+lines[0])
+		seen := map[string]bool{lines[0]: true}
+		for _, l := range lines[1:] {
+			if !seen[l] {
+				seen[l] = true
+				out = append(out, "      "+l)
+			}
+		}
 	}
 	for _, d := range c.Diffs {
 		out = append(out, "    "+d.String())
@@ -383,7 +392,7 @@ func (s *Session) RunCase(c *Case) *CaseResult {
 	}
 	h, err := s.opts.gateway()(cfg, env)
 	if err != nil {
-		cr.Err = fmt.Errorf("configuration does not load: %w", err)
+		cr.Err = fmt.Errorf("configuration does not load:\n%w", err)
 		return cr
 	}
 	tp := &tap{h: h, served: make(chan *obsBox, 16)}
