@@ -377,8 +377,10 @@ func (s *Session) RunCase(c *Case) *CaseResult {
 		return cr
 	}
 	clk := &clock{frozen: !sp.now.IsZero(), base: sp.now}
+	backendClient := s.backendClient()
+	defer backendClient.CloseIdleConnections()
 	env := GatewayEnv{
-		Client:  s.backendClient(),
+		Client:  backendClient,
 		Now:     clk.now,
 		Tracing: s.opts.Trace,
 		Observe: func(r *policies.Run, out engine.Outcome) {
