@@ -366,3 +366,50 @@ func TestUnknownField(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestSpecExampleLoads loads the example of spec/conformance.md: every
+// documented field is known to the runner.
+func TestSpecExampleLoads(t *testing.T) {
+	f, err := LoadFile("testdata/spec_example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Cases) != 2 || f.Suite != "short name" {
+		t.Fatalf("suite %q, %d cases", f.Suite, len(f.Cases))
+	}
+	s, err := f.Start(stubOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sp, err := f.decodeCase(f.Cases[0], s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sp.Request.Headers["Authorization"][0]; !strings.HasPrefix(got, "Bearer ey") || strings.Contains(got, "${") {
+		t.Errorf("token not filled: %q", got)
+	}
+	if sp.NamedValues["api-key"] != (namedValue{Value: "s3cret", Secret: true}) || sp.NamedValues["plain-one"].Value != "hello" {
+		t.Errorf("named values: %+v", sp.NamedValues)
+	}
+	if sp.now != time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC) {
+		t.Errorf("now %v", sp.now)
+	}
+	cfg, err := f.config(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if api := cfg.APIs[0]; api.ID != "orders" || api.Path != "orders" || !api.SubscriptionRequired || api.ServiceURL != "http://backend.test/v1" {
+		t.Errorf("api %+v", api)
+	}
+	if op := cfg.APIs[0].Operations[0]; op.Method != "GET" || op.URLTemplate != "/items/{id}" {
+		t.Errorf("operation %+v", op)
+	}
+	st, err := f.decodeCase(f.Cases[1], s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Steps) != 4 || st.Steps[0].Repeat != 2 || st.Steps[2].Advance != "61s" {
+		t.Errorf("steps %+v", st.Steps)
+	}
+}
