@@ -40,6 +40,7 @@ type File struct {
 	Suite string
 	Cases []*Case
 	dir   string
+	src   []byte
 	top   *yaml.Node // the top-level mapping
 }
 
@@ -76,7 +77,7 @@ func Parse(path string, src []byte) (*File, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, &FileError{File: path, Line: doc.Line, Col: doc.Column, Msg: "a case file must be a mapping"}
 	}
-	f := &File{Path: path, dir: filepath.Dir(path), top: doc.Content[0]}
+	f := &File{Path: path, dir: filepath.Dir(path), src: src, top: doc.Content[0]}
 	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	f.Suite = base
 	if n := mapGet(f.top, "suite"); n != nil {
@@ -220,7 +221,14 @@ type spec struct {
 
 	now  time.Time // parsed Now; zero when the clock is not frozen
 	fill resolver  // fills placeholders in policy files
+	// where maps the label of inline policy text ("policies.api",
+	// "fragments.x") to where its first line is in the case file.
+	where map[string]textPos
 }
+
+// textPos places the text of a literal block scalar in its file: text line
+// n is file line Line+n, text column c is file column c+Indent.
+type textPos struct{ Line, Indent int }
 
 type namedValue struct {
 	Value  string `yaml:"value"`
@@ -647,6 +655,18 @@ func (f *File) decodeCase(c *Case, live liveEnv) (*spec, error) {
 		return nil, f.typeErr(c, err)
 	}
 	s.now, s.fill = now, nr
+	s.where = map[string]textPos{}
+	for _, sec := range []string{"policies", "fragments"} {
+		m := mapGet(eff, sec)
+		if m == nil || m.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if v := m.Content[i+1]; v.Kind == yaml.ScalarNode && v.Style&yaml.LiteralStyle != 0 {
+				s.where[sec+"."+m.Content[i].Value] = textPos{Line: v.Line, Indent: f.indentAfter(v.Line)}
+			}
+		}
+	}
 	if stepsNode := mapGet(eff, "steps"); stepsNode != nil {
 		for i := range s.Steps {
 			if i < len(stepsNode.Content) {
@@ -669,6 +689,19 @@ func algFits(keyType, alg string) bool {
 		return strings.HasPrefix(alg, "ES")
 	}
 	return strings.HasPrefix(alg, "HS")
+}
+
+// indentAfter is the indentation of the first non-blank line after line
+// (1-based) of the file: the indentation of a block scalar's text.
+func (f *File) indentAfter(line int) int {
+	lines := strings.Split(string(f.src), "\n")
+	for i := line; i < len(lines); i++ {
+		t := strings.TrimLeft(lines[i], " ")
+		if strings.TrimSpace(t) != "" {
+			return len(lines[i]) - len(t)
+		}
+	}
+	return 0
 }
 
 func orNode(n, def *yaml.Node) *yaml.Node {

@@ -139,3 +139,19 @@ func TestPolicyLoadErrorFailsTheCase(t *testing.T) {
 		t.Errorf("passed=%v err=%v", c.Passed, c.Err)
 	}
 }
+
+func TestPolicyErrorsPointIntoTheCaseFile(t *testing.T) {
+	src := "cases:\n  - name: broken\n    policies:\n      api: |\n        <policies>\n          <inbound><nope/></inbound>\n        </policies>\n    request: {url: /a}\n    expect: {status: 200}\n"
+	f, err := Parse("inline.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := f.Run(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fr.Cases[0]
+	if c.Passed || c.Err == nil || !regexpMatch(`(?m)^inline\.yaml:6:20: .*\(in policies\.api\)$`, c.Err.Error()) {
+		t.Errorf("err = %v", c.Err)
+	}
+}

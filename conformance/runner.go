@@ -21,6 +21,7 @@ import (
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
 )
 
@@ -394,7 +395,7 @@ func (s *Session) RunCase(c *Case) *CaseResult {
 	}
 	h, err := s.opts.gateway()(cfg, env)
 	if err != nil {
-		cr.Err = fmt.Errorf("configuration does not load:\n%w", err)
+		cr.Err = fmt.Errorf("configuration does not load:\n%w", s.file.placeErrors(sp, err))
 		return cr
 	}
 	tp := &tap{h: h, served: make(chan *obsBox, 16)}
@@ -450,6 +451,27 @@ func (s *Session) RunCase(c *Case) *CaseResult {
 		}
 	}
 	return cr
+}
+
+// placeErrors moves the positions of load errors in inline policy text to
+// the case file's own lines and columns.
+func (f *File) placeErrors(sp *spec, err error) error {
+	var pe parser.Errors
+	if !errors.As(err, &pe) {
+		return err
+	}
+	out := make(parser.Errors, 0, len(pe))
+	for _, e := range pe {
+		c := *e
+		if label, ok := strings.CutPrefix(c.Pos.File, f.Path+"#"); ok {
+			if tp, ok := sp.where[label]; ok {
+				c.Pos = parser.Pos{File: f.Path, Line: tp.Line + c.Pos.Line, Col: tp.Indent + c.Pos.Col, Offset: c.Pos.Offset}
+				c.Msg += " (in " + label + ")"
+			}
+		}
+		out = append(out, &c)
+	}
+	return out
 }
 
 // observe copies what the expectations read from a finished run.
