@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -321,4 +322,46 @@ func httpServer(t *testing.T, h http.Handler) string {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + ln.Addr().String()
+}
+
+// TestConcurrentRequestsAndSwap runs requests in parallel while the engine
+// is swapped; run it with -race.
+func TestConcurrentRequestsAndSwap(t *testing.T) {
+	be := newBackend(t)
+	g, errs := New(baseConfig(be.URL))
+	if g == nil {
+		t.Fatal(errs)
+	}
+	srv := httpServer(t, g)
+	e, errs := engine.Compile(baseConfig(be.URL), engine.Options{})
+	if e == nil {
+		t.Fatal(errs)
+	}
+	done := make(chan error, 8)
+	for w := 0; w < 8; w++ {
+		go func() {
+			for i := 0; i < 25; i++ {
+				resp, err := http.Get(srv + "/echo/c?i=1")
+				if err != nil {
+					done <- err
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					done <- fmt.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		g.Swap(e)
+	}
+	for w := 0; w < 8; w++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
 }

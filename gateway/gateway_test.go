@@ -53,7 +53,11 @@ func newBackend(t testing.TB) *httptest.Server {
 			fl := w.(http.Flusher)
 			w.Write([]byte("first;"))
 			fl.Flush()
-			<-releaseStream
+			select {
+			case <-releaseStream:
+			case <-r.Context().Done():
+				return
+			}
 			w.Write([]byte("second"))
 			return
 		}
