@@ -45,7 +45,9 @@ func fakeGateway(cfg *engine.Config, env GatewayEnv) (http.Handler, error) {
 		}
 		req, _ := http.NewRequest(r.Method, target, r.Body)
 		req.Header = r.Header.Clone()
-		resp, err := env.Client.Do(req)
+		cl := *env.Client // forward-request does not follow redirects by default
+		cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		resp, err := cl.Do(req)
 		if err != nil {
 			w.WriteHeader(500)
 			env.Observe(run, engine.Outcome{})

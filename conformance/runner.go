@@ -644,9 +644,10 @@ func (t *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // backendClient is the gateway's client: backend.test (any port) goes to
 // the stub backend, loopback addresses go through, nothing else does.
 func (s *Session) backendClient() *http.Client {
+	// Redirects are the policies' business (forward-request
+	// follow-redirects), so the client keeps Go's default policy.
 	return &http.Client{
-		Transport:     &http.Transport{DisableCompression: true, DialContext: loopbackOnly(map[string]string{"backend.test": s.backend.server.Listener.Addr().String()})},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport: &http.Transport{DisableCompression: true, DialContext: loopbackOnly(map[string]string{"backend.test": s.backend.server.Listener.Addr().String()})},
 	}
 }
 
