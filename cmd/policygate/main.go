@@ -32,6 +32,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return validateCmd(args[1:], stdout, stderr)
 	case "corpus-report":
 		return corpusReportCmd(args[1:], stdout, stderr)
+	case "test":
+		return testCmd(args[1:], stdout, stderr)
 	case "run":
 		fmt.Fprintln(stderr, "policygate run: the gateway is not built yet; today PolicyGate validates policies (policygate validate)")
 		return 2

@@ -1,0 +1,162 @@
+package conformance
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/namedvalues"
+)
+
+// Defaults of a case's API and operation (spec/conformance.md).
+const (
+	DefaultAPIName    = "test-api"
+	DefaultServiceURL = "http://backend.test"
+	DefaultOperation  = "test-operation"
+)
+
+// config builds the engine configuration of a decoded case. Policy text
+// read from files gets its placeholders filled like the case file's own
+// strings.
+func (f *File) config(s *spec) (*engine.Config, error) {
+	cfg := &engine.Config{
+		Products:  map[string]*engine.Product{},
+		Backends:  map[string]*engine.Backend{},
+		Fragments: map[string]*engine.PolicyDoc{},
+		Service:   engine.Service{Name: "policygate-conformance", Region: "local", GatewayID: "conformance"},
+	}
+	doc := func(label string, ref docRef) (*engine.PolicyDoc, error) {
+		if ref.File == "" {
+			return &engine.PolicyDoc{File: f.Path + "#" + label, Source: []byte(ref.Text)}, nil
+		}
+		path := filepath.Join(f.dir, ref.File)
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		text, err := fillString(string(src), s.fill)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return &engine.PolicyDoc{File: path, Source: []byte(text)}, nil
+	}
+	pol := map[string]*engine.PolicyDoc{}
+	for scope, ref := range s.Policies {
+		d, err := doc("policies."+scope, ref)
+		if err != nil {
+			return nil, err
+		}
+		pol[scope] = d
+	}
+	cfg.Global = pol["global"]
+	for id, ref := range s.Fragments {
+		d, err := doc("fragments."+id, ref)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Fragments[id] = d
+	}
+
+	api := &engine.API{ID: DefaultAPIName, Name: DefaultAPIName, ServiceURL: DefaultServiceURL,
+		Protocols: []string{"http", "https"}, Revision: "1", IsCurrent: true, Policy: pol["api"]}
+	if a := s.API; a != nil {
+		if a.Name != "" {
+			api.ID, api.Name = a.Name, a.Name
+		}
+		api.Path = strings.Trim(a.Path, "/")
+		if a.ServiceURL != nil {
+			api.ServiceURL = *a.ServiceURL
+		}
+		api.SubscriptionRequired = a.SubscriptionRequired
+		api.KeyHeader, api.KeyQuery = a.KeyHeader, a.KeyQuery
+	}
+	op := &engine.Operation{ID: DefaultOperation, Name: DefaultOperation, Method: "*", URLTemplate: "/*", Policy: pol["operation"]}
+	if o := s.Operation; o != nil {
+		if o.Name != "" {
+			op.ID, op.Name = o.Name, o.Name
+		}
+		if o.Method != "" {
+			op.Method = strings.ToUpper(o.Method)
+		}
+		if o.URLTemplate != "" {
+			op.URLTemplate = o.URLTemplate
+		}
+	}
+	api.Operations = []*engine.Operation{op}
+	cfg.APIs = []*engine.API{api}
+
+	if p := s.Product; p != nil {
+		// APIM's products require a subscription unless they say otherwise.
+		prod := &engine.Product{ID: p.Name, Name: p.Name, State: "published", SubscriptionRequired: true, APIs: []string{api.ID}, Policy: pol["product"]}
+		if p.Name == "" {
+			prod.ID, prod.Name = "test-product", "test-product"
+		}
+		if p.State != "" {
+			prod.State = p.State
+		}
+		if p.SubscriptionRequired != nil {
+			prod.SubscriptionRequired = *p.SubscriptionRequired
+		}
+		cfg.Products[prod.ID] = prod
+	} else if pol["product"] != nil {
+		return nil, fmt.Errorf("policies.product needs a product")
+	}
+	for i, sub := range s.Subscriptions {
+		es := &engine.Subscription{ID: sub.Name, Name: sub.Name, PrimaryKey: sub.Key, SecondaryKey: sub.SecondaryKey,
+			Scope: sub.Scope, Active: true, UserID: sub.User}
+		if es.ID == "" {
+			es.ID = fmt.Sprintf("subscription-%d", i+1)
+			es.Name = es.ID
+		}
+		if es.Scope == "" {
+			es.Scope = "all"
+		}
+		if sub.Active != nil {
+			es.Active = *sub.Active
+		}
+		cfg.Subscriptions = append(cfg.Subscriptions, es)
+	}
+	// Named values: no environment overrides, so a case means the same
+	// everywhere.
+	store := namedvalues.NewStore(namedvalues.WithEnv(nil))
+	names := make([]string, 0, len(s.NamedValues))
+	for n := range s.NamedValues {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		nv := s.NamedValues[n]
+		if err := store.Set(namedvalues.NamedValue{Name: n, Value: nv.Value, Secret: nv.Secret, Source: f.Path}); err != nil {
+			return nil, err
+		}
+	}
+	cfg.NamedValues = store
+	// Backend credentials may use {{named values}}: the configuration
+	// holds them expanded (engine.Backend).
+	expand := func(vals []string) []string {
+		out := make([]string, len(vals))
+		for i, v := range vals {
+			e, _ := namedvalues.Expand(v, store.Lookup, namedvalues.Options{})
+			out[i] = e.Text
+		}
+		return out
+	}
+	for id, b := range s.Backends {
+		eb := &engine.Backend{ID: id, URL: b.URL, Header: map[string][]string{}, Query: map[string][]string{}}
+		for k, v := range b.Credentials.Header {
+			eb.Header[k] = expand(v)
+		}
+		for k, v := range b.Credentials.Query {
+			eb.Query[k] = expand(v)
+		}
+		if a := b.Credentials.Authorization; a != nil {
+			eb.AuthScheme, eb.AuthParameter = a.Scheme, expand([]string{a.Parameter})[0]
+		}
+		cfg.Backends[id] = eb
+	}
+
+	return cfg, nil
+}
