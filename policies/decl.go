@@ -96,6 +96,9 @@ type Group struct {
 	Rule     GroupRule
 	Names    []string
 	Children bool // Names are child element names rather than attribute names
+	// Either counts each name as an attribute or a child element
+	// (set-variable's value="…" or <value>…</value>).
+	Either bool
 }
 
 // ElemDecl declares an element: a policy statement or a configuration child.

@@ -30,8 +30,12 @@ var declSetVariable = &Decl{
 		Name: "set-variable",
 		Attrs: []AttrDecl{
 			reqStr("name", false),
-			{Name: "value", Kind: KindAny, Expr: true, Required: true},
+			// value is required, as the attribute or as a <value> child (both
+			// forms occur; Groups checks that exactly one is there).
+			{Name: "value", Kind: KindAny, Expr: true},
 		},
+		Children: []*ElemDecl{{Name: "value", Max: 1, Text: true, TextExpr: true, TextKind: KindAny}},
+		Groups:   []Group{{Rule: ExactlyOne, Names: []string{"value"}, Either: true}},
 	},
 	Sections: allSec, Priority: "P0", Category: "transformation",
 }
@@ -41,7 +45,9 @@ var declSetBody = &Decl{
 	ElemDecl: ElemDecl{
 		Name: "set-body",
 		Attrs: []AttrDecl{
-			enum("template", false, "", "liquid"),
+			// "none" is accepted by the service (deployed samples use it) though
+			// the reference lists only liquid.
+			enum("template", false, "", "liquid", "none"),
 			enum("xsi-nil", false, "blank", "blank", "null"),
 			boolean("parse-date", false, "true"),
 		},
@@ -63,7 +69,9 @@ var declSetStatus = &Decl{
 		Name: "set-status",
 		Attrs: []AttrDecl{
 			req(integer("code", true, "")),
-			reqStr("reason", true),
+			// The reference marks reason required, but the service accepts it
+			// missing (many deployed samples omit it); real APIM wins.
+			str("reason", true),
 		},
 	},
 	Sections: allSec, Priority: "P0", Category: "transformation",

@@ -304,6 +304,18 @@ func (v *validator) elem(el *parser.Element, e *ElemDecl, sec Section, policy bo
 func (v *validator) group(el *parser.Element, g Group) {
 	n := 0
 	for _, name := range g.Names {
+		if g.Either {
+			if el.Attr(name) != nil {
+				n++
+			}
+			for _, c := range el.Children {
+				if c.Name == name {
+					n++
+					break
+				}
+			}
+			continue
+		}
 		if g.Children {
 			for _, c := range el.Children {
 				if c.Name == name {
@@ -321,6 +333,9 @@ func (v *validator) group(el *parser.Element, g Group) {
 		what, code = "elements", parser.CodeBadStructure
 	}
 	list := strings.Join(g.Names, ", ")
+	if g.Either {
+		what = "attributes or elements"
+	}
 	switch {
 	case g.Rule == ExactlyOne && n != 1:
 		v.errorf(el.Pos, code, "<%s> needs exactly one of the %s %s, has %d", el.Name, what, list, n)

@@ -189,7 +189,7 @@ func TestValidate(t *testing.T) {
 				)
 			},
 			want: []wantDiag{
-				errD(cAttr, `<set-variable> is missing required attribute "value"`),
+				errD(cAttr, `<set-variable> needs exactly one of the attributes or elements value, has 0`),
 				warnD(cAttr, `unknown attribute "colour" on <set-variable>`),
 				errD(cAttr, `<set-header> is missing required attribute "name"`),
 			},
@@ -380,7 +380,7 @@ func TestValidatePositions(t *testing.T) {
 	want := map[string]parser.Pos{
 		"not allowed in section inbound": fwd.Pos,
 		"must be an integer":             fwd.Attrs[0].Pos,
-		"missing required attribute":     sv.Pos,
+		"needs exactly one of":           sv.Pos,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d diagnostics, want %d: %v", len(got), len(want), got)
