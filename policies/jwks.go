@@ -159,58 +159,64 @@ func (s *oidcSource) needFetch(now time.Time, kid string) bool {
 // Get returns the issuer and keys of the source, fetching them when the
 // cache is empty, stale, or lacks kid (subject to the refetch limits).
 func (s *oidcSource) Get(ctx context.Context, client *http.Client, now time.Time, kid string) (string, []*verifyKey, error) {
-	for {
-		s.mu.Lock()
-		if !s.needFetch(now, kid) {
-			iss, keys, err := s.issuer, s.keys, s.lastErr
-			s.mu.Unlock()
-			if keys == nil && iss == "" {
-				if err == nil {
-					err = errOIDCUnavailable
-				}
-				return "", nil, err
-			}
-			return iss, keys, nil
+	s.mu.Lock()
+	if ch := s.inflight; ch != nil {
+		if !s.fetched.IsZero() && (kid == "" || s.hasKid(kid)) {
+			// A refresh is under way but the cache can answer.
+			defer s.mu.Unlock()
+			return s.result()
 		}
-		if ch := s.inflight; ch != nil {
-			s.mu.Unlock()
-			select {
-			case <-ch:
-				// The fetch ended: use its outcome whatever it was (no
-				// second fetch for the same window).
-				s.mu.Lock()
-				iss, keys, err := s.issuer, s.keys, s.lastErr
-				s.mu.Unlock()
-				if keys == nil && iss == "" {
-					if err == nil {
-						err = errOIDCUnavailable
-					}
-					return "", nil, err
-				}
-				return iss, keys, nil
-			case <-ctx.Done():
-				return "", nil, ctx.Err()
-			}
-		}
-		ch := make(chan struct{})
-		s.inflight = ch
-		s.tried = now
-		s.fetches++
+		// Wait for the fetch in flight and use its outcome, whatever it
+		// was (no second fetch for the same window).
 		s.mu.Unlock()
-
-		iss, keys, err := fetchOIDC(ctx, client, s.url)
-
-		s.mu.Lock()
-		if err == nil {
-			s.issuer, s.keys, s.fetched, s.lastErr = iss, keys, now, nil
-		} else {
-			s.lastErr = err
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return "", nil, ctx.Err()
 		}
-		s.inflight = nil
-		close(ch)
-		s.mu.Unlock()
-		// Loop once more: needFetch is now false for this window.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.result()
 	}
+	if !s.needFetch(now, kid) {
+		defer s.mu.Unlock()
+		return s.result()
+	}
+	ch := make(chan struct{})
+	s.inflight = ch
+	s.tried = now
+	s.fetches++
+	s.mu.Unlock()
+
+	// The fetch runs outside the lock; it is detached from the request's
+	// cancellation so that one impatient client does not fail it for the
+	// requests waiting on it.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	iss, keys, err := fetchOIDC(fctx, client, s.url)
+	cancel()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		s.issuer, s.keys, s.fetched, s.lastErr = iss, keys, now, nil
+	} else {
+		s.lastErr = err
+	}
+	s.inflight = nil
+	close(ch)
+	return s.result()
+}
+
+// result is the cached state as Get returns it. Called with s.mu held.
+func (s *oidcSource) result() (string, []*verifyKey, error) {
+	if s.fetched.IsZero() {
+		err := s.lastErr
+		if err == nil {
+			err = errOIDCUnavailable
+		}
+		return "", nil, err
+	}
+	return s.issuer, s.keys, nil
 }
 
 type oidcDiscovery struct {
