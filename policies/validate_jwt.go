@@ -641,35 +641,35 @@ func jwtClaimString(c jwt.MapClaims, name string) string {
 
 // mapParseError turns a golang-jwt error into a failure with its reason.
 func (v *jwtValidator) mapParseError(err error, raw, alg, kid string, keys []*verifyKey, oidcErr error, requireSigned bool, now time.Time) error {
-	switch {
-	case errors.Is(err, ErrJWTKeyNotFound):
-		if len(keys) == 0 && oidcErr != nil {
+	noKeys := func() error {
+		if oidcErr != nil {
 			return jwtFail(ErrJWTKeyNotFound, "IDX10500: Signature validation failed. No security keys were provided to validate the signature (openid configuration: %v). Access denied.", oidcErr)
 		}
-		if kid != "" {
-			return jwtFail(ErrJWTKeyNotFound, "IDX10501: Signature validation failed. Unable to match key: kid: '%s'. Access denied.", kid)
-		}
 		return jwtFail(ErrJWTKeyNotFound, "IDX10500: Signature validation failed. No security keys were provided to validate the signature. Access denied.")
+	}
+	switch {
 	case alg == "none" && requireSigned:
 		return jwtFail(ErrJWTInvalid, "IDX10504: Unable to validate signature, token does not have a signature: '%s'.", "[PII is hidden]")
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return jwtFail(ErrJWTInvalid, "IDX14100: JWT is not well formed: %v.", err)
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+	case errors.Is(err, ErrJWTKeyNotFound), errors.Is(err, jwt.ErrTokenSignatureInvalid) && len(keys) == 0:
 		if len(keys) == 0 {
-			return jwtFail(ErrJWTKeyNotFound, "IDX10500: Signature validation failed. No security keys were provided to validate the signature. Access denied.")
+			return noKeys()
 		}
+		if kid != "" {
+			return jwtFail(ErrJWTKeyNotFound, "IDX10501: Signature validation failed. Unable to match key: kid: '%s'. Access denied.", kid)
+		}
+		return jwtFail(ErrJWTKeyNotFound, "IDX10503: Signature validation failed. No key fits algorithm '%s'. Access denied.", alg)
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return jwtFail(ErrJWTSignatureInvalid, "IDX10511: Signature validation failed. Keys tried: '%d'. kid: '%s'. Algorithm: '%s'. Access denied.", len(keys), kid, alg)
 	case errors.Is(err, jwt.ErrTokenExpired):
-		exp := jwtExpOf(raw)
-		return jwtFail(ErrJWTExpired, "IDX10223: Lifetime validation failed. The token is expired. ValidTo (UTC): '%s', Current time (UTC): '%s'. Access denied.", exp, now.UTC().Format(jwtTimeFormat))
+		return jwtFail(ErrJWTExpired, "IDX10223: Lifetime validation failed. The token is expired. ValidTo (UTC): '%s', Current time (UTC): '%s'. Access denied.", jwtExpOf(raw), now.UTC().Format(jwtTimeFormat))
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return jwtFail(ErrJWTInvalid, "IDX10225: Lifetime validation failed. The token is missing an Expiration Time. Tokentype: 'System.IdentityModel.Tokens.Jwt.JwtSecurityToken'.")
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
 		return jwtFail(ErrJWTInvalid, "IDX10222: Lifetime validation failed. The token is not yet valid. ValidFrom (UTC): '%s', Current time (UTC): '%s'.", jwtNbfOf(raw), now.UTC().Format(jwtTimeFormat))
-	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		return jwtFail(ErrJWTInvalid, "IDX10511: Unable to validate the token: %v.", err)
 	}
-	return jwtFail(ErrJWTInvalid, "Invalid JWT: %v.", err)
+	return jwtFail(ErrJWTInvalid, "IDX10511: Unable to validate the token: %v.", err)
 }
 
 // jwtTimeFormat renders instants as .NET's invariant DateTime.ToString().
