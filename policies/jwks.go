@@ -5,7 +5,7 @@ package policies
 //
 // A discovery document (…/.well-known/openid-configuration) names the issuer
 // and the jwks_uri; both are fetched together and cached per discovery URL
-// for OIDCCacheTTL. A token whose kid is not in the cache triggers a refetch,
+// for OIDCCacheTTL by each policy instance. A token whose kid is not in the cache triggers a refetch,
 // but at most once per OIDCRefetchInterval, so a flood of tokens with random
 // kids cannot turn the gateway into an amplifier against the identity
 // provider. A failed fetch keeps the last good keys. Fetches run outside the
@@ -44,6 +44,8 @@ var (
 	// keys at all), so a gateway that starts while its IdP is down recovers
 	// quickly without hammering it.
 	OIDCRetryEmpty = 10 * time.Second
+	// oidcMaxSources bounds the discovery URLs one policy instance caches.
+	oidcMaxSources = 256
 	// oidcMaxBody caps discovery and JWKS documents.
 	oidcMaxBody int64 = 1 << 20
 )
@@ -108,20 +110,29 @@ type oidcSource struct {
 	fetches  int           // fetch attempts, for tests
 }
 
-var (
-	oidcMu      sync.Mutex
-	oidcSources = map[string]*oidcSource{}
-)
+// oidcSources holds the caches of one policy instance by discovery URL.
+// Caches belong to the compiled policy, not to the process: a configuration
+// reload starts from fresh metadata, and two configurations (or two
+// conformance files whose loopback IdPs happen to reuse a port) never see
+// each other's keys.
+type oidcSources struct {
+	mu sync.Mutex
+	m  map[string]*oidcSource
+}
 
-// oidcSourceFor returns the shared cache of a discovery URL: every policy
-// naming the same URL shares one fetch schedule.
-func oidcSourceFor(url string) *oidcSource {
-	oidcMu.Lock()
-	defer oidcMu.Unlock()
-	s := oidcSources[url]
+// get returns the cache of a discovery URL, creating it on first use.
+func (o *oidcSources) get(url string) *oidcSource {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := o.m[url]
 	if s == nil {
+		if o.m == nil || len(o.m) >= oidcMaxSources {
+			// A tenant-id expression fed from the request could otherwise
+			// grow the map without bound.
+			o.m = map[string]*oidcSource{}
+		}
 		s = &oidcSource{url: url}
-		oidcSources[url] = s
+		o.m[url] = s
 	}
 	return s
 }

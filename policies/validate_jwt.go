@@ -190,6 +190,7 @@ type jwtValidator struct {
 	outputVar            string
 
 	oidc       []string // discovery URLs
+	sources    oidcSources
 	oidcFn     func(r *Run) (string, error)
 	signKeys   []jwtKeySrc
 	decKeys    []jwtKeySrc
@@ -742,7 +743,7 @@ func (v *jwtValidator) keys(r *Run, now time.Time, kid string) ([]*verifyKey, []
 	var issuers []string
 	var lastErr error
 	for _, u := range urls {
-		iss, ks, err := oidcSourceFor(u).Get(jwtContext(r), oidcClient(r), now, kid)
+		iss, ks, err := v.sources.get(u).Get(jwtContext(r), oidcClient(r), now, kid)
 		if err != nil {
 			lastErr = err
 			v.log(r, slog.LevelWarn, "openid configuration unavailable", slog.String("url", u), slog.String("error", err.Error()))
