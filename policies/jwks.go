@@ -5,11 +5,12 @@ package policies
 //
 // A discovery document (…/.well-known/openid-configuration) names the issuer
 // and the jwks_uri; both are fetched together and cached per discovery URL
-// for OIDCCacheTTL by each policy instance. A token whose kid is not in the cache triggers a refetch,
-// but at most once per OIDCRefetchInterval, so a flood of tokens with random
-// kids cannot turn the gateway into an amplifier against the identity
-// provider. A failed fetch keeps the last good keys. Fetches run outside the
-// source's lock and concurrent requests wait for the one fetch in flight
+// by each policy instance for OIDCCacheTTL. A token whose kid is not in the
+// cache triggers a refetch, but at most once per OIDCRefetchInterval, so a
+// flood of tokens with random kids cannot turn the gateway into an
+// amplifier against the identity provider. A failed fetch keeps the last
+// good keys. Fetches run outside the source's lock, and concurrent requests
+// that cannot be answered from the cache wait for the one fetch in flight
 // (singleflight) instead of stampeding.
 
 import (
@@ -107,7 +108,6 @@ type oidcSource struct {
 	tried    time.Time     // last attempt, successful or not
 	lastErr  error         // error of the last attempt
 	inflight chan struct{} // closed when the fetch in flight ends
-	fetches  int           // fetch attempts, for tests
 }
 
 // oidcSources holds the caches of one policy instance by discovery URL.
@@ -196,7 +196,6 @@ func (s *oidcSource) Get(ctx context.Context, client *http.Client, now time.Time
 	ch := make(chan struct{})
 	s.inflight = ch
 	s.tried = now
-	s.fetches++
 	s.mu.Unlock()
 
 	// The fetch runs outside the lock; it is detached from the request's

@@ -560,7 +560,7 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 		}
 		var set []jwt.VerificationKey
 		for _, k := range keys {
-			if k.fits(alg) && (kid == "" || k.ID == "" || k.ID == kid) {
+			if k.fits(t.Method.Alg()) && (kid == "" || k.ID == "" || k.ID == kid) {
 				set = append(set, k.Key)
 			}
 		}
