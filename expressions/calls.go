@@ -202,6 +202,9 @@ func score(at *dotnet.Type, null bool, pt *dotnet.Type) int {
 	if pt.Interface && at.Generic != nil && pt.Generic != nil {
 		return 1
 	}
+	if dotnet.FindConversion(at, pt) != nil {
+		return 1 // a user-defined implicit conversion (string → XName …)
+	}
 	if pt.Interface || (pt.Generic != nil && pt.Generic.Interface) {
 		if _, ok := iterableType(at); ok {
 			return 1

@@ -155,6 +155,8 @@ func TestEval(t *testing.T) {
 		{`@(Regex.Replace("a1b22", @"\d+", m => "<" + m.Value + ">"))`, "a<1>b<22>"},
 		{`@(Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e").ToString("N"))`, "0f8fad5bd9cb469fa16570867728950e"},
 		{`@(0.00001)`, "1E-05"},
+		{`@{ var a = new byte[] {1, 2, 3}; var b = new byte[4]; Array.Copy(a, 0, b, 1, 3); return Convert.ToBase64String(b); }`, "AAECAw=="},
+		{`@(XElement.Parse("<a><b>x</b></a>").Element("b").Value)`, "x"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

@@ -718,6 +718,9 @@ func (b *binder) checkAssign(at syntax.Node, from, to *dotnet.Type) {
 	if to == dotnet.Object || isDynamic(from) || from.AssignableTo(to) {
 		return
 	}
+	if from.Generic != nil && to.Generic == from.Generic && from.Arg(0) == dotnet.Object {
+		return // object[] / List<object> from an untyped query: checked at run time
+	}
 	if typeRank(to) != rankNone && typeRank(from) != rankNone && typeRank(to) >= typeRank(from) {
 		return
 	}

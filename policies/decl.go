@@ -114,6 +114,9 @@ type ElemDecl struct {
 	TextExpr     bool      // the text may be a policy expression
 	TextKind     ValueKind // what the text must convert to
 	TextRequired bool      // the text must not be empty
+	// TextOr names a child that may carry the value instead of the text; one
+	// of the two is required (trace: <message> or the older text form).
+	TextOr string
 	// Opaque elements hold a payload (set-body, xsl-transform): their content
 	// is not policy markup and is not checked.
 	Opaque bool

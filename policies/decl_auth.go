@@ -82,7 +82,8 @@ var declValidateJWT = &Decl{
 			str("output-token-variable-name", false),
 		},
 		Children: []*ElemDecl{
-			{Name: "openid-config", Attrs: []AttrDecl{reqStr("url", false), boolean("validate-connectivity", false, "")}},
+			// url may be an expression: deployed solutions build it per tenant.
+			{Name: "openid-config", Attrs: []AttrDecl{reqStr("url", true), boolean("validate-connectivity", false, "")}},
 			{Name: "issuer-signing-keys", Max: 1, Children: []*ElemDecl{keyElem()}},
 			{Name: "decryption-keys", Max: 1, Children: []*ElemDecl{keyElem()}},
 			listElem("audiences", "audience", true),
@@ -154,7 +155,9 @@ var declAuthenticationManagedIdentity = &Decl{
 			boolean("ignore-error", false, "false"),
 		},
 	},
-	Sections: secs(Inbound), Priority: "P0", Category: "auth",
+	// The reference lists inbound only; deployed samples acquire tokens in
+	// outbound too (with output-token-variable-name), so the service accepts it.
+	Sections: secs(Inbound, Outbound), Priority: "P0", Category: "auth",
 }
 
 var declValidateClientCertificate = &Decl{

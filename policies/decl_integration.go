@@ -27,7 +27,9 @@ var declSendRequest = &Decl{
 		Name: "send-request",
 		Attrs: []AttrDecl{
 			sendMode,
-			reqStr("response-variable-name", true),
+			// The reference requires it, but its own examples (the managed
+			// identity page) omit it: the response is then discarded.
+			str("response-variable-name", true),
 			integer("timeout", true, "60"),
 			boolean("ignore-error", false, "false"),
 		},

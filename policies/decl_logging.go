@@ -11,9 +11,12 @@ var declTrace = &Decl{
 			enum("severity", false, "verbose", "verbose", "information", "error"),
 		},
 		Children: []*ElemDecl{
-			{Name: "message", Min: 1, Max: 1, Text: true, TextExpr: true},
+			{Name: "message", Max: 1, Text: true, TextExpr: true},
 			{Name: "metadata", Attrs: []AttrDecl{reqStr("name", true), reqStr("value", true)}},
 		},
+		// The older form puts the message in the element's text:
+		// <trace source="x">@(...)</trace>; the trace step requires one of the two.
+		Text: true, TextExpr: true, TextOr: "message",
 		Ordered: true,
 	},
 	Sections: allSec, Priority: "P0", Category: "logging",

@@ -54,7 +54,7 @@ func minimal(b *builder, e *ElemDecl) *parser.Element {
 			args = append(args, minimal(b, c))
 		}
 	}
-	if e.Text && e.TextRequired {
+	if e.Text && (e.TextRequired || e.TextOr != "") {
 		args = append(args, txt(sample(e.TextKind, nil)))
 	}
 	return b.E(e.Name, args...)

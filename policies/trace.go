@@ -10,7 +10,7 @@ import (
 // trace writes a message to the request trace and to the log:
 //
 //	<trace source="PetStore API" severity="verbose|information|error">
-//	    <message>@(...)</message>
+//	    <message>@(...)</message>   <!-- or, in the older form, the message as the text -->
 //	    <metadata name="..." value="..." />   <!-- 0..n -->
 //	</trace>
 //
@@ -49,13 +49,18 @@ func newTrace(el *parser.Element, c *Compiler) (Step, error) {
 	default:
 		c.Errorf(el.Pos, parser.CodeBadAttribute, "<trace> severity must be verbose, information or error, not %q", sev)
 	}
+	hasMessage := false
 	for _, ch := range el.Children {
 		switch ch.Name {
 		case "message":
 			s.message = c.Text(ch, KindString, false)
+			hasMessage = true
 		case "metadata":
 			s.metadata = append(s.metadata, traceMetadata{name: c.Attr(ch, "name", KindString), value: c.Attr(ch, "value", KindString)})
 		}
+	}
+	if !hasMessage && el.Text != nil {
+		s.message = c.Text(el, KindString, false) // the older form: the message as the text
 	}
 	return s, nil
 }

@@ -211,7 +211,10 @@ func (v *validator) statement(el *parser.Element, sec Section, only []string, co
 			v.errorf(el.Pos, parser.CodeBadStructure, "policy <%s> may appear only once per policy document", el.Name)
 		}
 	}
-	if d.OncePerSection {
+	// Occurrences in different <when>/<otherwise> branches exclude each other
+	// (the policy toolkit emits a cache-store per branch), so only statements
+	// outside choose branches count towards once-per-section.
+	if d.OncePerSection && container != "when" && container != "otherwise" {
 		k := string(sec) + "/" + d.Name
 		v.secCount[k]++
 		if v.secCount[k] > 1 {
@@ -257,6 +260,8 @@ func (v *validator) elem(el *parser.Element, e *ElemDecl, sec Section, policy bo
 		v.value(el.Text, pos, e.TextKind, nil, e.TextExpr, fmt.Sprintf("the text of <%s>", el.Name))
 	case e.Text && e.TextRequired:
 		v.errorf(el.Pos, parser.CodeBadStructure, "<%s> needs a value as its text", el.Name)
+	case e.TextOr != "" && !hasChild(el, e.TextOr):
+		v.errorf(el.Pos, parser.CodeBadStructure, "<%s> needs a <%s> element (or the %s as its text)", el.Name, e.TextOr, e.TextOr)
 	case hasText && !e.Opaque && !e.AnyChildren:
 		v.warnf(el.Pos, parser.CodeBadStructure, "unexpected text in <%s>", el.Name)
 	}
@@ -437,4 +442,13 @@ func joinScopes(s []Scope) string {
 		out[i] = string(x)
 	}
 	return strings.Join(out, ", ")
+}
+
+func hasChild(el *parser.Element, name string) bool {
+	for _, c := range el.Children {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -248,7 +248,7 @@ func TestValidate(t *testing.T) {
 				warnD(cStruct, "unknown element <future-element> in <validate-content>"),
 				errD(cStruct, "<choose> needs at least 1 <when> element(s), has 0"),
 				errD(cStruct, "<choose> allows at most 1 <otherwise> element(s), has 2"),
-				errD(cStruct, "<trace> needs at least 1 <message> element(s), has 0"),
+				errD(cStruct, "<trace> needs a <message> element (or the message as its text)"),
 				warnD(cStruct, "<set-status> should come before <set-body> in <return-response>"),
 				errD(cStruct, "<emit-metric> needs at least 1 <dimension> element(s), has 0"),
 			},
