@@ -34,7 +34,8 @@ func limitTarget(name string, bandwidth bool, children ...*ElemDecl) *ElemDecl {
 	} else {
 		e.Attrs[2].Required = true
 	}
-	e.Attrs[3].Required = true
+	// renewal-period of an <api>/<operation> child defaults to the parent's:
+	// Microsoft's policy toolkit writes quota children without it.
 	return e
 }
 
@@ -134,7 +135,8 @@ func tokenLimitElem(name string) ElemDecl {
 		},
 		Groups: []Group{
 			{Rule: AtLeastOne, Names: []string{"tokens-per-minute", "token-quota"}},
-			{Rule: ExactlyOne, Names: []string{"estimate-prompt-tokens", "estimate-prompt-token"}},
+			// Optional in practice: the reference's own example omits it.
+			{Rule: AtMostOne, Names: []string{"estimate-prompt-tokens", "estimate-prompt-token"}},
 		},
 	}
 }

@@ -205,16 +205,17 @@ func (v *validator) statement(el *parser.Element, sec Section, only []string, co
 	if v.opts.Strict && !IsImplemented(d) {
 		v.errorf(el.Pos, parser.CodeNotImplemented, "policy <%s> is not implemented", el.Name)
 	}
-	if d.OncePerDocument {
+	// Once-per rules count statements at section level only: the service
+	// accepts the same policy in several containers (the wait reference
+	// example rate-limits two branches; the policy toolkit emits a
+	// cache-store per <when>).
+	if d.OncePerDocument && container == "" {
 		v.docCount[d.Name]++
 		if v.docCount[d.Name] > 1 {
 			v.errorf(el.Pos, parser.CodeBadStructure, "policy <%s> may appear only once per policy document", el.Name)
 		}
 	}
-	// Occurrences in different <when>/<otherwise> branches exclude each other
-	// (the policy toolkit emits a cache-store per branch), so only statements
-	// outside choose branches count towards once-per-section.
-	if d.OncePerSection && container != "when" && container != "otherwise" {
+	if d.OncePerSection && container == "" {
 		k := string(sec) + "/" + d.Name
 		v.secCount[k]++
 		if v.secCount[k] > 1 {

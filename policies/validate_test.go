@@ -309,7 +309,9 @@ func TestValidate(t *testing.T) {
 				return b.policiesDoc(
 					b.section("inbound",
 						b.E("rate-limit", A("calls", "1"), A("renewal-period", "60")),
+						// inside a container it does not count (the service accepts it)
 						b.E("choose", b.E("when", A("condition", "true"), b.E("rate-limit", A("calls", "1"), A("renewal-period", "60")))),
+						b.E("rate-limit", A("calls", "2"), A("renewal-period", "60")),
 						b.E("cache-lookup", A("vary-by-developer", "false"), A("vary-by-developer-groups", "false")),
 						b.E("cache-lookup", A("vary-by-developer", "false"), A("vary-by-developer-groups", "false")),
 						b.E("cors", b.E("allowed-origins", b.E("origin", txt("*"))))),
