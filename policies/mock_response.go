@@ -14,7 +14,7 @@ import (
 //
 // status-code defaults to 200 and content-type to application/json. The
 // body is the operation's example for that status and content type
-// (Env.OperationExamples), or empty when there is none. index is accepted
+// (Run.Examples, from the operation's OpenAPI definition), or empty when there is none. index is accepted
 // and not used yet (the first example wins).
 type mockResponse struct{ status, contentType *Value }
 
@@ -38,15 +38,7 @@ func (s *mockResponse) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	var body []byte
-	if r.Env != nil && r.Env.OperationExamples != nil {
-		if b, ect, ok := r.Env.OperationExamples(r, status, ct); ok {
-			body = b
-			if ect != "" {
-				ct = ect
-			}
-		}
-	}
+	body, ct := example(r.Examples[status], ct)
 	resp := &expressions.Response{StatusCode: int32(status), StatusReason: http.StatusText(status), Headers: expressions.NewHeaders(nil)}
 	if ct != "" {
 		resp.Headers.H.Set("Content-Type", ct)
@@ -54,4 +46,18 @@ func (s *mockResponse) Exec(r *Run) error {
 	resp.Body = expressions.NewBody(body)
 	r.Ctx.Response = resp
 	return ErrReturnResponse
+}
+
+// example picks the example for the content type, or else the only one the
+// status has (its own content type then applies).
+func example(byType map[string][]byte, ct string) ([]byte, string) {
+	if b, ok := byType[ct]; ok {
+		return b, ct
+	}
+	if len(byType) == 1 {
+		for t, b := range byType {
+			return b, t
+		}
+	}
+	return nil, ct
 }

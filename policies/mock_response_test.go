@@ -15,18 +15,14 @@ func TestMockResponse(t *testing.T) {
 		{"defaults", `<mock-response />`, "application/json", "", 200, false},
 		{"status and content type", `<mock-response status-code="404" content-type="text/plain" />`, "text/plain", "", 404, false},
 		{"example body", `<mock-response status-code="201" />`, "application/json", `{"id":1}`, 201, true},
+		{"the only example's content type", `<mock-response />`, "text/plain", "other", 200, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := newTestRun(Inbound)
 			if tt.examples {
-				r.Env.OperationExamples = func(_ *Run, status int, ct string) ([]byte, string, bool) {
-					if status == 201 && ct == "application/json" {
-						return []byte(`{"id":1}`), "application/json", true
-					}
-					return nil, "", false
-				}
+				r.Examples = map[int]map[string][]byte{201: {"application/json": []byte(`{"id":1}`)}, 200: {"text/plain": []byte("other")}}
 			}
 			err := execSnippet(t, r, tt.src+`<set-header name="x-after"><value>1</value></set-header>`)
 			if !errors.Is(err, ErrReturnResponse) {

@@ -117,9 +117,6 @@ type Env struct {
 	Metrics MetricSink
 	// Backends resolves set-backend-service backend-id.
 	Backends func(id string) (*BackendEntity, bool)
-	// OperationExamples returns the response example of the current operation
-	// for mock-response (status code, content type); ok false when none.
-	OperationExamples func(r *Run, status int, contentType string) (body []byte, ct string, ok bool)
 }
 
 // MetricSink records custom metrics.
@@ -153,6 +150,9 @@ type Run struct {
 	RelPath    string
 	// Backend is the backend entity set-backend-service backend-id chose.
 	Backend *BackendEntity
+	// Examples are the matched operation's response examples by status code
+	// and content type (from its OpenAPI definition), for mock-response.
+	Examples map[int]map[string][]byte
 	// Forwarded records that forward-request ran (outbound then sees the
 	// backend's response).
 	Forwarded bool
