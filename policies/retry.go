@@ -194,14 +194,16 @@ type flowSleepKey struct{}
 // flowSleep waits d on a monotonic timer, or until r's context ends (its
 // error is returned). Inside a wait branch the other branches run meanwhile.
 func flowSleep(r *Run, d time.Duration) error {
-	if fn, ok := r.Context.Value(flowSleepKey{}).(func(context.Context, time.Duration) error); ok {
-		return fn(r.Context, d)
-	}
-	if d <= 0 {
+	fn, hooked := r.Context.Value(flowSleepKey{}).(func(context.Context, time.Duration) error)
+	if d <= 0 && !hooked {
 		return r.Context.Err()
 	}
 	var err error
 	flowUnlocked(r, func() {
+		if hooked {
+			err = fn(r.Context, d)
+			return
+		}
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
