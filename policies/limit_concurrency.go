@@ -49,7 +49,7 @@ func compileLimitConcurrency(el *parser.Element, c *Compiler) (Step, error) {
 	if !l.max.Present {
 		c.Errorf(el.Pos, parser.CodeBadAttribute, "<limit-concurrency> needs a max-count")
 	} else if lit, ok := l.max.Literal(); ok {
-		if n, err := parsePositiveInt(lit); err != nil || n < 1 {
+		if n, err := flowParseCount(lit); err != nil || n < 1 {
 			c.Errorf(l.max.Pos(), parser.CodeBadAttribute, "max-count must be a positive number, not %q", lit)
 		}
 	}
@@ -63,10 +63,10 @@ var limitConcSlots = struct {
 	held map[string]int
 }{held: map[string]int{}}
 
-func limitConcAcquire(key string, max int) bool {
+func limitConcAcquire(key string, maxCount int) bool {
 	limitConcSlots.Lock()
 	defer limitConcSlots.Unlock()
-	if limitConcSlots.held[key] >= max {
+	if limitConcSlots.held[key] >= maxCount {
 		return false
 	}
 	limitConcSlots.held[key]++
@@ -89,11 +89,11 @@ func (l *limitConcurrency) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	max, err := l.max.Int(r, 1)
+	maxCount, err := l.max.Int(r, 1)
 	if err != nil {
 		return err
 	}
-	if !limitConcAcquire(key, max) {
+	if !limitConcAcquire(key, maxCount) {
 		return &Error{Reason: ReasonConcurrencyLimit, Message: msgConcurrencyLimit, Status: http.StatusTooManyRequests}
 	}
 	defer limitConcRelease(key)

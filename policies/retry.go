@@ -10,7 +10,7 @@ import (
 	"github.com/policygate/policygate/parser"
 )
 
-// retry runs its child policies once, then again while condition is true,
+// retryPolicy is <retry>: it runs its child policies once, then again while condition is true,
 // at most count more times.
 //
 //	<retry condition="@(bool expr) | true | false" count="1..50" interval="seconds"
@@ -37,14 +37,14 @@ import (
 // ignore-error="true" to be retried). forward-request can be retried: it
 // rebuilds the backend request, body included, from context.Request on each
 // run.
-type retry struct {
+type retryPolicy struct {
 	cond                                *Value
 	count, interval, maxInterval, delta *Value
 	firstFast                           *Value
 	body                                []*Stmt
 }
 
-var _ Step = (*retry)(nil)
+var _ Step = (*retryPolicy)(nil)
 
 func init() { Register("retry", compileRetry) }
 
@@ -52,7 +52,7 @@ func init() { Register("retry", compileRetry) }
 const retryMaxCount = 50
 
 func compileRetry(el *parser.Element, c *Compiler) (Step, error) {
-	rt := &retry{
+	rt := &retryPolicy{
 		cond:        c.Attr(el, "condition", KindBool),
 		count:       c.Attr(el, "count", KindInt),
 		interval:    c.Attr(el, "interval", KindInt),
@@ -66,7 +66,7 @@ func compileRetry(el *parser.Element, c *Compiler) (Step, error) {
 	if !rt.count.Present {
 		c.Errorf(el.Pos, parser.CodeBadAttribute, "<retry> needs a count")
 	} else if lit, ok := rt.count.Literal(); ok {
-		if n, err := parsePositiveInt(lit); err != nil || n < 1 || n > retryMaxCount {
+		if n, err := flowParseCount(lit); err != nil || n < 1 || n > retryMaxCount {
 			c.Errorf(rt.count.Pos(), parser.CodeBadAttribute, "count must be a number from 1 to %d, not %q", retryMaxCount, lit)
 		}
 	}
@@ -75,12 +75,12 @@ func compileRetry(el *parser.Element, c *Compiler) (Step, error) {
 		v    *Value
 	}{{"interval", rt.interval}, {"max-interval", rt.maxInterval}, {"delta", rt.delta}} {
 		if lit, ok := a.v.Literal(); ok && a.v.Present {
-			if _, err := parsePositiveInt(lit); err != nil {
+			if _, err := flowParseCount(lit); err != nil {
 				c.Errorf(a.v.Pos(), parser.CodeBadAttribute, "%s must be a number of seconds, not %q", a.name, lit)
 			}
 		}
 	}
-	if lit, ok := rt.firstFast.Literal(); ok && rt.firstFast.Present && !isTrueFalse(lit) {
+	if lit, ok := rt.firstFast.Literal(); ok && rt.firstFast.Present && !flowIsBoolLiteral(lit) {
 		c.Errorf(rt.firstFast.Pos(), parser.CodeBadAttribute, "first-fast-retry must be true or false, not %q", lit)
 	}
 	for _, ch := range el.Children {
@@ -92,7 +92,7 @@ func compileRetry(el *parser.Element, c *Compiler) (Step, error) {
 	return rt, nil
 }
 
-func isTrueFalse(s string) bool {
+func flowIsBoolLiteral(s string) bool {
 	switch s {
 	case "true", "false", "True", "False", "TRUE", "FALSE":
 		return true
@@ -130,7 +130,7 @@ func (p retryPlan) delay(n int, rnd func() float64) time.Duration {
 	return p.interval
 }
 
-func (rt *retry) plan(r *Run) (retryPlan, error) {
+func (rt *retryPolicy) plan(r *Run) (retryPlan, error) {
 	var p retryPlan
 	var err error
 	if p.count, err = rt.count.Int(r, 0); err != nil {
@@ -165,7 +165,7 @@ func (rt *retry) plan(r *Run) (retryPlan, error) {
 
 // Exec runs the children until the condition is false or the retries are
 // used up.
-func (rt *retry) Exec(r *Run) error {
+func (rt *retryPolicy) Exec(r *Run) error {
 	p, err := rt.plan(r)
 	if err != nil {
 		return err

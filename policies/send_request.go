@@ -107,7 +107,7 @@ func compileSendReqSpec(el *parser.Element, c *Compiler) *sendReqSpec {
 		copyMode = true // decided at run time; do not insist on set-url
 	}
 	if lit, ok := s.timeout.Literal(); ok && s.timeout.Present {
-		if n, err := parsePositiveInt(lit); err != nil || n == 0 {
+		if n, err := flowParseCount(lit); err != nil || n == 0 {
 			c.Errorf(s.timeout.Pos(), parser.CodeBadAttribute, "timeout must be a positive number of seconds, not %q", lit)
 		}
 	}
@@ -120,7 +120,7 @@ func compileSendReqSpec(el *parser.Element, c *Compiler) *sendReqSpec {
 			}
 		case "set-method":
 			s.method = c.Text(ch, KindString, false)
-			if lit, ok := s.method.Literal(); ok && !validMethod(lit) {
+			if lit, ok := s.method.Literal(); ok && !sendReqValidMethod(lit) {
 				c.Errorf(ch.Pos, parser.CodeBadAttribute, "<set-method> %q is not an HTTP method", lit)
 			}
 		case "set-header":
@@ -128,7 +128,7 @@ func compileSendReqSpec(el *parser.Element, c *Compiler) *sendReqSpec {
 			if !h.name.Present {
 				c.Errorf(ch.Pos, parser.CodeBadAttribute, "<set-header> needs a name")
 			}
-			if lit, ok := h.action.Literal(); ok && h.action.Present && !validExistsAction(lit) {
+			if lit, ok := h.action.Literal(); ok && h.action.Present && !sendReqValidAction(lit) {
 				c.Errorf(h.action.Pos(), parser.CodeBadAttribute, "exists-action must be override, skip, append or delete, not %q", lit)
 			}
 			for _, v := range ch.Children {
@@ -162,7 +162,7 @@ func compileSendReqSpec(el *parser.Element, c *Compiler) *sendReqSpec {
 	return s
 }
 
-func parsePositiveInt(s string) (int, error) {
+func flowParseCount(s string) (int, error) {
 	n := 0
 	if s == "" {
 		return 0, errors.New("empty")
@@ -176,7 +176,7 @@ func parsePositiveInt(s string) (int, error) {
 	return n, nil
 }
 
-func validMethod(m string) bool {
+func sendReqValidMethod(m string) bool {
 	if m == "" {
 		return false
 	}
@@ -188,7 +188,7 @@ func validMethod(m string) bool {
 	return true
 }
 
-func validExistsAction(a string) bool {
+func sendReqValidAction(a string) bool {
 	switch strings.ToLower(strings.TrimSpace(a)) {
 	case "override", "skip", "append", "delete":
 		return true
@@ -208,12 +208,6 @@ func (s *sendReqSpec) timeoutOf(r *Run) (time.Duration, error) {
 	}
 	return time.Duration(n) * time.Second, nil
 }
-
-// sendReqBuildError is a request that cannot be sent (a bad URL or
-// method): a transport failure as far as ignore-error is concerned.
-type sendReqBuildError struct{ msg string }
-
-func (e *sendReqBuildError) Error() string { return e.msg }
 
 // build evaluates the children into a request bound to ctx. An expression
 // failure is returned as err; a request that cannot be built is reqErr.
@@ -284,7 +278,7 @@ func (s *sendReqSpec) build(r *Run, ctx context.Context) (req *http.Request, req
 	if perr != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, &Error{Reason: ReasonBackend, Message: "The request URL \"" + target + "\" is not an absolute http or https URL", Status: 500}, nil
 	}
-	if !validMethod(method) {
+	if !sendReqValidMethod(method) {
 		return nil, &Error{Reason: ReasonBackend, Message: "\"" + method + "\" is not an HTTP method", Status: 500}, nil
 	}
 	var rd io.Reader
@@ -341,7 +335,7 @@ func (sh sendReqHeader) apply(r *Run, h http.Header) error {
 		return err
 	}
 	action = strings.ToLower(strings.TrimSpace(action))
-	if !validExistsAction(action) {
+	if !sendReqValidAction(action) {
 		return &Error{Reason: ReasonExpression, Message: "Expression evaluation failed. exists-action must be override, skip, append or delete, not \"" + action + "\".", Status: 500}
 	}
 	key := http.CanonicalHeaderKey(name)
