@@ -62,6 +62,8 @@ func compileRetry(el *parser.Element, c *Compiler) (Step, error) {
 	}
 	if !rt.cond.Present {
 		c.Errorf(el.Pos, parser.CodeBadAttribute, "<retry> needs a condition")
+	} else if lit, ok := rt.cond.Literal(); ok && !flowIsBoolLiteral(lit) {
+		c.Errorf(rt.cond.Pos(), parser.CodeBadAttribute, "condition must be a Boolean expression, true or false, not %q", lit)
 	}
 	if !rt.count.Present {
 		c.Errorf(el.Pos, parser.CodeBadAttribute, "<retry> needs a count")

@@ -187,6 +187,7 @@ func TestRetryCompileErrors(t *testing.T) {
 		{"count zero", `<retry condition="true" count="0" interval="1" />`, "count must be"},
 		{"count too big", `<retry condition="true" count="51" interval="1" />`, "count must be"},
 		{"no condition", `<retry count="2" interval="1" />`, "needs a condition"},
+		{"condition not a Boolean", `<retry condition="sometimes" count="2" interval="1" />`, "condition must be"},
 		{"bad interval", `<retry condition="true" count="2" interval="soon" />`, "interval must be"},
 		{"bad first-fast-retry", `<retry condition="true" count="2" interval="1" first-fast-retry="yes" />`, "first-fast-retry must be"},
 	}

@@ -2,10 +2,12 @@ package policies
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/policygate/policygate/parser"
@@ -81,7 +83,7 @@ func (s *sendOneWayRequest) Exec(r *Run) error {
 	select {
 	case sendOneWaySlots <- struct{}{}:
 	default:
-		log.Warn("send-one-way-request dropped: too many in flight", "path", path, "url", req.URL.Redacted(), "limit", sendOneWayMaxInFlight)
+		log.Warn("send-one-way-request dropped: too many in flight", "path", path, "url", flowLogURL(req.URL), "limit", sendOneWayMaxInFlight)
 		return nil
 	}
 	client := sendReqClient(r)
@@ -105,10 +107,20 @@ func sendOneWay(client *http.Client, req *http.Request, wait time.Duration, log 
 		if context.Cause(ctx) == errSendReqTimeout {
 			reason = ReasonTimeout
 		}
-		log.Warn("send-one-way-request failed", "path", path, "url", req.URL.Redacted(), "reason", reason, "error", err.Error())
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text repeats the URL, query included
+		}
+		log.Warn("send-one-way-request failed", "path", path, "url", flowLogURL(req.URL), "reason", reason, "error", err.Error())
 		return
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, sendOneWayDrainLimit))
 	resp.Body.Close()
-	log.Debug("send-one-way-request sent", "path", path, "url", req.URL.Redacted(), "status", resp.StatusCode)
+	log.Debug("send-one-way-request sent", "path", path, "url", flowLogURL(req.URL), "status", resp.StatusCode)
+}
+
+// flowLogURL is the part of a URL fit for logs: no user information and no
+// query, where SAS signatures and keys tend to travel.
+func flowLogURL(u *url.URL) string {
+	return u.Scheme + "://" + u.Host + u.EscapedPath()
 }

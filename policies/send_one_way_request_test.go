@@ -62,13 +62,16 @@ func TestSendOneWayRequestDoesNotWait(t *testing.T) {
 func TestSendOneWayRequestFailureIsLogged(t *testing.T) {
 	log := &flowLogBuf{}
 	r := flowRun(Inbound, log)
-	st := flowCompile(t, Inbound, `<send-one-way-request><set-url>`+flowClosedURL(t)+`/x</set-url><set-method>GET</set-method></send-one-way-request>`)
+	st := flowCompile(t, Inbound, `<send-one-way-request><set-url>`+flowClosedURL(t)+`/x?sig=secret</set-url><set-method>GET</set-method></send-one-way-request>`)
 	if err := st.Exec(r); err != nil {
 		t.Fatalf("a transport failure reached the pipeline: %v", err)
 	}
 	flowEventually(t, "the failure log line", func() bool { return strings.Contains(log.String(), "send-one-way-request failed") })
-	if !strings.Contains(log.String(), ReasonBackend) {
-		t.Errorf("log %q lacks the reason", log.String())
+	if !strings.Contains(log.String(), ReasonBackend) || !strings.Contains(log.String(), "/x") {
+		t.Errorf("log %q lacks the reason or the path", log.String())
+	}
+	if strings.Contains(log.String(), "secret") {
+		t.Errorf("log %q shows the query", log.String())
 	}
 }
 
