@@ -161,3 +161,21 @@ func TestWaitCompileErrors(t *testing.T) {
 		t.Errorf("reason %q", pe.Reason)
 	}
 }
+
+func TestWaitKeepsRoutingChangesOfBranches(t *testing.T) {
+	// A branch's Run is a copy: what it changes in the routing state must
+	// reach the request's Run when the wait ends.
+	srv := newFlowRecorder(t, 0)
+	r := flowRun(Inbound, nil)
+	st := flowCompile(t, Inbound, `<wait for="all"><set-backend-service base-url="http://other.example/api" />`+flowSend("v", srv.URL)+`</wait>`)
+	if err := st.Exec(r); err != nil {
+		t.Fatal(err)
+	}
+	if r.BackendURL == nil || r.BackendURL.Host != "other.example" {
+		t.Fatalf("BackendURL %v, want the branch's other.example", r.BackendURL)
+	}
+	if u := r.Ctx.Request.URL; u.Host != "other.example" || !strings.HasPrefix(u.Path, "/api") {
+		t.Errorf("context.Request.Url %s %s", u.Host, u.Path)
+	}
+	flowResponse(t, r, "v")
+}
