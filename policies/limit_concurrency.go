@@ -53,7 +53,7 @@ func compileLimitConcurrency(el *parser.Element, c *Compiler) (Step, error) {
 			c.Errorf(l.max.Pos(), parser.CodeBadAttribute, "max-count must be a positive number, not %q", lit)
 		}
 	}
-	l.body = c.Statements("", el.Children)
+	l.body = c.Statements(c.Path(), el.Children)
 	return l, nil
 }
 

@@ -90,7 +90,7 @@ func compileRetry(el *parser.Element, c *Compiler) (Step, error) {
 			c.Warnf(ch.Pos, parser.CodeBadStructure, "the retry reference says <retry> may not contain <wait>")
 		}
 	}
-	rt.body = c.Statements("", el.Children)
+	rt.body = c.Statements(c.Path(), el.Children)
 	return rt, nil
 }
 

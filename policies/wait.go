@@ -50,7 +50,7 @@ func compileWait(el *parser.Element, c *Compiler) (Step, error) {
 	if lit, ok := w.mode.Literal(); ok && w.mode.Present && !validWaitMode(lit) {
 		c.Errorf(w.mode.Pos(), parser.CodeBadAttribute, "for must be all or any, not %q", lit)
 	}
-	w.branches = c.Statements("", el.Children)
+	w.branches = c.Statements(c.Path(), el.Children)
 	return w, nil
 }
 
