@@ -64,6 +64,8 @@ func init() {
 	Register("ip-filter", compileIPFilter)
 	Register("cors", compileCORS)
 	Register("authentication-basic", compileAuthenticationBasic)
+	Register("authentication-certificate", compileAuthenticationCertificate)
+	Register("authentication-managed-identity", compileAuthenticationManagedIdentity)
 }
 
 func compileIPFilter(el *parser.Element, c *Compiler) (Step, error) {
