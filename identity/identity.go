@@ -67,11 +67,8 @@ const (
 // Options configure credentials.
 type Options struct {
 	// Chain lists the kinds the default source tries, in order. Empty means
-	// automatic: managed identity alone when the process runs where one is
-	// offered (IDENTITY_ENDPOINT, MSI_ENDPOINT or IMDS_ENDPOINT set),
-	// otherwise environment, workload identity (when
-	// AZURE_FEDERATED_TOKEN_FILE is set), Azure CLI, then managed identity
-	// (IMDS).
+	// DefaultChain(). On an Azure VM or scale set (IMDS only, no environment
+	// marker) set it to []Kind{KindManagedIdentity}.
 	Chain []Kind
 	// AuthorityHost is the Entra authority, e.g.
 	// "https://login.microsoftonline.com/"; empty means AZURE_AUTHORITY_HOST
@@ -106,7 +103,13 @@ func OnAzure() bool {
 	return os.Getenv("IDENTITY_ENDPOINT") != "" || os.Getenv("MSI_ENDPOINT") != "" || os.Getenv("IMDS_ENDPOINT") != ""
 }
 
-// DefaultChain is the chain used when Options.Chain is empty.
+// DefaultChain is the chain used when Options.Chain is empty: managed
+// identity alone where the environment offers an endpoint (OnAzure);
+// otherwise, on a developer machine or in CI, the environment's service
+// principal, workload identity (when AZURE_FEDERATED_TOKEN_FILE is set) and
+// the Azure CLI. IMDS is left out of the automatic chain off Azure: probing
+// 169.254.169.254 where nothing answers would hold requests for the SDK's
+// retries.
 func DefaultChain() []Kind {
 	if OnAzure() {
 		return []Kind{KindManagedIdentity}
@@ -115,7 +118,7 @@ func DefaultChain() []Kind {
 	if os.Getenv("AZURE_FEDERATED_TOKEN_FILE") != "" {
 		chain = append(chain, KindWorkloadIdentity)
 	}
-	return append(chain, KindAzureCLI, KindManagedIdentity)
+	return append(chain, KindAzureCLI)
 }
 
 // New returns the default token source: the credential chain of o, one

@@ -557,3 +557,21 @@ func selfSigned(t testing.TB) (certPEM, keyPEM []byte) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: k})
 }
+
+// Not parallel: sets the process environment.
+func TestDefaultChain(t *testing.T) {
+	for _, k := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "IMDS_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE"} {
+		t.Setenv(k, "")
+	}
+	if got, want := DefaultChain(), []Kind{KindEnvironment, KindAzureCLI}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("developer machine: %v, want %v", got, want)
+	}
+	t.Setenv("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token")
+	if got, want := DefaultChain(), []Kind{KindEnvironment, KindWorkloadIdentity, KindAzureCLI}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("workload identity: %v, want %v", got, want)
+	}
+	t.Setenv("IDENTITY_ENDPOINT", "http://127.0.0.1:41741/msi/token")
+	if got, want := DefaultChain(), []Kind{KindManagedIdentity}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("App Service: %v, want %v", got, want)
+	}
+}

@@ -37,6 +37,7 @@ import (
 // token.
 type authenticationManagedIdentity struct {
 	resource    *Value
+	scope       string // when resource is a literal
 	clientID    *Value
 	outputVar   string
 	ignoreError bool
@@ -55,6 +56,8 @@ func compileAuthenticationManagedIdentity(el *parser.Element, c *Compiler) (Step
 	}
 	if !s.resource.Present {
 		c.Errorf(el.Pos, parser.CodeBadAttribute, "<authentication-managed-identity> needs a resource")
+	} else if lit, ok := s.resource.Literal(); ok {
+		s.scope = identity.ScopeForResource(lit)
 	}
 	out := c.Attr(el, "output-token-variable-name", KindString)
 	if out.Present {
@@ -89,7 +92,11 @@ func (s *authenticationManagedIdentity) Exec(r *Run) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	tok, _, err := TokenSource().Token(ctx, identity.ScopeForResource(resource), clientID)
+	scope := s.scope
+	if scope == "" {
+		scope = identity.ScopeForResource(resource)
+	}
+	tok, _, err := TokenSource().Token(ctx, scope, clientID)
 	if err != nil {
 		if s.ignoreError {
 			return nil
