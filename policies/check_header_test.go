@@ -150,3 +150,20 @@ func TestCheckHeaderCompileErrors(t *testing.T) {
 		})
 	}
 }
+
+// Without a configuration, unknown named values are warnings; the load-time
+// checks of literal forms must not turn them into errors.
+func TestAuthPoliciesUnresolvedNamedValues(t *testing.T) {
+	for _, src := range []string{
+		`<check-header name="x" failed-check-httpcode="{{code}}" failed-check-error-message="m" ignore-case="{{ic}}" />`,
+		`<ip-filter action="{{act}}"><address>{{ip}}</address><address-range from="{{a}}" to="{{b}}" /></ip-filter>`,
+		`<cors allow-credentials="{{cred}}"><allowed-origins><origin>{{origin}}</origin></allowed-origins></cors>`,
+		`<authentication-managed-identity resource="{{res}}" ignore-error="{{ie}}" />`,
+		`<authentication-basic username="{{u}}" password="{{p}}" />`,
+		`<authentication-certificate thumbprint="{{tp}}" />`,
+	} {
+		if s, errs := authCompileErrs(src); len(errs) > 0 || s == nil {
+			t.Errorf("%s: %v", src, errs)
+		}
+	}
+}

@@ -77,7 +77,7 @@ func compileCORS(el *parser.Element, c *Compiler) (Step, error) {
 		maxAge:      &Value{},
 	}
 	for _, v := range []*Value{s.credentials, s.terminate} {
-		if lit, ok := v.Literal(); ok && v.Present && !isBoolLiteral(lit) {
+		if lit, ok := v.Literal(); ok && v.Present && !unresolved(lit) && !isBoolLiteral(lit) {
 			c.Errorf(v.Pos(), parser.CodeBadAttribute, "%q is not true or false", lit)
 		}
 	}
@@ -92,6 +92,9 @@ func compileCORS(el *parser.Element, c *Compiler) (Step, error) {
 				}
 				v := c.Text(o, KindString, false)
 				lit, _ := v.Literal()
+				if unresolved(lit) {
+					continue // reported as an unknown named value
+				}
 				if lit == "*" {
 					s.anyOrigin = true
 					continue
