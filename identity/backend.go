@@ -155,3 +155,29 @@ func (a *bearerAuth) Authenticate(ctx context.Context, req *http.Request) error 
 	req.Header.Set("Authorization", "Bearer "+tok)
 	return nil
 }
+
+// Transport returns a RoundTripper that adds a's credentials to every
+// request before base (http.DefaultTransport when nil) sends it. The
+// caller's request is not modified.
+func Transport(base http.RoundTripper, a Authenticator) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &authTransport{base: base, auth: a}
+}
+
+type authTransport struct {
+	base http.RoundTripper
+	auth Authenticator
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	if err := t.auth.Authenticate(req.Context(), r); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	return t.base.RoundTrip(r)
+}

@@ -575,3 +575,42 @@ func TestDefaultChain(t *testing.T) {
 		t.Errorf("App Service: %v, want %v", got, want)
 	}
 }
+
+// Not parallel: sets the process environment.
+func TestManagedIdentityBackendThroughTransport(t *testing.T) {
+	m := newAppService(t)
+	var got atomic.Value
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Get("Authorization"))
+	}))
+	defer upstream.Close()
+	res := fmt.Sprintf("https://cognitive-%d.example", time.Now().UnixNano())
+	au, err := NewBackendAuthenticator(BackendCredential{Type: KindManagedIdentity, ClientID: "uami-42", Scope: ScopeForResource(res)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: Transport(nil, au)}
+	for range 10 {
+		req, _ := http.NewRequest("GET", upstream.URL, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if req.Header.Get("Authorization") != "" {
+			t.Fatal("the caller's request was modified")
+		}
+		m.mu.Lock()
+		want := "Bearer " + m.issued[len(m.issued)-1]
+		m.mu.Unlock()
+		if got.Load() != want {
+			t.Fatalf("upstream got %v, want %q", got.Load(), want)
+		}
+	}
+	if n := m.requests.Load(); n != 1 {
+		t.Errorf("identity endpoint requests = %d, want 1", n)
+	}
+	if q := m.queries[0]; q["client_id"] != "uami-42" || q["resource"] != res {
+		t.Errorf("query %v", q)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 )
@@ -110,6 +111,9 @@ func (s *authenticationManagedIdentity) Exec(r *Run) error {
 		}
 	}
 	if s.outputVar != "" {
+		if r.Ctx.Variables == nil {
+			r.Ctx.Variables = expressions.NewVariables()
+		}
 		r.Ctx.Variables.Set(s.outputVar, tok)
 		return nil
 	}
