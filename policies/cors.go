@@ -172,8 +172,8 @@ func (s *cors) originAllowed(origin string) bool {
 	return ok && s.origins[n]
 }
 
-// allowedMethods evaluates the method list; any is set for "*".
-func (s *cors) allowedMethods(r *Run) (list []string, any bool, err error) {
+// allowedMethods evaluates the method list; anyMethod is set for "*".
+func (s *cors) allowedMethods(r *Run) (list []string, anyMethod bool, err error) {
 	if !s.methodsSet {
 		return []string{"GET", "POST"}, false, nil
 	}
@@ -184,12 +184,12 @@ func (s *cors) allowedMethods(r *Run) (list []string, any bool, err error) {
 		}
 		m = strings.TrimSpace(m)
 		if m == "*" {
-			any = true
+			anyMethod = true
 		} else if m != "" {
 			list = append(list, strings.ToUpper(m))
 		}
 	}
-	return list, any, nil
+	return list, anyMethod, nil
 }
 
 func (s *cors) headerAllowed(name string) bool {

@@ -32,7 +32,7 @@ import (
 // reasons FailedToParseCallerIP, CallerIpNotAllowed or CallerIpBlocked.
 type ipFilter struct {
 	action *Value
-	// fixed is set when action is a literal.
+	// fixedAction is set when action is a literal; forbid is then its value.
 	forbid, fixedAction bool
 	entries             []ipEntry
 }
