@@ -121,7 +121,7 @@ func TestAuthenticationCertificate(t *testing.T) {
 			for k, v := range tt.vars {
 				r.Ctx.Variables.Set(k, v)
 			}
-			got := failureOf(policyError(t, s.Exec(r)))
+			got := failureOf(authPolicyError(t, s.Exec(r)))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Fatalf("(-want +got)\n%s", diff)
 			}

@@ -180,7 +180,7 @@ func TestAuthenticationManagedIdentityFailure(t *testing.T) {
 
 	s := authCompile(t, `<authentication-managed-identity resource="https://vault.azure.net" />`)
 	r := authRun("GET", http.Header{"Authorization": {"Bearer caller"}})
-	got := failureOf(policyError(t, s.Exec(r)))
+	got := failureOf(authPolicyError(t, s.Exec(r)))
 	want := &failure{"authentication-managed-identity", "TokenAcquisitionFailed", "Unable to acquire a managed identity token for resource https://vault.azure.net.", "", 500}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
@@ -208,7 +208,7 @@ func TestAuthenticationManagedIdentityEndpointError(t *testing.T) {
 	useIdentity(t)
 	s := authCompile(t, `<authentication-managed-identity resource="https://denied.example" />`)
 	err := s.Exec(authRun("GET", nil))
-	pe := policyError(t, err)
+	pe := authPolicyError(t, err)
 	if pe == nil || pe.Reason != ReasonTokenAcquisitionFailed || pe.Status != 500 {
 		t.Fatalf("error %v, want TokenAcquisitionFailed", err)
 	}

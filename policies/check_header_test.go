@@ -60,9 +60,9 @@ func authRun(method string, h http.Header) *Run {
 	}
 }
 
-// policyError unwraps a statement failure into its policy error (nil when
+// authPolicyError unwraps a statement failure into its policy error (nil when
 // err is nil; fails the test when err is something else).
-func policyError(t testing.TB, err error) *Error {
+func authPolicyError(t testing.TB, err error) *Error {
 	t.Helper()
 	if err == nil {
 		return nil
@@ -123,7 +123,7 @@ func TestCheckHeader(t *testing.T) {
 			s := authCompile(t, tt.src)
 			r := authRun("GET", tt.header)
 			err := s.Exec(r)
-			got := failureOf(policyError(t, err))
+			got := failureOf(authPolicyError(t, err))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}

@@ -68,7 +68,7 @@ func TestIPFilter(t *testing.T) {
 			}
 			r := authRun("GET", h)
 			r.Ctx.Request.IPAddress = tt.ip
-			got := failureOf(policyError(t, s.Exec(r)))
+			got := failureOf(authPolicyError(t, s.Exec(r)))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
@@ -101,7 +101,7 @@ func TestIPFilterTrustedProxies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := authRun("GET", http.Header{"X-Forwarded-For": tt.xff})
 			r.Ctx.Request.IPAddress = tt.peer
-			got := failureOf(policyError(t, s.Exec(r)))
+			got := failureOf(authPolicyError(t, s.Exec(r)))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
