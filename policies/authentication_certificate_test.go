@@ -98,7 +98,7 @@ func TestAuthenticationCertificate(t *testing.T) {
 	tests := []struct {
 		name, src string
 		vars      map[string]any
-		want      *failure
+		want      *authFailure
 	}{
 		{"thumbprint", `<authentication-certificate thumbprint="` + testCertThumbprint + `" />`, nil, nil},
 		{"thumbprint lower case with colons", `<authentication-certificate thumbprint="3e:7d:1d:20:7f:c2:12:64:42:4b:1a:8a:25:ae:2a:31:88:0a:eb:c9" />`, nil, nil},
@@ -108,11 +108,11 @@ func TestAuthenticationCertificate(t *testing.T) {
 		{"body Base64 PFX", `<authentication-certificate body="@((string)context.Variables[&quot;pfx&quot;])" password="@(&quot;pfx-pass&quot;)" />`, map[string]any{"pfx": testCertPFXBase64}, nil},
 		{"body PEM text", `<authentication-certificate body="@((string)context.Variables[&quot;pem&quot;])" />`, map[string]any{"pem": testCertPEM}, nil},
 		{"unknown thumbprint", `<authentication-certificate thumbprint="0000" />`, nil,
-			&failure{"authentication-certificate", "CertificateNotFound", "Certificate with thumbprint 0000 was not found.", "", 500}},
+			&authFailure{"authentication-certificate", "CertificateNotFound", "Certificate with thumbprint 0000 was not found.", "", 500}},
 		{"unknown id", `<authentication-certificate certificate-id="nope" />`, nil,
-			&failure{"authentication-certificate", "CertificateNotFound", "Certificate with id nope was not found.", "", 500}},
+			&authFailure{"authentication-certificate", "CertificateNotFound", "Certificate with id nope was not found.", "", 500}},
 		{"body wrong password", `<authentication-certificate body="@((string)context.Variables[&quot;pfx&quot;])" password="bad" />`, map[string]any{"pfx": testCertPFXBase64},
-			&failure{"authentication-certificate", "CertificateInvalid", "Certificate body could not be read.", "", 500}},
+			&authFailure{"authentication-certificate", "CertificateInvalid", "Certificate body could not be read.", "", 500}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,7 +121,7 @@ func TestAuthenticationCertificate(t *testing.T) {
 			for k, v := range tt.vars {
 				r.Ctx.Variables.Set(k, v)
 			}
-			got := failureOf(authPolicyError(t, s.Exec(r)))
+			got := authFailureOf(authPolicyError(t, s.Exec(r)))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Fatalf("(-want +got)\n%s", diff)
 			}

@@ -71,7 +71,7 @@ func compileAuthenticationManagedIdentity(el *parser.Element, c *Compiler) (Step
 	ie := c.Attr(el, "ignore-error", KindBool)
 	if ie.Present {
 		lit, ok := ie.Literal()
-		if !ok || !unresolved(lit) && !isBoolLiteral(lit) {
+		if !ok || !hasUnknownNamedValue(lit) && !isBoolText(lit) {
 			c.Errorf(ie.Pos(), parser.CodeBadAttribute, "ignore-error must be true or false")
 		}
 		s.ignoreError = ok && strings.EqualFold(strings.TrimSpace(lit), "true")

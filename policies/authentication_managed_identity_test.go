@@ -165,23 +165,23 @@ func TestAuthenticationManagedIdentityAttributes(t *testing.T) {
 	}
 }
 
-type errSource struct{ calls atomic.Int64 }
+type miErrSource struct{ calls atomic.Int64 }
 
-func (e *errSource) Token(context.Context, string, string) (string, time.Time, error) {
+func (e *miErrSource) Token(context.Context, string, string) (string, time.Time, error) {
 	e.calls.Add(1)
 	return "", time.Time{}, errors.New("ManagedIdentityCredential: no managed identity endpoint")
 }
 
 // Not parallel: sets the token source.
 func TestAuthenticationManagedIdentityFailure(t *testing.T) {
-	src := &errSource{}
+	src := &miErrSource{}
 	SetTokenSource(src)
 	t.Cleanup(func() { SetTokenSource(nil) })
 
 	s := authCompile(t, `<authentication-managed-identity resource="https://vault.azure.net" />`)
 	r := authRun("GET", http.Header{"Authorization": {"Bearer caller"}})
-	got := failureOf(authPolicyError(t, s.Exec(r)))
-	want := &failure{"authentication-managed-identity", "TokenAcquisitionFailed", "Unable to acquire a managed identity token for resource https://vault.azure.net.", "", 500}
+	got := authFailureOf(authPolicyError(t, s.Exec(r)))
+	want := &authFailure{"authentication-managed-identity", "TokenAcquisitionFailed", "Unable to acquire a managed identity token for resource https://vault.azure.net.", "", 500}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
 	}

@@ -54,12 +54,12 @@ func compileCheckHeader(el *parser.Element, c *Compiler) (Step, error) {
 			c.Errorf(el.Pos, parser.CodeBadAttribute, "<check-header> needs %s", a.name)
 		}
 	}
-	if lit, ok := s.status.Literal(); ok && s.status.Present && !unresolved(lit) {
-		if parseHTTPStatus(lit) == 0 {
+	if lit, ok := s.status.Literal(); ok && s.status.Present && !hasUnknownNamedValue(lit) {
+		if checkHeaderStatus(lit) == 0 {
 			c.Errorf(s.status.Pos(), parser.CodeBadAttribute, "failed-check-httpcode %q is not an HTTP status code", lit)
 		}
 	}
-	if lit, ok := s.ignoreCase.Literal(); ok && s.ignoreCase.Present && !unresolved(lit) && !isBoolLiteral(lit) {
+	if lit, ok := s.ignoreCase.Literal(); ok && s.ignoreCase.Present && !hasUnknownNamedValue(lit) && !isBoolText(lit) {
 		c.Errorf(s.ignoreCase.Pos(), parser.CodeBadAttribute, "ignore-case must be true or false, not %q", lit)
 	}
 	for _, ch := range el.Children {
@@ -70,9 +70,9 @@ func compileCheckHeader(el *parser.Element, c *Compiler) (Step, error) {
 	return s, nil
 }
 
-// parseHTTPStatus reads a status code between 100 and 999 (0 when s is not
+// checkHeaderStatus reads a status code between 100 and 999 (0 when s is not
 // one).
-func parseHTTPStatus(s string) int {
+func checkHeaderStatus(s string) int {
 	n := 0
 	s = strings.TrimSpace(s)
 	if s == "" || len(s) > 3 {
@@ -90,12 +90,12 @@ func parseHTTPStatus(s string) int {
 	return n
 }
 
-// unresolved reports whether a literal still holds a {{named value}}: one
+// hasUnknownNamedValue reports whether a literal still holds a {{named value}}: one
 // the compiler did not know (validation without a configuration warns about
 // it), so the literal's form cannot be checked at load time.
-func unresolved(lit string) bool { return strings.Contains(lit, "{{") }
+func hasUnknownNamedValue(lit string) bool { return strings.Contains(lit, "{{") }
 
-func isBoolLiteral(s string) bool {
+func isBoolText(s string) bool {
 	s = strings.ToLower(strings.TrimSpace(s))
 	return s == "true" || s == "false"
 }

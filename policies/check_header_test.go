@@ -74,17 +74,17 @@ func authPolicyError(t testing.TB, err error) *Error {
 	return pe
 }
 
-// failure is what tests compare of a policy error.
-type failure struct {
+// authFailure is what tests compare of a policy error.
+type authFailure struct {
 	Source, Reason, Message, Body string
 	Status                        int
 }
 
-func failureOf(pe *Error) *failure {
+func authFailureOf(pe *Error) *authFailure {
 	if pe == nil {
 		return nil
 	}
-	return &failure{Source: pe.Source, Reason: pe.Reason, Message: pe.Message, Body: pe.Body, Status: pe.Status}
+	return &authFailure{Source: pe.Source, Reason: pe.Reason, Message: pe.Message, Body: pe.Body, Status: pe.Status}
 }
 
 func TestCheckHeader(t *testing.T) {
@@ -99,23 +99,23 @@ func TestCheckHeader(t *testing.T) {
 		name   string
 		src    string
 		header http.Header
-		want   *failure
+		want   *authFailure
 	}{
 		{"value matches", plain, http.Header{"Authorization": {"Bearer abc"}}, nil},
 		{"second value matches", plain, http.Header{"Authorization": {"Basic xyz"}}, nil},
-		{"header missing", plain, nil, &failure{"check-header", "HeaderNotFound", "Header Authorization was not found in the request. Access denied.", "Not authorized", 401}},
-		{"value not allowed", plain, http.Header{"Authorization": {"Bearer nope"}}, &failure{"check-header", "HeaderValueNotAllowed", "Header Authorization value of Bearer nope is not allowed. Access denied.", "Not authorized", 401}},
-		{"case matters without ignore-case", plain, http.Header{"Authorization": {"bearer ABC"}}, &failure{"check-header", "HeaderValueNotAllowed", "Header Authorization value of bearer ABC is not allowed. Access denied.", "Not authorized", 401}},
+		{"header missing", plain, nil, &authFailure{"check-header", "HeaderNotFound", "Header Authorization was not found in the request. Access denied.", "Not authorized", 401}},
+		{"value not allowed", plain, http.Header{"Authorization": {"Bearer nope"}}, &authFailure{"check-header", "HeaderValueNotAllowed", "Header Authorization value of Bearer nope is not allowed. Access denied.", "Not authorized", 401}},
+		{"case matters without ignore-case", plain, http.Header{"Authorization": {"bearer ABC"}}, &authFailure{"check-header", "HeaderValueNotAllowed", "Header Authorization value of bearer ABC is not allowed. Access denied.", "Not authorized", 401}},
 		{"ignore-case", folded, http.Header{"X-Env": {"PROD"}}, nil},
-		{"ignore-case still checks value", folded, http.Header{"X-Env": {"dev"}}, &failure{"check-header", "HeaderValueNotAllowed", "Header x-env value of dev is not allowed. Access denied.", "Bad env", 403}},
+		{"ignore-case still checks value", folded, http.Header{"X-Env": {"dev"}}, &authFailure{"check-header", "HeaderValueNotAllowed", "Header x-env value of dev is not allowed. Access denied.", "Bad env", 403}},
 		{"header name case-insensitive", folded, http.Header{"x-env": {"prod"}}, nil},
 		{"multi-line header, one line matches", folded, http.Header{"X-Env": {"dev", "prod"}}, nil},
-		{"multi-line header, joined value in message", folded, http.Header{"X-Env": {"dev", "test"}}, &failure{"check-header", "HeaderValueNotAllowed", "Header x-env value of dev,test is not allowed. Access denied.", "Bad env", 403}},
+		{"multi-line header, joined value in message", folded, http.Header{"X-Env": {"dev", "test"}}, &authFailure{"check-header", "HeaderValueNotAllowed", "Header x-env value of dev,test is not allowed. Access denied.", "Bad env", 403}},
 		{"presence only, present", presence, http.Header{"X-Api-Client": {"anything"}}, nil},
 		{"presence only, empty value counts", presence, http.Header{"X-Api-Client": {""}}, nil},
-		{"presence only, missing", presence, nil, &failure{"check-header", "HeaderNotFound", "Header X-Api-Client was not found in the request. Access denied.", "Missing client", 400}},
+		{"presence only, missing", presence, nil, &authFailure{"check-header", "HeaderNotFound", "Header X-Api-Client was not found in the request. Access denied.", "Missing client", 400}},
 		{"expressions everywhere, match", exprs, http.Header{"X-Team": {"blue"}}, nil},
-		{"expressions everywhere, mismatch", exprs, http.Header{"X-Team": {"red"}}, &failure{"check-header", "HeaderValueNotAllowed", "Header x-team value of red is not allowed. Access denied.", "no team", 418}},
+		{"expressions everywhere, mismatch", exprs, http.Header{"X-Team": {"red"}}, &authFailure{"check-header", "HeaderValueNotAllowed", "Header x-team value of red is not allowed. Access denied.", "no team", 418}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,7 +123,7 @@ func TestCheckHeader(t *testing.T) {
 			s := authCompile(t, tt.src)
 			r := authRun("GET", tt.header)
 			err := s.Exec(r)
-			got := failureOf(authPolicyError(t, err))
+			got := authFailureOf(authPolicyError(t, err))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}

@@ -77,7 +77,7 @@ func compileCORS(el *parser.Element, c *Compiler) (Step, error) {
 		maxAge:      &Value{},
 	}
 	for _, v := range []*Value{s.credentials, s.terminate} {
-		if lit, ok := v.Literal(); ok && v.Present && !unresolved(lit) && !isBoolLiteral(lit) {
+		if lit, ok := v.Literal(); ok && v.Present && !hasUnknownNamedValue(lit) && !isBoolText(lit) {
 			c.Errorf(v.Pos(), parser.CodeBadAttribute, "%q is not true or false", lit)
 		}
 	}
@@ -92,7 +92,7 @@ func compileCORS(el *parser.Element, c *Compiler) (Step, error) {
 				}
 				v := c.Text(o, KindString, false)
 				lit, _ := v.Literal()
-				if unresolved(lit) {
+				if hasUnknownNamedValue(lit) {
 					continue // reported as an unknown named value
 				}
 				if lit == "*" {
@@ -204,7 +204,7 @@ func (s *cors) headerAllowed(name string) bool {
 	return false
 }
 
-func requestHeader(r *Run, name string) (string, bool) {
+func corsRequestHeader(r *Run, name string) (string, bool) {
 	if r.Ctx.Request == nil || r.Ctx.Request.Headers == nil {
 		return "", false
 	}
@@ -217,11 +217,11 @@ func requestHeader(r *Run, name string) (string, bool) {
 
 // Exec handles a preflight or records the CORS headers of a request.
 func (s *cors) Exec(r *Run) error {
-	origin, ok := requestHeader(r, "Origin")
+	origin, ok := corsRequestHeader(r, "Origin")
 	if !ok || origin == "" {
 		return nil // same-origin or not a browser: nothing to do
 	}
-	reqMethod, hasACRM := requestHeader(r, "Access-Control-Request-Method")
+	reqMethod, hasACRM := corsRequestHeader(r, "Access-Control-Request-Method")
 	preflight := strings.EqualFold(r.Ctx.Request.Method, http.MethodOptions) && hasACRM &&
 		(r.Ctx.Operation == nil || !strings.EqualFold(r.Ctx.Operation.Method, http.MethodOptions))
 	creds, err := s.credentials.Bool(r, false)
@@ -273,7 +273,7 @@ func (s *cors) preflight(r *Run, origin, method, allowOrigin string, creds bool)
 		}
 	}
 	var asked []string
-	if reqHeaders, ok := requestHeader(r, "Access-Control-Request-Headers"); ok {
+	if reqHeaders, ok := corsRequestHeader(r, "Access-Control-Request-Headers"); ok {
 		for _, h := range strings.Split(reqHeaders, ",") {
 			if h = strings.TrimSpace(h); h != "" {
 				asked = append(asked, h)

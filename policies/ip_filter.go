@@ -72,7 +72,7 @@ func compileIPFilter(el *parser.Element, c *Compiler) (Step, error) {
 	f := &ipFilter{action: c.Attr(el, "action", KindEnum)}
 	if !f.action.Present {
 		c.Errorf(el.Pos, parser.CodeBadAttribute, "<ip-filter> needs an action")
-	} else if lit, ok := f.action.Literal(); ok && !unresolved(lit) {
+	} else if lit, ok := f.action.Literal(); ok && !hasUnknownNamedValue(lit) {
 		forbid, err := parseIPAction(lit)
 		if err != nil {
 			c.Errorf(f.action.Pos(), parser.CodeBadAttribute, "%v", err)
@@ -84,7 +84,7 @@ func compileIPFilter(el *parser.Element, c *Compiler) (Step, error) {
 		switch ch.Name {
 		case "address":
 			e.addr = c.Text(ch, KindString, false)
-			if lit, ok := e.addr.Literal(); ok && !unresolved(lit) {
+			if lit, ok := e.addr.Literal(); ok && !hasUnknownNamedValue(lit) {
 				lo, hi, err := parseIPEntry(lit)
 				if err != nil {
 					c.Errorf(e.addr.Pos(), parser.CodeBadAttribute, "%v", err)
@@ -101,7 +101,7 @@ func compileIPFilter(el *parser.Element, c *Compiler) (Step, error) {
 			}
 			lf, okf := e.from.Literal()
 			lt, okt := e.to.Literal()
-			if okf && okt && !unresolved(lf) && !unresolved(lt) {
+			if okf && okt && !hasUnknownNamedValue(lf) && !hasUnknownNamedValue(lt) {
 				lo, hi, err := parseIPRange(lf, lt)
 				if err != nil {
 					c.Errorf(ch.Pos, parser.CodeBadAttribute, "%v", err)

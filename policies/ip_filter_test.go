@@ -24,15 +24,15 @@ func TestIPFilter(t *testing.T) {
 	<address>@(&quot;203.0.113.&quot; + &quot;9&quot;)</address>
 	<address-range from="@(&quot;203.0.113.20&quot;)" to="@(&quot;203.0.113.30&quot;)" />
 </ip-filter>`
-	notAllowed := func(ip string) *failure {
-		return &failure{"ip-filter", "CallerIpNotAllowed", "Caller IP address " + ip + " is not allowed. Access denied.", "Forbidden", 403}
+	notAllowed := func(ip string) *authFailure {
+		return &authFailure{"ip-filter", "CallerIpNotAllowed", "Caller IP address " + ip + " is not allowed. Access denied.", "Forbidden", 403}
 	}
-	blocked := &failure{"ip-filter", "CallerIpBlocked", "Caller IP address is blocked. Access denied.", "Forbidden", 403}
-	unparsable := &failure{"ip-filter", "FailedToParseCallerIP", "Failed to establish IP address for the caller. Access denied.", "Forbidden", 403}
+	blocked := &authFailure{"ip-filter", "CallerIpBlocked", "Caller IP address is blocked. Access denied.", "Forbidden", 403}
+	unparsable := &authFailure{"ip-filter", "FailedToParseCallerIP", "Failed to establish IP address for the caller. Access denied.", "Forbidden", 403}
 	tests := []struct {
 		name, src, ip string
 		xff           string
-		want          *failure
+		want          *authFailure
 	}{
 		{"allow single", allow, "13.66.201.169", "", nil},
 		{"allow range low end", allow, "13.66.140.128", "", nil},
@@ -68,7 +68,7 @@ func TestIPFilter(t *testing.T) {
 			}
 			r := authRun("GET", h)
 			r.Ctx.Request.IPAddress = tt.ip
-			got := failureOf(authPolicyError(t, s.Exec(r)))
+			got := authFailureOf(authPolicyError(t, s.Exec(r)))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
@@ -86,22 +86,22 @@ func TestIPFilterTrustedProxies(t *testing.T) {
 	tests := []struct {
 		name, peer string
 		xff        []string
-		want       *failure
+		want       *authFailure
 	}{
 		{"trusted peer, client from XFF", "10.0.0.5", []string{"13.66.201.169"}, nil},
 		{"trusted chain skipped right to left", "10.0.0.5", []string{"13.66.201.169, 10.9.9.9"}, nil},
 		{"several XFF lines", "::1", []string{"13.66.201.169", "10.1.1.1"}, nil},
-		{"spoofed leftmost entry ignored", "10.0.0.5", []string{"13.66.201.169, 203.0.113.5"}, &failure{"ip-filter", "CallerIpNotAllowed", "Caller IP address 203.0.113.5 is not allowed. Access denied.", "Forbidden", 403}},
-		{"untrusted peer, XFF ignored", "203.0.113.1", []string{"13.66.201.169"}, &failure{"ip-filter", "CallerIpNotAllowed", "Caller IP address 203.0.113.1 is not allowed. Access denied.", "Forbidden", 403}},
-		{"trusted peer without XFF", "10.0.0.5", nil, &failure{"ip-filter", "CallerIpNotAllowed", "Caller IP address 10.0.0.5 is not allowed. Access denied.", "Forbidden", 403}},
-		{"garbage in XFF", "10.0.0.5", []string{"bogus"}, &failure{"ip-filter", "FailedToParseCallerIP", "Failed to establish IP address for the caller. Access denied.", "Forbidden", 403}},
+		{"spoofed leftmost entry ignored", "10.0.0.5", []string{"13.66.201.169, 203.0.113.5"}, &authFailure{"ip-filter", "CallerIpNotAllowed", "Caller IP address 203.0.113.5 is not allowed. Access denied.", "Forbidden", 403}},
+		{"untrusted peer, XFF ignored", "203.0.113.1", []string{"13.66.201.169"}, &authFailure{"ip-filter", "CallerIpNotAllowed", "Caller IP address 203.0.113.1 is not allowed. Access denied.", "Forbidden", 403}},
+		{"trusted peer without XFF", "10.0.0.5", nil, &authFailure{"ip-filter", "CallerIpNotAllowed", "Caller IP address 10.0.0.5 is not allowed. Access denied.", "Forbidden", 403}},
+		{"garbage in XFF", "10.0.0.5", []string{"bogus"}, &authFailure{"ip-filter", "FailedToParseCallerIP", "Failed to establish IP address for the caller. Access denied.", "Forbidden", 403}},
 	}
 	s := authCompile(t, allow)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := authRun("GET", http.Header{"X-Forwarded-For": tt.xff})
 			r.Ctx.Request.IPAddress = tt.peer
-			got := failureOf(authPolicyError(t, s.Exec(r)))
+			got := authFailureOf(authPolicyError(t, s.Exec(r)))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
