@@ -403,6 +403,7 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b 
 // writeResponse sends context.Response, or streams the backend body when
 // forward-request left it unbuffered and no policy replaced it.
 func writeResponse(w http.ResponseWriter, run *policies.Run) {
+	policies.ApplyCORS(run) // the cors policy's headers go on the final response
 	resp := run.Ctx.Response
 	h := w.Header()
 	if resp.Headers != nil {

@@ -142,7 +142,7 @@ func (f *forwardRequest) Exec(r *Run) error {
 	if r.Env != nil && r.Env.Client != nil {
 		client = r.Env.Client
 	}
-	cl := *client
+	cl := *withClientCertificate(client, ClientCertificate(r))
 	if !follow {
 		cl.CheckRedirect = noRedirects
 	}
