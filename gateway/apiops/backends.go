@@ -1,0 +1,165 @@
+package apiops
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+
+	"github.com/policygate/policygate/engine"
+)
+
+// Extras is what an APIOps folder holds beyond engine.Config (see
+// WithExtras). The engine model does not carry these yet.
+type Extras struct {
+	// Backends by id: settings of backend entities beyond URL and
+	// credentials.
+	Backends map[string]*BackendDetails
+	// VersionSets by id (folder name).
+	VersionSets map[string]*VersionSet
+}
+
+// BackendDetails are the settings of a backend entity that engine.Backend
+// lacks. JSON-shaped parts are kept as written.
+type BackendDetails struct {
+	// Protocol is "http" or "soap".
+	Protocol string
+	// Type is "Single" (the default) or "Pool".
+	Type string
+	// ValidateCertificateChain and ValidateCertificateName are the tls
+	// settings; nil means unset (APIM validates by default).
+	ValidateCertificateChain, ValidateCertificateName *bool
+	// CircuitBreaker holds the rules, as written (see gateway.md §6).
+	CircuitBreaker *CircuitBreaker
+	// Pool lists the members of a Pool backend.
+	Pool []PoolMember
+	// Certificates are the client certificate thumbprints or ids.
+	Certificates []string
+}
+
+// CircuitBreaker is a backend's circuitBreaker.
+type CircuitBreaker struct {
+	Rules []CircuitBreakerRule `json:"rules"`
+}
+
+// CircuitBreakerRule trips the breaker; durations are ISO 8601 as written.
+type CircuitBreakerRule struct {
+	Name             string `json:"name"`
+	FailureCondition struct {
+		Count            int    `json:"count"`
+		Percentage       int    `json:"percentage"`
+		Interval         string `json:"interval"`
+		StatusCodeRanges []struct {
+			Min int `json:"min"`
+			Max int `json:"max"`
+		} `json:"statusCodeRanges"`
+		ErrorReasons []string `json:"errorReasons"`
+	} `json:"failureCondition"`
+	TripDuration     string `json:"tripDuration"`
+	AcceptRetryAfter bool   `json:"acceptRetryAfter"`
+}
+
+// PoolMember is one backend of a pool, by id.
+type PoolMember struct {
+	ID       string
+	Priority int
+	Weight   int
+}
+
+type backendInfo struct {
+	Properties struct {
+		URL         string `json:"url"`
+		Protocol    string `json:"protocol"`
+		Type        string `json:"type"`
+		Credentials *struct {
+			Header        map[string][]string `json:"header"`
+			Query         map[string][]string `json:"query"`
+			Authorization *struct {
+				Scheme    string `json:"scheme"`
+				Parameter string `json:"parameter"`
+			} `json:"authorization"`
+			Certificate    []string `json:"certificate"`
+			CertificateIDs []string `json:"certificateIds"`
+		} `json:"credentials"`
+		TLS *struct {
+			ValidateCertificateChain *bool `json:"validateCertificateChain"`
+			ValidateCertificateName  *bool `json:"validateCertificateName"`
+		} `json:"tls"`
+		CircuitBreaker *CircuitBreaker `json:"circuitBreaker"`
+		Pool           *struct {
+			Services []struct {
+				ID       string `json:"id"`
+				Priority int    `json:"priority"`
+				Weight   int    `json:"weight"`
+			} `json:"services"`
+		} `json:"pool"`
+	} `json:"properties"`
+}
+
+// loadBackends reads backends/<name>/backendInformation.json.
+func (l *loader) loadBackends() {
+	root := l.findDir(backendsDirs)
+	names := l.subdirs(root)
+	for _, name := range names {
+		var in backendInfo
+		f, ok := l.readJSON(filepath.Join(root, name, "backendInformation.json"), &in)
+		if !ok {
+			continue
+		}
+		p := in.Properties
+		be := &engine.Backend{ID: name, URL: strings.TrimSpace(p.URL)}
+		det := &BackendDetails{Protocol: p.Protocol, Type: p.Type, CircuitBreaker: p.CircuitBreaker}
+		if det.Type == "" {
+			det.Type = "Single"
+		}
+		if c := p.Credentials; c != nil {
+			be.Header, be.Query = c.Header, c.Query
+			if a := c.Authorization; a != nil {
+				be.AuthScheme, be.AuthParameter = a.Scheme, a.Parameter
+			}
+			det.Certificates = append(append(det.Certificates, c.Certificate...), c.CertificateIDs...)
+		}
+		if t := p.TLS; t != nil {
+			det.ValidateCertificateChain, det.ValidateCertificateName = t.ValidateCertificateChain, t.ValidateCertificateName
+		}
+		switch strings.ToLower(det.Type) {
+		case "pool":
+			det.Type = "Pool"
+			if p.Pool == nil || len(p.Pool.Services) == 0 {
+				l.errorf(f.keyPos("type"), CodeBadConfig, "backend %q: a Pool needs pool.services", name)
+				continue
+			}
+			bad := false
+			for _, s := range p.Pool.Services {
+				id := lastSegment(s.ID)
+				if !contains(names, id) {
+					l.errorf(f.keyPos("services"), CodeBadConfig, "backend %q: pool member %q not found", name, id)
+					bad = true
+				}
+				det.Pool = append(det.Pool, PoolMember{ID: id, Priority: s.Priority, Weight: s.Weight})
+			}
+			if bad {
+				continue
+			}
+		case "single":
+			det.Type = "Single"
+			if be.URL == "" {
+				l.errorf(f.keyPos("properties"), CodeBadConfig, "backend %q has no url", name)
+				continue
+			}
+		default:
+			l.errorf(f.keyPos("type"), CodeBadConfig, "backend %q: unknown type %q (want Single or Pool)", name, p.Type)
+			continue
+		}
+		if cb := p.CircuitBreaker; cb != nil {
+			for _, r := range cb.Rules {
+				if r.TripDuration == "" {
+					l.errorf(f.keyPos("tripDuration"), CodeBadConfig, "backend %q: circuit breaker rule %q has no tripDuration", name, r.Name)
+				}
+			}
+		}
+		l.cfg.Backends[name] = be
+		l.extra.Backends[name] = det
+	}
+}
+
+var _ json.Unmarshaler = (*memberList)(nil)

@@ -1,0 +1,62 @@
+// Package apiops loads a gateway configuration from an APIOps artifact
+// folder: the layout that Azure/apiops' extractor writes from a live API
+// Management instance and that users keep in git. Load turns the folder
+// into an engine.Config.
+//
+// What is read, relative to the folder:
+//
+//	policy.xml                                    global policy
+//	apis/<name>/apiInformation.json               API (ARM "properties")
+//	apis/<name>;rev=<n>/…                         revision n of API <name>
+//	apis/<name>/specification.yaml|yml|json       OpenAPI 2 or 3: operations
+//	apis/<name>/policy.xml                        API policy
+//	apis/<name>/operations/<operationId>/policy.xml
+//	apis/<name>/products.json                     membership (list of products)
+//	version sets/<name>/versionSetInformation.json   (or versionSets/)
+//	products/<name>/productInformation.json
+//	products/<name>/policy.xml
+//	products/<name>/apis/<api>/productApiInformation.json   membership
+//	products/<name>/apis.json                     membership, older form
+//	named values/<name>/namedValueInformation.json   (or namedValues/)
+//	backends/<name>/backendInformation.json
+//	policy fragments/<name>/policy.xml            (or policyFragments/)
+//	subscriptions/<name>/subscriptionInformation.json
+//
+// Tags, loggers, diagnostics, groups, gateways and the other metadata
+// folders are ignored. Specifications other than OpenAPI (GraphQL, WADL,
+// WSDL) are not read: such an API gets no operations and a warning.
+//
+// Load reads everything or nothing: every problem is reported with its
+// file:line:col, and when any of them is an error (not a warning) no
+// configuration is returned. Policy documents are only read here; the
+// engine parses and validates them, with positions in their own files.
+//
+// # Operations
+//
+// An operation is the method and path of the specification, with the
+// operationId as its id and its summary as its name. As API Management
+// does on import (unless apiInformation.json sets
+// "translateRequiredQueryParameters": "query"), required query parameters
+// become query template parameters: a GET /search with a required query
+// parameter q is the template "/search?q={q}". Response examples
+// (a media type's example, its first named example in name order, or its
+// schema's example) become Operation.Examples for mock-response.
+//
+// # Subscription keys
+//
+// API Management never exports subscription keys, so an extracted
+// subscriptionInformation.json has none. A subscription's keys are taken
+// from "primaryKey" and "secondaryKey" in that file when present, and
+// otherwise from the environment variables
+//
+//	POLICYGATE_SUBSCRIPTION_<NAME>_PRIMARY_KEY
+//	POLICYGATE_SUBSCRIPTION_<NAME>_SECONDARY_KEY
+//
+// where <NAME> is the subscription's folder name upper-cased with every
+// character other than an ASCII letter or digit replaced by '_' (see
+// SubscriptionKeyEnv). A subscription without any key is skipped with a
+// warning naming the variables to set.
+//
+// Named values are read by namedvalues.LoadDir, which applies its own
+// environment overrides (POLICYGATE_NV_<NAME>).
+package apiops

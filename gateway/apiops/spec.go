@@ -1,0 +1,351 @@
+package apiops
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/parser"
+)
+
+// specNames are the OpenAPI file names the extractor writes, tried in order.
+var specNames = []string{"specification.yaml", "specification.yml", "specification.json"}
+
+// otherSpecs are specification files that are not read.
+var otherSpecs = []string{"specification.graphql", "specification.wadl", "specification.wsdl", "specification.xml"}
+
+// methods are the operation keys of an OpenAPI path item, in the order
+// operations of one path are listed.
+var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// loadSpec fills api.Operations from the API's OpenAPI specification.
+func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, queryTemplates bool) {
+	var file string
+	var src []byte
+	for _, n := range specNames {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			l.ioError(filepath.Join(dir, n), err)
+			return
+		}
+		if file != "" {
+			l.errorf(parser.Pos{File: filepath.Join(dir, n), Line: 1, Col: 1}, CodeBadConfig, "API %q has two specifications: keep %s or %s", folder, filepath.Base(file), n)
+			return
+		}
+		file, src = filepath.Join(dir, n), b
+	}
+	if file == "" {
+		for _, n := range otherSpecs {
+			if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+				l.warnf(parser.Pos{File: filepath.Join(dir, n), Line: 1, Col: 1}, CodeUnsupported, "API %q: %s is not read; the API has no operations", folder, n)
+				return
+			}
+		}
+		if apiType != "" && apiType != "http" {
+			l.warnf(parser.Pos{File: filepath.Join(dir, "apiInformation.json"), Line: 1, Col: 1}, CodeUnsupported, "API %q: type %q without an OpenAPI specification has no operations", folder, apiType)
+		} else {
+			l.warnf(parser.Pos{File: filepath.Join(dir, "apiInformation.json"), Line: 1, Col: 1}, CodeUnsupported, "API %q has no specification; it has no operations", folder)
+		}
+		return
+	}
+	ops, errs := parseSpec(file, src, queryTemplates)
+	l.errs = append(l.errs, errs...)
+	api.Operations = ops
+}
+
+// specOp is one operation found in the specification's text, in order.
+type specOp struct {
+	path, method string
+	pos          parser.Pos
+}
+
+// parseSpec reads an OpenAPI 2 or 3 document (YAML or JSON) into
+// operations, in definition order.
+func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operation, parser.Errors) {
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+	fail := func(p parser.Pos, code, format string, args ...any) ([]*engine.Operation, parser.Errors) {
+		return nil, parser.Errors{{Pos: p, Code: code, Msg: fmt.Sprintf(format, args...)}}
+	}
+	at := func(line, col int) parser.Pos { return parser.Pos{File: file, Line: line, Col: col} }
+	if strings.HasSuffix(file, ".json") {
+		// yaml.v3 reads JSON too, but its errors are worse: check first.
+		var v any
+		if err := json.Unmarshal(src, &v); err != nil {
+			jf := &jsonFile{path: file, src: src}
+			p := jf.pos(len(src))
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				p = jf.pos(int(se.Offset) - 1)
+			}
+			return fail(p, parser.CodeParse, "invalid JSON: %v", err)
+		}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		line := 1
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		return fail(at(line, 1), parser.CodeParse, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return fail(at(1, 1), CodeBadConfig, "specification is not an OpenAPI document")
+	}
+	top := root.Content[0]
+	var doc *openapi3.T
+	var err error
+	switch {
+	case mapGet(top, "openapi") != nil:
+		loader := openapi3.NewLoader()
+		loader.IsExternalRefsAllowed = false
+		doc, err = loader.LoadFromData(src)
+	case mapGet(top, "swagger") != nil:
+		var v any
+		if err = top.Decode(&v); err == nil {
+			var b []byte
+			if b, err = json.Marshal(stringKeys(v)); err == nil {
+				var d2 openapi2.T
+				if err = json.Unmarshal(b, &d2); err == nil {
+					doc, err = openapi2conv.ToV3(&d2)
+				}
+			}
+		}
+	default:
+		return fail(at(top.Line, top.Column), CodeBadConfig, "specification has neither \"openapi\" nor \"swagger\"")
+	}
+	if err != nil {
+		return fail(at(top.Line, top.Column), CodeBadConfig, "invalid OpenAPI document: %v", err)
+	}
+	var errs parser.Errors
+	if verr := doc.Validate(context.Background(), openapi3.DisableExamplesValidation()); verr != nil {
+		// APIM accepts many documents that are not strictly valid; the
+		// operations are still usable.
+		errs = append(errs, &parser.Error{Pos: at(top.Line, top.Column), Code: CodeUnsupported, Severity: parser.SeverityWarning,
+			Msg: "OpenAPI document does not validate: " + verr.Error()})
+	}
+	var order []specOp
+	if paths := mapGet(top, "paths"); paths != nil && paths.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(paths.Content); i += 2 {
+			k, item := paths.Content[i], paths.Content[i+1]
+			for j := 0; item.Kind == yaml.MappingNode && j+1 < len(item.Content); j += 2 {
+				m := strings.ToLower(item.Content[j].Value)
+				if contains(methods, m) {
+					order = append(order, specOp{path: k.Value, method: m, pos: at(item.Content[j].Line, item.Content[j].Column)})
+				}
+			}
+		}
+	}
+	var ops []*engine.Operation
+	ids := map[string]bool{}
+	for _, so := range order {
+		item := doc.Paths.Value(so.path)
+		if item == nil {
+			continue
+		}
+		o := item.GetOperation(strings.ToUpper(so.method))
+		if o == nil {
+			continue
+		}
+		op := &engine.Operation{ID: o.OperationID, Name: o.Summary, Method: strings.ToUpper(so.method), URLTemplate: so.path}
+		if op.ID == "" {
+			op.ID = generatedID(so.method, so.path)
+		}
+		if op.Name == "" {
+			op.Name = op.ID
+		}
+		if ids[op.ID] {
+			errs = append(errs, &parser.Error{Pos: so.pos, Code: CodeBadConfig, Msg: fmt.Sprintf("operationId %q is used twice", op.ID)})
+			continue
+		}
+		ids[op.ID] = true
+		if queryTemplates && !strings.Contains(so.path, "?") {
+			op.URLTemplate += queryTemplate(item.Parameters, o.Parameters)
+		}
+		op.Examples = examples(o)
+		ops = append(ops, op)
+	}
+	return ops, errs
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// queryTemplate returns "?a={a}&b={b}" for the required query parameters
+// (operation parameters override path-item ones of the same name), or "".
+func queryTemplate(pathParams, opParams openapi3.Parameters) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, ps := range []openapi3.Parameters{opParams, pathParams} {
+		for _, pr := range ps {
+			if pr == nil || pr.Value == nil || pr.Value.In != openapi3.ParameterInQuery {
+				continue
+			}
+			if seen[pr.Value.Name] {
+				continue
+			}
+			seen[pr.Value.Name] = true
+			if pr.Value.Required {
+				names = append(names, pr.Value.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for i, n := range names {
+		if i == 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('&')
+		}
+		fmt.Fprintf(&b, "%s={%s}", n, n)
+	}
+	return b.String()
+}
+
+// examples collects the response examples of o by status and content type.
+func examples(o *openapi3.Operation) map[int]map[string][]byte {
+	if o.Responses == nil {
+		return nil
+	}
+	var out map[int]map[string][]byte
+	for code, rr := range o.Responses.Map() {
+		status, err := strconv.Atoi(code)
+		if err != nil || rr == nil || rr.Value == nil {
+			continue // "default" and "2XX" name no single status
+		}
+		for ct, mt := range rr.Value.Content {
+			if mt == nil {
+				continue
+			}
+			v, ok := example(mt)
+			if !ok {
+				continue
+			}
+			body, ok := exampleBytes(ct, v)
+			if !ok {
+				continue
+			}
+			if out == nil {
+				out = map[int]map[string][]byte{}
+			}
+			if out[status] == nil {
+				out[status] = map[string][]byte{}
+			}
+			out[status][ct] = body
+		}
+	}
+	return out
+}
+
+// example picks a media type's example: "example", else the first of
+// "examples" by name, else the schema's example.
+func example(mt *openapi3.MediaType) (any, bool) {
+	if mt.Example != nil {
+		return mt.Example, true
+	}
+	names := make([]string, 0, len(mt.Examples))
+	for n := range mt.Examples {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if e := mt.Examples[n]; e != nil && e.Value != nil && e.Value.Value != nil {
+			return e.Value.Value, true
+		}
+	}
+	if mt.Schema != nil && mt.Schema.Value != nil && mt.Schema.Value.Example != nil {
+		return mt.Schema.Value.Example, true
+	}
+	return nil, false
+}
+
+// exampleBytes renders an example: strings as written for non-JSON types,
+// everything else as JSON.
+func exampleBytes(contentType string, v any) ([]byte, bool) {
+	if s, ok := v.(string); ok && !strings.Contains(strings.ToLower(contentType), "json") {
+		return []byte(s), true
+	}
+	b, err := json.Marshal(v)
+	return b, err == nil
+}
+
+// generatedID makes an operation id for an operation without one, from its
+// method and path: "get-items-id" for GET /items/{id}.
+func generatedID(method, path string) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(method))
+	dash := true
+	for _, c := range strings.ToLower(path) {
+		if (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') {
+			if dash {
+				b.WriteByte('-')
+				dash = false
+			}
+			b.WriteRune(c)
+		} else {
+			dash = true
+		}
+	}
+	return b.String()
+}
+
+// mapGet returns the value of key in a YAML mapping, or nil.
+func mapGet(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// stringKeys turns YAML maps with non-string keys (such as an unquoted
+// response code 200) into maps with string keys, which JSON needs.
+func stringKeys(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = stringKeys(e)
+		}
+		return x
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[fmt.Sprint(k)] = stringKeys(e)
+		}
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = stringKeys(e)
+		}
+	}
+	return v
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
