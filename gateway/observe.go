@@ -69,11 +69,11 @@ func (t timingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // exported as policygate_custom_<name>_sum and _count with the metric's
 // dimensions as labels.
 type Metrics struct {
-	reg                        *prometheus.Registry
-	requests                   *prometheus.CounterVec
-	duration, backend, client  *prometheus.HistogramVec
-	reloads                    *prometheus.CounterVec
-	custom                     *customMetrics
+	reg                       *prometheus.Registry
+	requests                  *prometheus.CounterVec
+	duration, backend, client *prometheus.HistogramVec
+	reloads                   *prometheus.CounterVec
+	custom                    *customMetrics
 }
 
 // durationBuckets are the self-hosted gateway's default histogram buckets
