@@ -417,7 +417,7 @@ func TestGracefulDrain(t *testing.T) {
 func TestForwardedProto(t *testing.T) {
 	be := startEcho(t)
 	cfg := &engine.Config{APIs: []*engine.API{{ID: "s", Path: "s", ServiceURL: be, IsCurrent: true,
-		Policy: doc(`<policies><inbound><base/></inbound><backend><base/></backend><outbound><base/><set-header name="X-Scheme" exists-action="override"><value>@(context.Request.OriginalUrl.Scheme)</value></set-header></outbound></policies>`),
+		Policy:     doc(`<policies><inbound><base/></inbound><backend><base/></backend><outbound><base/><set-header name="X-Scheme" exists-action="override"><value>@(context.Request.OriginalUrl.Scheme)</value></set-header></outbound></policies>`),
 		Operations: []*engine.Operation{{ID: "get", Method: "GET", URLTemplate: "/*"}}}}}
 	for _, on := range []string{"true", "false"} {
 		r := start(t, testSettings(t, "net.server.http.forwarded.proto.enabled", on))
