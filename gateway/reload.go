@@ -141,7 +141,7 @@ func (r *Reloader) logDiagnostics(errs parser.Errors) {
 		if e.Severity == parser.SeverityWarning {
 			lvl = slog.LevelWarn
 		}
-		r.Log.LogAttrs(context.Background(), lvl, "config: "+e.Msg, slog.String("pos", e.Pos.String()), slog.String("code", e.Code), slog.String("error", e.Error()))
+		r.Log.LogAttrs(context.Background(), lvl, "config: "+e.Msg, slog.String("pos", e.Pos.String()), slog.String("code", e.Code))
 	}
 }
 
