@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/gateway"
 	"github.com/policygate/policygate/gateway/apiops"
+	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -270,4 +272,61 @@ func TestSwapUnderLoadLosesNothing(t *testing.T) {
 		t.Errorf("%d of %d requests failed during 100 swaps; first: %v", n, total.Load(), firstErr.Load())
 	}
 	t.Logf("%d requests, 100 swaps, 0 lost", total.Load())
+}
+
+// fakeVault resolves every secret to its current value.
+type fakeVault struct{ v atomic.Value }
+
+func (f *fakeVault) Resolve(context.Context, namedvalues.KeyVaultRef) (string, error) {
+	return f.v.Load().(string), nil
+}
+
+// TestKeyVaultRefreshRecompiles: a named value from Key Vault is fetched
+// before the first activation, and a changed secret is picked up by the
+// refresh timer and swapped in through the same compile path.
+func TestKeyVaultRefreshRecompiles(t *testing.T) {
+	be := startEcho(t)
+	vault := &fakeVault{}
+	vault.v.Store("first-secret")
+	load := func(string) (*engine.Config, parser.Errors) {
+		nv := namedvalues.NewStore(namedvalues.WithResolver(vault))
+		if err := nv.Set(namedvalues.NamedValue{Name: "backend-key", Secret: true, KeyVault: &namedvalues.KeyVaultRef{SecretIdentifier: "https://v.vault.azure.net/secrets/backend-key"}}); err != nil {
+			t.Fatal(err)
+		}
+		return &engine.Config{NamedValues: nv, APIs: []*engine.API{{ID: "echo", Path: "echo", ServiceURL: be, IsCurrent: true,
+			Policy:     doc(`<policies><inbound><base/><set-header name="X-Key" exists-action="override"><value>{{backend-key}}</value></set-header></inbound><backend><base/></backend><outbound><base/></outbound></policies>`),
+			Operations: []*engine.Operation{{ID: "hello", Method: "GET", URLTemplate: "/hello"}}}}}, nil
+	}
+	r := start(t, testSettings(t))
+	rl := gateway.NewReloader(t.TempDir(), load, r.srv.Activate, slog.New(slog.NewJSONHandler(r.log, nil)))
+	rl.Refresh = 20 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := rl.Reload(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	go rl.Run(ctx)
+	key := func() string {
+		_, body := get(t, r.url+"/echo/hello")
+		var e struct{ Headers map[string][]string }
+		json.Unmarshal([]byte(body), &e)
+		return strings.Join(e.Headers["X-Key"], ",")
+	}
+	if k := key(); k != "first-secret" {
+		t.Fatalf("backend saw X-Key %q, want the fetched secret", k)
+	}
+	vault.v.Store("rotated-secret")
+	deadline := time.Now().Add(2 * time.Second)
+	for key() != "rotated-secret" {
+		if time.Now().After(deadline) {
+			t.Fatalf("rotated secret not active:\n%s", r.log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if logs := r.log.String(); strings.Contains(logs, "first-secret") || strings.Contains(logs, "rotated-secret") {
+		t.Errorf("log shows a secret:\n%s", logs)
+	}
+	if !strings.Contains(r.log.String(), "a Key Vault named value changed") {
+		t.Errorf("recompile not logged:\n%s", r.log.String())
+	}
 }
