@@ -1,7 +1,6 @@
 package apiops
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 
@@ -99,6 +98,7 @@ type backendInfo struct {
 func (l *loader) loadBackends() {
 	root := l.findDir(backendsDirs)
 	names := l.subdirs(root)
+	files := map[string]*jsonFile{}
 	for _, name := range names {
 		var in backendInfo
 		f, ok := l.readJSON(filepath.Join(root, name, "backendInformation.json"), &in)
@@ -132,7 +132,7 @@ func (l *loader) loadBackends() {
 			for _, s := range p.Pool.Services {
 				id := lastSegment(s.ID)
 				if !contains(names, id) {
-					l.errorf(f.keyPos("services"), CodeBadConfig, "backend %q: pool member %q not found", name, id)
+					l.errorf(f.suffixPos(id), CodeBadConfig, "backend %q: pool member %q not found", name, id)
 					bad = true
 				}
 				det.Pool = append(det.Pool, PoolMember{ID: id, Priority: s.Priority, Weight: s.Weight})
@@ -159,7 +159,18 @@ func (l *loader) loadBackends() {
 		}
 		l.cfg.Backends[name] = be
 		l.extra.Backends[name] = det
+		files[name] = f
+	}
+	// Pools hold single backends only (APIM has no nested pools).
+	for _, name := range names {
+		det := l.extra.Backends[name]
+		if det == nil {
+			continue
+		}
+		for _, m := range det.Pool {
+			if md := l.extra.Backends[m.ID]; md != nil && md.Type == "Pool" {
+				l.errorf(files[name].suffixPos(m.ID), CodeBadConfig, "backend %q: pool member %q is itself a pool", name, m.ID)
+			}
+		}
 	}
 }
-
-var _ json.Unmarshaler = (*memberList)(nil)

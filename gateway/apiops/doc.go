@@ -11,7 +11,7 @@
 //	apis/<name>/specification.yaml|yml|json       OpenAPI 2 or 3: operations
 //	apis/<name>/policy.xml                        API policy
 //	apis/<name>/operations/<operationId>/policy.xml
-//	apis/<name>/products.json                     membership (list of products)
+//	apis/<name>/products.json                     membership, see below
 //	version sets/<name>/versionSetInformation.json   (or versionSets/)
 //	products/<name>/productInformation.json
 //	products/<name>/policy.xml
@@ -21,6 +21,12 @@
 //	backends/<name>/backendInformation.json
 //	policy fragments/<name>/policy.xml            (or policyFragments/)
 //	subscriptions/<name>/subscriptionInformation.json
+//
+// Product membership is the union of three forms: the extractor's
+// products/<p>/apis/<api>/ folders, the older products/<p>/apis.json (a list
+// of {"name": …} objects or of names), and, for hand-written folders,
+// apis/<api>/products.json (a list of product names in the same shapes).
+// Every member must be a loaded API and every product a loaded product.
 //
 // Tags, loggers, diagnostics, groups, gateways and the other metadata
 // folders are ignored. Specifications other than OpenAPI (GraphQL, WADL,
@@ -55,7 +61,11 @@
 // where <NAME> is the subscription's folder name upper-cased with every
 // character other than an ASCII letter or digit replaced by '_' (see
 // SubscriptionKeyEnv). A subscription without any key is skipped with a
-// warning naming the variables to set.
+// warning naming the variables to set. A subscription is active when its
+// "state" is "active"; without a state it is not (APIM's default state is
+// "submitted"), and a warning says so. Its "scope" is an ARM id ending in
+// /products/<id>, /apis/<id> or /apis (all APIs); a service id (the
+// built-in all-access subscription) is also mapped to "all".
 //
 // Named values are read by namedvalues.LoadDir, which applies its own
 // environment overrides (POLICYGATE_NV_<NAME>).

@@ -78,9 +78,9 @@ type loader struct {
 	errs  parser.Errors
 	cfg   *engine.Config
 	extra *Extras
-	// apis by id, every revision.
+	// apis by id, every revision; for membership and scope checks.
 	apis map[string][]*engine.API
-	// opFolders: per API revision, the operations folder (for policies).
+	// versionSets by id, for apiVersionSetId.
 	versionSets map[string]*VersionSet
 }
 
@@ -107,7 +107,7 @@ func Load(dir string, opts ...Option) (*engine.Config, parser.Errors) {
 		if err == nil {
 			err = errors.New("not a directory")
 		}
-		return nil, parser.Errors{{Pos: parser.Pos{File: dir}, Code: CodeBadConfig, Msg: "cannot read configuration folder", Err: err}}
+		return nil, parser.Errors{{Pos: parser.Pos{File: dir, Line: 1, Col: 1}, Code: CodeBadConfig, Msg: "cannot read configuration folder", Err: err}}
 	}
 	l.cfg.Global = l.policy(filepath.Join(dir, "policy.xml"))
 	l.loadNamedValues()
@@ -117,8 +117,11 @@ func Load(dir string, opts ...Option) (*engine.Config, parser.Errors) {
 	l.loadProducts()
 	l.loadBackends()
 	l.loadSubscriptions()
+	// Decide before sorting: Sort caps the list, which could drop the
+	// only error behind many warnings.
+	failed := l.errs.HasErrors()
 	errs := l.errs.Sort()
-	if errs.HasErrors() {
+	if failed {
 		return nil, errs
 	}
 	if l.opts.extras != nil {
@@ -236,6 +239,17 @@ func (f *jsonFile) strPos(s string) parser.Pos {
 	return f.pos(max(0, bytes.Index(f.src, b)))
 }
 
+// suffixPos returns the position of the first JSON string ending in
+// suffix (such as an ARM id "/backends/b1" for "b1"), or 1:1.
+func (f *jsonFile) suffixPos(suffix string) parser.Pos {
+	b, _ := json.Marshal(suffix)
+	i := bytes.Index(f.src, b[1:])
+	if i < 0 {
+		return f.pos(0)
+	}
+	return f.pos(bytes.LastIndexByte(f.src[:i+1], '"'))
+}
+
 // readJSON reads path into v. It returns the file (for positions) and
 // whether it exists and decoded; problems are recorded.
 func (l *loader) readJSON(path string, v any) (*jsonFile, bool) {
@@ -257,7 +271,13 @@ func (l *loader) readJSON(path string, v any) (*jsonFile, bool) {
 			// Offset counts the offending byte; point at it.
 			p = f.pos(int(se.Offset) - 1)
 		case errors.As(err, &te):
-			p = f.keyPos(te.Field[strings.LastIndexByte(te.Field, '.')+1:])
+			if field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]; field != "" {
+				p = f.keyPos(field)
+			} else {
+				// The top-level value has the wrong type; the offset is
+				// just after it, so point at its start.
+				p = f.pos(len(f.src) - len(bytes.TrimLeft(f.src, " \t\r\n")))
+			}
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			p = f.pos(len(f.src))
 		case errors.Is(err, errTrailing):
@@ -308,6 +328,7 @@ func lastSegment(id string) string {
 
 // loadNamedValues fills Config.NamedValues.
 func (l *loader) loadNamedValues() {
+	l.findDir(namedvalues.DirNames) // only to report both spellings at once
 	opts := append([]namedvalues.Option{namedvalues.WithEnv(l.opts.env)}, l.opts.nvOpts...)
 	store, errs := namedvalues.LoadDir(l.dir, opts...)
 	for _, err := range errs {
@@ -316,13 +337,14 @@ func (l *loader) loadNamedValues() {
 			l.errs = append(l.errs, pe)
 			continue
 		}
-		l.errs = append(l.errs, &parser.Error{Pos: parser.Pos{File: l.dir}, Code: CodeBadConfig, Msg: err.Error(), Err: err})
+		l.errs = append(l.errs, &parser.Error{Pos: parser.Pos{File: l.dir, Line: 1, Col: 1}, Code: CodeBadConfig, Msg: err.Error(), Err: err})
 	}
 	l.cfg.NamedValues = store
 }
 
 // fragmentInfo is policyFragmentInformation.json.
 type fragmentInfo struct {
+	Name       string `json:"name"`
 	Properties struct {
 		Description string `json:"description"`
 		Format      string `json:"format"`
@@ -337,6 +359,17 @@ func (l *loader) loadFragments() {
 		dir := filepath.Join(root, name)
 		var in fragmentInfo
 		f, ok := l.readJSON(filepath.Join(dir, "policyFragmentInformation.json"), &in)
+		if ok && in.Name != "" && in.Name != name {
+			l.warnf(f.keyPos("name"), CodeUnsupported, "policy fragment %q: name %q is ignored; the fragment id is the folder name", name, in.Name)
+		}
+		if ok {
+			switch strings.ToLower(in.Properties.Format) {
+			case "", "xml", "rawxml":
+			default:
+				l.errorf(f.keyPos("format"), CodeBadConfig, "policy fragment %q: unknown format %q (want xml or rawxml)", name, in.Properties.Format)
+				continue
+			}
+		}
 		doc := l.policy(filepath.Join(dir, "policy.xml"))
 		if doc == nil && ok && in.Properties.Value != "" {
 			// An inline value (ARM shape) when no policy.xml was written.

@@ -146,7 +146,7 @@ func TestLoadFixture(t *testing.T) {
 			want := []apiSummary{
 				{ID: "orders", Name: "Orders", Path: "orders", ServiceURL: "https://orders.example.com/v1/", Protocols: []string{"http", "https"},
 					SubReq: true, KeyHeader: "X-Key", KeyQuery: "key", Revision: "1", IsCurrent: true, HasPolicy: true,
-					Ops: []string{"get-order GET /orders/{id}", "search GET /search?sort={sort}&q={q}", "post-orders POST /orders", "list-orders GET /orders"}},
+					Ops: []string{"get-order GET /orders/{id}", "search GET /search?q={q}&sort={sort}", "post-orders POST /orders", "list-orders GET /orders"}},
 				{ID: "orders", Name: "Orders", Path: "orders", ServiceURL: "https://orders-next.example.com", Protocols: []string{"https"},
 					SubReq: true, Revision: "2",
 					Ops: []string{"get-order GET /orders/{id}"}},
@@ -342,6 +342,13 @@ func TestLoadBroken(t *testing.T) {
 			},
 		},
 		{
+			name: "nested pool",
+			edit: func(t *testing.T, dir string) {
+				write(t, dir, "backends/pool2/backendInformation.json", `{"properties": {"type": "Pool", "pool": {"services": [{"id": "b1"}, {"id": "/backends/pool1"}]}}}`)
+			},
+			wants: []string{"backends/pool2/backendInformation.json:1:76: bad_config"},
+		},
+		{
 			name: "two current revisions",
 			edit: func(t *testing.T, dir string) {
 				write(t, dir, "apis/orders;rev=2/apiInformation.json", `{"properties": {"path": "orders", "serviceUrl": "https://x.example.com", "isCurrent": true}}`)
@@ -389,6 +396,52 @@ func TestLoadMissingFolder(t *testing.T) {
 	cfg, errs := Load(filepath.Join(t.TempDir(), "nope"))
 	if cfg != nil || len(errs) != 1 || errs[0].Code != CodeBadConfig {
 		t.Fatalf("Load(missing) = %v, %v", cfg, errs)
+	}
+}
+
+func TestLoadEmptyFolder(t *testing.T) {
+	cfg, errs := Load(t.TempDir())
+	if cfg == nil || len(errs) != 0 || len(cfg.APIs) != 0 || cfg.Global != nil || cfg.NamedValues == nil {
+		t.Fatalf("Load(empty) = %+v, %v", cfg, errs)
+	}
+}
+
+func TestLoadWrongTopLevelType(t *testing.T) {
+	dir := copyFixture(t, false)
+	write(t, dir, "products/gold/apis.json", "\n  {\"value\": []}")
+	_, errs := Load(dir, env(fixtureEnv))
+	var got string
+	for _, e := range errs {
+		if filepath.Base(e.Pos.File) == "apis.json" {
+			got = strconv.Itoa(e.Pos.Line) + ":" + strconv.Itoa(e.Pos.Col) + " " + e.Code
+		}
+	}
+	if got != "2:3 parse_error" {
+		t.Errorf("apis.json error at %q, want 2:3 parse_error; all:\n%v", got, errs)
+	}
+}
+
+func TestLoadFragmentInformation(t *testing.T) {
+	dir := copyFixture(t, false)
+	write(t, dir, "policyFragments/frag-a/policyFragmentInformation.json", `{"name": "other", "properties": {"format": "rawxml"}}`)
+	write(t, dir, "policyFragments/inline/policyFragmentInformation.json", `{"properties": {"value": "<fragment><set-variable name=\"a\" value=\"b\" /></fragment>"}}`)
+	cfg, errs := Load(dir, env(fixtureEnv))
+	if cfg == nil {
+		t.Fatalf("Load failed:\n%v", errs)
+	}
+	if cfg.Fragments["frag-a"] == nil || cfg.Fragments["other"] != nil {
+		t.Errorf("fragment ids = %v, want the folder names", cfg.Fragments)
+	}
+	if f := cfg.Fragments["inline"]; f == nil || !strings.HasPrefix(string(f.Source), "<fragment><set-variable") {
+		t.Errorf("inline fragment = %+v", f)
+	}
+	if diff := cmp.Diff([]string{"warning unsupported", "warning skipped"}, codes(errs)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s\n%v", diff, errs)
+	}
+
+	write(t, dir, "policyFragments/frag-a/policyFragmentInformation.json", `{"properties": {"format": "json"}}`)
+	if cfg, errs := Load(dir, env(fixtureEnv)); cfg != nil || !strings.Contains(errs.Error(), "unknown format") {
+		t.Errorf("unknown format: cfg %v, errs %v", cfg != nil, errs)
 	}
 }
 

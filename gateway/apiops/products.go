@@ -22,6 +22,8 @@ type productInfo struct {
 // names, or of objects with a "name".
 type memberList []string
 
+var _ json.Unmarshaler = (*memberList)(nil)
+
 // UnmarshalJSON accepts ["a", {"name": "b"}].
 func (m *memberList) UnmarshalJSON(b []byte) error {
 	var raw []json.RawMessage

@@ -141,6 +141,10 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 		errs = append(errs, &parser.Error{Pos: at(top.Line, top.Column), Code: CodeUnsupported, Severity: parser.SeverityWarning,
 			Msg: "OpenAPI document does not validate: " + verr.Error()})
 	}
+	if x := mapKey(top, "x-ms-paths"); x != nil {
+		errs = append(errs, &parser.Error{Pos: at(x.Line, x.Column), Code: CodeUnsupported, Severity: parser.SeverityWarning,
+			Msg: "x-ms-paths is not read; put query templates in the path keys of paths"})
+	}
 	var order []specOp
 	if paths := mapGet(top, "paths"); paths != nil && paths.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(paths.Content); i += 2 {
@@ -187,22 +191,33 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
-// queryTemplate returns "?a={a}&b={b}" for the required query parameters
-// (operation parameters override path-item ones of the same name), or "".
+// queryTemplate returns "?a={a}&b={b}" for the required query parameters,
+// path-item ones first, in the order written; an operation parameter
+// overrides a path-item one of the same name.
 func queryTemplate(pathParams, opParams openapi3.Parameters) string {
+	query := func(pr *openapi3.ParameterRef) bool {
+		return pr != nil && pr.Value != nil && pr.Value.In == openapi3.ParameterInQuery
+	}
+	byOp := map[string]*openapi3.Parameter{}
+	for _, pr := range opParams {
+		if query(pr) {
+			byOp[pr.Value.Name] = pr.Value
+		}
+	}
 	var names []string
 	seen := map[string]bool{}
-	for _, ps := range []openapi3.Parameters{opParams, pathParams} {
+	for _, ps := range []openapi3.Parameters{pathParams, opParams} {
 		for _, pr := range ps {
-			if pr == nil || pr.Value == nil || pr.Value.In != openapi3.ParameterInQuery {
-				continue
-			}
-			if seen[pr.Value.Name] {
+			if !query(pr) || seen[pr.Value.Name] {
 				continue
 			}
 			seen[pr.Value.Name] = true
-			if pr.Value.Required {
-				names = append(names, pr.Value.Name)
+			p := pr.Value
+			if o, ok := byOp[p.Name]; ok {
+				p = o
+			}
+			if p.Required {
+				names = append(names, p.Name)
 			}
 		}
 	}
@@ -306,6 +321,16 @@ func generatedID(method, path string) string {
 		}
 	}
 	return b.String()
+}
+
+// mapKey returns the key node of key in a YAML mapping, or nil.
+func mapKey(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i]
+		}
+	}
+	return nil
 }
 
 // mapGet returns the value of key in a YAML mapping, or nil.
