@@ -74,6 +74,9 @@ type Metrics struct {
 	duration, backend, client *prometheus.HistogramVec
 	reloads                   *prometheus.CounterVec
 	custom                    *customMetrics
+	// series caches the request metrics by [api, operation, class]; the
+	// label sets are bounded by the configuration's operations.
+	series sync.Map
 }
 
 // durationBuckets are the self-hosted gateway's default histogram buckets
@@ -120,12 +123,28 @@ func statusClass(code int) string {
 	return "1xx"
 }
 
+// series are the four request metrics of one label set, looked up once.
+type series struct {
+	requests                  prometheus.Counter
+	duration, backend, client prometheus.Observer
+}
+
 func (m *Metrics) observe(api, op string, status int, total, backend, client time.Duration) {
 	lv := [3]string{api, op, statusClass(status)}
-	m.requests.WithLabelValues(lv[:]...).Inc()
-	m.duration.WithLabelValues(lv[:]...).Observe(ms(total))
-	m.backend.WithLabelValues(lv[:]...).Observe(ms(backend))
-	m.client.WithLabelValues(lv[:]...).Observe(ms(client))
+	v, ok := m.series.Load(lv)
+	if !ok {
+		v, _ = m.series.LoadOrStore(lv, &series{
+			requests: m.requests.WithLabelValues(lv[:]...),
+			duration: m.duration.WithLabelValues(lv[:]...),
+			backend:  m.backend.WithLabelValues(lv[:]...),
+			client:   m.client.WithLabelValues(lv[:]...),
+		})
+	}
+	s := v.(*series)
+	s.requests.Inc()
+	s.duration.Observe(ms(total))
+	s.backend.Observe(ms(backend))
+	s.client.Observe(ms(client))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
