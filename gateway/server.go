@@ -169,11 +169,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("source", f.Err.Source), slog.String("reason", f.Err.Reason), slog.String("message", msg),
 			slog.String("requestId", info.requestID), slog.String("clientIp", ip))
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	attrs := []slog.Attr{
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("api", info.api), slog.String("operation", info.op), slog.Int("status", status),
 		slog.Float64("durationMs", ms(total)), slog.Float64("backendDurationMs", ms(backend)),
-		slog.String("requestId", info.requestID), slog.String("clientIp", ip))
+		slog.String("requestId", info.requestID), slog.String("clientIp", ip),
+	}
+	if info.traceID != "" {
+		attrs = append(attrs, slog.String("traceId", info.traceID))
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	if info.traceID != "" {
 		rec := &TraceRecord{ID: info.traceID, RequestID: info.requestID, Time: start.UTC(), API: info.api, Operation: info.op, Status: status, Duration: ms(total)}
 		if info.trace != nil {

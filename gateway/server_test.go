@@ -316,6 +316,9 @@ func TestTraceWithDebugToken(t *testing.T) {
 			t.Errorf("a debug header reached the backend: %s", body)
 		}
 	}
+	if !strings.Contains(r.log.String(), `"traceId":"`+id+`"`) {
+		t.Errorf("access line lacks the trace id:\n%s", r.log.String())
+	}
 	if n := r.srv.Traces().Len(); n != 1 {
 		t.Errorf("%d traces stored, want 1", n)
 	}
