@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 FUZZTIME ?= 5s
 
-.PHONY: all build test vet race fuzz-smoke fuzz bench run corpus-report fmt
+.PHONY: all build test vet race fuzz-smoke fuzz bench loadbench run corpus-report fmt
 
 all: build
 
@@ -34,8 +34,11 @@ fuzz:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
 
-# run: the gateway lands with the engine and gateway issues; until then this
-# says so rather than pretending.
+# loadbench: the server against a bare httputil.ReverseProxy on loopback, three runs.
+loadbench:
+	$(GO) test -run='^$$' -bench='^BenchmarkLoopbackVsReverseProxy$$' -benchtime=1x -count=3 ./gateway
+
+# run: the gateway on the embedded demo configuration (curl localhost:8080/echo/hello).
 run:
 	$(GO) run ./cmd/policygate run
 

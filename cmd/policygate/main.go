@@ -3,6 +3,7 @@
 //
 //	policygate validate [--config DIR] [--json] [--strict] PATH...
 //	policygate corpus-report --corpus DIR --out FILE
+//	policygate run [--config DIR] [--listen ADDR] [--admin ADDR] [--settings FILE]
 package main
 
 import (
@@ -16,6 +17,7 @@ const usage = `usage: policygate <command> [flags] [args]
 commands:
   validate       check policy files (documents, fragments, snippets)
   corpus-report  validate a policy corpus and write a Markdown report
+  run            serve a configuration (or the embedded demo) as a gateway
 `
 
 func main() {
@@ -35,8 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "test":
 		return testCmd(args[1:], stdout, stderr)
 	case "run":
-		fmt.Fprintln(stderr, "policygate run: the gateway is not built yet; today PolicyGate validates policies (policygate validate)")
-		return 2
+		return runCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

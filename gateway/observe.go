@@ -1,0 +1,349 @@
+package gateway
+
+import (
+	"container/list"
+	"context"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/policies"
+)
+
+// SwapEnv is Swap with a hook: fn adjusts the policy environment built for
+// e (for example its metric sink) before the new snapshot is published, so
+// no request ever sees a half-set environment.
+func (g *Gateway) SwapEnv(e *engine.Engine, fn func(*policies.Env)) {
+	a := &active{eng: e, routes: buildRoutes(e.Config), env: g.newEnv(e.Config)}
+	if fn != nil {
+		fn(a.env)
+	}
+	g.active.Store(a)
+}
+
+// reqInfo is what the server learns about one request: the observer fills
+// the API, operation, request id and trace; the client transport adds the
+// backend time.
+type reqInfo struct {
+	traceID   string
+	api, op   string
+	requestID string
+	trace     *policies.Trace
+	failure   *policies.Failure
+	backendNs atomic.Int64
+}
+
+type infoKey struct{}
+
+func infoOf(ctx context.Context) *reqInfo {
+	i, _ := ctx.Value(infoKey{}).(*reqInfo)
+	return i
+}
+
+// timingTransport adds the time until response headers of every backend
+// call (forward-request, send-request) to the request's backend duration.
+type timingTransport struct{ base http.RoundTripper }
+
+func (t timingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.base.RoundTrip(req)
+	if i := infoOf(req.Context()); i != nil {
+		i.backendNs.Add(int64(time.Since(start)))
+	}
+	return resp, err
+}
+
+// Metrics is the Prometheus registry of a server. Names follow the
+// self-hosted gateway's metrics: Requests → policygate_requests_total,
+// DurationInMS → policygate_request_duration_ms, BackendDurationInMS →
+// policygate_backend_duration_ms; policygate_client_duration_ms is the
+// time spent writing the response to the client. emit-metric values are
+// exported as policygate_custom_<name>_sum and _count with the metric's
+// dimensions as labels.
+type Metrics struct {
+	reg                       *prometheus.Registry
+	requests                  *prometheus.CounterVec
+	duration, backend, client *prometheus.HistogramVec
+	reloads                   *prometheus.CounterVec
+	custom                    *customMetrics
+	// series caches the request metrics by [api, operation, class]; the
+	// label sets are bounded by the configuration's operations.
+	series sync.Map
+}
+
+// durationBuckets are the self-hosted gateway's default histogram buckets
+// (observability.opentelemetry.histogram.buckets), in milliseconds.
+var durationBuckets = []float64{5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000}
+
+// NewMetrics returns a registry with the gateway's metrics and the Go
+// runtime and process collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry(), custom: &customMetrics{byName: map[string]*customFamily{}}}
+	labels := []string{"api", "operation", "status_class"}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "policygate_requests_total", Help: "Requests handled (self-hosted gateway: Requests)."}, labels)
+	hist := func(name, help string) *prometheus.HistogramVec {
+		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: durationBuckets}, labels)
+	}
+	m.duration = hist("policygate_request_duration_ms", "Total request time in ms (self-hosted gateway: DurationInMS).")
+	m.backend = hist("policygate_backend_duration_ms", "Backend time until response headers in ms (self-hosted gateway: BackendDurationInMS).")
+	m.client = hist("policygate_client_duration_ms", "Time writing the response to the client in ms.")
+	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "policygate_config_reloads_total", Help: "Configuration rebuilds by result (ok, failed, unchanged)."}, []string{"result"})
+	m.reg.MustRegister(m.requests, m.duration, m.backend, m.client, m.reloads, m.custom,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Reload counts a configuration rebuild by result.
+func (m *Metrics) Reload(result string) { m.reloads.WithLabelValues(result).Inc() }
+
+func statusClass(code int) string {
+	switch {
+	case code >= 500:
+		return "5xx"
+	case code >= 400:
+		return "4xx"
+	case code >= 300:
+		return "3xx"
+	case code >= 200:
+		return "2xx"
+	}
+	return "1xx"
+}
+
+// series are the four request metrics of one label set, looked up once.
+type series struct {
+	requests                  prometheus.Counter
+	duration, backend, client prometheus.Observer
+}
+
+func (m *Metrics) observe(api, op string, status int, total, backend, client time.Duration) {
+	lv := [3]string{api, op, statusClass(status)}
+	v, ok := m.series.Load(lv)
+	if !ok {
+		v, _ = m.series.LoadOrStore(lv, &series{
+			requests: m.requests.WithLabelValues(lv[:]...),
+			duration: m.duration.WithLabelValues(lv[:]...),
+			backend:  m.backend.WithLabelValues(lv[:]...),
+			client:   m.client.WithLabelValues(lv[:]...),
+		})
+	}
+	s := v.(*series)
+	s.requests.Inc()
+	s.duration.Observe(ms(total))
+	s.backend.Observe(ms(backend))
+	s.client.Observe(ms(client))
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Emit records an emit-metric value (policies.MetricSink).
+func (m *Metrics) Emit(name, namespace string, value float64, dims map[string]string) {
+	m.custom.emit(name, namespace, value, dims)
+}
+
+// customMetrics exports emit-metric values. Each metric name is one
+// family whose labels are the union of the dimension names seen for it;
+// a series without a dimension has it empty.
+type customMetrics struct {
+	mu     sync.Mutex
+	byName map[string]*customFamily
+}
+
+type customFamily struct {
+	labels []string // "namespace" first, then dimension names in order seen
+	series map[string]*customSeries
+}
+
+type customSeries struct {
+	values     map[string]string
+	sum, count float64
+}
+
+func sanitizeName(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_', r >= '0' && r <= '9' && i > 0:
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func (c *customMetrics) emit(name, namespace string, value float64, dims map[string]string) {
+	name = sanitizeName(name)
+	vals := map[string]string{"namespace": namespace}
+	for k, v := range dims {
+		if k := sanitizeName(k); k != "namespace" {
+			vals[k] = v
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.byName[name]
+	if f == nil {
+		f = &customFamily{labels: []string{"namespace"}, series: map[string]*customSeries{}}
+		c.byName[name] = f
+	}
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var id strings.Builder
+	for _, k := range keys {
+		if !contains(f.labels, k) {
+			f.labels = append(f.labels, k)
+		}
+		id.WriteString(k + "\x00" + vals[k] + "\x00")
+	}
+	s := f.series[id.String()]
+	if s == nil {
+		s = &customSeries{values: vals}
+		f.series[id.String()] = s
+	}
+	s.sum += value
+	s.count++
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Describe sends nothing: the families are only known at run time, which
+// makes this an unchecked collector.
+func (c *customMetrics) Describe(chan<- *prometheus.Desc) {}
+
+// Collect sends every emit-metric series.
+func (c *customMetrics) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for name, f := range c.byName {
+		sum := prometheus.NewDesc("policygate_custom_"+name+"_sum", "Sum of emit-metric values of "+name+".", f.labels, nil)
+		cnt := prometheus.NewDesc("policygate_custom_"+name+"_count", "Number of emit-metric values of "+name+".", f.labels, nil)
+		for _, s := range f.series {
+			lv := make([]string, len(f.labels))
+			for i, l := range f.labels {
+				lv[i] = s.values[l]
+			}
+			ch <- prometheus.MustNewConstMetric(sum, prometheus.CounterValue, s.sum, lv...)
+			ch <- prometheus.MustNewConstMetric(cnt, prometheus.CounterValue, s.count, lv...)
+		}
+	}
+}
+
+// TraceRecord is a stored policy trace, as /trace/<id> serves it.
+type TraceRecord struct {
+	ID        string                `json:"id"`
+	RequestID string                `json:"requestId"`
+	Time      time.Time             `json:"time"`
+	API       string                `json:"api,omitempty"`
+	Operation string                `json:"operation,omitempty"`
+	Status    int                   `json:"status"`
+	Duration  float64               `json:"durationMs"`
+	Entries   []policies.TraceEntry `json:"entries"`
+}
+
+// TraceStore keeps the most recent traces (least recently stored are
+// dropped first).
+type TraceStore struct {
+	mu  sync.Mutex
+	max int
+	ll  *list.List
+	m   map[string]*list.Element
+}
+
+// NewTraceStore returns a store that keeps at most max traces.
+func NewTraceStore(max int) *TraceStore {
+	if max <= 0 {
+		max = 1
+	}
+	return &TraceStore{max: max, ll: list.New(), m: map[string]*list.Element{}}
+}
+
+// Put stores a trace, evicting the oldest when full.
+func (t *TraceStore) Put(rec *TraceRecord) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e, ok := t.m[rec.ID]; ok {
+		e.Value = rec
+		t.ll.MoveToFront(e)
+		return
+	}
+	t.m[rec.ID] = t.ll.PushFront(rec)
+	for t.ll.Len() > t.max {
+		e := t.ll.Back()
+		t.ll.Remove(e)
+		delete(t.m, e.Value.(*TraceRecord).ID)
+	}
+}
+
+// Get returns a stored trace.
+func (t *TraceStore) Get(id string) (*TraceRecord, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.m[id]
+	if !ok {
+		return nil, false
+	}
+	return e.Value.(*TraceRecord), true
+}
+
+// Len returns the number of stored traces.
+func (t *TraceStore) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ll.Len()
+}
+
+// statusWriter records the status and when the response started.
+type statusWriter struct {
+	http.ResponseWriter
+	status  int
+	started time.Time
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+		w.started = time.Now()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Flush passes streaming flushes through.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
