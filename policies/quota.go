@@ -76,49 +76,66 @@ func (s *quota) Exec(r *Run) error {
 	if sub.StartDate != nil {
 		anchor = sub.StartDate.T
 	}
-	ws, err := checkQuota(r, "quota", ql, anchor)
-	if err != nil {
-		return err
-	}
-	addQuota(r, ql, ws, 1)
-	return nil
+	_, err := takeQuota(r, "quota", ql, anchor, 1, true)
+	return err
 }
 
-// checkQuota checks a call against fixed-window counters anchored at
-// anchor and returns the windows it counts in.
-func checkQuota(r *Run, source string, lims []quotaLimit, anchor time.Time) ([]Window, error) {
-	st := StoresOf(r.Env).Counters
+// takeQuota checks a call against fixed-window counters anchored at
+// anchor and, when add is set and every counter allows it, counts n calls
+// and the request body in each, as one step. It returns the windows the
+// call counts in.
+func takeQuota(r *Run, source string, lims []quotaLimit, anchor time.Time, n int64, add bool) ([]Window, error) {
 	now := r.Now()
 	ws := make([]Window, len(lims))
-	var failure error
 	for i, l := range lims {
 		ws[i] = AlignedWindow(anchor, now, l.period)
-		if failure != nil {
-			continue
-		}
-		st.Fixed(l.key, ws[i], func(c *FixedCounter) {
+	}
+	reqBytes := requestBytes(r)
+	var failure error
+	StoresOf(r.Env).Counters.Locked(func(cs Counters) {
+		cnt := make([]*FixedCounter, len(lims))
+		for i, l := range lims {
+			cnt[i] = cs.Fixed(l.key, ws[i])
 			switch {
-			case l.calls >= 0 && c.Calls >= l.calls:
+			case l.calls >= 0 && cnt[i].Calls >= l.calls:
 				failure = quotaExceeded(source, "call volume", now, ws[i])
-			case l.kb >= 0 && c.Bytes >= l.kb*1024:
+			case l.kb >= 0 && cnt[i].Bytes >= l.kb*1024:
 				failure = quotaExceeded(source, "bandwidth", now, ws[i])
 			}
-		})
+			if failure != nil {
+				return
+			}
+		}
+		if add {
+			for _, c := range cnt {
+				c.Calls += n
+				c.Bytes += reqBytes
+			}
+		}
+	})
+	if failure == nil && add {
+		countResponseBytes(r, lims, ws)
 	}
 	return ws, failure
 }
 
-// addQuota counts a call (n calls and the request body) in each window, and
-// the response body once the response is final when bandwidth is limited.
+// addQuota counts a call later (a deferred increment): n calls and the
+// request body, then the response body.
 func addQuota(r *Run, lims []quotaLimit, ws []Window, n int64) {
-	st := StoresOf(r.Env).Counters
-	reqBytes := int64(0)
-	if r.Ctx.Request != nil && r.Ctx.Request.Body != nil {
-		reqBytes = int64(len(r.Ctx.Request.Body.Bytes()))
-	}
+	reqBytes := requestBytes(r)
+	StoresOf(r.Env).Counters.Locked(func(cs Counters) {
+		for i, l := range lims {
+			cs.FixedAdd(l.key, ws[i], n, reqBytes)
+		}
+	})
+	countResponseBytes(r, lims, ws)
+}
+
+// countResponseBytes counts the final response's body once it is known,
+// when one of lims limits bandwidth.
+func countResponseBytes(r *Run, lims []quotaLimit, ws []Window) {
 	bandwidth := false
-	for i, l := range lims {
-		st.FixedAdd(l.key, ws[i], n, reqBytes)
+	for _, l := range lims {
 		bandwidth = bandwidth || l.kb >= 0
 	}
 	if !bandwidth {
@@ -126,10 +143,19 @@ func addQuota(r *Run, lims []quotaLimit, ws []Window, n int64) {
 	}
 	deferAfter(r, func() {
 		b := responseBytes(r)
-		for i, l := range lims {
-			st.FixedAdd(l.key, ws[i], 0, b)
-		}
+		StoresOf(r.Env).Counters.Locked(func(cs Counters) {
+			for i, l := range lims {
+				cs.FixedAdd(l.key, ws[i], 0, b)
+			}
+		})
 	})
+}
+
+func requestBytes(r *Run) int64 {
+	if r.Ctx.Request != nil && r.Ctx.Request.Body != nil {
+		return int64(len(r.Ctx.Request.Body.Bytes()))
+	}
+	return 0
 }
 
 // responseBytes is the size of the final response body: its bytes, or its

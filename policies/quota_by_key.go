@@ -76,11 +76,6 @@ func (s *quotaByKey) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	lims := []quotaLimit{{key: "quota-by-key|" + key, calls: int64(s.calls), kb: int64(s.bandwidth), period: s.period}}
-	ws, err := checkQuota(r, "quota-by-key", lims, s.start)
-	if err != nil {
-		return err
-	}
 	if r.Scratch == nil {
 		r.Scratch = map[string]any{}
 	}
@@ -90,20 +85,24 @@ func (s *quotaByKey) Exec(r *Run) error {
 		r.Scratch[quotaByKeyCounted] = counted
 	}
 	if counted[key] {
-		return nil
+		return nil // another quota-by-key counts this key value in this request
 	}
-	counted[key] = true
-	switch {
-	case s.condAfter:
-		deferIncrement(r, s.cond, func() { addQuota(r, lims, ws, int64(n)) })
-	case s.cond.Present:
-		ok, err := s.cond.Bool(r, true)
-		if err != nil || !ok {
+	add := !s.condAfter
+	if s.cond.Present && !s.condAfter {
+		if add, err = s.cond.Bool(r, true); err != nil {
 			return err
 		}
-		fallthrough
-	default:
-		addQuota(r, lims, ws, int64(n))
+	}
+	lims := []quotaLimit{{key: "quota-by-key|" + key, calls: int64(s.calls), kb: int64(s.bandwidth), period: s.period}}
+	ws, err := takeQuota(r, "quota-by-key", lims, s.start, int64(n), add)
+	if err != nil {
+		return err
+	}
+	if add || s.condAfter {
+		counted[key] = true
+	}
+	if s.condAfter {
+		deferIncrement(r, s.cond, func() { addQuota(r, lims, ws, int64(n)) })
 	}
 	return nil
 }

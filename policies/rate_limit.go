@@ -241,29 +241,32 @@ func (s *rateLimit) Exec(r *Run) error {
 // set and every counter allows it, n is added to each. It reports through
 // the names in hdr and fails with the 429 answer.
 func checkSliding(r *Run, source string, lims []counterLimit, n int64, add bool, hdr limitNames) error {
-	st := StoresOf(r.Env).Counters
 	now := r.Now()
 	var retry time.Duration
 	remaining, total := int64(math.MaxInt64), int64(0)
-	for _, l := range lims {
-		st.Sliding(l.key, now, l.period, func(log *SlidingLog) {
-			c := log.Count(now, l.period)
+	// One critical section: concurrent calls never both take the last slot.
+	StoresOf(r.Env).Counters.Locked(func(cs Counters) {
+		logs := make([]*SlidingLog, len(lims))
+		for i, l := range lims {
+			logs[i] = cs.Sliding(l.key, now, l.period)
+			c := logs[i].Count(now, l.period)
 			if c >= l.calls {
-				retry = max(retry, log.RetryAfter(now, l.period, l.calls))
+				retry = max(retry, logs[i].RetryAfter(now, l.period, l.calls))
 			}
 			if rem := l.calls - c; rem < remaining {
 				remaining, total = rem, l.calls
 			}
-		})
-	}
-	if retry > 0 {
-		return rateLimited(r, source, retry, total, hdr)
-	}
-	if add {
-		for _, l := range lims {
-			st.Sliding(l.key, now, l.period, func(log *SlidingLog) { log.Add(now, n) })
+		}
+		if retry > 0 || !add {
+			return
+		}
+		for _, log := range logs {
+			log.Add(now, n)
 		}
 		remaining -= n
+	})
+	if retry > 0 {
+		return rateLimited(r, source, retry, total, hdr)
 	}
 	reportRemaining(r, hdr, max(remaining, 0), total)
 	return nil

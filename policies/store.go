@@ -154,40 +154,43 @@ func (s *CounterStore) entry(key string) *counterEntry {
 	return e
 }
 
-// Sliding runs fn on the sliding log of key under the store's lock, after
-// dropping what is older than keep (the longest window any user of the key
-// asks about). fn must not block.
-func (s *CounterStore) Sliding(key string, now time.Time, keep time.Duration, fn func(l *SlidingLog)) {
+// Counters is the store seen under its lock, for work that must check and
+// count several counters as one step.
+type Counters struct{ s *CounterStore }
+
+// Locked runs fn holding the store's lock; fn must not block.
+func (s *CounterStore) Locked(fn func(c Counters)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.entry(key)
+	fn(Counters{s})
+}
+
+// Sliding returns the sliding log of key, after dropping what is older than
+// keep (the longest window any user of the key asks about).
+func (c Counters) Sliding(key string, now time.Time, keep time.Duration) *SlidingLog {
+	e := c.s.entry(key)
 	if e.sliding == nil {
 		e.sliding = &SlidingLog{}
 	}
 	e.sliding.prune(now, keep)
-	fn(e.sliding)
+	return e.sliding
 }
 
-// Fixed runs fn on the fixed-window counter of key for window w under the
-// store's lock; the counter restarts from zero when w is not the window it
-// counted last. fn must not block.
-func (s *CounterStore) Fixed(key string, w Window, fn func(c *FixedCounter)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.entry(key)
+// Fixed returns the fixed-window counter of key for window w; the counter
+// restarts from zero when w is not the window it counted last.
+func (c Counters) Fixed(key string, w Window) *FixedCounter {
+	e := c.s.entry(key)
 	if e.fixed == nil || !e.fixed.Window.Start.Equal(w.Start) || !e.fixed.Window.End.Equal(w.End) {
 		e.fixed = &FixedCounter{Window: w}
 	}
-	fn(e.fixed)
+	return e.fixed
 }
 
 // FixedAdd adds to the counter of key if it still counts window w (a
 // deferred increment whose window has ended is dropped); a missing counter
 // is created.
-func (s *CounterStore) FixedAdd(key string, w Window, calls, bytes int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.entry(key)
+func (c Counters) FixedAdd(key string, w Window, calls, bytes int64) {
+	e := c.s.entry(key)
 	if e.fixed == nil {
 		e.fixed = &FixedCounter{Window: w}
 	}
@@ -196,6 +199,23 @@ func (s *CounterStore) FixedAdd(key string, w Window, calls, bytes int64) {
 	}
 	e.fixed.Calls += calls
 	e.fixed.Bytes += bytes
+}
+
+// Sliding runs fn on the sliding log of key under the store's lock (see
+// Counters.Sliding). fn must not block.
+func (s *CounterStore) Sliding(key string, now time.Time, keep time.Duration, fn func(l *SlidingLog)) {
+	s.Locked(func(c Counters) { fn(c.Sliding(key, now, keep)) })
+}
+
+// Fixed runs fn on the fixed-window counter of key for window w under the
+// store's lock (see Counters.Fixed). fn must not block.
+func (s *CounterStore) Fixed(key string, w Window, fn func(c *FixedCounter)) {
+	s.Locked(func(c Counters) { fn(c.Fixed(key, w)) })
+}
+
+// FixedAdd is Counters.FixedAdd under the store's lock.
+func (s *CounterStore) FixedAdd(key string, w Window, calls, bytes int64) {
+	s.Locked(func(c Counters) { c.FixedAdd(key, w, calls, bytes) })
 }
 
 // SlidingLog counts amounts over a sliding window: each amount counts from
