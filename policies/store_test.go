@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/policygate/policygate/expressions"
+	"github.com/policygate/policygate/parser"
 )
 
 // fakeClock is a clock tests step by hand.
@@ -317,4 +318,13 @@ func TestCacheConcurrent(t *testing.T) {
 	if c.Len() > 64 {
 		t.Errorf("len %d over the bound", c.Len())
 	}
+}
+
+func hasError(errs parser.Errors) bool {
+	for _, e := range errs {
+		if e.Severity == parser.SeverityError {
+			return true
+		}
+	}
+	return false
 }
