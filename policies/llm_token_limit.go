@@ -2,6 +2,7 @@ package policies
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -72,7 +73,7 @@ func compileTokenLimit(el *parser.Element, c *Compiler) (Step, error) {
 		key:         c.Attr(el, "counter-key", KindString),
 		tpm:         c.Attr(el, "tokens-per-minute", KindInt),
 		estimate:    c.Attr(el, "estimate-prompt-tokens", KindBool),
-		retryHeader: litStr(c, el, "retry-after-header-name", "Retry-After"),
+		retryHeader: cmp.Or(litStr(c, el, "retry-after-header-name", ""), "Retry-After"),
 		retryVar:    litStr(c, el, "retry-after-variable-name", ""),
 		remQuotaH:   litStr(c, el, "remaining-quota-tokens-header-name", ""),
 		remQuotaV:   litStr(c, el, "remaining-quota-tokens-variable-name", ""),

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/http"
@@ -61,7 +62,7 @@ type limitNames struct {
 
 func compileLimitNames(el *parser.Element, c *Compiler) limitNames {
 	return limitNames{
-		retryHeader:     litStr(c, el, "retry-after-header-name", "Retry-After"),
+		retryHeader:     cmp.Or(litStr(c, el, "retry-after-header-name", ""), "Retry-After"),
 		retryVar:        litStr(c, el, "retry-after-variable-name", ""),
 		remainingHeader: litStr(c, el, "remaining-calls-header-name", ""),
 		remainingVar:    litStr(c, el, "remaining-calls-variable-name", ""),

@@ -328,3 +328,26 @@ func hasError(errs parser.Errors) bool {
 	}
 	return false
 }
+
+// TestLimitPoliciesCompileTheirMinimalForm compiles the minimal element of
+// each declaration this branch implements through its factory.
+func TestLimitPoliciesCompileTheirMinimalForm(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{
+		"rate-limit", "rate-limit-by-key", "quota", "quota-by-key",
+		"cache-lookup", "cache-store", "cache-lookup-value", "cache-store-value", "cache-remove-value",
+		"llm-token-limit", "azure-openai-token-limit",
+	} {
+		d := Lookup(name)
+		if d == nil || FactoryFor(name) == nil {
+			t.Errorf("%s: not declared or not registered", name)
+			continue
+		}
+		b := &builder{}
+		c := &Compiler{Scope: ScopeAPI}
+		c.SectionStmts(d.Sections[0], []*parser.Element{minimal(b, &d.ElemDecl)})
+		if hasError(c.Errs) {
+			t.Errorf("%s: minimal form rejected: %v", name, c.Errs)
+		}
+	}
+}
