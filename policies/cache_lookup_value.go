@@ -1,0 +1,86 @@
+package policies
+
+import (
+	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/parser"
+)
+
+// cache-lookup-value reads a value cached by cache-store-value into a
+// context variable.
+//
+//	<cache-lookup-value key="text | @(expr)" variable-name="name"
+//	    default-value="value | @(expr)" caching-type="prefer-external | external | internal" />
+//
+// All sections. On a hit the variable gets a copy of the cached value; on
+// a miss it gets default-value when the attribute is present and is left
+// alone otherwise (policies.md §2.33 project decision). Every caching-type
+// uses the gateway's built-in cache: no external cache is configured.
+type cacheLookupValue struct {
+	key, def *Value
+	variable string
+}
+
+var _ Step = (*cacheLookupValue)(nil)
+
+func init() { Register("cache-lookup-value", compileCacheLookupValue) }
+
+func compileCacheLookupValue(el *parser.Element, c *Compiler) (Step, error) {
+	s := &cacheLookupValue{
+		key:      c.Attr(el, "key", KindString),
+		def:      c.Attr(el, "default-value", KindAny),
+		variable: litStr(c, el, "variable-name", ""),
+	}
+	if s.variable == "" {
+		c.Errorf(el.Pos, parser.CodeBadAttribute, "<cache-lookup-value> needs a variable-name")
+	}
+	return s, nil
+}
+
+// valueCacheKey is the cache key of a cache-*-value key; response cache
+// entries live under another prefix.
+func valueCacheKey(k string) string { return "value|" + k }
+
+func (s *cacheLookupValue) Exec(r *Run) error {
+	key, err := s.key.String(r)
+	if err != nil {
+		return err
+	}
+	if v, _, ok := StoresOf(r.Env).Cache.Get(valueCacheKey(key), r.Now()); ok {
+		setVar(r, s.variable, cloneValue(v))
+		return nil
+	}
+	if !s.def.Present {
+		return nil
+	}
+	v, err := s.def.Eval(r)
+	if err != nil {
+		return err
+	}
+	setVar(r, s.variable, v)
+	return nil
+}
+
+// cloneValue copies mutable values (JSON tokens) so that a policy changing
+// a looked-up value never changes the cached one.
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case dotnet.JToken:
+		return dotnet.JSONClone(x)
+	case []byte:
+		return append([]byte(nil), x...)
+	}
+	return v
+}
+
+// valueSize estimates the bytes a cached value holds.
+func valueSize(v any) int64 {
+	switch x := v.(type) {
+	case string:
+		return int64(len(x)) + 16
+	case []byte:
+		return int64(len(x)) + 24
+	case dotnet.JToken:
+		return int64(len(dotnet.ToString(x))) + 64
+	}
+	return 64
+}
