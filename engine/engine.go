@@ -232,6 +232,13 @@ func (p *Pipeline) Run(r *policies.Run) Outcome {
 	for _, sec := range []policies.Section{policies.Inbound, policies.Backend, policies.Outbound} {
 		r.Section = sec
 		err = runSafely(r, p.Sections[sec])
+		if sec == policies.Inbound && errors.Is(err, policies.ErrCacheHit) && policies.CacheHitRunsOutbound {
+			// A cache hit skips the backend but outbound still runs (spec
+			// pipeline.md §8).
+			r.Section = policies.Outbound
+			err = runSafely(r, p.Sections[policies.Outbound])
+			break
+		}
 		if err != nil {
 			break
 		}

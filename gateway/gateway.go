@@ -37,7 +37,12 @@ type options struct {
 	observer func(r *policies.Run, out engine.Outcome)
 	strict   bool
 	maxBody  int64
+	stores   *policies.Stores
 }
+
+// WithStores shares rate-limit, quota and cache state between gateways
+// (the server's plain and traced gateways count against the same limits).
+func WithStores(st *policies.Stores) Option { return func(o *options) { o.stores = st } }
 
 // WithClient sets the client for backend calls and send-request.
 func WithClient(c *http.Client) Option { return func(o *options) { o.client = c } }
@@ -66,6 +71,8 @@ func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
 type Gateway struct {
 	opts   options
 	active atomic.Pointer[active]
+	// stores hold rate-limit, quota and cache state; they outlive reloads.
+	stores *policies.Stores
 }
 
 // active is one engine with what the gateway derived from it; requests load
@@ -87,6 +94,10 @@ func New(cfg *engine.Config, opts ...Option) (*Gateway, parser.Errors) {
 	g := &Gateway{}
 	for _, o := range opts {
 		o(&g.opts)
+	}
+	g.stores = g.opts.stores
+	if g.stores == nil {
+		g.stores = policies.NewStores()
 	}
 	if g.opts.client == nil {
 		defaultClientOnce.Do(func() { defaultClient = &http.Client{Transport: DefaultTransport()} })
@@ -134,7 +145,7 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 		}
 		backends[id] = be
 	}
-	return &policies.Env{
+	env := &policies.Env{
 		Client: g.opts.client,
 		Now:    g.opts.now,
 		Logger: g.opts.logger,
@@ -143,6 +154,8 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 			return b, ok
 		},
 	}
+	policies.BindStores(env, g.stores)
+	return env
 }
 
 // Gateway answers and LastError texts (spec gateway.md §4, pipeline.md §5.3).
@@ -403,7 +416,10 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b 
 // writeResponse sends context.Response, or streams the backend body when
 // forward-request left it unbuffered and no policy replaced it.
 func writeResponse(w http.ResponseWriter, run *policies.Run) {
-	policies.ApplyCORS(run) // the cors policy's headers go on the final response
+	// The response is final: deferred policy work (rate-limit increments that
+	// depend on it, remaining-calls headers, token usage) and CORS headers.
+	policies.RunAfter(run)
+	policies.ApplyCORS(run)
 	resp := run.Ctx.Response
 	h := w.Header()
 	if resp.Headers != nil {

@@ -75,7 +75,7 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	}
 	tc.Transport = timingTransport{base}
 	common := append(append([]Option(nil), opts...),
-		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithObserver(s.observe))
+		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithObserver(s.observe), WithStores(policies.NewStores()))
 	empty := &engine.Config{}
 	s.gw, _ = New(empty, append(common, WithTracing(false))...)
 	s.traced, _ = New(empty, append(common, WithTracing(true))...)
