@@ -20,7 +20,7 @@ vet:
 # test: vet, the whole suite, the race detector on the concurrent packages, a short fuzz smoke.
 test: vet
 	$(GO) test -count=1 $(PKGS)
-	$(GO) test -count=1 -race ./parser/... ./expressions/... ./namedvalues/... ./policies/...
+	$(GO) test -count=1 -race ./...
 	$(MAKE) fuzz-smoke FUZZTIME=3s
 
 fuzz-smoke:
