@@ -21,7 +21,10 @@ var declValidateContent = &Decl{
 			str("errors-variable-name", false),
 		},
 		Children: []*ElemDecl{
-			{Name: "content-type-map", Max: 1, AnyChildren: true, AnyAttrs: true},
+			{
+				Name: "content-type-map", Max: 1, AnyChildren: true, AnyAttrs: true,
+				Children: []*ElemDecl{{Name: "type", AnyAttrs: true}},
+			},
 			{
 				Name: "content",
 				Attrs: []AttrDecl{
