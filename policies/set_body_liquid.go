@@ -179,12 +179,12 @@ func liquidPascal(s string) string {
 // ones.
 var liquidFromBuiltin = map[string]string{
 	"Abs": "abs", "Append": "append", "Capitalize": "capitalize", "Compact": "compact",
-	"DividedBy": "divided_by", "Downcase": "downcase", "Escape": "escape", "H": "escape",
+	"DividedBy": "divided_by", "Downcase": "downcase",
 	"First": "first", "Join": "join", "Last": "last", "Lstrip": "lstrip", "Map": "map",
 	"Minus": "minus", "Modulo": "modulo", "NewlineToBr": "newline_to_br", "Plus": "plus",
 	"Prepend": "prepend", "Remove": "remove", "RemoveFirst": "remove_first",
 	"Replace": "replace", "ReplaceFirst": "replace_first", "Round": "round",
-	"Rstrip": "rstrip", "Size": "size", "Slice": "slice", "Sort": "sort", "Split": "split",
+	"Rstrip": "rstrip", "Slice": "slice", "Sort": "sort", "Split": "split",
 	"Strip": "strip", "StripHtml": "strip_html", "StripNewlines": "strip_newlines",
 	"Times": "times", "Truncate": "truncate", "TruncateWords": "truncatewords",
 	"Uniq": "uniq", "Upcase": "upcase", "UrlDecode": "url_decode", "UrlEncode": "url_encode",
@@ -209,6 +209,9 @@ func liquidEngine() *liquid.Engine {
 	eng.RegisterFilter("Default", liquidDefault)
 	eng.RegisterFilter("Date", liquidDate)
 	eng.RegisterFilter("Currency", liquidCurrency)
+	eng.RegisterFilter("Escape", liquidEscape)
+	eng.RegisterFilter("H", liquidEscape)
+	eng.RegisterFilter("Size", liquidSize)
 	return eng
 }
 
@@ -218,7 +221,7 @@ func liquidKnown(name string) bool {
 		return true
 	}
 	switch name {
-	case "AtLeast", "AtMost", "Default", "Date", "Currency":
+	case "AtLeast", "AtMost", "Default", "Date", "Currency", "Escape", "H", "Size":
 		return true
 	}
 	_, ruby := liquidBuiltins[name]
@@ -297,6 +300,46 @@ func liquidDate(v any, format string) (any, error) {
 		return d.String(), nil
 	}
 	return d.Format(format)
+}
+
+// liquidEscape is Escape and H: WebUtility.HtmlEncode, which writes
+// &quot; and &#39; for quotes and &#NNN; for U+00A0..U+00FF.
+func liquidEscape(v any) string {
+	s := liquidString(v)
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '"':
+			b.WriteString("&quot;")
+		case r == '\'':
+			b.WriteString("&#39;")
+		case r >= 0xA0 && r <= 0xFF:
+			fmt.Fprintf(&b, "&#%d;", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// liquidSize is Size: the length of a string or list, the member count of
+// a dictionary, 0 otherwise.
+func liquidSize(v any) int {
+	switch x := v.(type) {
+	case *liquidDict:
+		return x.Len()
+	case string:
+		return len([]rune(x))
+	case []any:
+		return len(x)
+	}
+	return values.Length(v)
 }
 
 // liquidCurrency formats a number with the "C" format (invariant culture,

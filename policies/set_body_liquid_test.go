@@ -162,18 +162,18 @@ func TestSetBodyLiquidRender(t *testing.T) {
 		},
 		{
 			name: "string filters", sec: Outbound, ct: "application/json",
-			body: `{"s": "  Hello World  ", "t": "<b>bold</b>\nline"}`,
+			body: `{"s": "  Hello World  ", "t": "<b>bold</b>\nline", "q": "\"'é"}`,
 			tmpl: `{{ body.s | Strip | Downcase | Replace: "world", "there" | Append: "!" | Prepend: ">" }}|` +
 				`{{ body.s | Lstrip | Rstrip | Capitalize | Size }}|{{ body.t | StripHtml | StripNewlines }}|` +
-				`{{ body.t | Escape }}|{{ "a b" | UrlEncode }}|{{ "a%20b" | UrlDecode }}|{{ "abcdef" | Slice: 1, 3 }}|` +
+				`{{ body.t | Escape }}|{{ body.q | H }}|{{ "a b" | UrlEncode }}|{{ "a%20b" | UrlDecode }}|{{ "abcdef" | Slice: 1, 3 }}|` +
 				`{{ "one two three" | TruncateWords: 2 }}|{{ "abcdefghij" | Truncate: 6 }}|{{ "aXbXc" | RemoveFirst: "X" }}|{{ "aXbXc" | Remove: "X" }}|{{ "aXbXc" | ReplaceFirst: "X", "-" }}`,
-			want: `>hello there!|11|boldline|&lt;b&gt;bold&lt;/b&gt;` + "\n" + `line|a+b|a b|bcd|one two...|abc...|abXc|abc|a-bXc`,
+			want: `>hello there!|11|boldline|&lt;b&gt;bold&lt;/b&gt;` + "\n" + `line|&quot;&#39;&#233;|a+b|a b|bcd|one two...|abc...|abXc|abc|a-bXc`,
 		},
 		{
 			name: "array filters", sec: Outbound, ct: "application/json",
 			body: `{"xs": ["b", "a", "b", "c"], "os": [{"n": "x"}, {"n": "y"}]}`,
-			tmpl: `{{ body.xs | Uniq | Sort | Join: "," }}|{{ body.xs | First }}{{ body.xs | Last }}|{{ body.os | Map: "n" | Join: "+" }}|{{ "a,b,,c" | Split: "," | Size }}`,
-			want: `a,b,c|bc|x+y|4`,
+			tmpl: `{{ body | Size }}{{ body.os[0] | Size }}{{ "héllo" | Size }}|{{ body.xs | Uniq | Sort | Join: "," }}|{{ body.xs | First }}{{ body.xs | Last }}|{{ body.os | Map: "n" | Join: "+" }}|{{ "a,b,,c" | Split: "," | Size }}`,
+			want: `215|a,b,c|bc|x+y|4`,
 		},
 		{
 			name: "math filters", sec: Outbound, ct: "application/json",
@@ -313,4 +313,32 @@ func TestSetBodyLiquidRenderError(t *testing.T) {
 	r = newTestRun(Outbound)
 	err = execSnippet(t, r, `<set-body template="liquid">{{ "2024-01-02" | Date: "%" }}{{ 1 | DividedBy: 0 }}</set-body>`)
 	wantFailure(t, err, "set-body", ReasonExpression, "set-body[1]")
+}
+
+func TestSetBodyLiquidConcurrentRenders(t *testing.T) {
+	t.Parallel()
+	stmts, _ := compileSnippet(t, Outbound, `<set-body template="liquid">{% for x in body.xs %}{{ x | Times: 2 }},{% endfor %}{{ context.Response.StatusCode }}</set-body>`)
+	done := make(chan string, 8)
+	for i := range 8 {
+		go func() {
+			r := newTestRun(Outbound)
+			r.Ctx.Response.Headers.H.Set("Content-Type", "application/json")
+			r.Ctx.Response.Body = expressions.NewBody([]byte(`{"xs": [` + strings.Repeat("1,", i) + `1]}`))
+			if err := RunAll(r, stmts); err != nil {
+				done <- err.Error()
+				return
+			}
+			want := strings.Repeat("2,", i+1) + "200"
+			if got := string(r.Ctx.Response.Body.Bytes()); got != want {
+				done <- "got " + got + ", want " + want
+				return
+			}
+			done <- ""
+		}()
+	}
+	for range 8 {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
 }
