@@ -80,10 +80,10 @@ func compileLiquid(el *parser.Element, c *Compiler) *liquidTemplate {
 	}
 	eng := liquidEngine()
 	for _, u := range liquidUnknownFilters(src) {
-		if hint, ok := liquidRubyNames[u.name]; ok {
-			c.Warnf(at(u.offset), parser.CodeNotImplemented, "Liquid filter %q is not known in C# naming mode (use %s): it passes its input through", u.name, hint)
+		if hint, ok := liquidRubyNames[u.name]; ok && liquidKnown(hint) {
+			c.Warnf(at(u.offset), parser.CodeExpression, "Liquid filter %q is not known in C# naming mode (use %s): it passes its input through", u.name, hint)
 		} else {
-			c.Warnf(at(u.offset), parser.CodeNotImplemented, "unknown Liquid filter %q: it passes its input through", u.name)
+			c.Warnf(at(u.offset), parser.CodeExpression, "unknown Liquid filter %q: it passes its input through", u.name)
 		}
 		eng.RegisterFilter(u.name, liquidPassThrough)
 	}

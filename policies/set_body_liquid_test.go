@@ -261,12 +261,12 @@ func TestSetBodyLiquidUnknownFilters(t *testing.T) {
 	t.Parallel()
 	got, warns := runLiquid(t, liquidCase{
 		sec: Outbound, ct: "application/json", body: `{"s": "abc"}`,
-		tmpl: `{{ body.s | upcase }}-{{ body.s | Shout: 2 }}-{{ body.s | Upcase }}`,
+		tmpl: `{{ body.s | upcase }}-{{ body.s | Shout: 2 }}-{{ body.s | Upcase }}{{ 1.5 | ceil }}`,
 	})
-	if got != "abc-abc-ABC" {
-		t.Errorf("body %q, want %q", got, "abc-abc-ABC")
+	if got != "abc-abc-ABC1.5" {
+		t.Errorf("body %q, want %q", got, "abc-abc-ABC1.5")
 	}
-	if len(warns) != 2 {
+	if len(warns) != 3 {
 		t.Fatalf("want two warnings, got %v", warns)
 	}
 	if !strings.Contains(warns[0].Msg, `"upcase"`) || !strings.Contains(warns[0].Msg, "Upcase") {
@@ -275,7 +275,10 @@ func TestSetBodyLiquidUnknownFilters(t *testing.T) {
 	if !strings.Contains(warns[1].Msg, `"Shout"`) {
 		t.Errorf("warning %q should name Shout", warns[1].Msg)
 	}
-	if warns[0].Pos.Line != 1 || warns[0].Severity != parser.SeverityWarning {
+	if !strings.Contains(warns[2].Msg, `unknown Liquid filter "ceil"`) {
+		t.Errorf("warning %q: ceil has no C# counterpart to suggest", warns[2].Msg)
+	}
+	if warns[0].Pos.Line != 1 || warns[0].Pos.Col != 41 || warns[0].Severity != parser.SeverityWarning || warns[0].Code != parser.CodeExpression {
 		t.Errorf("warning at %v severity %v", warns[0].Pos, warns[0].Severity)
 	}
 }
