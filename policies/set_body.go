@@ -19,11 +19,11 @@ import (
 // serialised as JToken.ToString() does (indented); null is an empty body.
 // The gateway derives Content-Length from the new body.
 //
-// Liquid templates are not implemented yet: they load with a warning and
-// leave the body unchanged at run time.
+// A Liquid template is parsed at load time and rendered per request (see
+// set_body_liquid.go).
 type setBody struct {
 	value  *Value
-	liquid bool
+	liquid *liquidTemplate
 }
 
 var _ Step = (*setBody)(nil)
@@ -33,8 +33,7 @@ func init() { Register("set-body", compileSetBody) }
 func compileSetBody(el *parser.Element, c *Compiler) (Step, error) {
 	tmpl := c.Attr(el, "template", KindEnum)
 	if lit, ok := tmpl.Literal(); ok && tmpl.Present && strings.EqualFold(strings.TrimSpace(lit), "liquid") {
-		c.Warnf(el.Pos, parser.CodeNotImplemented, "<set-body template=\"liquid\"> is not implemented yet: the body is passed through unchanged")
-		return &setBody{liquid: true}, nil
+		return &setBody{liquid: compileLiquid(el, c)}, nil
 	}
 	return &setBody{value: c.Text(el, KindString, true)}, nil
 }
@@ -53,7 +52,12 @@ func bodyBytes(v any) []byte {
 }
 
 func (s *setBody) Exec(r *Run) error {
-	if s.liquid {
+	if s.liquid != nil {
+		b, err := s.liquid.render(r)
+		if err != nil {
+			return err
+		}
+		setTargetBody(r, b)
 		return nil
 	}
 	v, err := s.value.Eval(r)

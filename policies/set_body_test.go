@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/policygate/policygate/expressions"
-	"github.com/policygate/policygate/parser"
 )
 
 func TestSetBody(t *testing.T) {
@@ -42,22 +41,6 @@ func TestSetBody(t *testing.T) {
 				t.Errorf("the other body changed: %q", got)
 			}
 		})
-	}
-}
-
-func TestSetBodyLiquidPassesThrough(t *testing.T) {
-	t.Parallel()
-	stmts, warns := compileSnippet(t, Outbound, `<set-body template="liquid">{"name": "{{body.name}}"}</set-body>`)
-	if len(warns) != 1 || warns[0].Code != parser.CodeNotImplemented || warns[0].Severity != parser.SeverityWarning {
-		t.Fatalf("want one not-implemented warning, got %v", warns)
-	}
-	r := newTestRun(Outbound)
-	r.Ctx.Response.Body = expressions.NewBody([]byte(`{"name":"x"}`))
-	if err := RunAll(r, stmts); err != nil {
-		t.Fatal(err)
-	}
-	if got := string(r.Ctx.Response.Body.Bytes()); got != `{"name":"x"}` {
-		t.Errorf("body %q", got)
 	}
 }
 
