@@ -49,7 +49,8 @@ type Request struct {
 	Body              *Body // nil when the request has no body
 	IPAddress         string
 	MatchedParameters *StringMap
-	Certificate       any
+	// Certificate is the client certificate presented in the TLS handshake.
+	Certificate *dotnet.X509Certificate2
 }
 
 // Response is context.Response and the IResponse of send-request.
@@ -519,7 +520,7 @@ func init() {
 		getter("Body", BodyType, func(r *Request) any { return orNil(r.Body) }),
 		getter("IpAddress", dotnet.String, func(r *Request) any { return r.IPAddress }),
 		getter("MatchedParameters", StringMapType, func(r *Request) any { return orNil(r.MatchedParameters) }),
-		getter("Certificate", dotnet.Object, func(r *Request) any { return r.Certificate }),
+		getter("Certificate", dotnet.X509Certificate2T, func(r *Request) any { return orNil(r.Certificate) }),
 		getter("PrivateEndpointConnection", dotnet.Object, func(*Request) any { return nil }),
 		getter("AzureVnetInfo", dotnet.Object, func(*Request) any { return nil }),
 	)

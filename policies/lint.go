@@ -71,6 +71,11 @@ func (r *FileReport) checkSite(s Site, lookup namedvalues.LookupFunc, opts LintO
 	if opts.NamedValues == nil {
 		lookup = nil
 	}
+	if liquid {
+		c := &Compiler{NamedValues: lookup}
+		compileLiquid(s.Elem, c) // named values and the template's syntax
+		return c.Errs
+	}
 	if !liquid && s.ExprAllowed {
 		if exp, _ := namedvalues.Expand(s.Value.Text, lookupOrNone(lookup), namedvalues.Options{}); expressions.IsExpression(exp.Text) {
 			r.Expressions++

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"reflect"
 	"net/http"
 	"regexp"
 	"sort"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/osteele/liquid"
 	"github.com/osteele/liquid/filters"
+	"github.com/osteele/liquid/render"
 	"github.com/osteele/liquid/values"
 
 	"github.com/policygate/policygate/expressions"
@@ -212,6 +214,7 @@ func liquidEngine() *liquid.Engine {
 	eng.RegisterFilter("Escape", liquidEscape)
 	eng.RegisterFilter("H", liquidEscape)
 	eng.RegisterFilter("Size", liquidSize)
+	eng.RegisterBlock("JSONArrayFor", liquidJSONArrayFor)
 	return eng
 }
 
@@ -888,4 +891,48 @@ func liquidURL(u *expressions.URL) any {
 	d.set("ToString", s)
 	d.text, d.textual = s, true
 	return d
+}
+
+// liquidJSONArrayFor is APIM's {% JSONArrayFor item in collection %} block:
+// it renders its body for each item and joins the renderings with commas,
+// so the template can write a JSON array ("[ {% JSONArrayFor … %} … ]").
+func liquidJSONArrayFor(rc render.Context) (string, error) {
+	args := strings.Fields(rc.TagArgs())
+	if len(args) != 3 || args[1] != "in" {
+		return "", fmt.Errorf("JSONArrayFor expects \"item in collection\", got %q", rc.TagArgs())
+	}
+	coll, err := rc.EvaluateString(args[2])
+	if err != nil {
+		return "", err
+	}
+	items := liquidItems(coll)
+	var b strings.Builder
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		rc.Set(args[0], it)
+		s, err := rc.InnerString()
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(s)
+	}
+	return b.String(), nil
+}
+
+// liquidItems lists the elements of a sequence value (nil for anything else).
+func liquidItems(v any) []any {
+	if v == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		return nil
+	}
+	out := make([]any, rv.Len())
+	for i := range out {
+		out[i] = rv.Index(i).Interface()
+	}
+	return out
 }

@@ -78,6 +78,12 @@ func TestSetBodyLiquidRender(t *testing.T) {
 			want: `1|2.5|true||4`,
 		},
 		{
+			name: "docs: JSONArrayFor writes the items comma-separated", sec: Outbound, ct: "application/json",
+			body: `[{"username": "a"}, {"username": "b"}]`,
+			tmpl: `[{% JSONArrayFor elem in body %}{"name": "{{elem.username}}"}{% endJSONArrayFor %}]`,
+			want: `[{"name": "a"},{"name": "b"}]`,
+		},
+		{
 			name: "loop over a JSON array with conditionals", sec: Outbound, ct: "text/json",
 			body: `{"items": [{"n": "a", "q": 1}, {"n": "b", "q": 0}, {"n": "c", "q": 3}]}`,
 			tmpl: `[{% for it in body.items %}{% if it.q > 0 %}"{{ it.n | Upcase }}"{% unless forloop.last %},{% endunless %}{% endif %}{% endfor %}]`,
