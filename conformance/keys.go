@@ -140,7 +140,9 @@ func MintToken(key *Key, alg string, header, claims map[string]any, now time.Tim
 }
 
 // IdP is the runner's identity provider on loopback: an OpenID Connect
-// discovery document and the JWKS of the current keys.
+// discovery document, Entra-style per-tenant discovery documents
+// (/{tenant}/v2.0/.well-known/openid-configuration) and the JWKS of the
+// current keys.
 type IdP struct {
 	Server *httptest.Server
 	mu     sync.Mutex
@@ -161,6 +163,29 @@ func NewIdP() *IdP {
 			"response_types_supported":              []string{"code", "id_token"},
 			"subject_types_supported":               []string{"public"},
 			"id_token_signing_alg_values_supported": []string{"RS256", "ES256"},
+		})
+	})
+	// Entra's tenant layout, for validate-azure-ad-token: the authority is
+	// ${idp.url}, the tenant any single path segment. The issuer is
+	// ${idp.url}/{tenant}/v2.0; the multi-tenant names (common,
+	// organizations, consumers) announce Entra's {tenantid} placeholder
+	// instead. The keys are the same JWKS as /keys.
+	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		u := p.URL()
+		tenant := r.PathValue("tenant")
+		switch strings.ToLower(tenant) {
+		case "common", "organizations", "consumers":
+			tenant = "{tenantid}"
+		}
+		writeJSON(w, map[string]any{
+			"issuer":                                u + "/" + tenant + "/v2.0",
+			"jwks_uri":                              u + "/keys",
+			"authorization_endpoint":                u + "/" + r.PathValue("tenant") + "/oauth2/v2.0/authorize",
+			"token_endpoint":                        u + "/" + r.PathValue("tenant") + "/oauth2/v2.0/token",
+			"response_types_supported":              []string{"code", "id_token"},
+			"subject_types_supported":               []string{"pairwise"},
+			"id_token_signing_alg_values_supported": []string{"RS256"},
+			"tenant_region_scope":                   "EU",
 		})
 	})
 	mux.HandleFunc("/keys", func(w http.ResponseWriter, r *http.Request) {

@@ -155,3 +155,37 @@ func TestPolicyErrorsPointIntoTheCaseFile(t *testing.T) {
 		t.Errorf("err = %v", c.Err)
 	}
 }
+
+func TestIdPServesEntraTenantMetadata(t *testing.T) {
+	idp := NewIdP()
+	defer idp.Close()
+	type disco struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	for tenant, issuer := range map[string]string{
+		"contoso":                 idp.URL() + "/contoso/v2.0",
+		"contoso.onmicrosoft.com": idp.URL() + "/contoso.onmicrosoft.com/v2.0",
+		"common":                  idp.URL() + "/{tenantid}/v2.0",
+	} {
+		var d disco
+		getJSON(t, idp.URL()+"/"+tenant+"/v2.0/.well-known/openid-configuration", &d)
+		if d.Issuer != issuer || d.JWKSURI != idp.URL()+"/keys" {
+			t.Errorf("%s: %+v", tenant, d)
+		}
+	}
+	// The plain discovery document is unchanged.
+	var d disco
+	getJSON(t, idp.URL()+"/.well-known/openid-configuration", &d)
+	if d.Issuer != idp.URL() {
+		t.Errorf("root discovery: %+v", d)
+	}
+	resp, err := http.Post(idp.URL()+"/contoso/v2.0/.well-known/openid-configuration", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST: %d", resp.StatusCode)
+	}
+}
