@@ -292,12 +292,16 @@ func (g *Gateway) requestOf(req *http.Request) *expressions.Request {
 	if hst, _, err := net.SplitHostPort(ip); err == nil {
 		ip = hst
 	}
-	return &expressions.Request{
+	out := &expressions.Request{
 		Method:      req.Method,
 		OriginalURL: &expressions.URL{Scheme: scheme, Host: host, Port: port, Path: req.URL.EscapedPath(), Query: expressions.ParseQuery(req.URL.RawQuery)},
 		Headers:     expressions.NewHeaders(h),
 		IPAddress:   ip,
 	}
+	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
+		out.Certificate = &dotnet.X509Certificate2{Cert: req.TLS.PeerCertificates[0]}
+	}
+	return out
 }
 
 // fillAPI sets context.Api, Operation, MatchedParameters, the backend URL

@@ -62,8 +62,14 @@ func (c *Compiler) SectionStmts(sec Section, els []*parser.Element) []*Stmt {
 // children: when, otherwise, retry …). parent is the container's LastError
 // path ("" at section level).
 func (c *Compiler) Statements(parent string, els []*parser.Element) []*Stmt {
+	return c.statements(parent, els, map[string]int{})
+}
+
+// statements compiles els under parent; counts numbers the siblings by
+// element name and is shared with inlined fragments, whose statements
+// continue the including list's numbering (spec pipeline.md §4).
+func (c *Compiler) statements(parent string, els []*parser.Element, counts map[string]int) []*Stmt {
 	var out []*Stmt
-	counts := map[string]int{}
 	for _, el := range els {
 		counts[el.Name]++
 		path := fmt.Sprintf("%s[%d]", el.Name, counts[el.Name])
@@ -71,7 +77,7 @@ func (c *Compiler) Statements(parent string, els []*parser.Element) []*Stmt {
 			path = parent + `\` + path
 		}
 		if el.Name == "include-fragment" {
-			out = append(out, c.includeFragment(path, el)...)
+			out = append(out, c.includeFragment(parent, el, counts)...)
 			continue
 		}
 		if s := c.Statement(path, el); s != nil {
@@ -118,7 +124,7 @@ func (c *Compiler) Statement(path string, el *parser.Element) *Stmt {
 	return s
 }
 
-func (c *Compiler) includeFragment(path string, el *parser.Element) []*Stmt {
+func (c *Compiler) includeFragment(parent string, el *parser.Element, counts map[string]int) []*Stmt {
 	a := el.Attr("fragment-id")
 	if a == nil || a.Value == nil || a.Value.Text == "" {
 		c.Errorf(el.Pos, parser.CodeBadAttribute, "<include-fragment> needs a fragment-id")
@@ -142,12 +148,8 @@ func (c *Compiler) includeFragment(path string, el *parser.Element) []*Stmt {
 	}
 	c.fragments = append(c.fragments, id)
 	defer func() { c.fragments = c.fragments[:len(c.fragments)-1] }()
-	// The fragment's statements continue the including path, as if inlined.
-	parent := ""
-	if i := strings.LastIndex(path, `\`); i >= 0 {
-		parent = path[:i]
-	}
-	return c.Statements(parent, doc.Root.Children)
+	// The fragment's statements continue the including list, as if inlined.
+	return c.statements(parent, doc.Root.Children, counts)
 }
 
 // ---- values ----
