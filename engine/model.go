@@ -119,7 +119,8 @@ type Backend struct {
 	ID  string
 	URL string
 	// Credentials added to forwarded requests; values may contain {{named
-	// values}}, expanded at load time.
+	// values}}, which the gateway expands (from Config.NamedValues) when it
+	// builds its backends.
 	Header map[string][]string
 	Query  map[string][]string
 	// Authorization header scheme and parameter.
