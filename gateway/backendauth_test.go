@@ -311,11 +311,11 @@ func TestBackendQueryNamedValueExpanded(t *testing.T) {
 
 func TestBackendUnknownNamedValueIsALoadError(t *testing.T) {
 	for name, b := range map[string]*engine.Backend{
-		"header":  {Header: map[string][]string{"api-key": {"{{missing-key}}"}}},
-		"auth":    {Auth: &engine.BackendAuth{Kind: engine.AuthClientSecret, TenantID: "t", ClientID: "c", ClientSecret: "{{missing-key}}", Scope: "s/.default"}},
-		"param":   {AuthScheme: "Bearer", AuthParameter: "{{missing-key}}"},
+		"header":   {Header: map[string][]string{"api-key": {"{{missing-key}}"}}},
+		"auth":     {Auth: &engine.BackendAuth{Kind: engine.AuthClientSecret, TenantID: "t", ClientID: "c", ClientSecret: "{{missing-key}}", Scope: "s/.default"}},
+		"param":    {AuthScheme: "Bearer", AuthParameter: "{{missing-key}}"},
 		"bad kind": {Auth: &engine.BackendAuth{Kind: "kerberos"}},
-		"no key":  {Auth: &engine.BackendAuth{Kind: engine.AuthAPIKey}},
+		"no key":   {Auth: &engine.BackendAuth{Kind: engine.AuthAPIKey}},
 	} {
 		cfg := authConfig("http://127.0.0.1:1", b, map[string]string{"other": "x"})
 		g, errs := New(cfg)
