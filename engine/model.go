@@ -119,9 +119,70 @@ type Backend struct {
 	ID  string
 	URL string
 	// Credentials added to forwarded requests; values may contain {{named
-	// values}}, expanded at load time.
+	// values}}, which the gateway expands (from Config.NamedValues) when it
+	// builds its backends.
 	Header map[string][]string
 	Query  map[string][]string
 	// Authorization header scheme and parameter.
 	AuthScheme, AuthParameter string
+	// Auth is how the gateway authenticates to the backend (nil: only the
+	// credentials above).
+	Auth *BackendAuth
+}
+
+// BackendAuthKind names how the gateway authenticates to a backend.
+type BackendAuthKind string
+
+// Backend authentication kinds (see gateway/apiops for their configuration).
+const (
+	// AuthNone adds nothing beyond Header, Query and the Authorization
+	// scheme and parameter.
+	AuthNone BackendAuthKind = ""
+	// AuthAPIKey sends Key in the header Header (default "api-key").
+	AuthAPIKey BackendAuthKind = "api-key"
+	// AuthManagedIdentity sends a token of the gateway's managed identity
+	// (ClientID selects a user-assigned one) for Resource or Scope.
+	AuthManagedIdentity BackendAuthKind = "managed-identity"
+	// AuthClientSecret is a service principal with a client secret.
+	AuthClientSecret BackendAuthKind = "client-secret"
+	// AuthClientCertificate is a service principal with a certificate.
+	AuthClientCertificate BackendAuthKind = "client-certificate"
+	// AuthWorkloadIdentity is workload identity federation configured by
+	// AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE and
+	// AZURE_AUTHORITY_HOST (the fields, when set, override them).
+	AuthWorkloadIdentity BackendAuthKind = "workload-identity"
+	// AuthClientAssertion is a service principal authenticating with a
+	// federated assertion read from TokenFile.
+	AuthClientAssertion BackendAuthKind = "client-assertion"
+)
+
+// BackendAuth describes how the gateway authenticates to a backend beyond
+// static headers: an API key or a Microsoft Entra token sent as
+// "Authorization: Bearer <token>". Which fields matter depends on Kind.
+// Every string may hold {{named values}}; the gateway expands them when it
+// builds the backend (an unknown name is a load error).
+type BackendAuth struct {
+	Kind BackendAuthKind
+	// Header and Key: the API key and the header it goes in.
+	Header, Key string
+	// Resource (an app ID URI or resource URL, as APIM's managedIdentity
+	// credential has it) or Scope (a v2 scope such as
+	// "https://cognitiveservices.azure.com/.default") for the Entra kinds;
+	// Scope wins when both are set.
+	Resource, Scope string
+	// TenantID and ClientID identify the service principal; for
+	// AuthManagedIdentity ClientID selects a user-assigned identity.
+	TenantID, ClientID string
+	// ClientSecret for AuthClientSecret.
+	ClientSecret string
+	// CertificatePath names a PEM or PFX file, or Certificate holds PEM
+	// text or base64 PFX, with the private key; CertificatePassword
+	// decrypts it. For AuthClientCertificate.
+	CertificatePath, Certificate, CertificatePassword string
+	// TokenFile holds the federated assertion (AuthClientAssertion,
+	// AuthWorkloadIdentity).
+	TokenFile string
+	// AuthorityHost overrides the Entra authority, e.g.
+	// "https://login.microsoftonline.us/".
+	AuthorityHost string
 }

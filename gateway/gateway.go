@@ -19,6 +19,7 @@ import (
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
 )
@@ -38,6 +39,8 @@ type options struct {
 	strict   bool
 	maxBody  int64
 	stores   *policies.Stores
+	identity identity.Options
+	auths    *identity.Registry
 }
 
 // WithStores shares rate-limit, quota and cache state between gateways
@@ -112,9 +115,15 @@ func New(cfg *engine.Config, opts ...Option) (*Gateway, parser.Errors) {
 	if g.opts.maxBody == 0 {
 		g.opts.maxBody = DefaultMaxBody
 	}
+	if g.opts.auths == nil {
+		g.opts.auths = NewBackendAuth(g.opts.identity)
+	}
 	e, errs := engine.Compile(cfg, engine.Options{Strict: g.opts.strict})
 	if e == nil {
 		return nil, errs
+	}
+	if berrs := CheckBackends(cfg); len(berrs) > 0 {
+		return nil, append(errs, berrs...)
 	}
 	g.Swap(e)
 	return g, nil
@@ -130,20 +139,13 @@ func (g *Gateway) Swap(e *engine.Engine) {
 func (g *Gateway) Engine() *engine.Engine { return g.active.Load().eng }
 
 func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
-	backends := map[string]*policies.BackendEntity{}
-	for id, b := range cfg.Backends {
-		u, err := url.Parse(b.URL)
-		if err != nil {
-			continue
-		}
-		be := &policies.BackendEntity{ID: id, URL: u, Header: http.Header{}, Query: url.Values{}, AuthScheme: b.AuthScheme, AuthParameter: b.AuthParameter}
-		for k, vs := range b.Header {
-			be.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
-		}
-		for k, vs := range b.Query {
-			be.Query[k] = append([]string(nil), vs...)
-		}
-		backends[id] = be
+	// Named values in credentials are expanded here, once per
+	// configuration; New and the Reloader have refused configurations with
+	// errors (CheckBackends), so any left are logged (names, never values)
+	// and their backends fail closed.
+	backends, errs := buildBackends(cfg, g.opts.auths)
+	for _, e := range errs {
+		g.opts.logger.Error("gateway: backend credentials", slog.String("error", e.Error()))
 	}
 	env := &policies.Env{
 		Client: g.opts.client,

@@ -118,6 +118,9 @@ func (r *Reloader) Reload(ctx context.Context, force bool) error {
 // compile compiles cfg and activates it; r.mu is held.
 func (r *Reloader) compile(cfg *engine.Config) error {
 	e, errs := engine.Compile(cfg, engine.Options{Strict: r.Strict})
+	if e != nil {
+		errs = append(errs, CheckBackends(cfg)...)
+	}
 	r.logDiagnostics(errs)
 	if e == nil || errs.HasErrors() {
 		r.result("failed")

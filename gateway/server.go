@@ -76,6 +76,10 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	tc.Transport = timingTransport{base}
 	common := append(append([]Option(nil), opts...),
 		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithObserver(s.observe), WithStores(policies.NewStores()))
+	if o.auths == nil {
+		// one token cache for both gateways
+		common = append(common, WithBackendAuth(NewBackendAuth(o.identity)))
+	}
 	empty := &engine.Config{}
 	s.gw, _ = New(empty, append(common, WithTracing(false))...)
 	s.traced, _ = New(empty, append(common, WithTracing(true))...)

@@ -37,6 +37,8 @@ type BackendCredential struct {
 	// AZURE_FEDERATED_TOKEN_FILE) and KindClientAssertion (required); it is
 	// read again for every token request, so rotated tokens are picked up.
 	TokenFile string
+	// AuthorityHost overrides Options.AuthorityHost for this credential.
+	AuthorityHost string
 }
 
 // Authenticator adds a backend's credentials to an outgoing request.
@@ -71,6 +73,9 @@ func NewBackendAuthenticator(bc BackendCredential, o Options) (Authenticator, er
 // NewCredential builds the azidentity credential of an Entra backend
 // credential as a Source (uncached).
 func NewCredential(bc BackendCredential, o Options) (Source, error) {
+	if bc.AuthorityHost != "" {
+		o.AuthorityHost = bc.AuthorityHost
+	}
 	co := o.clientOptions()
 	var c azcore.TokenCredential
 	var err error

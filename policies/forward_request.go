@@ -25,6 +25,13 @@ var ForwardTimeoutStatus = http.StatusInternalServerError
 // (spec policies.md §2.9).
 const ReasonBackendStatus = "BackendStatusCodeError"
 
+// ReasonBackendAuthentication is the LastError reason (project code) when
+// forward-request cannot get the credential of the backend entity
+// set-backend-service chose (an Entra token request failed, say): the
+// request ends with 500 and the backend is not called. The message names
+// the backend only; the cause, which never holds a secret, is in Err.
+const ReasonBackendAuthentication = "BackendAuthenticationFailure"
+
 // StreamKey is the Run.Scratch key under which forward-request with
 // buffer-response="false" leaves a *StreamedResponse.
 const StreamKey = "forward-request"
@@ -137,6 +144,12 @@ func (f *forwardRequest) Exec(r *Run) error {
 	req, err := BackendRequest(r)
 	if err != nil {
 		return &Error{Source: "forward-request", Reason: ReasonBackend, Message: err.Error(), Status: 500, Err: err}
+	}
+	if b := r.Backend; b != nil && b.Auth != nil {
+		if err := b.Auth.Authenticate(req.Context(), req); err != nil {
+			return &Error{Source: "forward-request", Reason: ReasonBackendAuthentication,
+				Message: fmt.Sprintf("Unable to authenticate to backend '%s'.", b.ID), Status: 500, Err: err}
+		}
 	}
 	client := http.DefaultClient
 	if r.Env != nil && r.Env.Client != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/expressions"
+	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -135,6 +136,11 @@ type BackendEntity struct {
 	Query  url.Values
 	// AuthScheme and AuthParameter form an Authorization header.
 	AuthScheme, AuthParameter string
+	// Auth, when set, authenticates forward-request's call to the backend
+	// (an API key header, or "Authorization: Bearer <token>" from a shared
+	// token cache); it runs after the credentials above, so its
+	// Authorization header wins.
+	Auth identity.Authenticator
 }
 
 // Run is one request as the policies see it.

@@ -76,8 +76,12 @@ type backendInfo struct {
 				Scheme    string `json:"scheme"`
 				Parameter string `json:"parameter"`
 			} `json:"authorization"`
-			Certificate    []string `json:"certificate"`
-			CertificateIDs []string `json:"certificateIds"`
+			Certificate     []string `json:"certificate"`
+			CertificateIDs  []string `json:"certificateIds"`
+			ManagedIdentity *struct {
+				Resource string `json:"resource"`
+				ClientID string `json:"clientId"`
+			} `json:"managedIdentity"`
 		} `json:"credentials"`
 		TLS *struct {
 			ValidateCertificateChain *bool `json:"validateCertificateChain"`
@@ -117,6 +121,22 @@ func (l *loader) loadBackends() {
 				be.AuthScheme, be.AuthParameter = a.Scheme, a.Parameter
 			}
 			det.Certificates = append(append(det.Certificates, c.Certificate...), c.CertificateIDs...)
+			if mi := c.ManagedIdentity; mi != nil {
+				if strings.TrimSpace(mi.Resource) == "" {
+					l.errorf(f.keyPos("managedIdentity"), CodeBadConfig, "backend %q: credentials.managedIdentity needs a resource", name)
+					continue
+				}
+				be.Auth = &engine.BackendAuth{Kind: engine.AuthManagedIdentity, Resource: strings.TrimSpace(mi.Resource), ClientID: mi.ClientID}
+			}
+		}
+		if a, ok := l.loadBackendAuth(filepath.Join(root, name), name); !ok {
+			continue
+		} else if a != nil {
+			if be.Auth != nil {
+				l.errorf(f.keyPos("managedIdentity"), CodeBadConfig, "backend %q: both credentials.managedIdentity and %s set; keep one", name, AuthFile)
+				continue
+			}
+			be.Auth = a
 		}
 		if t := p.TLS; t != nil {
 			det.ValidateCertificateChain, det.ValidateCertificateName = t.ValidateCertificateChain, t.ValidateCertificateName

@@ -67,6 +67,49 @@
 // /products/<id>, /apis/<id> or /apis (all APIs); a service id (the
 // built-in all-access subscription) is also mapped to "all".
 //
+// # Backend authentication
+//
+// A backend's "credentials" (header, query, authorization) are read as API
+// Management has them, and so is credentials.managedIdentity:
+//
+//	"credentials": {"managedIdentity": {"resource": "https://cognitiveservices.azure.com", "clientId": "…"}}
+//
+// which sends "Authorization: Bearer <token>" of the gateway's managed
+// identity for that resource (clientId selects a user-assigned identity),
+// from the same token cache as authentication-managed-identity.
+//
+// The other ways to authenticate to a backend are a PolicyGate extension,
+// in a file of its own beside the backend's information,
+// backends/<name>/policygateAuth.json (AuthFile). It is a separate file,
+// not a property of backendInformation.json, because API Management rejects
+// properties it does not know: the APIOps publisher ignores the file, so the
+// folder stays deployable to APIM. Its "kind" chooses the form:
+//
+//	{"kind": "api-key", "header": "api-key", "key": "{{openai-key}}"}
+//	{"kind": "managed-identity", "resource": "https://cognitiveservices.azure.com", "clientId": "…"}
+//	{"kind": "client-secret", "tenantId": "…", "clientId": "…", "clientSecret": "{{sp-secret}}",
+//	 "scope": "https://cognitiveservices.azure.com/.default", "authorityHost": "https://login.microsoftonline.com/"}
+//	{"kind": "client-certificate", "tenantId": "…", "clientId": "…", "certificatePath": "sp.pem",
+//	 "certificatePassword": "{{pfx-password}}", "resource": "api://upstream"}
+//	{"kind": "workload-identity", "scope": "https://cognitiveservices.azure.com/.default"}
+//	{"kind": "client-assertion", "tenantId": "…", "clientId": "…", "tokenFile": "/var/run/assertion", "scope": "…"}
+//	{"kind": "none"}
+//
+// The Entra kinds need "scope" (a v2 scope) or "resource" (an app ID URI
+// or resource URL, as APIM has it; "/.default" is appended). The header of
+// api-key defaults to "api-key". "certificate" may replace
+// "certificatePath" with PEM text or base64 PFX. workload-identity reads
+// AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE and
+// AZURE_AUTHORITY_HOST (tenantId, clientId, tokenFile and authorityHost
+// override them). Relative certificate and token file paths are relative
+// to the backend's folder. Unknown properties, unknown kinds, missing
+// settings and a file together with credentials.managedIdentity are errors.
+//
+// Every value may hold {{named values}} (keep secrets in secret named
+// values, or in Key Vault). They are expanded, with the header, query and
+// authorization values of "credentials", when the gateway builds its
+// backends; an unknown name there is a load error naming the backend.
+//
 // Named values are read by namedvalues.LoadDir, which applies its own
 // environment overrides (POLICYGATE_NV_<NAME>).
 package apiops
