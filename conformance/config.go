@@ -134,26 +134,18 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 		}
 	}
 	cfg.NamedValues = store
-	// Backend credentials may use {{named values}}: the configuration
-	// holds them expanded (engine.Backend).
-	expand := func(vals []string) []string {
-		out := make([]string, len(vals))
-		for i, v := range vals {
-			e, _ := namedvalues.Expand(v, store.Lookup, namedvalues.Options{})
-			out[i] = e.Text
-		}
-		return out
-	}
+	// Backend credentials keep their {{named values}}: the gateway expands
+	// them when it loads the configuration, as for an APIOps folder.
 	for id, b := range s.Backends {
 		eb := &engine.Backend{ID: id, URL: b.URL, Header: map[string][]string{}, Query: map[string][]string{}}
 		for k, v := range b.Credentials.Header {
-			eb.Header[k] = expand(v)
+			eb.Header[k] = append([]string(nil), v...)
 		}
 		for k, v := range b.Credentials.Query {
-			eb.Query[k] = expand(v)
+			eb.Query[k] = append([]string(nil), v...)
 		}
 		if a := b.Credentials.Authorization; a != nil {
-			eb.AuthScheme, eb.AuthParameter = a.Scheme, expand([]string{a.Parameter})[0]
+			eb.AuthScheme, eb.AuthParameter = a.Scheme, a.Parameter
 		}
 		cfg.Backends[id] = eb
 	}

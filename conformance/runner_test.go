@@ -148,7 +148,8 @@ func TestConfigFromCase(t *testing.T) {
 	if sub := cfg.Subscriptions[0]; sub.PrimaryKey != "key-one" || sub.Scope != "product/starter" || !sub.Active {
 		t.Errorf("subscription: %+v", sub)
 	}
-	if b := cfg.Backends["b1"]; b.URL != "http://backend.test/x" || b.Header["api-key"][0] != "s3cret" {
+	// kept as written: the gateway expands named values when it loads the configuration
+	if b := cfg.Backends["b1"]; b.URL != "http://backend.test/x" || b.Header["api-key"][0] != "{{secret-one}}" {
 		t.Errorf("backend: %+v", b)
 	}
 	nv, ok, _ := cfg.NamedValues.Lookup("secret-one")
