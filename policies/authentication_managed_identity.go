@@ -83,13 +83,24 @@ func compileAuthenticationManagedIdentity(el *parser.Element, c *Compiler) (Step
 
 // Exec gets the token and sets the header or the variable.
 func (s *authenticationManagedIdentity) Exec(r *Run) error {
+	tok, ok, err := s.acquire(r)
+	if err != nil || !ok {
+		return err
+	}
+	setRequestAuthorization(r, "Bearer "+tok)
+	return nil
+}
+
+// acquire gets the token. ok is false when there is no header to set: the
+// token went to output-token-variable-name, or it failed with ignore-error.
+func (s *authenticationManagedIdentity) acquire(r *Run) (tok string, ok bool, err error) {
 	resource, err := s.resource.String(r)
 	if err != nil {
-		return err
+		return "", false, err
 	}
 	clientID, err := s.clientID.StringOr(r, "")
 	if err != nil {
-		return err
+		return "", false, err
 	}
 	ctx := r.Context
 	if ctx == nil {
@@ -99,14 +110,14 @@ func (s *authenticationManagedIdentity) Exec(r *Run) error {
 	if scope == "" {
 		scope = identity.ScopeForResource(resource)
 	}
-	tok, _, err := TokenSource().Token(ctx, scope, clientID)
+	tok, _, err = TokenSource().Token(ctx, scope, clientID)
 	if err != nil {
 		if s.ignoreError {
-			return nil
+			return "", false, nil
 		}
 		// The message names the resource only; the cause (which never holds
 		// a secret, but may be long) stays in Err for logs.
-		return &Error{
+		return "", false, &Error{
 			Source: "authentication-managed-identity", Reason: ReasonTokenAcquisitionFailed,
 			Message: "Unable to acquire a managed identity token for resource " + resource + ".",
 			Status:  500, Err: err,
@@ -117,10 +128,9 @@ func (s *authenticationManagedIdentity) Exec(r *Run) error {
 			r.Ctx.Variables = expressions.NewVariables()
 		}
 		r.Ctx.Variables.Set(s.outputVar, tok)
-		return nil
+		return "", false, nil
 	}
-	setRequestAuthorization(r, "Bearer "+tok)
-	return nil
+	return tok, true, nil
 }
 
 // ---- token source hook (to move into Env) ----

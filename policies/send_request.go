@@ -25,7 +25,8 @@ import (
 //	    <set-header name="…" exists-action="override | skip | append | delete"><value>…</value></set-header>
 //	    <set-body>literal | @(expr)</set-body>
 //	    <authentication-basic username="…" password="…" />
-//	    <authentication-certificate … /> <authentication-managed-identity … /> <proxy … />
+//	    <authentication-managed-identity resource="…" />   <!-- its token authorizes the sent request -->
+//	    <authentication-certificate … /> <proxy … />        <!-- not supported yet: ignored with a warning -->
 //	</send-request>
 //
 // mode="new" starts from an empty GET request; mode="copy" starts from the
@@ -37,9 +38,9 @@ import (
 // null instead. Expression failures in the children are always errors.
 // Redirects follow the policy of Env.Client.
 //
-// authentication-certificate, authentication-managed-identity and proxy
-// are not supported inside send-request: they load with a warning and are
-// ignored.
+// An authentication-managed-identity child authorizes the sent request
+// with its token. authentication-certificate and proxy are not supported
+// inside send-request yet: they load with a warning and are ignored.
 type sendRequest struct {
 	spec        *sendReqSpec
 	varName     *Value
@@ -56,9 +57,9 @@ func compileSendRequest(el *parser.Element, c *Compiler) (Step, error) {
 		varName:     c.Attr(el, "response-variable-name", KindString),
 		ignoreError: literalBool(c, el, "ignore-error", false),
 	}
-	if !s.varName.Present {
-		c.Errorf(el.Pos, parser.CodeBadAttribute, "<send-request> needs a response-variable-name")
-	} else if lit, ok := s.varName.Literal(); ok && lit == "" {
+	// Without response-variable-name the response is discarded (the
+	// reference's own examples omit it).
+	if lit, ok := s.varName.Literal(); ok && s.varName.Present && lit == "" {
 		c.Errorf(s.varName.Pos(), parser.CodeBadAttribute, "response-variable-name must not be empty")
 	}
 	return s, nil
@@ -83,6 +84,9 @@ type sendReqSpec struct {
 	body     *Value // nil: none, or copy mode's body
 	user     *Value // authentication-basic
 	password *Value
+	// identity is an authentication-managed-identity child: its token goes
+	// into the sent request's Authorization header.
+	identity *authenticationManagedIdentity
 }
 
 // sendReqHeader is a set-header child.
@@ -150,7 +154,11 @@ func compileSendReqSpec(el *parser.Element, c *Compiler) *sendReqSpec {
 			if !s.user.Present || !s.password.Present {
 				c.Errorf(ch.Pos, parser.CodeBadAttribute, "<authentication-basic> needs username and password")
 			}
-		case "authentication-certificate", "authentication-managed-identity", "proxy":
+		case "authentication-managed-identity":
+			if st, err := compileAuthenticationManagedIdentity(ch, c); err == nil {
+				s.identity, _ = st.(*authenticationManagedIdentity)
+			}
+		case "authentication-certificate", "proxy":
 			c.Warnf(ch.Pos, parser.CodeNotImplemented, "<%s> inside <%s> is not supported and is ignored", ch.Name, el.Name)
 		default:
 			c.Errorf(ch.Pos, parser.CodeBadStructure, "<%s> is not allowed inside <%s>", ch.Name, el.Name)
@@ -273,6 +281,15 @@ func (s *sendReqSpec) build(r *Run, ctx context.Context) (req *http.Request, req
 			return nil, nil, err
 		}
 		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+	}
+	if s.identity != nil {
+		tok, ok, err := s.identity.acquire(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			h.Set("Authorization", "Bearer "+tok)
+		}
 	}
 	u, perr := url.Parse(target)
 	if perr != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -445,11 +462,15 @@ func (s *sendRequest) Exec(r *Run) error {
 			return &Error{Reason: "ClientConnectionFailure", Message: "The client closed the connection while the request was pending", Status: 499, Err: r.Context.Err()}
 		}
 		if s.ignoreError {
-			r.Ctx.Variables.Set(name, nil)
+			if name != "" {
+				r.Ctx.Variables.Set(name, nil)
+			}
 			return nil
 		}
 		return reqErr
 	}
-	r.Ctx.Variables.Set(name, resp)
+	if name != "" { // without response-variable-name the answer is discarded
+		r.Ctx.Variables.Set(name, resp)
+	}
 	return nil
 }

@@ -347,7 +347,7 @@ func TestSendRequestClientGone(t *testing.T) {
 
 func TestSendRequestCompileErrors(t *testing.T) {
 	tests := []struct{ name, src, want string }{
-		{"no variable", `<send-request><set-url>http://x</set-url></send-request>`, "response-variable-name"},
+		{"empty variable", `<send-request response-variable-name=""><set-url>http://x</set-url></send-request>`, "response-variable-name"},
 		{"new without URL", `<send-request response-variable-name="v" />`, "needs a <set-url>"},
 		{"bad mode", `<send-request mode="clone" response-variable-name="v"><set-url>http://x</set-url></send-request>`, "mode must be"},
 		{"bad timeout", `<send-request response-variable-name="v" timeout="0"><set-url>http://x</set-url></send-request>`, "timeout must be"},
@@ -364,9 +364,39 @@ func TestSendRequestCompileErrors(t *testing.T) {
 			}
 		})
 	}
-	// Unsupported children are warnings; copy mode needs no URL.
+	// Unsupported children are warnings; copy mode needs no URL; without a
+	// response variable the answer is discarded.
 	errs := flowCompileErrs(t, `<send-request mode="copy" response-variable-name="v"><proxy url="http://p" /><authentication-managed-identity resource="r" /></send-request>`)
-	if errs.HasErrors() || len(errs) != 2 || errs[0].Severity != parser.SeverityWarning {
-		t.Errorf("diagnostics %v, want two warnings", errs)
+	if errs.HasErrors() || len(errs) != 1 || errs[0].Severity != parser.SeverityWarning || !strings.Contains(errs[0].Msg, "proxy") {
+		t.Errorf("diagnostics %v, want one warning for <proxy>", errs)
+	}
+	if errs := flowCompileErrs(t, `<send-request><set-url>http://x</set-url></send-request>`); len(errs) != 0 {
+		t.Errorf("send-request without response-variable-name: %v", errs)
+	}
+}
+
+// Not parallel: sets the process environment and the token source.
+func TestSendRequestManagedIdentity(t *testing.T) {
+	m := newMIEndpoint(t)
+	useIdentity(t)
+	rec := newFlowRecorder(t, 0)
+	res := uniqueResource("https://vault.example")
+	st := flowCompile(t, Inbound, `<send-request mode="new" response-variable-name="v"><set-url>`+rec.URL+`/secret</set-url>`+
+		`<authentication-managed-identity resource="`+res+`" /></send-request>`)
+	for i := 0; i < 3; i++ {
+		if err := st.Exec(flowRun(Inbound, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "Bearer " + m.token(res, "")
+	calls := rec.calls()
+	if len(calls) != 3 {
+		t.Fatalf("%d calls, want 3", len(calls))
+	}
+	if got := calls[2].Header.Get("Authorization"); got != want || m.token(res, "") == "" {
+		t.Errorf("the sent request carries %q, want the issued token %q", got, want)
+	}
+	if n := m.requests.Load(); n != 1 {
+		t.Errorf("%d token requests for 3 sends, want 1 (cached)", n)
 	}
 }
