@@ -764,12 +764,6 @@ func (b *binder) store(at syntax.Node, target syntax.Expr, rhs func(cur val) val
 			keyNames = append(keyNames, kn)
 			keyVals = append(keyVals, b.rvalue(a))
 		}
-		idx := &syntax.Index{Span: t.Span}
-		var keys []syntax.Expr
-		for _, kn := range keyNames {
-			keys = append(keys, &syntax.Ident{Span: t.Span, Name: kn})
-		}
-		_ = idx
 		curN, curT := b.indexGet(t, self, keyNames, keyVals)
 		nv := rhs(val{n: curN, t: curT})
 		set := b.setIndexNamed(at, self, keyNames, keyVals, nv)
@@ -780,7 +774,6 @@ func (b *binder) store(at syntax.Node, target syntax.Expr, rhs func(cur val) val
 		for i := len(keyNames) - 1; i >= 0; i-- {
 			out = &ast.VariableDeclaratorNode{Name: keyNames[i], Value: keyVals[i].n, Expr: out}
 		}
-		_ = keys
 		return val{n: &ast.VariableDeclaratorNode{Name: name, Value: recv.n, Expr: out}, t: curT}
 	}
 	b.errorf(target.Pos(), "the left-hand side of an assignment must be a variable, property or indexer")
