@@ -407,3 +407,12 @@ func corpusExpressions(tb testing.TB, n int) []string {
 	})
 	return out
 }
+
+func TestDateTimeArithmeticRange(t *testing.T) {
+	t.Parallel()
+	_, err := evalString(t, `@(DateTime.MaxValue + TimeSpan.FromDays(1))`)
+	var ex *dotnet.Exception
+	if !errors.As(err, &ex) || ex.Type != "System.ArgumentOutOfRangeException" {
+		t.Fatalf("overflowing DateTime arithmetic: %v", err)
+	}
+}

@@ -335,32 +335,29 @@ func timeArith(op string, a, b any) (any, error) {
 	case dotnet.DateTime:
 		switch y := b.(type) {
 		case dotnet.TimeSpan:
-			d := x
 			if op == "+" {
-				d.T = x.T.Add(ticksDuration(y))
-				return d, nil
+				return dotnet.DateTimeAddChecked(x, y)
 			}
 			if op == "-" {
-				d.T = x.T.Add(-ticksDuration(y))
-				return d, nil
+				return dotnet.DateTimeAddChecked(x, -y)
 			}
 		case dotnet.DateTime:
 			if op == "-" {
-				return dotnet.TimeSpan(x.T.Sub(y.T) / 100), nil
+				return dotnet.DateTimeDiff(x, y), nil
 			}
 		}
 	case dotnet.DateTimeOffset:
 		switch y := b.(type) {
 		case dotnet.TimeSpan:
 			if op == "+" {
-				return dotnet.DateTimeOffset{T: x.T.Add(ticksDuration(y))}, nil
+				return dotnet.DateTimeOffsetAdd(x, y)
 			}
 			if op == "-" {
-				return dotnet.DateTimeOffset{T: x.T.Add(-ticksDuration(y))}, nil
+				return dotnet.DateTimeOffsetAdd(x, -y)
 			}
 		case dotnet.DateTimeOffset:
 			if op == "-" {
-				return dotnet.TimeSpan(x.T.Sub(y.T) / 100), nil
+				return dotnet.DateTimeOffsetDiff(x, y), nil
 			}
 		}
 	case dotnet.TimeSpan:
@@ -373,11 +370,9 @@ func timeArith(op string, a, b any) (any, error) {
 			}
 		}
 	}
-	return nil, dotnet.Throw("System.InvalidOperationException", "Operator '%s' cannot be applied to operands of type '%s' and '%s'",
-		op, dotnet.TypeOf(a).String(), dotnet.TypeOf(b).String())
+	return nil, badOperands(op, a, b)
 }
 
-func ticksDuration(t dotnet.TimeSpan) timeDuration { return timeDuration(int64(t) * 100) }
 
 // bitwise applies & | ^ << >> to integers and & | ^ to booleans.
 func bitwise(op string, a, b any) (any, error) {

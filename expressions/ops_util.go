@@ -2,13 +2,10 @@ package expressions
 
 import (
 	"reflect"
-	"time"
 
 	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/shopspring/decimal"
 )
-
-type timeDuration = time.Duration
 
 func decimalFromFloat(f float64) decimal.Decimal { return decimal.NewFromFloat(f) }
 func decimalFromInt(i int64) decimal.Decimal     { return decimal.NewFromInt(i) }
