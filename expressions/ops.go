@@ -288,46 +288,32 @@ func arith(op string, a, b any) (any, error) {
 		if ub, ok := b.(uint64); ok {
 			y = ub
 		}
-		var z uint64
-		switch op {
-		case "+":
-			z = x + y
-		case "-":
-			z = x - y
-		case "*":
-			z = x * y
-		case "/", "%":
-			if y == 0 {
-				return nil, divideByZero()
-			}
-			if op == "/" {
-				z = x / y
-			} else {
-				z = x % y
-			}
-		}
-		return z, nil
+		return intArith(op, x, y)
 	}
-	x, y := toI64(a), toI64(b)
-	var z int64
-	switch op {
-	case "+":
-		z = x + y
-	case "-":
-		z = x - y
-	case "*":
-		z = x * y
-	case "/", "%":
-		if y == 0 {
-			return nil, divideByZero()
-		}
-		if op == "/" {
-			z = x / y
-		} else {
-			z = x % y
-		}
+	z, err := intArith(op, toI64(a), toI64(b))
+	if err != nil {
+		return nil, err
 	}
 	return fromRank(r, z, 0, dotnet.Decimal{}), nil
+}
+
+// intArith applies + - * / % to integers with wrap-around, as unchecked C#.
+func intArith[T int64 | uint64](op string, x, y T) (T, error) {
+	switch op {
+	case "+":
+		return x + y, nil
+	case "-":
+		return x - y, nil
+	case "*":
+		return x * y, nil
+	}
+	if y == 0 {
+		return 0, divideByZero()
+	}
+	if op == "/" {
+		return x / y, nil
+	}
+	return x % y, nil
 }
 
 func timeArith(op string, a, b any) (any, error) {
@@ -372,7 +358,6 @@ func timeArith(op string, a, b any) (any, error) {
 	}
 	return nil, badOperands(op, a, b)
 }
-
 
 // bitwise applies & | ^ << >> to integers and & | ^ to booleans.
 func bitwise(op string, a, b any) (any, error) {
