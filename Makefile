@@ -28,8 +28,11 @@ fuzz-smoke:
 	$(GO) test -run='^$$' -fuzz='^FuzzExpression$$' -fuzztime=$(FUZZTIME) ./expressions
 	$(GO) test -run='^$$' -fuzz='^FuzzNamedValues$$' -fuzztime=$(FUZZTIME) ./namedvalues
 
+# fuzz: longer runs, plus the targets too slow per execution for the smoke
+# run (the case-file loader links the whole gateway).
 fuzz:
 	$(MAKE) fuzz-smoke FUZZTIME=2m
+	$(GO) test -run='^$$' -fuzz='^FuzzParseCase$$' -fuzztime=2m ./conformance
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
