@@ -23,6 +23,9 @@ type Config struct {
 	Backends map[string]*Backend
 	// Fragments by fragment id.
 	Fragments map[string]*PolicyDoc
+	// Certificates by id: PEM (certificate and key) or PFX bytes, for
+	// authentication-certificate and validate-jwt certificate-id.
+	Certificates map[string]*Certificate
 	// NamedValues resolves {{name}}; nil means none are defined.
 	NamedValues *namedvalues.Store
 	// Service describes the deployment (context.Deployment).
@@ -185,4 +188,11 @@ type BackendAuth struct {
 	// AuthorityHost overrides the Entra authority, e.g.
 	// "https://login.microsoftonline.us/".
 	AuthorityHost string
+}
+
+// Certificate is a certificate the configuration provides.
+type Certificate struct {
+	File     string // where it was read from, for errors
+	Data     []byte // PEM or PFX
+	Password string // for PFX
 }

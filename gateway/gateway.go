@@ -157,6 +157,15 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 		},
 	}
 	policies.BindStores(env, g.stores)
+	if len(cfg.Certificates) > 0 {
+		store := policies.NewCertificateStore()
+		for id, c := range cfg.Certificates {
+			if _, err := store.Add(id, c.Data, c.Password); err != nil {
+				g.opts.logger.Error("gateway: certificate not usable", slog.String("id", id), slog.String("file", c.File), slog.Any("error", err))
+			}
+		}
+		env.Certificates = store
+	}
 	return env
 }
 

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/policygate/policygate/policies"
 )
 
 // Settings are the server's run-time settings. Each has a dotted name; where
@@ -52,6 +54,10 @@ type Settings struct {
 	// ForwardedProto trusts X-Forwarded-Proto for the request scheme
 	// (net.server.http.forwarded.proto.enabled).
 	ForwardedProto bool
+	// TrustedProxies are the addresses or CIDR ranges of proxies whose
+	// X-Forwarded-For the ip-filter policy believes
+	// (net.server.http.forwarded.trusted-proxies, comma-separated).
+	TrustedProxies []string
 	// Server timeouts (net.server.timeout.read-header, .read, .write, .idle)
 	// and the drain time on shutdown (net.server.shutdown.timeout).
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout, ShutdownTimeout time.Duration
@@ -116,6 +122,16 @@ var settingsTable = []setting{
 	{"net.server.http.forwarded.proto.enabled", "false", "take the scheme from X-Forwarded-Proto", func(s *Settings, v string) error {
 		b, err := strconv.ParseBool(v)
 		s.ForwardedProto = b
+		return err
+	}},
+	{"net.server.http.forwarded.trusted-proxies", "", "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For ip-filter believes", func(s *Settings, v string) error {
+		s.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				s.TrustedProxies = append(s.TrustedProxies, p)
+			}
+		}
+		_, err := policies.ParseTrustedProxies(s.TrustedProxies) // the server applies it
 		return err
 	}},
 	durSetting("net.server.timeout.read-header", "10s", "time to read request headers", func(s *Settings) *time.Duration { return &s.ReadHeaderTimeout }),

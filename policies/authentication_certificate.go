@@ -90,7 +90,7 @@ func (s *authenticationCertificate) Exec(r *Run) error {
 			return err
 		}
 		var ok bool
-		if cert, ok = currentCertStore().ByThumbprint(tp); !ok {
+		if cert, ok = certStoreOf(r).ByThumbprint(tp); !ok {
 			return certError(ReasonCertificateNotFound, "Certificate with thumbprint "+tp+" was not found.", nil)
 		}
 	case s.id.Present:
@@ -99,7 +99,7 @@ func (s *authenticationCertificate) Exec(r *Run) error {
 			return err
 		}
 		var ok bool
-		if cert, ok = currentCertStore().ByID(id); !ok {
+		if cert, ok = certStoreOf(r).ByID(id); !ok {
 			return certError(ReasonCertificateNotFound, "Certificate with id "+id+" was not found.", nil)
 		}
 	default:
@@ -278,6 +278,15 @@ func SetCertificateStore(s CertificateStore) {
 }
 
 var emptyCertStore = NewCertificateStore()
+
+// certStoreOf is the run's certificate store: the configuration's
+// (Env.Certificates), else the process-wide one.
+func certStoreOf(r *Run) CertificateStore {
+	if r != nil && r.Env != nil && r.Env.Certificates != nil {
+		return r.Env.Certificates
+	}
+	return currentCertStore()
+}
 
 func currentCertStore() CertificateStore {
 	if b := certStore.Load(); b != nil {

@@ -201,6 +201,17 @@ var trustedProxies atomic.Pointer[[]netip.Prefix]
 // default. It belongs on Env eventually; until then it is process-wide and
 // safe to call while requests run.
 func SetTrustedProxies(proxies []string) error {
+	ps, err := ParseTrustedProxies(proxies)
+	if err != nil {
+		return err
+	}
+	trustedProxies.Store(&ps)
+	return nil
+}
+
+// ParseTrustedProxies checks and normalizes a trusted-proxy list (addresses
+// or CIDR prefixes).
+func ParseTrustedProxies(proxies []string) ([]netip.Prefix, error) {
 	var ps []netip.Prefix
 	for _, s := range proxies {
 		s = strings.TrimSpace(s)
@@ -220,12 +231,11 @@ func SetTrustedProxies(proxies []string) error {
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("trusted proxy %q is not an address or prefix", s)
+			return nil, fmt.Errorf("trusted proxy %q is not an address or prefix", s)
 		}
 		ps = append(ps, netip.PrefixFrom(p.Addr().Unmap(), unmappedBits(p)).Masked())
 	}
-	trustedProxies.Store(&ps)
-	return nil
+	return ps, nil
 }
 
 func unmappedBits(p netip.Prefix) int {

@@ -116,6 +116,10 @@ type Env struct {
 	Logger *slog.Logger
 	// Metrics receives emit-metric values.
 	Metrics MetricSink
+	// Certificates holds the configuration's certificates
+	// (authentication-certificate, validate-jwt certificate-id); nil falls
+	// back to the process-wide store of SetCertificateStore.
+	Certificates CertificateStore
 	// Backends resolves set-backend-service backend-id.
 	Backends func(id string) (*BackendEntity, bool)
 }

@@ -3,7 +3,10 @@ package policies
 import (
 	"container/list"
 	"context"
+	"crypto/ecdsa"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -169,9 +172,10 @@ type jwtClaimReq struct {
 // jwtKeySrc is one configured key: decoded at load time, or an expression
 // (Base64 text) decoded per request.
 type jwtKeySrc struct {
-	key  *verifyKey
-	expr *Value
-	id   string
+	key    *verifyKey
+	expr   *Value
+	certID string // certificate-id: the public key of a certificate in the store
+	id     string
 }
 
 // jwtValidator is the validation core shared by validate-jwt and
@@ -255,7 +259,13 @@ func jwtCompileKeys(el *parser.Element, c *Compiler, what string) []jwtKeySrc {
 	for _, k := range jwtChildren(el, "key") {
 		id, _ := jwtAttr(k, "id")
 		if cert, ok := jwtAttr(k, "certificate-id"); ok {
-			c.Warnf(k.Pos, parser.CodeBadAttribute, "%s: certificate-id %q: no certificate store is configured; the key is ignored", what, cert)
+			if what == "decryption-keys" {
+				c.Warnf(k.Pos, parser.CodeNotImplemented, "%s: certificate-id %q: decrypting with a certificate's private key is not supported yet; the key is ignored", what, cert)
+				continue
+			}
+			// Looked up when a token is validated: the store is filled from
+			// the configuration and may change on reload.
+			out = append(out, jwtKeySrc{certID: cert, id: id})
 			continue
 		}
 		n, hasN := jwtAttr(k, "n")
@@ -724,6 +734,12 @@ func (v *jwtValidator) keys(r *Run, now time.Time, kid string) ([]*verifyKey, []
 			keys = append(keys, k.key)
 			continue
 		}
+		if k.certID != "" {
+			if vk := certificateKey(certStoreOf(r), k.certID, k.id); vk != nil {
+				keys = append(keys, vk)
+			}
+			continue
+		}
 		s, err := k.expr.String(r)
 		if err != nil {
 			continue
@@ -996,4 +1012,30 @@ func (c *jwtVerdictCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.ll.Len()
+}
+
+// certificateKey is the verification key of a certificate in the store
+// (nil when the store has no such certificate, or its key is neither RSA nor EC).
+func certificateKey(store CertificateStore, certID, kid string) *verifyKey {
+	if store == nil {
+		return nil
+	}
+	c, ok := store.ByID(certID)
+	if !ok || c == nil || len(c.Certificate) == 0 {
+		return nil
+	}
+	leaf := c.Leaf
+	if leaf == nil {
+		var err error
+		if leaf, err = x509.ParseCertificate(c.Certificate[0]); err != nil {
+			return nil
+		}
+	}
+	switch pub := leaf.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return &verifyKey{ID: kid, Kind: keyRSA, Key: pub}
+	case *ecdsa.PublicKey:
+		return &verifyKey{ID: kid, Kind: keyEC, Key: pub}
+	}
+	return nil
 }

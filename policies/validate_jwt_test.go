@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -489,10 +490,41 @@ func TestValidateJWTOutputVariable(t *testing.T) {
 	}
 }
 
-func TestValidateJWTCertificateIDWarns(t *testing.T) {
-	_, errs := compileStep(t, `<validate-jwt header-name="Authorization"><issuer-signing-keys><key certificate-id="cert1"/></issuer-signing-keys></validate-jwt>`)
-	if len(errs) != 1 || errs[0].Severity != parser.SeverityWarning || !strings.Contains(errs[0].Msg, "certificate-id") {
-		t.Errorf("want one certificate-id warning, got %v", errs)
+// Not parallel: sets the process-wide certificate store.
+func TestValidateJWTCertificateID(t *testing.T) {
+	key := newRSAKey()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "signer"},
+		NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := NewCertificateStore()
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	if _, err := store.Add("signer-cert", append(certPEM, keyPEM...), ""); err != nil {
+		t.Fatal(err)
+	}
+	SetCertificateStore(store)
+	t.Cleanup(func() { SetCertificateStore(nil) })
+
+	step, errs := compileStep(t, `<validate-jwt header-name="Authorization"><issuer-signing-keys><key certificate-id="signer-cert"/></issuer-signing-keys></validate-jwt>`)
+	if len(errs) != 0 {
+		t.Fatalf("compile: %v", errs)
+	}
+	now := testNow
+	good := sign(t, jwt.SigningMethodRS256, key, "", claims("https://idp/"))
+	if err := step.Exec(newJWTRun(nil, &now, bearer(good))); err != nil {
+		t.Fatalf("a token signed with the certificate's key: %v", err)
+	}
+	other := sign(t, jwt.SigningMethodRS256, newRSAKey(), "", claims("https://idp/"))
+	if pe := policyErr(t, step.Exec(newJWTRun(nil, &now, bearer(other)))); pe.Reason != "TokenSignatureInvalid" {
+		t.Errorf("a token signed with another key: reason %q", pe.Reason)
+	}
+	// An id the store does not hold gives no key.
+	missing, _ := compileStep(t, `<validate-jwt header-name="Authorization"><issuer-signing-keys><key certificate-id="nope"/></issuer-signing-keys></validate-jwt>`)
+	if err := missing.Exec(newJWTRun(nil, &now, bearer(good))); err == nil {
+		t.Error("a certificate the store does not hold must not validate")
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/policygate/policygate/gateway/demo"
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies"
 )
 
 const runUsage = `usage: policygate run [--config DIR] [--listen ADDR] [--admin ADDR] [--settings FILE] [--set NAME=VALUE]...
@@ -89,6 +90,10 @@ func runServer(args []string, stdout, stderr io.Writer, env func(string) (string
 		return 2
 	}
 	log := set.NewLogger(stderr)
+	if err := policies.SetTrustedProxies(set.TrustedProxies); err != nil { // validated by LoadSettings
+		fmt.Fprintln(stderr, "policygate run:", err)
+		return 2
+	}
 	if ctx == nil {
 		var stop context.CancelFunc
 		ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

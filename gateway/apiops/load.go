@@ -117,6 +117,7 @@ func Load(dir string, opts ...Option) (*engine.Config, parser.Errors) {
 	l.loadProducts()
 	l.loadBackends()
 	l.loadSubscriptions()
+	l.loadCertificates()
 	// Decide before sorting: Sort caps the list, which could drop the
 	// only error behind many warnings.
 	failed := l.errs.HasErrors()
