@@ -28,7 +28,7 @@ func fakeGateway(cfg *engine.Config, env GatewayEnv) (http.Handler, error) {
 		run.Ctx.Variables.Set("count", n)
 		run.Ctx.Variables.Set("now", env.Now().UTC().Format("2006-01-02T15:04:05Z"))
 		run.Ctx.Variables.Set("flag", true)
-		run.Trace.Add(&policies.Stmt{Name: "forward-request", Path: "forward-request[1]", Scope: policies.ScopeGlobal}, policies.Backend, 0, nil)
+		run.Trace.Add(&policies.Stmt{Name: "forward-request", Path: "forward-request[1]", Scope: policies.ScopeGlobal}, policies.Backend, 0, nil, nil)
 		prefix := "/" + api.Path
 		rel, ok := strings.CutPrefix(r.URL.Path, strings.TrimSuffix(prefix, "/"))
 		if !ok || (op.Method != "*" && op.Method != r.Method) {

@@ -515,6 +515,14 @@ func formatTrace(label string, o *observation) string {
 			continue
 		}
 		fmt.Fprintf(&b, "  %-9s %-8s %-40s %8s  %s\n", e.Scope, e.Section, e.Path, formatDuration(e.Duration), e.Outcome)
+		names := make([]string, 0, len(e.Variables))
+		for n := range e.Variables {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(&b, "  %-9s %-8s   sets %s = %q\n", "", "", n, e.Variables[n])
+		}
 	}
 	if len(o.varNames) > 0 {
 		b.WriteString("  variables:\n")

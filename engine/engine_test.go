@@ -238,3 +238,39 @@ func TestDefaultGlobalForwards(t *testing.T) {
 		t.Errorf("default global backend = %q", got)
 	}
 }
+
+// TestTraceRecordsVariables: with tracing on, each statement's entry lists
+// the variables it set, secrets masked.
+func TestTraceRecordsVariables(t *testing.T) {
+	t.Parallel()
+	setVar := func(name string, v any) policies.Step {
+		return stepFunc(func(r *policies.Run) error { r.Ctx.Variables.Set(name, v); return nil })
+	}
+	p := &Pipeline{Sections: map[policies.Section][]*policies.Stmt{
+		policies.Inbound: {
+			{Name: "set-variable", Path: "set-variable[1]", Step: setVar("user", "alice")},
+			{Name: "set-variable", Path: "set-variable[2]", Step: setVar("key", "s3cret-value")},
+			named("nothing"),
+		},
+	}}
+	r := newRun()
+	r.Trace = &policies.Trace{}
+	r.Env = &policies.Env{Redact: func(s string) string { return strings.ReplaceAll(s, "s3cret-value", "***") }}
+	p.Run(r)
+	if len(r.Trace.Entries) != 3 {
+		t.Fatalf("entries %+v", r.Trace.Entries)
+	}
+	if got := r.Trace.Entries[0].Variables; got["user"] != "alice" || len(got) != 1 {
+		t.Errorf("first entry variables %v", got)
+	}
+	if got := r.Trace.Entries[1].Variables["key"]; got != "***" {
+		t.Errorf("secret shown as %q", got)
+	}
+	if r.Trace.Entries[2].Variables != nil {
+		t.Errorf("a statement that set nothing lists %v", r.Trace.Entries[2].Variables)
+	}
+}
+
+type stepFunc func(*policies.Run) error
+
+func (f stepFunc) Exec(r *policies.Run) error { return f(r) }

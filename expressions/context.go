@@ -300,6 +300,15 @@ func (m *StringMap) Iter() iter.Seq[any] {
 type Variables struct {
 	names  []string
 	values map[string]any
+	onSet  func(name string, value any) // observer for traces; nil when off
+}
+
+// Observe installs fn to be told of every Set (nil removes it) and returns
+// the previous observer, so callers can nest and restore.
+func (v *Variables) Observe(fn func(name string, value any)) func(name string, value any) {
+	prev := v.onSet
+	v.onSet = fn
+	return prev
 }
 
 // NewVariables makes an empty variable set.
@@ -311,6 +320,9 @@ func (v *Variables) Set(name string, value any) {
 		v.names = append(v.names, name)
 	}
 	v.values[name] = value
+	if v.onSet != nil {
+		v.onSet(name, value)
+	}
 }
 
 // Get returns a variable.

@@ -157,6 +157,9 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 		},
 	}
 	policies.BindStores(env, g.stores)
+	if cfg.NamedValues != nil {
+		env.Redact = cfg.NamedValues.Redact
+	}
 	if len(cfg.Certificates) > 0 {
 		store := policies.NewCertificateStore()
 		for id, c := range cfg.Certificates {

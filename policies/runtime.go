@@ -10,8 +10,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/policygate/policygate/expressions"
+	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 )
@@ -116,6 +118,9 @@ type Env struct {
 	Logger *slog.Logger
 	// Metrics receives emit-metric values.
 	Metrics MetricSink
+	// Redact masks secret named values in text that goes to traces and logs
+	// (nil: nothing to mask).
+	Redact func(string) string
 	// Certificates holds the configuration's certificates
 	// (authentication-certificate, validate-jwt certificate-id); nil falls
 	// back to the process-wide store of SetCertificateStore.
@@ -256,9 +261,23 @@ func (s *Stmt) Exec(r *Run) error {
 	r.Stmt = s
 	var err error
 	if r.Trace != nil {
+		var changed map[string]string
+		var vars *expressions.Variables
+		var prevObs func(string, any)
+		if vars = r.Ctx.Variables; vars != nil {
+			prevObs = vars.Observe(func(name string, v any) {
+				if changed == nil {
+					changed = map[string]string{}
+				}
+				changed[name] = r.traceValue(v)
+			})
+		}
 		start := time.Now()
 		err = s.Step.Exec(r)
-		r.Trace.Add(s, r.Section, time.Since(start), err)
+		if vars != nil {
+			vars.Observe(prevObs)
+		}
+		r.Trace.Add(s, r.Section, time.Since(start), err, changed)
 	} else {
 		err = s.Step.Exec(r)
 	}
@@ -319,6 +338,9 @@ type TraceEntry struct {
 	Duration time.Duration `json:"durationNs"`
 	Outcome  string        `json:"outcome"` // "ok", "return", or the error
 	Message  string        `json:"message,omitempty"`
+	// Variables are the context variables the statement set, with their new
+	// values (secrets masked, long values cut).
+	Variables map[string]string `json:"variables,omitempty"`
 }
 
 // Trace collects what ran during one request.
@@ -327,8 +349,8 @@ type Trace struct {
 	Entries []TraceEntry `json:"entries"`
 }
 
-// Add records one statement run.
-func (t *Trace) Add(s *Stmt, sec Section, d time.Duration, err error) {
+// Add records one statement run and the variables it set.
+func (t *Trace) Add(s *Stmt, sec Section, d time.Duration, err error, vars map[string]string) {
 	outcome := "ok"
 	switch {
 	case errors.Is(err, ErrReturnResponse):
@@ -337,7 +359,7 @@ func (t *Trace) Add(s *Stmt, sec Section, d time.Duration, err error) {
 		outcome = err.Error()
 	}
 	t.mu.Lock()
-	t.Entries = append(t.Entries, TraceEntry{Scope: s.Scope, Section: sec, Path: s.Path, Policy: s.Name, Duration: d, Outcome: outcome})
+	t.Entries = append(t.Entries, TraceEntry{Scope: s.Scope, Section: sec, Path: s.Path, Policy: s.Name, Duration: d, Outcome: outcome, Variables: vars})
 	t.mu.Unlock()
 }
 
@@ -346,4 +368,21 @@ func (t *Trace) Message(source, msg string) {
 	t.mu.Lock()
 	t.Entries = append(t.Entries, TraceEntry{Policy: source, Outcome: "trace", Message: msg})
 	t.mu.Unlock()
+}
+
+// traceValue renders a variable's value for a trace: its text, secrets
+// masked, cut at 256 characters.
+func (r *Run) traceValue(v any) string {
+	s := dotnet.ToString(v)
+	if r.Env != nil && r.Env.Redact != nil {
+		s = r.Env.Redact(s)
+	}
+	if len(s) > 256 {
+		cut := 256
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
 }
