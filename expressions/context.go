@@ -133,15 +133,32 @@ type Workspace struct{ ID, Name string }
 // ---- header, query and string dictionaries ----
 
 // Headers is an IReadOnlyDictionary<string, string[]> with case-insensitive
-// names over an http.Header.
+// names over an http.Header whose keys are canonical (NewHeaders makes them
+// so; code that writes H must use canonical keys, as http.Header.Set does).
 type Headers struct{ H http.Header }
 
-// NewHeaders wraps h (nil makes an empty set).
+// NewHeaders wraps h (nil makes an empty set), canonicalizing its keys: a
+// map built by hand may hold "x-id" where net/http would hold "X-Id".
 func NewHeaders(h http.Header) *Headers {
 	if h == nil {
 		h = http.Header{}
 	}
+	for k := range h {
+		if c := http.CanonicalHeaderKey(k); c != k {
+			h = canonicalHeader(h)
+			break
+		}
+	}
 	return &Headers{H: h}
+}
+
+func canonicalHeader(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		c := http.CanonicalHeaderKey(k)
+		out[c] = append(out[c], vs...)
+	}
+	return out
 }
 
 // Values returns the values of a header, matching its name case-insensitively.

@@ -162,16 +162,12 @@ var multiLineHeaders = map[string]bool{
 	"Last-Modified": true, "Retry-After": true,
 }
 
-// headerKey returns the key under which h holds name (case-insensitive), or
-// "" when absent.
+// headerKey returns the key under which h holds name, or "" when absent.
+// Header maps hold canonical keys (expressions.NewHeaders).
 func headerKey(h http.Header, name string) string {
-	if _, ok := h[http.CanonicalHeaderKey(name)]; ok {
-		return http.CanonicalHeaderKey(name)
-	}
-	for k := range h {
-		if strings.EqualFold(k, name) {
-			return k
-		}
+	c := http.CanonicalHeaderKey(name)
+	if _, ok := h[c]; ok {
+		return c
 	}
 	return ""
 }

@@ -145,7 +145,11 @@ func TestSetHeader(t *testing.T) {
 			if err := execSnippet(t, r, tt.src); err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(tt.want, h); d != "" {
+			got := r.Ctx.Request.Headers.H // NewHeaders may have made a canonical copy of h
+			if !r.IsRequestSection() {
+				got = r.Ctx.Response.Headers.H
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
 				t.Errorf("headers (-want +got):\n%s", d)
 			}
 			if len(other) != 0 {
