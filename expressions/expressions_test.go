@@ -416,3 +416,29 @@ func TestDateTimeArithmeticRange(t *testing.T) {
 		t.Fatalf("overflowing DateTime arithmetic: %v", err)
 	}
 }
+
+// TestDeferredQueryOutlivesEvaluation: a query returned by an expression is
+// run before the evaluation's frame is reused.
+func TestDeferredQueryOutlivesEvaluation(t *testing.T) {
+	t.Parallel()
+	p, err := Compile(`@{ var n = 10; return new[] {1, 2, 3}.Where(x => x * n > 15).Select(x => x * n); }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := p.Eval(testContext())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reuse pooled frames with other locals before enumerating.
+	q, _ := Compile(`@{ var a = 1; var b = 2; var c = 3; return a + b + c; }`)
+	for i := 0; i < 50; i++ {
+		_, _ = q.Eval(testContext())
+	}
+	items, err := dotnet.ToSlice(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 || dotnet.ToString(items[0]) != "20" || dotnet.ToString(items[1]) != "30" {
+		t.Errorf("items %v, want [20 30]", items)
+	}
+}

@@ -116,7 +116,11 @@ func (p *Program) Eval(c *Context) (v any, err error) {
 		}
 	}()
 	if p.expr != nil {
-		return f.run(p.expr)
+		out, err := f.run(p.expr)
+		if err != nil {
+			return nil, err
+		}
+		return materialize(out)
 	}
 	fl, err := p.body.exec(f)
 	if err != nil {
@@ -125,7 +129,31 @@ func (p *Program) Eval(c *Context) (v any, err error) {
 	if fl != flowReturn {
 		return nil, &RuntimeError{Msg: "block ended without return"}
 	}
-	return f.ret, nil
+	return materialize(f.ret)
+}
+
+// materialize runs a deferred LINQ query before the evaluation ends: its
+// lambdas use this evaluation's frame, which goes back to a pool, so a query
+// stored by a policy (cache-store-value, a variable) must not run later.
+func materialize(v any) (any, error) {
+	var elem *dotnet.Type
+	switch q := v.(type) {
+	case *dotnet.Sequence:
+		elem = q.Elem
+	case *dotnet.Ordered:
+		elem = q.Elem
+	default:
+		return v, nil
+	}
+	var items []any
+	err := dotnet.Enumerate(v, func(x any) (bool, error) {
+		items = append(items, x)
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return dotnet.NewSequence(elem, items), nil
 }
 
 type flow uint8
