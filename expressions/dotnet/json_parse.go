@@ -410,6 +410,41 @@ func (p *jsonParser) tooDeep() bool {
 	return false
 }
 
+// listStep does the separator work objects and arrays share before each
+// member: it skips space and reports whether another member follows. It
+// consumes the closing delimiter (also after a trailing comma, which
+// Newtonsoft tolerates) and records errors in p.err.
+func (p *jsonParser) listStep(close byte, what string, first bool) bool {
+	if p.skipSpace(); p.err != nil {
+		return false
+	}
+	if p.i >= len(p.s) {
+		p.errf("Unexpected end of content while loading %s.", what)
+		return false
+	}
+	c := p.s[p.i]
+	if c == close {
+		p.advance()
+		return false
+	}
+	if !first {
+		if c != ',' {
+			p.advance()
+			p.errf("After parsing a value an unexpected character was encountered: %c.", rune(c))
+			return false
+		}
+		p.advance()
+		if p.skipSpace(); p.err != nil {
+			return false
+		}
+		if p.i < len(p.s) && p.s[p.i] == close {
+			p.advance()
+			return false
+		}
+	}
+	return true
+}
+
 func (p *jsonParser) object() JToken {
 	p.advance() // {
 	if p.tooDeep() {
@@ -419,36 +454,13 @@ func (p *jsonParser) object() JToken {
 	p.stack = append(p.stack, jsonPathElem{})
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
 	top := &p.stack[len(p.stack)-1]
-	first := true
-	for {
-		if p.skipSpace(); p.err != nil {
-			return nil
-		}
-		if p.i >= len(p.s) {
-			p.errf("Unexpected end of content while loading JObject.")
-			return nil
-		}
-		c := p.s[p.i]
-		if c == '}' {
-			p.advance()
+	for first := true; ; first = false {
+		if !p.listStep('}', "JObject", first) {
+			if p.err != nil {
+				return nil
+			}
 			return o
 		}
-		if !first {
-			if c != ',' {
-				p.advance()
-				p.errf("After parsing a value an unexpected character was encountered: %c.", rune(c))
-				return nil
-			}
-			p.advance()
-			if p.skipSpace(); p.err != nil {
-				return nil
-			}
-			if p.i < len(p.s) && p.s[p.i] == '}' { // trailing comma
-				p.advance()
-				return o
-			}
-		}
-		first = false
 		name, ok := p.propertyName()
 		if !ok {
 			return nil
@@ -519,36 +531,13 @@ func (p *jsonParser) array() JToken {
 	p.stack = append(p.stack, jsonPathElem{array: true, index: -1})
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
 	top := &p.stack[len(p.stack)-1]
-	first := true
-	for {
-		if p.skipSpace(); p.err != nil {
-			return nil
-		}
-		if p.i >= len(p.s) {
-			p.errf("Unexpected end of content while loading JArray.")
-			return nil
-		}
-		c := p.s[p.i]
-		if c == ']' {
-			p.advance()
+	for first := true; ; first = false {
+		if !p.listStep(']', "JArray", first) {
+			if p.err != nil {
+				return nil
+			}
 			return a
 		}
-		if !first {
-			if c != ',' {
-				p.advance()
-				p.errf("After parsing a value an unexpected character was encountered: %c.", rune(c))
-				return nil
-			}
-			p.advance()
-			if p.skipSpace(); p.err != nil {
-				return nil
-			}
-			if p.i < len(p.s) && p.s[p.i] == ']' { // trailing comma
-				p.advance()
-				return a
-			}
-		}
-		first = false
 		top.index++
 		if p.i < len(p.s) && p.s[p.i] == ',' {
 			p.errf("Unexpected character encountered while parsing value: ,.")
