@@ -437,7 +437,11 @@ func (p *jsonParser) listStep(close byte, what string, first bool) bool {
 		if p.skipSpace(); p.err != nil {
 			return false
 		}
-		if p.i < len(p.s) && p.s[p.i] == close {
+		if p.i >= len(p.s) {
+			p.errf("Unexpected end of content while loading %s.", what)
+			return false
+		}
+		if p.s[p.i] == close {
 			p.advance()
 			return false
 		}
