@@ -161,11 +161,14 @@ type Value struct {
 	lit     string
 	prog    *expressions.Program
 	pos     parser.Pos
+	failed  bool // did not compile (its errors are reported)
 }
 
-// Literal reports whether the value is fixed at load time, and its text.
+// Literal reports whether the value is fixed at load time, and its text. A
+// value that failed to compile is not a literal, so factories do not report
+// a second, misleading error about it.
 func (v *Value) Literal() (string, bool) {
-	if v == nil || v.prog != nil {
+	if v == nil || v.prog != nil || v.failed {
 		return "", false
 	}
 	return v.lit, true
@@ -195,7 +198,7 @@ func (c *Compiler) Value(pv *parser.Value, k ValueKind, raw bool) *Value {
 	v, errs := CompileValue(pv, k, c.NamedValues, false)
 	c.Errs = append(c.Errs, errs...)
 	if v == nil {
-		return &Value{Present: true, pos: pv.Pos}
+		return &Value{Present: true, pos: pv.Pos, failed: true}
 	}
 	if !raw && v.prog == nil {
 		v.lit = strings.TrimSpace(v.lit)
