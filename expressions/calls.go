@@ -102,7 +102,7 @@ func (b *binder) methodCall(e *syntax.Call, f *syntax.Member, recv val) val {
 			if len(args) == 1 {
 				def = args[0].v.n
 			}
-			return val{n: &ast.BinaryNode{Operator: "??", Left: recv.n, Right: def}, t: t.Args[0]}
+			return val{n: b.coalesce(recv.n, def), t: t.Args[0]}
 		}
 		t = t.Args[0]
 	}
@@ -694,7 +694,7 @@ func (b *binder) assign(e *syntax.Assign) val {
 	} else if op == "??" {
 		y := b.rvalue(e.Y)
 		rhs = func(cur val) val {
-			return val{n: &ast.BinaryNode{Operator: "??", Left: cur.n, Right: y.n}, t: cur.t}
+			return val{n: b.coalesce(cur.n, y.n), t: cur.t}
 		}
 	} else {
 		y := b.rvalue(e.Y)

@@ -749,11 +749,24 @@ func (b *binder) binary(e *syntax.Binary) val {
 				t = unify(val{t: t}, y)
 			}
 		}
-		return val{n: &ast.BinaryNode{Operator: "??", Left: x.n, Right: y.n}, t: t}
+		return val{n: b.coalesce(x.n, y.n), t: t}
 	}
 	x := b.rvalue(e.X)
 	y := b.rvalue(e.Y)
 	return b.binop(e, e.Op, x, y)
+}
+
+// coalesce lowers x ?? y: y is evaluated only when x is null. expr's own
+// ?? operator dereferences pointer operands (a *JObject would become a copy
+// of the struct), so the value goes through a let-bound name that only the
+// nil test touches.
+func (b *binder) coalesce(x, y ast.Node) ast.Node {
+	name := b.temp()
+	return &ast.VariableDeclaratorNode{Name: name, Value: x, Expr: &ast.ConditionalNode{
+		Cond: &ast.BinaryNode{Operator: "==", Left: identNode(name), Right: nilNode()},
+		Exp1: y,
+		Exp2: identNode(name),
+	}}
 }
 
 func (b *binder) binop(at syntax.Node, op string, x, y val) val {

@@ -127,6 +127,9 @@ func TestCorpusRuns(t *testing.T) {
 		if out.Failure != nil && strings.HasPrefix(out.Failure.Err.Message, "internal error") {
 			panics[f] = out.Failure.Error()
 		}
+		if out.Failure != nil && os.Getenv("CORPUS_RUN_DEBUG") != "" {
+			t.Logf("run failure %s: %s", f, out.Failure.Err.Error())
+		}
 	}
 	t.Logf("%d corpus documents: %d compiled, %d requests run, %d panics", len(files), compiled, ran, len(panics))
 	for k, n := range why {
