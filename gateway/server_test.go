@@ -51,13 +51,11 @@ func testSettings(t testing.TB, kv ...string) *gateway.Settings {
 
 // running is a server serving on loopback listeners.
 type running struct {
-	srv         *gateway.Server
-	url, admin  string
-	cancel      func()
-	done        chan error
-	log         *syncBuffer
-	httpLn      net.Listener
-	serveCancel context.CancelFunc
+	srv        *gateway.Server
+	url, admin string
+	cancel     func()
+	done       chan error
+	log        *syncBuffer
 }
 
 func listen(t testing.TB) net.Listener {

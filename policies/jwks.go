@@ -388,9 +388,18 @@ func ecFromXY(crv, x, y string) *ecdsa.PublicKey {
 	if err1 != nil || err2 != nil {
 		return nil
 	}
-	pub := &ecdsa.PublicKey{Curve: c, X: new(big.Int).SetBytes(xb), Y: new(big.Int).SetBytes(yb)}
-	// Reject points off the curve (invalid-curve attacks).
-	if _, err := pub.ECDH(); err != nil {
+	// ParseUncompressedPublicKey rejects points off the curve (invalid-curve
+	// attacks).
+	size := (c.Params().BitSize + 7) / 8
+	if len(xb) > size || len(yb) > size {
+		return nil
+	}
+	point := make([]byte, 1+2*size)
+	point[0] = 4 // uncompressed
+	copy(point[1+size-len(xb):1+size], xb)
+	copy(point[1+2*size-len(yb):], yb)
+	pub, err := ecdsa.ParseUncompressedPublicKey(c, point)
+	if err != nil {
 		return nil
 	}
 	return pub

@@ -221,7 +221,7 @@ func TestCacheStoreExpiryAndBounds(t *testing.T) {
 func TestStoresOf(t *testing.T) {
 	t.Parallel()
 	a, b := &Env{}, &Env{}
-	if StoresOf(a) != StoresOf(a) {
+	if first := StoresOf(a); first != StoresOf(a) {
 		t.Error("one Env, two stores")
 	}
 	if StoresOf(a) == StoresOf(b) {

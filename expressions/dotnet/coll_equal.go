@@ -410,14 +410,6 @@ func collEqOf(v any) EqualityComparer {
 	return DefaultEquality
 }
 
-// collOrdOf returns the comparer passed as an argument, or the default.
-func collOrdOf(v any) Orderer {
-	if c, ok := v.(Orderer); ok && c != nil {
-		return c
-	}
-	return DefaultOrder
-}
-
 // ---- a small insertion-ordered hash table ----
 
 // collTable maps keys (under an equality comparer) to slots, reusing freed slots

@@ -321,6 +321,9 @@ func init() {
 				} else {
 					out, err = rsa.DecryptOAEP(hh.New(), rand.Reader, priv, data, nil)
 				}
+			// RSAEncryptionPadding.Pkcs1 is part of the .NET surface APIM allows;
+			// Go deprecates PKCS #1 v1.5 encryption, but a policy that asks
+			// for it must get it. OAEP is used whenever the policy asks for it.
 			case enc:
 				out, err = rsa.EncryptPKCS1v15(rand.Reader, pub, data)
 			default:

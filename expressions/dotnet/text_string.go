@@ -834,7 +834,6 @@ func txSplitFn(kind string) func(recv any, args []any) (any, error) {
 var (
 	charArrayT   = ArrayOf(CharT)
 	stringArrayT = ArrayOf(String)
-	objectArrayT = ArrayOf(Object)
 	byteArrayT   = ArrayOf(Byte)
 )
 

@@ -170,8 +170,6 @@ func (t *token) isOp(op string) bool { return t.kind == tOp && t.text == op }
 // isKw reports whether t is the keyword (or contextual keyword) kw.
 func (t *token) isKw(kw string) bool { return t.kind == tIdent && !t.verbatim && t.text == kw }
 
-func (t *token) isKeyword() bool { return t.kind == tIdent && !t.verbatim && keywords[t.text] }
-
 // isName reports whether t is an identifier usable as a name.
 func (t *token) isName() bool { return t.kind == tIdent && (t.verbatim || !keywords[t.text]) }
 
