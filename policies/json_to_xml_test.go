@@ -74,12 +74,49 @@ func convSetBody(r *Run, req bool, body, ct string) {
 	r.Ctx.Response.Headers.H.Set("Content-Type", ct)
 }
 
+// convCase is one body conversion: the policy runs in sec on body (Content-Type
+// ct, the test's default when empty; Accept accept) and must leave want and wantCT.
+type convCase struct {
+	name, policy, body, ct, accept string
+	sec                            Section
+	want, wantCT                   string
+}
+
+// runConvCases runs each case on the request (inbound) or the response.
+func runConvCases(t *testing.T, defaultCT string, tests []convCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			r := convTestRun(tt.sec, &buf)
+			ct := tt.ct
+			if ct == "" {
+				ct = defaultCT
+			}
+			req := tt.sec == Inbound
+			convSetBody(r, req, tt.body, ct)
+			if tt.accept != "" {
+				r.Ctx.Request.Headers.H.Set("Accept", tt.accept)
+			}
+			if err := convCompileOne(t, tt.sec, tt.policy).Exec(r); err != nil {
+				t.Fatal(err)
+			}
+			body, h := r.Ctx.Response.Body, r.Ctx.Response.Headers
+			if req {
+				body, h = r.Ctx.Request.Body, r.Ctx.Request.Headers
+			}
+			if got := string(body.Bytes()); got != tt.want {
+				t.Errorf("body\n got %s\nwant %s", got, tt.want)
+			}
+			if got := h.H.Get("Content-Type"); got != tt.wantCT {
+				t.Errorf("Content-Type %q, want %q", got, tt.wantCT)
+			}
+		})
+	}
+}
+
 func TestJSONToXML(t *testing.T) {
-	tests := []struct {
-		name, policy, body, ct, accept string
-		sec                            Section
-		want, wantCT                   string
-	}{
+	tests := []convCase{
 		{
 			name:   "objects arrays and scalars",
 			policy: `<json-to-xml apply="always" consider-accept-header="false" />`,
@@ -193,34 +230,7 @@ func TestJSONToXML(t *testing.T) {
 			wantCT: "application/xml",
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			r := convTestRun(tt.sec, &buf)
-			ct := tt.ct
-			if ct == "" {
-				ct = "application/json"
-			}
-			req := tt.sec == Inbound
-			convSetBody(r, req, tt.body, ct)
-			if tt.accept != "" {
-				r.Ctx.Request.Headers.H.Set("Accept", tt.accept)
-			}
-			if err := convCompileOne(t, tt.sec, tt.policy).Exec(r); err != nil {
-				t.Fatal(err)
-			}
-			body, h := r.Ctx.Response.Body, r.Ctx.Response.Headers
-			if req {
-				body, h = r.Ctx.Request.Body, r.Ctx.Request.Headers
-			}
-			if got := string(body.Bytes()); got != tt.want {
-				t.Errorf("body\n got %s\nwant %s", got, tt.want)
-			}
-			if got := h.H.Get("Content-Type"); got != tt.wantCT {
-				t.Errorf("Content-Type %q, want %q", got, tt.wantCT)
-			}
-		})
-	}
+	runConvCases(t, "application/json", tests)
 }
 
 func TestJSONToXMLLeavesOtherMessageAlone(t *testing.T) {

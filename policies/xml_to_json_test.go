@@ -7,11 +7,7 @@ import (
 
 func TestXMLToJSON(t *testing.T) {
 	const soap = `<?xml version="1.0"?><s:Envelope xmlns:s="urn:s"><s:Body><r id="7">hi</r></s:Body></s:Envelope>`
-	tests := []struct {
-		name, policy, body, ct, accept string
-		sec                            Section
-		want, wantCT                   string
-	}{
+	tests := []convCase{
 		{
 			name:   "direct: repeated children, attributes, empty elements",
 			policy: `<xml-to-json kind="direct" apply="always" consider-accept-header="false" />`,
@@ -101,34 +97,7 @@ func TestXMLToJSON(t *testing.T) {
 			wantCT: "application/xml",
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			r := convTestRun(tt.sec, &buf)
-			ct := tt.ct
-			if ct == "" {
-				ct = "application/xml"
-			}
-			req := tt.sec == Inbound
-			convSetBody(r, req, tt.body, ct)
-			if tt.accept != "" {
-				r.Ctx.Request.Headers.H.Set("Accept", tt.accept)
-			}
-			if err := convCompileOne(t, tt.sec, tt.policy).Exec(r); err != nil {
-				t.Fatal(err)
-			}
-			body, h := r.Ctx.Response.Body, r.Ctx.Response.Headers
-			if req {
-				body, h = r.Ctx.Request.Body, r.Ctx.Request.Headers
-			}
-			if got := string(body.Bytes()); got != tt.want {
-				t.Errorf("body\n got %s\nwant %s", got, tt.want)
-			}
-			if got := h.H.Get("Content-Type"); got != tt.wantCT {
-				t.Errorf("Content-Type %q, want %q", got, tt.wantCT)
-			}
-		})
-	}
+	runConvCases(t, "application/xml", tests)
 }
 
 func TestXMLToJSONOnErrorActsOnResponse(t *testing.T) {
