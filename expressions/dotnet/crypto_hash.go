@@ -198,56 +198,55 @@ func init() {
 		}
 		return crAlg(r).ComputeHash(b)
 	}
+	// transform feeds inputBuffer[inputOffset:][:inputCount] into the running
+	// hash; done runs under the lock with the bytes fed and gives the result.
+	transform := func(r any, a []any, done func(x *HashAlgorithm, in []byte) any) (any, error) {
+		in, err := crBytes(a[0], "inputBuffer")
+		if err != nil {
+			return nil, err
+		}
+		off, n := tmInt(a[1]), tmInt(a[2])
+		if err := crRange(in, off, n); err != nil {
+			return nil, err
+		}
+		x := crAlg(r)
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if err := x.check(); err != nil {
+			return nil, err
+		}
+		if x.inc == nil {
+			x.inc = x.fresh()
+		}
+		in = in[off : off+n]
+		x.inc.Write(in)
+		return done(x, in), nil
+	}
+	dispose := func(r any, _ []any) (any, error) {
+		x := crAlg(r)
+		x.mu.Lock()
+		x.disposed = true
+		x.mu.Unlock()
+		return nil, nil
+	}
 	ba := ArrayOf(Byte)
 	h.AddMethod(
 		tmM("ComputeHash", ba, compute, "buffer", ba),
 		tmM("ComputeHash", ba, compute, "buffer", ba, "offset", Int32, "count", Int32),
 		tmM("TransformBlock", Int32, func(r any, a []any) (any, error) {
-			in, err := crBytes(a[0], "inputBuffer")
-			if err != nil {
-				return nil, err
-			}
-			off, n := tmInt(a[1]), tmInt(a[2])
-			if err := crRange(in, off, n); err != nil {
-				return nil, err
-			}
-			x := crAlg(r)
-			x.mu.Lock()
-			defer x.mu.Unlock()
-			if err := x.check(); err != nil {
-				return nil, err
-			}
-			if x.inc == nil {
-				x.inc = x.fresh()
-			}
-			x.inc.Write(in[off : off+n])
-			if out, ok := a[3].([]byte); ok && out != nil {
-				copy(out[tmInt(a[4]):], in[off:off+n])
-			}
-			return int32(n), nil
+			return transform(r, a, func(_ *HashAlgorithm, in []byte) any {
+				if out, ok := a[3].([]byte); ok && out != nil {
+					copy(out[tmInt(a[4]):], in)
+				}
+				return int32(len(in))
+			})
 		}, "inputBuffer", ba, "inputOffset", Int32, "inputCount", Int32, "outputBuffer", ba, "outputOffset", Int32),
 		tmM("TransformFinalBlock", ba, func(r any, a []any) (any, error) {
-			in, err := crBytes(a[0], "inputBuffer")
-			if err != nil {
-				return nil, err
-			}
-			off, n := tmInt(a[1]), tmInt(a[2])
-			if err := crRange(in, off, n); err != nil {
-				return nil, err
-			}
-			x := crAlg(r)
-			x.mu.Lock()
-			defer x.mu.Unlock()
-			if err := x.check(); err != nil {
-				return nil, err
-			}
-			if x.inc == nil {
-				x.inc = x.fresh()
-			}
-			x.inc.Write(in[off : off+n])
-			x.last = x.inc.Sum(nil)
-			x.inc = nil
-			return append([]byte(nil), in[off:off+n]...), nil
+			return transform(r, a, func(x *HashAlgorithm, in []byte) any {
+				x.last = x.inc.Sum(nil)
+				x.inc = nil
+				return append([]byte(nil), in...)
+			})
 		}, "inputBuffer", ba, "inputOffset", Int32, "inputCount", Int32),
 		tmM("Initialize", Void, func(r any, _ []any) (any, error) {
 			x := crAlg(r)
@@ -256,20 +255,8 @@ func init() {
 			x.mu.Unlock()
 			return nil, nil
 		}),
-		tmM("Dispose", Void, func(r any, _ []any) (any, error) {
-			x := crAlg(r)
-			x.mu.Lock()
-			x.disposed = true
-			x.mu.Unlock()
-			return nil, nil
-		}),
-		tmM("Clear", Void, func(r any, _ []any) (any, error) {
-			x := crAlg(r)
-			x.mu.Lock()
-			x.disposed = true
-			x.mu.Unlock()
-			return nil, nil
-		}),
+		tmM("Dispose", Void, dispose),
+		tmM("Clear", Void, dispose),
 	)
 	h.AddProp(
 		tmP("Hash", ba, func(r any) (any, error) {

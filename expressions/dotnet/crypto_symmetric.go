@@ -432,6 +432,13 @@ func init() {
 			return t.TransformFinalBlock(data)
 		}
 	}
+	dispose := func(r any, _ []any) (any, error) {
+		a := crSym(r)
+		a.mu.Lock()
+		a.disposed = true
+		a.mu.Unlock()
+		return nil, nil
+	}
 	padOpt := Param{Name: "paddingMode", Type: PaddingModeT, Optional: true, Default: PaddingPKCS7}
 	s.AddMethod(
 		tmM("GenerateKey", Void, func(r any, _ []any) (any, error) {
@@ -457,20 +464,8 @@ func init() {
 		tmM("DecryptCbc", ba, oneShot(false, CipherCBC, true), "ciphertext", ba, "iv", ba, "paddingMode", padOpt),
 		tmM("EncryptEcb", ba, oneShot(true, CipherECB, false), "plaintext", ba, "paddingMode", PaddingModeT),
 		tmM("DecryptEcb", ba, oneShot(false, CipherECB, false), "ciphertext", ba, "paddingMode", PaddingModeT),
-		tmM("Dispose", Void, func(r any, _ []any) (any, error) {
-			a := crSym(r)
-			a.mu.Lock()
-			a.disposed = true
-			a.mu.Unlock()
-			return nil, nil
-		}),
-		tmM("Clear", Void, func(r any, _ []any) (any, error) {
-			a := crSym(r)
-			a.mu.Lock()
-			a.disposed = true
-			a.mu.Unlock()
-			return nil, nil
-		}),
+		tmM("Dispose", Void, dispose),
+		tmM("Clear", Void, dispose),
 	)
 
 	ct := func(r any) *CryptoTransform { return r.(*CryptoTransform) }
