@@ -162,35 +162,21 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		start := -1
-		if len(a) > 1 {
-			start = int(tmInt(a[1]))
-		}
-		return re(r).matchAt(in, start)
+		return re(r).matchAt(in, rxOptInt(a, 1, -1))
 	}
 	matches := func(r any, a []any) (any, error) {
 		in, err := rxInput(a[0], "input")
 		if err != nil {
 			return nil, err
 		}
-		start := -1
-		if len(a) > 1 {
-			start = int(tmInt(a[1]))
-		}
-		return re(r).matchesAt(in, start)
+		return re(r).matchesAt(in, rxOptInt(a, 1, -1))
 	}
 	replace := func(r any, a []any) (any, error) {
 		in, err := rxInput(a[0], "input")
 		if err != nil {
 			return nil, err
 		}
-		count, start := -1, -1
-		if len(a) > 2 {
-			count = int(tmInt(a[2]))
-		}
-		if len(a) > 3 {
-			start = int(tmInt(a[3]))
-		}
+		count, start := rxOptInt(a, 2, -1), rxOptInt(a, 3, -1)
 		if f, ok := a[1].(Func); ok {
 			ev, _ := rxEvaluator(f)
 			return re(r).ReplaceFunc(in, ev, count, start)
@@ -210,28 +196,14 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		count, start := -1, -1
-		if len(a) > 2 {
-			count = int(tmInt(a[2]))
-		}
-		if len(a) > 3 {
-			start = int(tmInt(a[3]))
-		}
-		return re(r).ReplaceFunc(in, ev, count, start)
+		return re(r).ReplaceFunc(in, ev, rxOptInt(a, 2, -1), rxOptInt(a, 3, -1))
 	}
 	split := func(r any, a []any) (any, error) {
 		in, err := rxInput(a[0], "input")
 		if err != nil {
 			return nil, err
 		}
-		count, start := 0, -1
-		if len(a) > 1 {
-			count = int(tmInt(a[1]))
-		}
-		if len(a) > 2 {
-			start = int(tmInt(a[2]))
-		}
-		return re(r).Split(in, count, start)
+		return re(r).Split(in, rxOptInt(a, 1, 0), rxOptInt(a, 2, -1))
 	}
 	t.AddMethod(
 		tmM("IsMatch", Boolean, isMatch, "input", String),
@@ -437,4 +409,12 @@ func init() {
 			}
 			return ccOf(r).Items[i], nil
 		}, "i", Int32))
+}
+
+// rxOptInt is the optional int argument a[i], or def when the overload has none.
+func rxOptInt(a []any, i, def int) int {
+	if len(a) > i {
+		return int(tmInt(a[i]))
+	}
+	return def
 }
