@@ -5,6 +5,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -26,7 +27,7 @@ func (m CipherMode) String() string {
 	if n, ok := map[CipherMode]string{1: "CBC", 2: "ECB", 3: "OFB", 4: "CFB", 5: "CTS"}[m]; ok {
 		return n
 	}
-	return tmItoa(int64(m))
+	return strconv.FormatInt(int64(m), 10)
 }
 
 // PaddingMode is System.Security.Cryptography.PaddingMode.
@@ -46,7 +47,7 @@ func (p PaddingMode) String() string {
 	if n, ok := map[PaddingMode]string{1: "None", 2: "PKCS7", 3: "Zeros", 4: "ANSIX923", 5: "ISO10126"}[p]; ok {
 		return n
 	}
-	return tmItoa(int64(p))
+	return strconv.FormatInt(int64(p), 10)
 }
 
 // SymmetricAlgorithm is an AES instance (System.Security.Cryptography.Aes):
@@ -127,7 +128,7 @@ func (t *CryptoTransform) check() error {
 	case CipherCBC, CipherECB:
 	case CipherCFB:
 		if t.feedback != 8 && t.feedback != 128 {
-			return crCryptoErr("The specified feedback size '" + tmItoa(int64(t.feedback)) + "' for CipherMode 'CFB' is not supported.")
+			return crCryptoErr("The specified feedback size '" + strconv.FormatInt(int64(t.feedback), 10) + "' for CipherMode 'CFB' is not supported.")
 		}
 	default:
 		return crCryptoErr("Specified cipher mode is not valid for this algorithm.")

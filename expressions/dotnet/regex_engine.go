@@ -65,7 +65,7 @@ func (o RegexOptions) String() string {
 		}
 	}
 	if rest != 0 {
-		return tmItoa(int64(o))
+		return strconv.FormatInt(int64(o), 10)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -1,6 +1,7 @@
 package dotnet
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -303,7 +304,7 @@ func TestRegexTimeout(t *testing.T) {
 
 func TestRegexCacheBounded(t *testing.T) {
 	for i := range RegexCacheSize + 10 {
-		if _, err := CompileRegex("x"+tmItoa(int64(i)), RegexNone); err != nil {
+		if _, err := CompileRegex("x"+strconv.FormatInt(int64(i), 10), RegexNone); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package dotnet
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 )
@@ -63,7 +64,7 @@ func RoundDouble(f float64, digits int, mode MidpointRounding) (float64, error) 
 	case MidpointToPositiveInfinity:
 		v = math.Ceil(v)
 	default:
-		return 0, txArgument("mode", "The value '"+txIt(int(mode))+"' is not valid for this usage of the type MidpointRounding.")
+		return 0, txArgument("mode", "The value '"+strconv.Itoa(int(mode))+"' is not valid for this usage of the type MidpointRounding.")
 	}
 	return v / p, nil
 }
@@ -91,7 +92,7 @@ func RoundDecimal(d Decimal, digits int, mode MidpointRounding) (Decimal, error)
 	case MidpointToPositiveInfinity:
 		r = x.RoundCeil(p)
 	default:
-		return Decimal{}, txArgument("mode", "The value '"+txIt(int(mode))+"' is not valid for this usage of the type MidpointRounding.")
+		return Decimal{}, txArgument("mode", "The value '"+strconv.Itoa(int(mode))+"' is not valid for this usage of the type MidpointRounding.")
 	}
 	// Keep the requested scale, as .NET does (Round(1.005m, 2) is 1.00).
 	return Decimal{D: decimal.RequireFromString(r.StringFixed(p))}, nil

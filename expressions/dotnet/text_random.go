@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"sync"
 )
 
@@ -104,7 +105,7 @@ func (r *Random) largeSample() float64 {
 // Next is Random.Next(min, max): a value in [min, max).
 func (r *Random) Next(lo, hi int32) (int32, error) {
 	if lo > hi {
-		return 0, txArgOutOfRange("minValue", "'"+txIt(int(lo))+"' cannot be greater than maxValue.")
+		return 0, txArgOutOfRange("minValue", "'"+strconv.Itoa(int(lo))+"' cannot be greater than maxValue.")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -3,6 +3,7 @@ package dotnet
 import (
 	"hash/fnv"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -54,39 +55,14 @@ func (o StringSplitOptions) String() string {
 	case 3:
 		return "RemoveEmptyEntries, TrimEntries"
 	}
-	return txIt(int(o))
+	return strconv.Itoa(int(o))
 }
 
 func txEnumName(names []string, i int) string {
 	if i >= 0 && i < len(names) {
 		return names[i]
 	}
-	return txIt(i)
-}
-
-func txIt(i int) string { return txItoa(int64(i)) }
-
-func txItoa(i int64) string {
-	if i == 0 {
-		return "0"
-	}
-	neg := i < 0
-	var b [24]byte
-	p := len(b)
-	u := uint64(i)
-	if neg {
-		u = uint64(-i)
-	}
-	for u > 0 {
-		p--
-		b[p] = byte('0' + u%10)
-		u /= 10
-	}
-	if neg {
-		p--
-		b[p] = '-'
-	}
-	return string(b[p:])
+	return strconv.Itoa(i)
 }
 
 // Exported enum types of this file.
@@ -543,7 +519,7 @@ func txArgument(param, msg string) *Exception {
 func txP(types ...*Type) []Param {
 	ps := make([]Param, len(types))
 	for i, t := range types {
-		ps[i] = Param{Name: "arg" + txIt(i), Type: t}
+		ps[i] = Param{Name: "arg" + strconv.Itoa(i), Type: t}
 	}
 	return ps
 }

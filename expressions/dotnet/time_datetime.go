@@ -3,6 +3,7 @@ package dotnet
 import (
 	"math"
 	"reflect"
+	"strconv"
 	"time"
 )
 
@@ -34,7 +35,7 @@ func (d DayOfWeek) String() string {
 	if d >= 0 && d < 7 {
 		return tmDayNames[d]
 	}
-	return tmItoa(int64(d))
+	return strconv.FormatInt(int64(d), 10)
 }
 
 // String returns the enum member name, as Enum.ToString() does.
@@ -47,7 +48,7 @@ func (k DateTimeKind) String() string {
 	case KindLocal:
 		return "Local"
 	}
-	return tmItoa(int64(k))
+	return strconv.FormatInt(int64(k), 10)
 }
 
 // DateTimeStyles is System.Globalization.DateTimeStyles.
@@ -330,29 +331,6 @@ func tmStr(v any) (string, bool) {
 		return "", false
 	}
 	return ToString(v), true
-}
-
-func tmItoa(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	var b [24]byte
-	i := len(b)
-	u := uint64(n)
-	if neg {
-		u = uint64(-n)
-	}
-	for u > 0 {
-		i--
-		b[i] = byte('0' + u%10)
-		u /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
 
 func tmDT(v any) DateTime {

@@ -1,6 +1,7 @@
 package dotnet
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -71,7 +72,7 @@ func tmRepeat(f string, i int) int {
 }
 
 func tmPad(b *strings.Builder, v int64, n int) {
-	s := tmItoa(v)
+	s := strconv.FormatInt(v, 10)
 	for i := len(s); i < n; i++ {
 		b.WriteByte('0')
 	}

@@ -2,6 +2,7 @@ package dotnet
 
 import (
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -38,17 +39,17 @@ func (ts TimeSpan) Format(f string) (string, error) {
 		switch f {
 		case "g":
 			if days > 0 {
-				b.WriteString(tmItoa(int64(days)))
+				b.WriteString(strconv.FormatInt(int64(days), 10))
 				b.WriteByte(':')
 			}
-			b.WriteString(tmItoa(int64(h)))
+			b.WriteString(strconv.FormatInt(int64(h), 10))
 		case "G":
-			b.WriteString(tmItoa(int64(days)))
+			b.WriteString(strconv.FormatInt(int64(days), 10))
 			b.WriteByte(':')
 			tmPad(&b, int64(h), 2)
 		default:
 			if days > 0 {
-				b.WriteString(tmItoa(int64(days)))
+				b.WriteString(strconv.FormatInt(int64(days), 10))
 				b.WriteByte('.')
 			}
 			tmPad(&b, int64(h), 2)
