@@ -309,20 +309,6 @@ func tmInt(v any) int64 {
 	return 0
 }
 
-// tmFloat converts a numeric argument to float64.
-func tmFloat(v any) float64 {
-	switch x := v.(type) {
-	case float64:
-		return x
-	case float32:
-		return float64(x)
-	case Decimal:
-		f, _ := x.D.Float64()
-		return f
-	}
-	return float64(tmInt(v))
-}
-
 func tmStr(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
@@ -481,7 +467,7 @@ func init() {
 	)
 
 	addD := func(name string, per int64) *Method {
-		return tmM(name, t, func(r any, a []any) (any, error) { return tmAddUnits(tmDT(r), tmFloat(a[0]), per) }, "value", Double)
+		return tmM(name, t, func(r any, a []any) (any, error) { return tmAddUnits(tmDT(r), txF64(a[0]), per) }, "value", Double)
 	}
 	t.AddMethod(
 		tmM("Add", t, func(r any, a []any) (any, error) { return DateTimeAddChecked(tmDT(r), tmTS(a[0])) }, "value", TimeSpanT),

@@ -323,7 +323,7 @@ func init() {
 		ctor("days", "hours", "minutes", "seconds", "milliseconds"),
 	)
 	from := func(name string, scale TimeSpan) *Method {
-		return tmM(name, t, func(_ any, a []any) (any, error) { return tmFromUnits(tmFloat(a[0]), float64(scale)) }, "value", Double)
+		return tmM(name, t, func(_ any, a []any) (any, error) { return tmFromUnits(txF64(a[0]), float64(scale)) }, "value", Double)
 	}
 	cnst := func(name string, v any, typ *Type) *Prop {
 		return tmP(name, typ, func(any) (any, error) { return v, nil })
@@ -412,10 +412,10 @@ func init() {
 			return ts, nil
 		}),
 		tmM("Multiply", t, func(r any, a []any) (any, error) {
-			return tmFromUnits(float64(tmTS(r)), tmFloat(a[0]))
+			return tmFromUnits(float64(tmTS(r)), txF64(a[0]))
 		}, "factor", Double),
 		tmM("Divide", t, func(r any, a []any) (any, error) {
-			return tmFromUnits(float64(tmTS(r))/tmFloat(a[0]), 1)
+			return tmFromUnits(float64(tmTS(r))/txF64(a[0]), 1)
 		}, "divisor", Double),
 		tmM("CompareTo", Int32, func(r any, a []any) (any, error) {
 			if a[0] == nil {
