@@ -30,9 +30,30 @@ import (
 // and the message ends "Quota will not be replenished." (project
 // decision). A refused call is not counted.
 type quota struct {
+	quotaBudget
+	apis []limitScope
+}
+
+// quotaBudget is what quota and quota-by-key allow per renewal period.
+type quotaBudget struct {
 	calls, bandwidth int // -1: no such limit
 	period           time.Duration
-	apis             []limitScope
+}
+
+func compileQuotaBudget(el *parser.Element, c *Compiler) quotaBudget {
+	var b quotaBudget
+	var ok bool
+	if b.calls, ok = litInt(c, el, "calls"); !ok {
+		b.calls = -1
+	}
+	if b.bandwidth, ok = litInt(c, el, "bandwidth"); !ok {
+		b.bandwidth = -1
+	}
+	if el.Attr("calls") == nil && el.Attr("bandwidth") == nil {
+		c.Errorf(el.Pos, parser.CodeBadAttribute, "<%s> needs calls or bandwidth", el.Name)
+	}
+	b.period = time.Duration(requireInt(c, el, "renewal-period")) * time.Second
+	return b
 }
 
 var _ Step = (*quota)(nil)
@@ -41,17 +62,7 @@ func init() { Register("quota", compileQuota) }
 
 func compileQuota(el *parser.Element, c *Compiler) (Step, error) {
 	s := &quota{apis: compileLimitTargets(el, c, true)}
-	var ok bool
-	if s.calls, ok = litInt(c, el, "calls"); !ok {
-		s.calls = -1
-	}
-	if s.bandwidth, ok = litInt(c, el, "bandwidth"); !ok {
-		s.bandwidth = -1
-	}
-	if el.Attr("calls") == nil && el.Attr("bandwidth") == nil {
-		c.Errorf(el.Pos, parser.CodeBadAttribute, "<quota> needs calls or bandwidth")
-	}
-	s.period = time.Duration(requireInt(c, el, "renewal-period")) * time.Second
+	s.quotaBudget = compileQuotaBudget(el, c)
 	return s, nil
 }
 

@@ -23,8 +23,7 @@ import (
 // the final response (RunAfter). Several quota-by-key policies counting the
 // same key value in one request count it once.
 type quotaByKey struct {
-	calls, bandwidth int // -1: no such limit
-	period           time.Duration
+	quotaBudget
 	start            time.Time
 	key, count, cond *Value
 	condAfter        bool
@@ -41,17 +40,7 @@ func compileQuotaByKey(el *parser.Element, c *Compiler) (Step, error) {
 	}
 	s.cond, s.condAfter = compileCondition(el, c)
 	checkLitInt(c, s.count)
-	var ok bool
-	if s.calls, ok = litInt(c, el, "calls"); !ok {
-		s.calls = -1
-	}
-	if s.bandwidth, ok = litInt(c, el, "bandwidth"); !ok {
-		s.bandwidth = -1
-	}
-	if el.Attr("calls") == nil && el.Attr("bandwidth") == nil {
-		c.Errorf(el.Pos, parser.CodeBadAttribute, "<quota-by-key> needs calls or bandwidth")
-	}
-	s.period = time.Duration(requireInt(c, el, "renewal-period")) * time.Second
+	s.quotaBudget = compileQuotaBudget(el, c)
 	s.start = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	if v := litStr(c, el, "first-period-start", ""); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
