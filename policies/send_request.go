@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/expressions"
-	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -269,7 +268,7 @@ func (s *sendReqSpec) build(r *Run, ctx context.Context) (req *http.Request, req
 		if err != nil {
 			return nil, nil, err
 		}
-		body = sendReqBodyBytes(v)
+		body = bodyBytes(v)
 	}
 	if s.user != nil && s.user.Present {
 		user, err := s.user.String(r)
@@ -316,20 +315,6 @@ func (s *sendReqSpec) build(r *Run, ctx context.Context) (req *http.Request, req
 	}
 	req.Header = h
 	return req, nil, nil
-}
-
-// sendReqBodyBytes renders a set-body value: text, raw byte[], or the
-// value's string form (JSON tokens serialise themselves); null is empty.
-func sendReqBodyBytes(v any) []byte {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case []byte:
-		return append([]byte(nil), x...)
-	case string:
-		return []byte(x)
-	}
-	return []byte(dotnet.ToString(v))
 }
 
 // sendReqMultiLine are the headers whose several values are sent as
