@@ -305,31 +305,8 @@ func liquidDate(v any, format string) (any, error) {
 	return d.Format(format)
 }
 
-// liquidEscape is Escape and H: WebUtility.HtmlEncode, which writes
-// &quot; and &#39; for quotes and &#NNN; for U+00A0..U+00FF.
-func liquidEscape(v any) string {
-	s := liquidString(v)
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case r == '"':
-			b.WriteString("&quot;")
-		case r == '\'':
-			b.WriteString("&#39;")
-		case r >= 0xA0 && r <= 0xFF:
-			fmt.Fprintf(&b, "&#%d;", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// liquidEscape is Escape and H: WebUtility.HtmlEncode.
+func liquidEscape(v any) string { return dotnet.HTMLEncode(liquidString(v)) }
 
 // liquidSize is Size: the length of a string or list, the member count of
 // a dictionary, 0 otherwise.

@@ -168,12 +168,12 @@ func TestSetBodyLiquidRender(t *testing.T) {
 		},
 		{
 			name: "string filters", sec: Outbound, ct: "application/json",
-			body: `{"s": "  Hello World  ", "t": "<b>bold</b>\nline", "q": "\"'é"}`,
+			body: `{"s": "  Hello World  ", "t": "<b>bold</b>\nline", "q": "\"'é😀"}`,
 			tmpl: `{{ body.s | Strip | Downcase | Replace: "world", "there" | Append: "!" | Prepend: ">" }}|` +
 				`{{ body.s | Lstrip | Rstrip | Capitalize | Size }}|{{ body.t | StripHtml | StripNewlines }}|` +
 				`{{ body.t | Escape }}|{{ body.q | H }}|{{ "a b" | UrlEncode }}|{{ "a%20b" | UrlDecode }}|{{ "abcdef" | Slice: 1, 3 }}|` +
 				`{{ "one two three" | TruncateWords: 2 }}|{{ "abcdefghij" | Truncate: 6 }}|{{ "aXbXc" | RemoveFirst: "X" }}|{{ "aXbXc" | Remove: "X" }}|{{ "aXbXc" | ReplaceFirst: "X", "-" }}`,
-			want: `>hello there!|11|boldline|&lt;b&gt;bold&lt;/b&gt;` + "\n" + `line|&quot;&#39;&#233;|a+b|a b|bcd|one two...|abc...|abXc|abc|a-bXc`,
+			want: `>hello there!|11|boldline|&lt;b&gt;bold&lt;/b&gt;` + "\n" + `line|&quot;&#39;&#233;&#128512;|a+b|a b|bcd|one two...|abc...|abXc|abc|a-bXc`,
 		},
 		{
 			name: "array filters", sec: Outbound, ct: "application/json",
