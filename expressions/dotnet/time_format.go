@@ -148,23 +148,14 @@ func tmFormatCustom(st tmStamp, f string) (string, error) {
 		case 's':
 			tmPad(&b, int64(s), min(n, 2))
 		case 'f', 'F':
-			if n > 7 {
-				return "", tmBadFormat()
+			ds, err := tmFracDigits(frac, n, c == 'F')
+			if err != nil {
+				return "", err
 			}
-			v := frac
-			for range 7 - n {
-				v /= 10
-			}
-			var dg strings.Builder
-			tmPad(&dg, v, n)
-			ds := dg.String()
-			if c == 'F' {
-				ds = strings.TrimRight(ds, "0")
-				if ds == "" {
-					if out := b.String(); strings.HasSuffix(out, ".") {
-						b.Reset()
-						b.WriteString(out[:len(out)-1])
-					}
+			if ds == "" {
+				if out := b.String(); strings.HasSuffix(out, ".") {
+					b.Reset()
+					b.WriteString(out[:len(out)-1])
 				}
 			}
 			b.WriteString(ds)
@@ -743,4 +734,21 @@ func tmRegisterParse(t *Type) {
 		tmM("TryParseExact", Boolean, tryExact, "s", String, "format", String, "provider", nil, "style", DateTimeStylesT, "result", tmOutP("result", t)),
 		tmM("TryParseExact", Boolean, tryExact, "s", String, "formats", strs, "provider", nil, "style", DateTimeStylesT, "result", tmOutP("result", t)),
 	)
+}
+
+// tmFracDigits is the custom specifier "f" or "F" (trim) repeated n times:
+// the n leading digits of the 7-digit tick fraction; "F" drops trailing zeros.
+func tmFracDigits(frac int64, n int, trim bool) (string, error) {
+	if n > 7 {
+		return "", tmBadFormat()
+	}
+	for range 7 - n {
+		frac /= 10
+	}
+	var d strings.Builder
+	tmPad(&d, frac, n)
+	if trim {
+		return strings.TrimRight(d.String(), "0"), nil
+	}
+	return d.String(), nil
 }

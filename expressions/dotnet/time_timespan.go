@@ -92,18 +92,9 @@ func (ts TimeSpan) Format(f string) (string, error) {
 			v := map[byte]uint64{'h': h, 'm': m, 's': s}[c]
 			tmPad(&b, int64(v), n)
 		case 'f', 'F':
-			if n > 7 {
-				return "", tmBadFormat()
-			}
-			v := frac
-			for range 7 - n {
-				v /= 10
-			}
-			var d strings.Builder
-			tmPad(&d, v, n)
-			ds := d.String()
-			if c == 'F' {
-				ds = strings.TrimRight(ds, "0")
+			ds, err := tmFracDigits(frac, n, c == 'F')
+			if err != nil {
+				return "", err
 			}
 			b.WriteString(ds)
 		case '\'', '"':
