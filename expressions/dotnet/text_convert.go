@@ -384,7 +384,8 @@ func init() {
 		}, nil, nil),
 	)
 
-	b64 := func(_ any, a []any) (any, error) {
+	// inArray is the byte[] argument, cut to (offset, length) when given.
+	inArray := func(a []any) ([]byte, error) {
 		bs, ok := txBytes(a[0])
 		if !ok {
 			return nil, ArgumentNull("inArray")
@@ -395,20 +396,20 @@ func init() {
 				return nil, txArgOutOfRange("offset", "Index was out of range. Must be non-negative and less than the size of the collection.")
 			}
 			bs = bs[off : off+n]
+		}
+		return bs, nil
+	}
+	b64 := func(_ any, a []any) (any, error) {
+		bs, err := inArray(a)
+		if err != nil {
+			return nil, err
 		}
 		return base64.StdEncoding.EncodeToString(bs), nil
 	}
 	hexFn := func(_ any, a []any) (any, error) {
-		bs, ok := txBytes(a[0])
-		if !ok {
-			return nil, ArgumentNull("inArray")
-		}
-		if len(a) >= 3 {
-			off, n := txInt(a[1]), txInt(a[2])
-			if off < 0 || n < 0 || off+n > len(bs) {
-				return nil, txArgOutOfRange("offset", "Index was out of range. Must be non-negative and less than the size of the collection.")
-			}
-			bs = bs[off : off+n]
+		bs, err := inArray(a)
+		if err != nil {
+			return nil, err
 		}
 		return strings.ToUpper(hex.EncodeToString(bs)), nil
 	}
