@@ -162,17 +162,24 @@ func crBytes(v any, param string) ([]byte, error) {
 	return nil, InvalidCast(TypeOf(v).FullName, "System.Byte[]")
 }
 
-func crRange(b []byte, off, count int64) error {
+// crSpan is the byte[] argument a[0] (named param), cut to a[1] (offset)
+// and a[2] (count) when the overload has them, with .NET's range checks.
+func crSpan(a []any, param string) ([]byte, error) {
+	b, err := crBytes(a[0], param)
+	if err != nil || len(a) < 3 {
+		return b, err
+	}
+	off, count := tmInt(a[1]), tmInt(a[2])
 	if off < 0 {
-		return Throw("System.ArgumentOutOfRangeException", "Non-negative number required. (Parameter 'offset')")
+		return nil, Throw("System.ArgumentOutOfRangeException", "Non-negative number required. (Parameter 'offset')")
 	}
 	if count < 0 || count > int64(len(b)) {
-		return Throw("System.ArgumentException", "Value was invalid.")
+		return nil, Throw("System.ArgumentException", "Value was invalid.")
 	}
 	if int64(len(b))-count < off {
-		return Throw("System.ArgumentException", "Offset and length were out of bounds for the array or count is greater than the number of elements from index to the end of the source collection.")
+		return nil, Throw("System.ArgumentException", "Offset and length were out of bounds for the array or count is greater than the number of elements from index to the end of the source collection.")
 	}
-	return nil
+	return b[off : off+count], nil
 }
 
 func crAlg(r any) *HashAlgorithm {
@@ -185,28 +192,17 @@ func crAlg(r any) *HashAlgorithm {
 func init() {
 	h := HashAlgorithmT
 	compute := func(r any, a []any) (any, error) {
-		b, err := crBytes(a[0], "buffer")
+		b, err := crSpan(a, "buffer")
 		if err != nil {
 			return nil, err
-		}
-		if len(a) == 3 {
-			off, n := tmInt(a[1]), tmInt(a[2])
-			if err := crRange(b, off, n); err != nil {
-				return nil, err
-			}
-			b = b[off : off+n]
 		}
 		return crAlg(r).ComputeHash(b)
 	}
 	// transform feeds inputBuffer[inputOffset:][:inputCount] into the running
 	// hash; done runs under the lock with the bytes fed and gives the result.
 	transform := func(r any, a []any, done func(x *HashAlgorithm, in []byte) any) (any, error) {
-		in, err := crBytes(a[0], "inputBuffer")
+		in, err := crSpan(a, "inputBuffer")
 		if err != nil {
-			return nil, err
-		}
-		off, n := tmInt(a[1]), tmInt(a[2])
-		if err := crRange(in, off, n); err != nil {
 			return nil, err
 		}
 		x := crAlg(r)
@@ -218,7 +214,6 @@ func init() {
 		if x.inc == nil {
 			x.inc = x.fresh()
 		}
-		in = in[off : off+n]
 		x.inc.Write(in)
 		return done(x, in), nil
 	}

@@ -29,16 +29,9 @@ func init() {
 	g := RandomNumberGeneratorT
 	ba := ArrayOf(Byte)
 	fill := func(_ any, a []any) (any, error) {
-		b, err := crBytes(a[0], "data")
+		b, err := crSpan(a, "data")
 		if err != nil {
 			return nil, err
-		}
-		if len(a) == 3 {
-			off, n := tmInt(a[1]), tmInt(a[2])
-			if err := crRange(b, off, n); err != nil {
-				return nil, err
-			}
-			b = b[off : off+n]
 		}
 		_, _ = rand.Read(b)
 		return nil, nil

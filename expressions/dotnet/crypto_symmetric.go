@@ -472,15 +472,11 @@ func init() {
 	ct := func(r any) *CryptoTransform { return r.(*CryptoTransform) }
 	ICryptoTransformT.AddMethod(
 		tmM("TransformFinalBlock", ba, func(r any, a []any) (any, error) {
-			in, err := crBytes(a[0], "inputBuffer")
+			in, err := crSpan(a, "inputBuffer")
 			if err != nil {
 				return nil, err
 			}
-			off, n := tmInt(a[1]), tmInt(a[2])
-			if err := crRange(in, off, n); err != nil {
-				return nil, err
-			}
-			return ct(r).TransformFinalBlock(in[off : off+n])
+			return ct(r).TransformFinalBlock(in)
 		}, "inputBuffer", ba, "inputOffset", Int32, "inputCount", Int32),
 		tmM("Dispose", Void, func(any, []any) (any, error) { return nil, nil }),
 	)

@@ -53,6 +53,9 @@ func TestCryptoHash(t *testing.T) {
 	if _, err := tmCall(t, HashAlgorithmT.Methods["ComputeHash"], sha, []byte("ab"), int32(1), int32(3)); excType(err) != "System.ArgumentException" {
 		t.Errorf("bad range error = %v", err)
 	}
+	if _, err := tmCall(t, HashAlgorithmT.Methods["TransformFinalBlock"], sha, []byte("ab"), int32(-1), int32(1)); excType(err) != "System.ArgumentOutOfRangeException" {
+		t.Errorf("negative offset error = %v", err)
+	}
 	if !IsInstance(sha, SHA256T) || IsInstance(sha, SHA1T) {
 		t.Errorf("SHA256Managed must be a SHA256 and not a SHA1")
 	}
