@@ -2,9 +2,10 @@ package conformance
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/policygate/policygate/engine"
@@ -122,11 +123,7 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 	// Named values: no environment overrides, so a case means the same
 	// everywhere.
 	store := namedvalues.NewStore(namedvalues.WithEnv(nil))
-	names := make([]string, 0, len(s.NamedValues))
-	for n := range s.NamedValues {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.NamedValues))
 	for _, n := range names {
 		nv := s.NamedValues[n]
 		if err := store.Set(namedvalues.NamedValue{Name: n, Value: nv.Value, Secret: nv.Secret, Source: f.Path}); err != nil {

@@ -3,9 +3,10 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -254,11 +255,7 @@ func matchJSON(path string, want, got any, ds *[]Diff) {
 			*ds = append(*ds, Diff{Path: path, Expected: "an object", Actual: jsonText(got)})
 			return
 		}
-		keys := make([]string, 0, len(w))
-		for k := range w {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(w))
 		for _, k := range keys {
 			gv, ok := g[k]
 			if !ok {

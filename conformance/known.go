@@ -2,8 +2,9 @@ package conformance
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -46,11 +47,7 @@ func checkKnown(path string, n *yaml.Node, t reflect.Type) error {
 			k := n.Content[i]
 			ft, ok := fields[k.Value]
 			if !ok {
-				names := make([]string, 0, len(fields))
-				for name := range fields {
-					names = append(names, name)
-				}
-				sort.Strings(names)
+				names := slices.Sorted(maps.Keys(fields))
 				return nodeErr(path, k, fmt.Sprintf("unknown field %q (known: %s)", k.Value, strings.Join(names, ", ")))
 			}
 			if err := checkKnown(path, n.Content[i+1], ft); err != nil {

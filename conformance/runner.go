@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -515,11 +517,7 @@ func formatTrace(label string, o *observation) string {
 			continue
 		}
 		fmt.Fprintf(&b, "  %-9s %-8s %-40s %8s  %s\n", e.Scope, e.Section, e.Path, formatDuration(e.Duration), e.Outcome)
-		names := make([]string, 0, len(e.Variables))
-		for n := range e.Variables {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(e.Variables))
 		for _, n := range names {
 			fmt.Fprintf(&b, "  %-9s %-8s   sets %s = %q\n", "", "", n, e.Variables[n])
 		}

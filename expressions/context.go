@@ -2,10 +2,11 @@ package expressions
 
 import (
 	"iter"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -195,12 +196,7 @@ func (h *Headers) Values(name string) ([]string, bool) {
 }
 
 func (h *Headers) keys() []string {
-	ks := make([]string, 0, len(h.H))
-	for k := range h.H {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
+	return slices.Sorted(maps.Keys(h.H))
 }
 
 // Iter yields KeyValuePair<string, string[]> entries.

@@ -5,10 +5,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/policygate/policygate/engine"
@@ -60,11 +61,7 @@ func CheckBackends(cfg *engine.Config) parser.Errors {
 // backends and reloads. A backend with errors still gets an entity, whose
 // authenticator always fails: it is never called without its credential.
 func buildBackends(cfg *engine.Config, reg *identity.Registry) (map[string]*policies.BackendEntity, parser.Errors) {
-	ids := make([]string, 0, len(cfg.Backends))
-	for id := range cfg.Backends {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(cfg.Backends))
 	out := map[string]*policies.BackendEntity{}
 	var errs parser.Errors
 	for _, id := range ids {

@@ -5,13 +5,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,11 +136,7 @@ func TestCorpusRuns(t *testing.T) {
 	for k, n := range why {
 		t.Logf("not compiled: %d × %s", n, k)
 	}
-	names := make([]string, 0, len(panics))
-	for f := range panics {
-		names = append(names, f)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(panics))
 	for _, f := range names {
 		t.Errorf("%s: a request panicked: %s", f, panics[f])
 	}

@@ -3,8 +3,9 @@ package gateway
 import (
 	"container/list"
 	"context"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -200,11 +201,7 @@ func (c *customMetrics) emit(name, namespace string, value float64, dims map[str
 		f = &customFamily{labels: []string{"namespace"}, series: map[string]*customSeries{}}
 		c.byName[name] = f
 	}
-	keys := make([]string, 0, len(vals))
-	for k := range vals {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(vals))
 	var id strings.Builder
 	for _, k := range keys {
 		if !contains(f.labels, k) {

@@ -1,9 +1,10 @@
 package gateway
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/policygate/policygate/engine"
@@ -86,11 +87,7 @@ func buildRoutes(cfg *engine.Config) *routes {
 			rt.keys[s.SecondaryKey] = s
 		}
 	}
-	ids := make([]string, 0, len(cfg.Products))
-	for id := range cfg.Products {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(cfg.Products))
 	for _, id := range ids {
 		p := cfg.Products[id]
 		for _, a := range p.APIs {

@@ -2,7 +2,9 @@ package namedvalues
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -105,11 +107,7 @@ func NewStore(opts ...Option) *Store {
 // reported and left out.
 func FromMap(m map[string]string, opts ...Option) (*Store, []error) {
 	s := NewStore(opts...)
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(m))
 	var errs []error
 	for _, n := range names {
 		if err := s.Set(NamedValue{Name: n, Value: m[n], Source: "map"}); err != nil {
@@ -179,12 +177,7 @@ func (s *Store) Lookup(name string) (nv NamedValue, found, caseMismatch bool) {
 func (s *Store) Names() []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	names := make([]string, 0, len(s.byName))
-	for n := range s.byName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(s.byName))
 }
 
 // Len returns the number of stored named values.

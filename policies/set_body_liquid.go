@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/big"
 	"net/http"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -833,11 +834,7 @@ func liquidHeaders(h *expressions.Headers) *liquidDict {
 	if h == nil {
 		return d
 	}
-	names := make([]string, 0, len(h.H))
-	for k := range h.H {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(h.H))
 	for _, k := range names {
 		d.set(k, strings.Join(h.H[k], ","))
 	}

@@ -2,10 +2,11 @@ package syntax
 
 import (
 	"bufio"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -253,11 +254,7 @@ func TestCorpus(t *testing.T) {
 			byMsg[msg] = append(byMsg[msg], e.file+":"+strconv.Itoa(e.line)+": "+shorten(e.src))
 		}
 	}
-	msgs := make([]string, 0, len(byMsg))
-	for m := range byMsg {
-		msgs = append(msgs, m)
-	}
-	sort.Strings(msgs)
+	msgs := slices.Sorted(maps.Keys(byMsg))
 	for _, m := range msgs {
 		t.Logf("%s (%d):", m, len(byMsg[m]))
 		for _, s := range byMsg[m] {

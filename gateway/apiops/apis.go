@@ -1,8 +1,10 @@
 package apiops
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,11 +116,7 @@ func (l *loader) loadAPIs() {
 			byID[r.api.ID] = append(byID[r.api.ID], r)
 		}
 	}
-	ids := make([]string, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(byID))
 	for _, id := range ids {
 		revs := byID[id]
 		sort.Slice(revs, func(i, j int) bool { return revLess(revs[i].api.Revision, revs[j].api.Revision) })

@@ -7,10 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -277,11 +278,7 @@ func example(mt *openapi3.MediaType) (any, bool) {
 	if mt.Example != nil {
 		return mt.Example, true
 	}
-	names := make([]string, 0, len(mt.Examples))
-	for n := range mt.Examples {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(mt.Examples))
 	for _, n := range names {
 		if e := mt.Examples[n]; e != nil && e.Value != nil && e.Value.Value != nil {
 			return e.Value.Value, true
