@@ -52,13 +52,7 @@ func TestValidateAzureADTokenCases(t *testing.T) {
   <required-claims><claim name="roles" match="any"><value>Orders.Read</value></claim></required-claims>
 </validate-azure-ad-token>`
 
-	tests := []struct {
-		name, policy string
-		opts         []runOpt
-		reason       string
-		status       int
-		body         string
-	}{
+	tests := []jwtCase{
 		{name: "valid v2 token", policy: policy, opts: []runOpt{bearer(tok())}},
 		{name: "backend id as bare audience", policy: policy, opts: []runOpt{bearer(tok("aud", "backend-app"))}},
 		{name: "v1 token: appid and sts.windows.net issuer", policy: policy, opts: []runOpt{bearer(tok("azp", nil, "appid", "client-app", "iss", "https://sts.windows.net/"+testTenant+"/"))}},
@@ -78,30 +72,7 @@ func TestValidateAzureADTokenCases(t *testing.T) {
 		{name: "tenant from an expression", policy: `<validate-azure-ad-token tenant-id="@(&quot;` + testTenant + `&quot;)" authentication-endpoint="` + entra.srv.URL + `"/>`, opts: []runOpt{bearer(tok())}},
 		{name: "query parameter", policy: `<validate-azure-ad-token tenant-id="` + testTenant + `" authentication-endpoint="` + entra.srv.URL + `" query-parameter-name="token"/>`, opts: []runOpt{withQuery("token=" + tok())}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			step, _ := compileStep(t, tc.policy)
-			now := testNow
-			r := newJWTRun(entra.srv.Client(), &now, tc.opts...)
-			err := step.Exec(r)
-			if tc.reason == "" {
-				if err != nil {
-					t.Fatalf("want success, got %v", err)
-				}
-				return
-			}
-			pe := policyErr(t, err)
-			if pe.Source != "validate-azure-ad-token" || pe.Reason != tc.reason {
-				t.Fatalf("want validate-azure-ad-token/%s, got %s/%s (%s)", tc.reason, pe.Source, pe.Reason, pe.Message)
-			}
-			if pe.Status != tc.status {
-				t.Errorf("status %d, want %d", pe.Status, tc.status)
-			}
-			if tc.body != "" && pe.Body != tc.body {
-				t.Errorf("body %q, want %q", pe.Body, tc.body)
-			}
-		})
-	}
+	runJWTCases(t, "validate-azure-ad-token", entra.srv.Client(), tests)
 }
 
 // TestValidateAzureADTokenAuthorityVariable checks the authority falls back

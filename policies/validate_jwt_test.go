@@ -265,6 +265,64 @@ func policyErr(t *testing.T, err error) *Error {
 
 // ---- tests ----
 
+// jwtCase is one token validation run on a request built with opts: reason
+// "" is success, otherwise the policy error the step must raise.
+type jwtCase struct {
+	name, policy string
+	opts         []runOpt
+	reason       string
+	status       int
+	body         string
+	message      string // exact LastError message, or a prefix ending in "*"
+}
+
+// runJWTCases runs each case through the policy named source.
+func runJWTCases(t *testing.T, source string, client *http.Client, tests []jwtCase) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			step, _ := compileStep(t, tc.policy)
+			now := testNow
+			r := newJWTRun(client, &now, tc.opts...)
+			err := step.Exec(r)
+			if tc.reason == "" {
+				if err != nil {
+					t.Fatalf("want success, got %v", err)
+				}
+				return
+			}
+			pe := policyErr(t, err)
+			if pe.Reason != tc.reason || pe.Source != source {
+				t.Fatalf("reason: want %s/%s, got %s/%s (%s)", source, tc.reason, pe.Source, pe.Reason, pe.Message)
+			}
+			if pe.Status != tc.status {
+				t.Errorf("status: want %d, got %d", tc.status, pe.Status)
+			}
+			if tc.body != "" && pe.Body != tc.body {
+				t.Errorf("body: want %q, got %q", tc.body, pe.Body)
+			}
+			if pe.Body == "" {
+				t.Errorf("body message is empty")
+			}
+			if tc.message != "" {
+				if p, ok := strings.CutSuffix(tc.message, "*"); ok {
+					if !strings.HasPrefix(pe.Message, p) {
+						t.Errorf("message: want prefix %q, got %q", p, pe.Message)
+					}
+				} else if pe.Message != tc.message {
+					t.Errorf("message:\nwant %q\n got %q", tc.message, pe.Message)
+				}
+			}
+			if pe.Header != nil {
+				t.Errorf("unexpected headers %v (spec: no WWW-Authenticate)", pe.Header)
+			}
+			if _, ok := r.Ctx.Variables.Get("jwt"); ok {
+				t.Errorf("output variable set on failure")
+			}
+		})
+	}
+}
+
 func TestValidateJWTCases(t *testing.T) {
 	idp := newTestIdP(t, false, "")
 	idp.setKeys("k1", "ec1")
@@ -301,15 +359,7 @@ func TestValidateJWTCases(t *testing.T) {
 		return s
 	}
 
-	tests := []struct {
-		name    string
-		policy  string
-		opts    []runOpt
-		reason  string // "" = success
-		status  int
-		body    string
-		message string // exact LastError message, or a prefix ending in "*"
-	}{
+	tests := []jwtCase{
 		{name: "valid RS256 via openid-config", policy: oidcPolicy, opts: []runOpt{bearer(good())}},
 		{name: "valid ES256 via openid-config", policy: oidcPolicy, opts: []runOpt{bearer(sign(t, jwt.SigningMethodES256, testECKey, "ec1", claims(iss)))}},
 		{name: "valid PS256 without kid tries every key", policy: oidcPolicy, opts: []runOpt{bearer(sign(t, jwt.SigningMethodPS256, rsaKey, "", claims(iss)))}},
@@ -400,48 +450,7 @@ func TestValidateJWTCases(t *testing.T) {
 			reason: ReasonTokenClaimValueNotAllowed, status: 401, message: "Claim scp value of admin,other is not allowed. Access denied."},
 		{name: "claims: presence only", policy: claimsPolicy(hmacB64), opts: []runOpt{bearer(sign(t, jwt.SigningMethodHS256, hmacKey, "", claims(iss, "roles", []string{"reader", "writer"}, "scp", "write", "tier", "anything")))}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			step, _ := compileStep(t, tc.policy)
-			now := testNow
-			r := newJWTRun(idp.srv.Client(), &now, tc.opts...)
-			err := step.Exec(r)
-			if tc.reason == "" {
-				if err != nil {
-					t.Fatalf("want success, got %v", err)
-				}
-				return
-			}
-			pe := policyErr(t, err)
-			if pe.Reason != tc.reason || pe.Source != "validate-jwt" {
-				t.Fatalf("reason: want validate-jwt/%s, got %s/%s (%s)", tc.reason, pe.Source, pe.Reason, pe.Message)
-			}
-			if pe.Status != tc.status {
-				t.Errorf("status: want %d, got %d", tc.status, pe.Status)
-			}
-			if tc.body != "" && pe.Body != tc.body {
-				t.Errorf("body: want %q, got %q", tc.body, pe.Body)
-			}
-			if pe.Body == "" {
-				t.Errorf("body message is empty")
-			}
-			if tc.message != "" {
-				if p, ok := strings.CutSuffix(tc.message, "*"); ok {
-					if !strings.HasPrefix(pe.Message, p) {
-						t.Errorf("message: want prefix %q, got %q", p, pe.Message)
-					}
-				} else if pe.Message != tc.message {
-					t.Errorf("message:\nwant %q\n got %q", tc.message, pe.Message)
-				}
-			}
-			if pe.Header != nil {
-				t.Errorf("unexpected headers %v (spec: no WWW-Authenticate)", pe.Header)
-			}
-			if _, ok := r.Ctx.Variables.Get("jwt"); ok {
-				t.Errorf("output variable set on failure")
-			}
-		})
-	}
+	runJWTCases(t, "validate-jwt", idp.srv.Client(), tests)
 }
 
 func claimsPolicy(key string) string {
