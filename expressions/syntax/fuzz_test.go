@@ -27,6 +27,18 @@ func seeds(prefix string) []string {
 	return out
 }
 
+// checkParseError asserts a parse error is an *Error placed inside src.
+func checkParseError(t *testing.T, src string, err error) {
+	t.Helper()
+	se, ok := err.(*Error)
+	if !ok {
+		t.Fatalf("error %T, want *Error", err)
+	}
+	if se.Pos < 0 || int(se.Pos) > len(src) {
+		t.Fatalf("error offset %d outside [0,%d]", se.Pos, len(src))
+	}
+}
+
 func FuzzParseExpression(f *testing.F) {
 	for _, s := range seeds("@(") {
 		f.Add(s)
@@ -34,13 +46,7 @@ func FuzzParseExpression(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		x, err := ParseExpression(src)
 		if err != nil {
-			se, ok := err.(*Error)
-			if !ok {
-				t.Fatalf("error %T, want *Error", err)
-			}
-			if se.Pos < 0 || int(se.Pos) > len(src) {
-				t.Fatalf("error offset %d outside [0,%d]", se.Pos, len(src))
-			}
+			checkParseError(t, src, err)
 			return
 		}
 		_ = Dump(x)
@@ -55,13 +61,7 @@ func FuzzParseBlock(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		b, err := ParseBlock(src)
 		if err != nil {
-			se, ok := err.(*Error)
-			if !ok {
-				t.Fatalf("error %T, want *Error", err)
-			}
-			if se.Pos < 0 || int(se.Pos) > len(src) {
-				t.Fatalf("error offset %d outside [0,%d]", se.Pos, len(src))
-			}
+			checkParseError(t, src, err)
 			return
 		}
 		_ = Dump(b)
