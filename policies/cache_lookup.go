@@ -10,6 +10,7 @@ import (
 
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/state"
 )
 
 // cache-lookup answers a GET from the response cache that cache-store
@@ -32,10 +33,14 @@ import (
 // ErrCacheHit: the rest of inbound and the backend are skipped. On a miss
 // the key is kept for cache-store. downstream-caching-type private or
 // public adds Cache-Control with the remaining lifetime as max-age (and
-// must-revalidate when set). Every caching-type uses the built-in cache.
+// must-revalidate when set). caching-type external and prefer-external
+// (the default) use the external cache (Redis, cache.redis.url) when one is
+// configured and the built-in cache otherwise; internal always uses the
+// built-in cache.
 type cacheLookup struct {
 	byDev, byGroups, allowPrivate, downstream, mustRevalidate *Value
 	headers, params                                           []string
+	cachingType                                               string
 }
 
 var _ Step = (*cacheLookup)(nil)
@@ -60,6 +65,7 @@ const cacheKey = "cache-lookup"
 // responseCacheState is what cache-lookup tells cache-store.
 type responseCacheState struct {
 	key            string
+	cache          state.Cache // nil: the built-in cache
 	hit            bool
 	downstream     string // none, private, public
 	mustRevalidate bool
@@ -84,6 +90,7 @@ func compileCacheLookup(el *parser.Element, c *Compiler) (Step, error) {
 		allowPrivate:   c.Attr(el, "allow-private-response-caching", KindBool),
 		downstream:     c.Attr(el, "downstream-caching-type", KindEnum),
 		mustRevalidate: c.Attr(el, "must-revalidate", KindBool),
+		cachingType:    strings.ToLower(litStr(c, el, "caching-type", "prefer-external")),
 	}
 	if lit, ok := s.downstream.Literal(); ok && s.downstream.Present {
 		if _, err := downstreamType(lit); err != nil {
@@ -141,7 +148,7 @@ func (s *cacheLookup) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	st := &responseCacheState{key: key}
+	st := &responseCacheState{key: key, cache: cacheOf(r, s.cachingType)}
 	if st.downstream, err = downstreamType(ds); err != nil {
 		return &Error{Reason: ReasonExpression, Message: "Expression evaluation failed. " + err.Error(), Status: 500, Err: err}
 	}
@@ -153,11 +160,10 @@ func (s *cacheLookup) Exec(r *Run) error {
 	}
 	r.Scratch[cacheKey] = st
 	now := r.Now()
-	v, expires, ok := StoresOf(r.Env).Cache.Get(key, now)
+	cr, expires, ok := lookupResponse(r, st, now)
 	if !ok {
 		return nil
 	}
-	cr := v.(*cachedResponse)
 	st.hit = true
 	r.Ctx.Response = &expressions.Response{
 		StatusCode:   cr.status,
@@ -167,6 +173,22 @@ func (s *cacheLookup) Exec(r *Run) error {
 	}
 	setCacheControl(r.Ctx.Response.Headers.H, st, expires.Sub(now))
 	return ErrCacheHit
+}
+
+// lookupResponse reads the response cached under st.key; an external
+// cache that fails is a miss.
+func lookupResponse(r *Run, st *responseCacheState, now time.Time) (*cachedResponse, time.Time, bool) {
+	if st.cache == nil {
+		v, expires, ok := StoresOf(r.Env).Cache.Get(st.key, now)
+		cr, _ := v.(*cachedResponse)
+		return cr, expires, ok && cr != nil
+	}
+	b, expires, ok, err := st.cache.CacheGet(stateCtx(r), st.key, now)
+	if err != nil || !ok {
+		return nil, time.Time{}, false
+	}
+	cr, ok := decodeResponse(b)
+	return cr, expires, ok
 }
 
 // key builds the response cache key of the request.

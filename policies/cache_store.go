@@ -76,7 +76,12 @@ func (s *cacheStore) Exec(r *Run) error {
 		}
 	}
 	cr := &cachedResponse{status: resp.StatusCode, reason: resp.StatusReason, header: h, body: body}
-	StoresOf(r.Env).Cache.Set(st.key, cr, size, r.Now().Add(ttl))
+	now := r.Now()
+	if st.cache == nil {
+		StoresOf(r.Env).Cache.Set(st.key, cr, size, now.Add(ttl))
+	} else {
+		st.cache.CacheSet(stateCtx(r), st.key, encodeResponse(cr), now, now.Add(ttl)) // a failure only loses the entry
+	}
 	setCacheControl(responseHeaders(r), st, ttl)
 	return nil
 }

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"strings"
 	"time"
 
 	"github.com/policygate/policygate/parser"
@@ -12,10 +13,12 @@ import (
 //	    duration="seconds | @(expr)" caching-type="prefer-external | external | internal" />
 //
 // All sections, any method, any number of times. The value (any variable
-// type) is copied into the built-in cache; a duration of 0 stores nothing.
+// type) is copied into the cache caching-type selects (as cache-lookup);
+// a duration of 0 stores nothing.
 // The store is synchronous, so a following lookup hits (APIM may miss).
 type cacheStoreValue struct {
 	key, value, duration *Value
+	cachingType          string
 }
 
 var _ Step = (*cacheStoreValue)(nil)
@@ -24,9 +27,10 @@ func init() { Register("cache-store-value", compileCacheStoreValue) }
 
 func compileCacheStoreValue(el *parser.Element, c *Compiler) (Step, error) {
 	s := &cacheStoreValue{
-		key:      c.Attr(el, "key", KindString),
-		value:    c.Attr(el, "value", KindAny),
-		duration: c.Attr(el, "duration", KindInt),
+		key:         c.Attr(el, "key", KindString),
+		value:       c.Attr(el, "value", KindAny),
+		duration:    c.Attr(el, "duration", KindInt),
+		cachingType: strings.ToLower(litStr(c, el, "caching-type", "prefer-external")),
 	}
 	checkLitInt(c, s.duration)
 	return s, nil
@@ -45,7 +49,6 @@ func (s *cacheStoreValue) Exec(r *Run) error {
 	if err != nil || d == 0 {
 		return err
 	}
-	v = cloneValue(v)
-	StoresOf(r.Env).Cache.Set(valueCacheKey(key), v, valueSize(v), r.Now().Add(time.Duration(d)*time.Second))
+	storeValue(r, s.cachingType, valueCacheKey(key), v, r.Now().Add(time.Duration(d)*time.Second))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/state"
 )
 
 // llm-token-limit (and azure-openai-token-limit, the same policy) caps the
@@ -161,7 +162,7 @@ func (s *tokenLimit) Exec(r *Run) error {
 		prompt = 0
 	}
 	now := r.Now()
-	st := StoresOf(r.Env).Counters
+	st, ctx := stateOf(r), stateCtx(r)
 	rateKey, quotaKey := s.name+"|rate|"+key, s.name+"|quota|"+key+"|"+strings.ToLower(s.period)
 	var w Window
 	if s.quota >= 0 {
@@ -171,39 +172,31 @@ func (s *tokenLimit) Exec(r *Run) error {
 	// Check the rate, then the quota, then count the estimate.
 	remTok, remQuota := int64(-1), int64(-1)
 	if tpm >= 0 {
-		var retry time.Duration
-		st.Sliding(rateKey, now, tokenRateWindow, func(l *SlidingLog) {
-			c := l.Count(now, tokenRateWindow)
-			switch {
-			case c >= tpm:
-				retry = l.RetryAfter(now, tokenRateWindow, tpm)
-			case prompt > 0 && c+prompt > tpm:
-				retry = tokenRateWindow
-				if prompt <= tpm {
-					retry = l.RetryAfter(now, tokenRateWindow, tpm-prompt+1)
-				}
-			default:
-				l.Add(now, prompt)
-				remTok = tpm - c - prompt
+		res, err := st.Sliding(ctx, now, state.SlidingTake{Limits: []state.SlidingLimit{{Key: rateKey, Limit: tpm, Period: tokenRateWindow}}, N: prompt, Add: true, MustFit: true})
+		switch {
+		case err != nil:
+			if err := stateFailed(r, s.name, err); err != nil {
+				return err
 			}
-		})
-		if retry > 0 {
-			return s.refuse(r, http.StatusTooManyRequests, retry, "")
+			tpm = -1 // not counted
+		case !res.Allowed:
+			return s.refuse(r, http.StatusTooManyRequests, res.RetryAfter, "")
+		default:
+			remTok = res.Remaining
 		}
 	}
 	if s.quota >= 0 {
-		refused := false
-		st.Fixed(quotaKey, w, func(c *FixedCounter) {
-			if c.Calls >= s.quota || prompt > 0 && c.Calls+prompt > s.quota {
-				refused = true
-				return
+		res, err := st.Fixed(ctx, state.FixedTake{Limits: []state.FixedLimit{{Key: quotaKey, Window: state.Window(w), Calls: s.quota, Bytes: -1}}, Calls: prompt, Add: true, MustFit: true})
+		if err != nil {
+			if err := stateFailed(r, s.name, err); err != nil {
+				return err
 			}
-			c.Calls += prompt
-			remQuota = s.quota - c.Calls
-		})
-		if refused {
+		} else {
+			remQuota = s.quota - res.Calls[0]
+		}
+		if err == nil && res.Refused >= 0 {
 			if tpm >= 0 && prompt > 0 { // give back what the rate counted
-				st.Sliding(rateKey, now, tokenRateWindow, func(l *SlidingLog) { l.Add(now, -prompt) })
+				st.SlidingAdd(ctx, rateKey, tokenRateWindow, now, -prompt, now)
 			}
 			msg, _ := replenish("Out of token quota.", now, w)
 			return s.refuse(r, http.StatusForbidden, w.End.Sub(now), msg)
@@ -226,16 +219,14 @@ func (s *tokenLimit) Exec(r *Run) error {
 		}
 		delta := used - prompt
 		if tpm >= 0 {
-			st.Sliding(rateKey, now, tokenRateWindow, func(l *SlidingLog) {
-				if delta != 0 {
-					l.Add(now, delta)
-				}
-				remTok = max(tpm-l.Count(r.Now(), tokenRateWindow), 0)
-			})
+			if c, err := st.SlidingAdd(ctx, rateKey, tokenRateWindow, now, delta, r.Now()); err == nil {
+				remTok = max(tpm-c, 0)
+			}
 		}
 		if s.quota >= 0 {
-			st.FixedAdd(quotaKey, w, delta, 0)
-			st.Fixed(quotaKey, w, func(c *FixedCounter) { remQuota = max(s.quota-c.Calls, 0) })
+			if c, err := st.FixedAdd(ctx, quotaKey, state.Window(w), delta, 0); err == nil {
+				remQuota = max(s.quota-c, 0)
+			}
 		}
 		if s.usedV != "" {
 			setVar(r, s.usedV, int32(min(used, math.MaxInt32)))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/state"
 )
 
 // quota caps the calls and/or bandwidth of a subscription over fixed
@@ -98,48 +99,48 @@ func (s *quota) Exec(r *Run) error {
 func takeQuota(r *Run, source string, lims []quotaLimit, anchor time.Time, n int64, add bool) ([]Window, error) {
 	now := r.Now()
 	ws := make([]Window, len(lims))
+	t := state.FixedTake{Calls: n, Bytes: requestBytes(r), Add: add, Limits: make([]state.FixedLimit, len(lims))}
 	for i, l := range lims {
 		ws[i] = AlignedWindow(anchor, now, l.period)
+		t.Limits[i] = state.FixedLimit{Key: l.key, Window: state.Window(ws[i]), Calls: l.calls, Bytes: -1}
+		if l.kb >= 0 {
+			t.Limits[i].Bytes = l.kb * 1024
+		}
 	}
-	reqBytes := requestBytes(r)
-	var failure error
-	StoresOf(r.Env).Counters.Locked(func(cs Counters) {
-		cnt := make([]*FixedCounter, len(lims))
-		for i, l := range lims {
-			cnt[i] = cs.Fixed(l.key, ws[i])
-			switch {
-			case l.calls >= 0 && cnt[i].Calls >= l.calls:
-				failure = quotaExceeded(source, "call volume", now, ws[i])
-			case l.kb >= 0 && cnt[i].Bytes >= l.kb*1024:
-				failure = quotaExceeded(source, "bandwidth", now, ws[i])
-			}
-			if failure != nil {
-				return
-			}
+	res, err := stateOf(r).Fixed(stateCtx(r), t)
+	if err != nil {
+		return ws, stateFailed(r, source, err)
+	}
+	if i := res.Refused; i >= 0 {
+		what := "call volume"
+		if res.ByBytes {
+			what = "bandwidth"
 		}
-		if add {
-			for _, c := range cnt {
-				c.Calls += n
-				c.Bytes += reqBytes
-			}
-		}
-	})
-	if failure == nil && add {
+		return ws, quotaExceeded(source, what, now, ws[i])
+	}
+	if add {
 		countResponseBytes(r, lims, ws)
 	}
-	return ws, failure
+	return ws, nil
 }
 
 // addQuota counts a call later (a deferred increment): n calls and the
 // request body, then the response body.
 func addQuota(r *Run, lims []quotaLimit, ws []Window, n int64) {
-	reqBytes := requestBytes(r)
-	StoresOf(r.Env).Counters.Locked(func(cs Counters) {
-		for i, l := range lims {
-			cs.FixedAdd(l.key, ws[i], n, reqBytes)
-		}
-	})
+	addFixed(r, lims, ws, n, requestBytes(r))
 	countResponseBytes(r, lims, ws)
+}
+
+// addFixed adds calls and bytes to the counters of lims (too late to
+// refuse: a failure is only recorded).
+func addFixed(r *Run, lims []quotaLimit, ws []Window, calls, bytes int64) {
+	st := stateOf(r)
+	for i, l := range lims {
+		if _, err := st.FixedAdd(stateCtx(r), l.key, state.Window(ws[i]), calls, bytes); err != nil {
+			st.Failed("quota", err)
+			return
+		}
+	}
 }
 
 // countResponseBytes counts the final response's body once it is known,
@@ -152,14 +153,7 @@ func countResponseBytes(r *Run, lims []quotaLimit, ws []Window) {
 	if !bandwidth {
 		return
 	}
-	deferAfter(r, func() {
-		b := responseBytes(r)
-		StoresOf(r.Env).Counters.Locked(func(cs Counters) {
-			for i, l := range lims {
-				cs.FixedAdd(l.key, ws[i], 0, b)
-			}
-		})
-	})
+	deferAfter(r, func() { addFixed(r, lims, ws, 0, responseBytes(r)) })
 }
 
 func requestBytes(r *Run) int64 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/state"
 )
 
 // rate-limit caps the calls of a subscription over a sliding window.
@@ -242,34 +243,19 @@ func (s *rateLimit) Exec(r *Run) error {
 // set and every counter allows it, n is added to each. It reports through
 // the names in hdr and fails with the 429 answer.
 func checkSliding(r *Run, source string, lims []counterLimit, n int64, add bool, hdr limitNames) error {
-	now := r.Now()
-	var retry time.Duration
-	remaining, total := int64(math.MaxInt64), int64(0)
-	// One critical section: concurrent calls never both take the last slot.
-	StoresOf(r.Env).Counters.Locked(func(cs Counters) {
-		logs := make([]*SlidingLog, len(lims))
-		for i, l := range lims {
-			logs[i] = cs.Sliding(l.key, now, l.period)
-			c := logs[i].Count(now, l.period)
-			if c >= l.calls {
-				retry = max(retry, logs[i].RetryAfter(now, l.period, l.calls))
-			}
-			if rem := l.calls - c; rem < remaining {
-				remaining, total = rem, l.calls
-			}
-		}
-		if retry > 0 || !add {
-			return
-		}
-		for _, log := range logs {
-			log.Add(now, n)
-		}
-		remaining -= n
-	})
-	if retry > 0 {
-		return rateLimited(r, source, retry, total, hdr)
+	t := state.SlidingTake{N: n, Add: add, Limits: make([]state.SlidingLimit, len(lims))}
+	for i, l := range lims {
+		t.Limits[i] = state.SlidingLimit{Key: l.key, Limit: l.calls, Period: l.period}
 	}
-	reportRemaining(r, hdr, max(remaining, 0), total)
+	// One atomic step: concurrent calls never both take the last slot.
+	res, err := stateOf(r).Sliding(stateCtx(r), r.Now(), t)
+	if err != nil {
+		return stateFailed(r, source, err)
+	}
+	if !res.Allowed {
+		return rateLimited(r, source, res.RetryAfter, res.Total, hdr)
+	}
+	reportRemaining(r, hdr, max(res.Remaining, 0), res.Total)
 	return nil
 }
 

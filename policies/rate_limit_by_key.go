@@ -120,7 +120,9 @@ func (s *rateLimitByKey) Exec(r *Run) error {
 	}
 	now := r.Now()
 	deferIncrement(r, s.cond, func() {
-		StoresOf(r.Env).Counters.Sliding(lims[0].key, now, period, func(l *SlidingLog) { l.Add(now, int64(n)) })
+		if _, err := stateOf(r).SlidingAdd(stateCtx(r), lims[0].key, period, now, int64(n), now); err != nil {
+			stateFailed(r, "rate-limit-by-key", err) // too late to refuse
+		}
 	})
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 	"weak"
+
+	"github.com/policygate/policygate/policies/state"
 )
 
 // In-memory stores shared by the rate-limit, quota, token-limit and cache
@@ -17,6 +19,10 @@ import (
 type Stores struct {
 	Counters *CounterStore
 	Cache    *CacheStore
+	// Shared, when set, holds the counters and the external cache instead
+	// (Redis: shared by a fleet); Counters and Cache then serve only
+	// caching-type internal.
+	Shared state.Backend
 }
 
 // Store bounds used by NewStores.
