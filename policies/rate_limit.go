@@ -204,7 +204,9 @@ type counterLimit struct {
 // applicable lists the counters of a subscription-keyed policy that apply
 // to this call: the policy's own, then matching <api>/<operation> children.
 func applicable(r *Run, prefix string, calls int, period time.Duration, targets []limitScope) ([]counterLimit, []limitScope) {
-	base := prefix + "|" + scopeEntity(r) + "|" + r.Ctx.Subscription.ID
+	// Braces: the Redis hash tag, so the counters checked together share a
+	// Cluster slot.
+	base := "{" + prefix + "|" + scopeEntity(r) + "|" + r.Ctx.Subscription.ID + "}"
 	out := []counterLimit{{key: base, calls: int64(calls), period: period}}
 	var hit []limitScope
 	var apiName, apiID, opName, opID string

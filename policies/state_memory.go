@@ -110,7 +110,11 @@ func (m memoryState) CacheGet(_ context.Context, key string, now time.Time) ([]b
 	return append([]byte(nil), b...), exp, ok && b != nil, nil
 }
 
-func (m memoryState) CacheSet(_ context.Context, key string, value []byte, _, expires time.Time) error {
+func (m memoryState) CacheSet(_ context.Context, key string, value []byte, now, expires time.Time) error {
+	if !now.Before(expires) {
+		m.s.Cache.Delete(key)
+		return nil
+	}
 	m.s.Cache.Set(key, append([]byte(nil), value...), int64(len(value))+int64(len(key))+32, expires)
 	return nil
 }

@@ -94,9 +94,9 @@ type SlidingLimit struct {
 	Period time.Duration
 }
 
-// SlidingTake is one call checked against sliding windows. The first
-// limit's key groups the others: on Redis Cluster they share its hash
-// slot, so a key must always be used with the same first key.
+// SlidingTake is one call checked against sliding windows. Keys checked
+// together must share a Redis hash tag ("{...}" in the key) so that Redis
+// Cluster keeps them in one slot.
 type SlidingTake struct {
 	Limits []SlidingLimit
 	// N is the amount the call counts for.
@@ -130,8 +130,8 @@ type FixedLimit struct {
 	Calls, Bytes int64
 }
 
-// FixedTake is one call checked against fixed windows (grouped by the
-// first key as SlidingTake is).
+// FixedTake is one call checked against fixed windows (keys share a hash
+// tag as in SlidingTake).
 type FixedTake struct {
 	Limits       []FixedLimit
 	Calls, Bytes int64
