@@ -25,6 +25,7 @@ import (
 	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
+	"github.com/policygate/policygate/policies/state"
 )
 
 // GatewayEnv is what the runner hands the gateway it tests.
@@ -38,6 +39,8 @@ type GatewayEnv struct {
 	Tracing bool
 	// Observe must be called with the final run after each request.
 	Observe func(r *policies.Run, out engine.Outcome)
+	// Stores, when set, hold the case's counters and caches.
+	Stores *policies.Stores
 }
 
 // GatewayFactory builds the HTTP handler of a gateway for a configuration.
@@ -61,6 +64,18 @@ type Options struct {
 	// ObserveTimeout bounds the wait for the gateway's handler to return
 	// after the answer arrived (default 5s).
 	ObserveTimeout time.Duration
+	// State, when set, gives each case a fresh state backend for its
+	// counters and external cache (the default is in memory).
+	State func() state.Backend
+}
+
+func (o Options) stores() *policies.Stores {
+	if o.State == nil {
+		return nil
+	}
+	st := policies.NewStores()
+	st.Shared = o.State()
+	return st
 }
 
 func (o Options) gateway() GatewayFactory {
@@ -386,6 +401,7 @@ func (s *Session) RunCase(c *Case) *CaseResult {
 		Client:  backendClient,
 		Now:     clk.now,
 		Tracing: s.opts.Trace,
+		Stores:  s.opts.stores(),
 		Observe: func(r *policies.Run, out engine.Outcome) {
 			if r == nil || r.Context == nil {
 				return

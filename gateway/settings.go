@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/policygate/policygate/policies"
+	"github.com/policygate/policygate/policies/state/redisstate"
 )
 
 // Settings are the server's run-time settings. Each has a dotted name; where
@@ -75,6 +76,12 @@ type Settings struct {
 	DebugToken string
 	// TraceStoreSize bounds the stored traces (debug.trace.store.size).
 	TraceStoreSize int
+	// Redis holds rate-limit, quota and token-limit counters and the
+	// external cache when RedisURL is set (cache.redis.url, .password,
+	// .prefix, .timeout, .fail-closed; see README "Shared state on Redis").
+	RedisURL, RedisPassword, RedisPrefix string
+	RedisTimeout                         time.Duration
+	RedisFailClosed                      bool
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -159,6 +166,22 @@ var settingsTable = []setting{
 		s.TraceStoreSize = n
 		return err
 	}},
+	{"cache.redis.url", "", "Redis for counters and the external cache, shared by a fleet: redis:// or rediss:// (TLS), user:password@ allowed; ?addr= for Cluster, ?master_name= for Sentinel (empty: in memory)", func(s *Settings, v string) error {
+		s.RedisURL = v
+		if v == "" {
+			return nil
+		}
+		_, err := redisstate.ParseURL(v)
+		return err
+	}},
+	strSetting("cache.redis.password", "", "Redis password (a secret, never logged; overrides the URL's)", func(s *Settings) *string { return &s.RedisPassword }),
+	strSetting("cache.redis.prefix", "policygate:", "prefix of every Redis key (several fleets on one Redis)", func(s *Settings) *string { return &s.RedisPrefix }),
+	durSetting("cache.redis.timeout", "100ms", "bound of every Redis call; slower counts as unavailable", func(s *Settings) *time.Duration { return &s.RedisTimeout }),
+	{"cache.redis.fail-closed", "false", "refuse (429) calls whose rate limit or quota cannot be checked because Redis is unavailable (default: serve them)", func(s *Settings, v string) error {
+		b, err := strconv.ParseBool(v)
+		s.RedisFailClosed = b
+		return err
+	}},
 }
 
 // parseDuration reads a Go duration ("1m30s"), a number of seconds, or a
@@ -235,7 +258,7 @@ func LoadSettings(file string, env func(string) (string, bool), flags map[string
 	s := &Settings{}
 	for _, st := range settingsTable {
 		if err := st.set(s, strings.TrimSpace(vals[st.name])); err != nil {
-			return nil, fmt.Errorf("setting %s=%q: %w", st.name, vals[st.name], err)
+			return nil, fmt.Errorf("setting %s=%q: %w", st.name, shownSetting(st.name, vals[st.name]), err)
 		}
 	}
 	if (s.TLSCert == "") != (s.TLSKey == "") {

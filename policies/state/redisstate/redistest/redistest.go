@@ -104,21 +104,41 @@ func (s *Server) Restart() {
 // Do sends one inline command and fails unless the reply is a status or
 // integer reply.
 func (s *Server) Do(cmd string) error {
+	_, err := s.reply(cmd)
+	return err
+}
+
+// DBSize is the number of keys in database 0.
+func (s *Server) DBSize() int {
+	s.t.Helper()
+	line, err := s.reply("DBSIZE")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(line, ":"))
+	if err != nil {
+		s.t.Fatalf("DBSIZE: %q", line)
+	}
+	return n
+}
+
+func (s *Server) reply(cmd string) (string, error) {
 	c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(2 * time.Second))
 	if _, err := fmt.Fprintf(c, "%s\r\n", cmd); err != nil {
-		return err
+		return "", err
 	}
 	line, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil {
-		return err
+		return "", err
 	}
+	line = strings.TrimSpace(line)
 	if !strings.HasPrefix(line, "+") && !strings.HasPrefix(line, ":") {
-		return fmt.Errorf("%s: %s", cmd, strings.TrimSpace(line))
+		return "", fmt.Errorf("%s: %s", cmd, line)
 	}
-	return nil
+	return line, nil
 }
