@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -61,9 +62,17 @@ func (s *Server) Kill() {
 		return
 	}
 	s.cmd.Process.Kill()
+	s.cmd.Process.Signal(syscall.SIGCONT) // a paused process dies only once it runs
 	<-s.done
 	s.cmd = nil
 }
+
+// Pause stops the process (SIGSTOP) without closing its connections, as
+// a Redis that no longer answers; Resume lets it go on.
+func (s *Server) Pause() { s.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Resume continues a paused process.
+func (s *Server) Resume() { s.cmd.Process.Signal(syscall.SIGCONT) }
 
 // Restart starts the process again on the same port (with empty data: no
 // persistence is configured) and waits until it answers.
