@@ -22,7 +22,7 @@ import (
 func fleetConfig(backend string) *engine.Config {
 	api := func(id, inbound, outbound string) *engine.API {
 		return &engine.API{ID: id, Path: id, ServiceURL: backend, IsCurrent: true, SubscriptionRequired: true,
-			Policy: doc(`<policies><inbound><base/>` + inbound + `</inbound><backend><base/></backend><outbound><base/>` + outbound + `</outbound><on-error><base/></on-error></policies>`),
+			Policy:     doc(`<policies><inbound><base/>` + inbound + `</inbound><backend><base/></backend><outbound><base/>` + outbound + `</outbound><on-error><base/></on-error></policies>`),
 			Operations: []*engine.Operation{{ID: "get", Method: "GET", URLTemplate: "/*"}}}
 	}
 	return &engine.Config{
