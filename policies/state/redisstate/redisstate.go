@@ -38,10 +38,13 @@ import (
 // Options configure a Store.
 type Options struct {
 	// URL is redis://[user:password@]host:port[/db] (rediss:// for TLS).
-	// Query parameters are go-redis's (dial_timeout, pool_size, ...), plus:
-	// addr=host:port (repeatable) for more Cluster nodes, cluster=true for
-	// a Cluster reached through one address, and master_name=NAME for
-	// Sentinel (the URL's addresses are then the sentinels).
+	// Query parameters are go-redis's (pool_size, client_name,
+	// conn_max_idle_time, route_by_latency, ...; timeouts come from
+	// Timeout), plus: addr=host:port (repeatable) for more Cluster nodes,
+	// cluster=true for a Cluster reached through one address, and
+	// master_name=NAME for Sentinel (the URL's addresses and user:password
+	// are then the sentinels'; the master's are the username= and
+	// password= parameters, or Password).
 	URL string
 	// Password overrides the URL's password (a secret: never logged).
 	Password string
@@ -116,6 +119,9 @@ func ParseURL(raw string) (*redis.UniversalOptions, error) {
 		uo.Username, uo.Password = fo.Username, fo.Password
 		uo.SentinelUsername, uo.SentinelPassword = fo.SentinelUsername, fo.SentinelPassword
 		uo.TLSConfig, uo.Protocol = fo.TLSConfig, fo.Protocol
+		uo.RouteByLatency, uo.RouteRandomly, uo.ReadOnly = fo.RouteByLatency, fo.RouteRandomly, fo.ReplicaOnly
+		uo.ClientName, uo.PoolSize, uo.MinIdleConns, uo.MaxIdleConns, uo.MaxActiveConns = fo.ClientName, fo.PoolSize, fo.MinIdleConns, fo.MaxIdleConns, fo.MaxActiveConns
+		uo.ConnMaxIdleTime, uo.ConnMaxLifetime = fo.ConnMaxIdleTime, fo.ConnMaxLifetime
 	case cluster || q.Has("addr"):
 		co, err := redis.ParseClusterURL(s)
 		if err != nil {
@@ -124,6 +130,9 @@ func ParseURL(raw string) (*redis.UniversalOptions, error) {
 		uo.Addrs, uo.IsClusterMode = co.Addrs, true
 		uo.Username, uo.Password = co.Username, co.Password
 		uo.TLSConfig, uo.Protocol = co.TLSConfig, co.Protocol
+		uo.RouteByLatency, uo.RouteRandomly, uo.ReadOnly = co.RouteByLatency, co.RouteRandomly, co.ReadOnly
+		uo.ClientName, uo.PoolSize, uo.MinIdleConns, uo.MaxIdleConns, uo.MaxActiveConns = co.ClientName, co.PoolSize, co.MinIdleConns, co.MaxIdleConns, co.MaxActiveConns
+		uo.ConnMaxIdleTime, uo.ConnMaxLifetime = co.ConnMaxIdleTime, co.ConnMaxLifetime
 	default:
 		o, err := redis.ParseURL(s)
 		if err != nil {
@@ -132,7 +141,8 @@ func ParseURL(raw string) (*redis.UniversalOptions, error) {
 		uo.Addrs, uo.DB = []string{o.Addr}, o.DB
 		uo.Username, uo.Password = o.Username, o.Password
 		uo.TLSConfig, uo.Protocol = o.TLSConfig, o.Protocol
-		uo.PoolSize, uo.MinIdleConns = o.PoolSize, o.MinIdleConns
+		uo.ClientName, uo.PoolSize, uo.MinIdleConns, uo.MaxIdleConns, uo.MaxActiveConns = o.ClientName, o.PoolSize, o.MinIdleConns, o.MaxIdleConns, o.MaxActiveConns
+		uo.ConnMaxIdleTime, uo.ConnMaxLifetime = o.ConnMaxIdleTime, o.ConnMaxLifetime
 	}
 	return uo, nil
 }

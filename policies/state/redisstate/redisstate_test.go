@@ -86,6 +86,16 @@ func TestRedisStateFailsOpenAndRecovers(t *testing.T) {
 	}
 }
 
+func TestParseSentinelCredentials(t *testing.T) {
+	o, err := redisstate.ParseURL("redis://sent:sentpw@s1:26379/3?master_name=m&password=masterpw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.SentinelUsername != "sent" || o.SentinelPassword != "sentpw" || o.Password != "masterpw" || o.MasterName != "m" || o.DB != 3 {
+		t.Fatalf("sentinel %q/%q, master password %q, name %q, db %d", o.SentinelUsername, o.SentinelPassword, o.Password, o.MasterName, o.DB)
+	}
+}
+
 func TestParseURL(t *testing.T) {
 	tests := []struct {
 		url     string
