@@ -31,6 +31,13 @@ func fleetConfig(backend string) *engine.Config {
 			api("cache", `<cache-lookup vary-by-developer="false" vary-by-developer-groups="false" caching-type="external" />`, `<cache-store duration="60" />`),
 			api("quota", `<quota-by-key calls="3" renewal-period="3600" counter-key="fleet" />`, ""),
 			api("load", `<rate-limit-by-key calls="1000000" renewal-period="60" counter-key="load" />`, ""),
+			api("values", `<cache-lookup-value key="ext" variable-name="e" default-value="miss" caching-type="external" />`+
+				`<cache-lookup-value key="int" variable-name="i" default-value="miss" caching-type="internal" />`+
+				`<choose><when condition="@(context.Request.Headers.ContainsKey(&quot;x-store&quot;))">`+
+				`<cache-store-value key="ext" value="stored" duration="60" caching-type="external" />`+
+				`<cache-store-value key="int" value="stored" duration="60" caching-type="internal" /></when></choose>`,
+				`<set-header name="x-e" exists-action="override"><value>@((string)context.Variables["e"])</value></set-header>`+
+					`<set-header name="x-i" exists-action="override"><value>@((string)context.Variables["i"])</value></set-header>`),
 			api("tight", `<rate-limit-by-key calls="5" renewal-period="60" counter-key="@(context.Request.Headers.GetValueOrDefault(&quot;x-key&quot;, &quot;&quot;))" />`, ""),
 		},
 		Subscriptions: []*engine.Subscription{{ID: "s", PrimaryKey: "fleet-key", Scope: "all", Active: true}},
@@ -121,6 +128,26 @@ func TestFleetSharesStateOnRedis(t *testing.T) {
 		}
 		if b1 != b2 || backendCalls.Load() != before+1 {
 			t.Fatalf("gateway 1 got %q, gateway 2 %q, backend called %d times; want one backend call and the same body", b1, b2, backendCalls.Load()-before)
+		}
+	})
+
+	t.Run("caching-type external is shared, internal stays on its gateway", func(t *testing.T) {
+		fleetGet(t, g1.url+"/values/x", "x-store", "1")
+		h := func(g *running) string {
+			req, _ := http.NewRequest("GET", g.url+"/values/x", nil)
+			req.Header.Set("Ocp-Apim-Subscription-Key", "fleet-key")
+			resp, err := fleetClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.Header.Get("x-e") + "/" + resp.Header.Get("x-i")
+		}
+		if got := h(g2); got != "stored/miss" {
+			t.Errorf("gateway 2 sees external/internal %s, want stored/miss", got)
+		}
+		if got := h(g1); got != "stored/stored" {
+			t.Errorf("gateway 1 sees external/internal %s, want stored/stored", got)
 		}
 	})
 
