@@ -171,8 +171,7 @@ var settingsTable = []setting{
 		if v == "" {
 			return nil
 		}
-		_, err := redisstate.ParseURL(v)
-		return err
+		return redisstate.CheckURL(v)
 	}},
 	strSetting("cache.redis.password", "", "Redis password (a secret, never logged; overrides the URL's)", func(s *Settings) *string { return &s.RedisPassword }),
 	strSetting("cache.redis.prefix", "policygate:", "prefix of every Redis key (several fleets on one Redis)", func(s *Settings) *string { return &s.RedisPrefix }),

@@ -93,9 +93,16 @@ type Store struct {
 
 var _ state.Backend = (*Store)(nil)
 
-// ParseURL checks a cache.redis.url and returns the client options it
-// stands for (standalone, Cluster or Sentinel).
-func ParseURL(raw string) (*redis.UniversalOptions, error) {
+// CheckURL reports what is wrong with a cache.redis.url (never showing
+// its password).
+func CheckURL(raw string) error {
+	_, err := parseURL(raw)
+	return err
+}
+
+// parseURL returns the client options a cache.redis.url stands for
+// (standalone, Cluster or Sentinel).
+func parseURL(raw string) (*redis.UniversalOptions, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("cache.redis.url: %v", redactErr(err, raw))
@@ -164,7 +171,7 @@ func redactErr(err error, raw string) error {
 // New returns a store for o; it connects lazily (a Redis that is down at
 // start is one that comes up later).
 func New(o Options) (*Store, error) {
-	uo, err := ParseURL(o.URL)
+	uo, err := parseURL(o.URL)
 	if err != nil {
 		return nil, err
 	}
