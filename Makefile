@@ -37,6 +37,11 @@ fuzz:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
 
+# statebench: the server with rate-limit-by-key on a loopback redis-server against in memory, three runs.
+.PHONY: statebench
+statebench:
+	$(GO) test -run='^$$' -bench='^BenchmarkRateLimitByKeyRedisVsMemory$$' -benchtime=1x -count=3 ./gateway
+
 # loadbench: the server against a bare httputil.ReverseProxy on loopback, three runs.
 loadbench:
 	$(GO) test -run='^$$' -bench='^BenchmarkLoopbackVsReverseProxy$$' -benchtime=1x -count=3 ./gateway
