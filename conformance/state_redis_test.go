@@ -24,10 +24,28 @@ var statefulSuites = []string{
 
 func TestConformanceOnRedis(t *testing.T) {
 	srv := redistest.Start(t)
+	runOnRedis(t, srv.URL(), srv.DBSize)
+}
+
+// TestConformanceOnRedisCluster runs them on a three-node Redis Cluster
+// (counters checked together must share a slot).
+func TestConformanceOnRedisCluster(t *testing.T) {
+	c := redistest.StartCluster(t, 3)
+	keys := func() int {
+		n := 0
+		for _, s := range c.Nodes {
+			n += s.DBSize()
+		}
+		return n
+	}
+	runOnRedis(t, c.URL(), keys)
+}
+
+func runOnRedis(t *testing.T, url string, dbSize func() int) {
 	var n atomic.Int64
 	newState := func() state.Backend {
 		// a fresh key prefix per case: cases never share counters
-		s, err := redisstate.New(redisstate.Options{URL: srv.URL(), Prefix: fmt.Sprintf("case%d:", n.Add(1)), Timeout: time.Second})
+		s, err := redisstate.New(redisstate.Options{URL: url, Prefix: fmt.Sprintf("case%d:", n.Add(1)), Timeout: 2 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,9 +73,9 @@ func TestConformanceOnRedis(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			before := srv.DBSize()
+			before := dbSize()
 			defer func() {
-				if srv.DBSize() == before {
+				if dbSize() == before {
 					t.Errorf("no key written to Redis: the cases did not keep their state there")
 				}
 			}()

@@ -118,3 +118,11 @@ func BenchmarkSliding(b *testing.B) {
 		})
 	}
 }
+
+// TestRedisClusterStateBackend runs the backend cases on a three-node
+// Redis Cluster: counters checked together share a hash tag, so the
+// multi-key scripts never cross slots.
+func TestRedisClusterStateBackend(t *testing.T) {
+	c := redistest.StartCluster(t, 3)
+	statetest.Run(t, func(t *testing.T) state.Backend { return newStore(t, c.URL(), redisstate.Options{Timeout: 2 * time.Second}) })
+}

@@ -21,6 +21,7 @@ type Server struct {
 	bin  string
 	dir  string
 	Port int
+	args []string
 	cmd  *exec.Cmd
 	done chan struct{}
 }
@@ -30,21 +31,33 @@ type Server struct {
 // CI=true, where it fails.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
+	return start(t, lookPath(t, "redis-server"))
+}
+
+// lookPath finds a binary of the Debian package redis-server, skipping
+// (failing under CI=true) without it.
+func lookPath(t testing.TB, name string) string {
+	t.Helper()
+	bin, err := exec.LookPath(name)
 	if err != nil {
-		msg := "redis-server not found: install the Debian package redis-server (apt-get install -y redis-server)"
+		msg := name + " not found: install the Debian package redis-server (apt-get install -y redis-server)"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
+	return bin
+}
+
+func start(t testing.TB, bin string, args ...string) *Server {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), Port: port}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), Port: port, args: args}
 	s.Restart()
 	t.Cleanup(s.Kill)
 	return s
@@ -81,6 +94,7 @@ func (s *Server) Restart() {
 	s.Kill()
 	cmd := exec.Command(s.bin, "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
 		"--dir", s.dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
+	cmd.Args = append(cmd.Args, s.args...)
 	cmd.Dir = s.dir
 	log, err := os.Create(s.dir + "/redis.log")
 	if err != nil {
@@ -150,4 +164,53 @@ func (s *Server) reply(cmd string) (string, error) {
 		return "", fmt.Errorf("%s: %s", cmd, line)
 	}
 	return line, nil
+}
+
+// Cluster is a Redis Cluster of primaries without replicas.
+type Cluster struct{ Nodes []*Server }
+
+// StartCluster starts n (at least 3) cluster-enabled redis-server
+// processes and joins them with redis-cli --cluster create.
+func StartCluster(t testing.TB, n int) *Cluster {
+	t.Helper()
+	bin := lookPath(t, "redis-server")
+	cli := lookPath(t, "redis-cli")
+	c := &Cluster{}
+	args := []string{"create"}
+	for range n {
+		s := start(t, bin, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
+		c.Nodes = append(c.Nodes, s)
+		args = append(args, s.Addr())
+	}
+	out, err := exec.Command(cli, append([]string{"--cluster"}, append(args, "--cluster-replicas", "0", "--cluster-yes")...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, s := range c.Nodes {
+		for {
+			info, _ := exec.Command(cli, "-p", strconv.Itoa(s.Port), "cluster", "info").Output()
+			if strings.Contains(string(info), "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("cluster not ok on %s:\n%s", s.Addr(), info)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return c
+}
+
+// URL names every node (go-redis Cluster URL: the first node, then addr=).
+func (c *Cluster) URL() string {
+	u := "redis://" + c.Nodes[0].Addr()
+	for i, s := range c.Nodes[1:] {
+		sep := "&"
+		if i == 0 {
+			sep = "?"
+		}
+		u += sep + "addr=" + s.Addr()
+	}
+	return u
 }
