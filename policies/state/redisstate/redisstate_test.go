@@ -124,5 +124,7 @@ func BenchmarkSliding(b *testing.B) {
 // multi-key scripts never cross slots.
 func TestRedisClusterStateBackend(t *testing.T) {
 	c := redistest.StartCluster(t, 3)
-	statetest.Run(t, func(t *testing.T) state.Backend { return newStore(t, c.URL(), redisstate.Options{Timeout: 2 * time.Second}) })
+	statetest.Run(t, func(t *testing.T) state.Backend {
+		return newStore(t, c.URL(), redisstate.Options{Timeout: 2 * time.Second})
+	})
 }
