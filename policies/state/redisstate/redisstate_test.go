@@ -128,3 +128,15 @@ func TestRedisClusterStateBackend(t *testing.T) {
 		return newStore(t, c.URL(), redisstate.Options{Timeout: 2 * time.Second})
 	})
 }
+
+// TestRedisSentinelStateBackend reaches the primary through a sentinel
+// (cache.redis.url with master_name).
+func TestRedisSentinelStateBackend(t *testing.T) {
+	s := redistest.StartSentinel(t)
+	statetest.Run(t, func(t *testing.T) state.Backend {
+		return newStore(t, s.URL(), redisstate.Options{Timeout: 2 * time.Second})
+	})
+	if s.Primary.DBSize() == 0 {
+		t.Fatal("nothing reached the primary")
+	}
+}

@@ -21,6 +21,7 @@ type Server struct {
 	bin  string
 	dir  string
 	Port int
+	conf string // a config file to start with (sentinels need one)
 	args []string
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -51,15 +52,9 @@ func lookPath(t testing.TB, name string) string {
 
 func start(t testing.TB, bin string, args ...string) *Server {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), Port: port, args: args}
-	s.Restart()
+	s := newServer(t, bin, args...)
 	t.Cleanup(s.Kill)
+	s.Restart()
 	return s
 }
 
@@ -92,8 +87,12 @@ func (s *Server) Resume() { s.cmd.Process.Signal(syscall.SIGCONT) }
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Kill()
-	cmd := exec.Command(s.bin, "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
-		"--dir", s.dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
+	var first []string
+	if s.conf != "" {
+		first = []string{s.conf, "--sentinel"}
+	}
+	cmd := exec.Command(s.bin, append(first, "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
+		"--dir", s.dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")...)
 	cmd.Args = append(cmd.Args, s.args...)
 	cmd.Dir = s.dir
 	log, err := os.Create(s.dir + "/redis.log")
@@ -165,6 +164,39 @@ func (s *Server) reply(cmd string) (string, error) {
 	}
 	return line, nil
 }
+
+func newServer(t testing.TB, bin string, args ...string) *Server {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return &Server{t: t, bin: bin, dir: t.TempDir(), Port: port, args: args}
+}
+
+// Sentinel is a primary watched by one sentinel as "mymaster".
+type Sentinel struct{ Primary, Sentinel *Server }
+
+// StartSentinel starts a primary and a sentinel monitoring it.
+func StartSentinel(t testing.TB) *Sentinel {
+	t.Helper()
+	bin := lookPath(t, "redis-server")
+	p := start(t, bin)
+	sn := newServer(t, bin)
+	sn.conf = sn.dir + "/sentinel.conf"
+	conf := fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 1\nsentinel down-after-milliseconds mymaster 5000\n", p.Port)
+	if err := os.WriteFile(sn.conf, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sn.Kill)
+	sn.Restart()
+	return &Sentinel{Primary: p, Sentinel: sn}
+}
+
+// URL is the go-redis Sentinel URL of the sentinel.
+func (s *Sentinel) URL() string { return "redis://" + s.Sentinel.Addr() + "?master_name=mymaster" }
 
 // Cluster is a Redis Cluster of primaries without replicas.
 type Cluster struct{ Nodes []*Server }
