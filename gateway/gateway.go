@@ -230,7 +230,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			g.opts.observer(run, out)
 		}
 	}()
+	req, perr := withCleanPath(req)
 	ctx.Request = g.requestOf(req)
+	if perr != nil {
+		engine.DefaultAnswer(run, &policies.Error{Source: "gateway", Reason: "InvalidPath", Message: perr.Error(), Body: msgBadPath, Status: http.StatusBadRequest})
+		written = true
+		writeResponse(w, run)
+		return
+	}
 
 	rt, ok := a.routes.find(req)
 	if !ok {
