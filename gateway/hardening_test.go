@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -155,5 +156,156 @@ func TestHardeningRewriteStaysUnderBase(t *testing.T) {
 		if e := decodeEcho(t, result{resp.StatusCode, resp.Header, body}); e.Path != want {
 			t.Errorf("tail %q: backend path %q, want %q", tail, e.Path, want)
 		}
+	}
+}
+
+// Item 7: request heads, URLs, ambiguous framing, slow bodies, Host ports,
+// buffered bodies, connections and log values are all bounded.
+func TestHardeningHeadAndURLLimits(t *testing.T) {
+	be := newBackend(t)
+	addr, logs := hardServer(t, baseConfig(be.URL))
+	big := strings.Repeat("a", 100<<10)
+	if resp, _ := rawExchange(t, addr, "GET /echo/x HTTP/1.1\r\nHost: gw\r\nX-Big: "+big+"\r\nConnection: close\r\n\r\n"); resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("100 KB header: %d", resp.StatusCode)
+	}
+	if resp, _ := rawGet(t, addr, "/echo/"+strings.Repeat("u", 1<<20)); resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("1 MB URL: %d", resp.StatusCode)
+	}
+	long := "/echo/" + strings.Repeat("u", 20<<10)
+	resp, body := rawGet(t, addr, long)
+	if resp.StatusCode != http.StatusRequestURITooLong || !strings.Contains(body, `"statusCode":414`) {
+		t.Errorf("20 KB URL: %d %s", resp.StatusCode, body)
+	}
+	path := "/echo/" + strings.Repeat("p", 10<<10)
+	if resp, _ := rawGet(t, addr, path); resp.StatusCode != 200 {
+		t.Fatalf("10 KB path: %d", resp.StatusCode)
+	}
+	l := logs.String()
+	for deadline := time.Now().Add(2 * time.Second); !strings.Contains(l, "bytes)") && time.Now().Before(deadline); l = logs.String() {
+		time.Sleep(10 * time.Millisecond) // the access line follows the answer
+	}
+	if strings.Contains(l, path) || !strings.Contains(l, "bytes)") {
+		t.Errorf("the access log holds the whole 10 KB path (%d bytes of log)", len(l))
+	}
+	if resp, body := rawExchange(t, addr, "GET /echo/x HTTP/1.1\r\nHost: x:99999999999\r\nConnection: close\r\n\r\n"); resp.StatusCode != 400 || !strings.Contains(body, `"statusCode":400`) {
+		t.Errorf("Host port overflow: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestHardeningAmbiguousFramingCloses(t *testing.T) {
+	be := newBackend(t)
+	addr, _ := hardServer(t, baseConfig(be.URL))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "POST /echo/a HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: gw\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if !resp.Close {
+		t.Error("the answer to a request with Content-Length and Transfer-Encoding keeps the connection open")
+	}
+	if resp, err := http.ReadResponse(br, nil); err == nil {
+		t.Errorf("the pipelined request was answered: %d", resp.StatusCode)
+	}
+	// an ordinary keep-alive connection stays open
+	c2, _ := net.Dial("tcp", addr)
+	defer c2.Close()
+	c2.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c2, "POST /echo/a HTTP/1.1\r\nHost: gw\r\nContent-Length: 3\r\n\r\nabcGET /echo/b HTTP/1.1\r\nHost: gw\r\n\r\n")
+	br2 := bufio.NewReader(c2)
+	for i := 0; i < 2; i++ {
+		resp, err := http.ReadResponse(br2, nil)
+		if err != nil || resp.Close {
+			t.Fatalf("keep-alive request %d: %v close=%v", i, err, resp != nil && resp.Close)
+		}
+		io.Copy(io.Discard, resp.Body)
+	}
+}
+
+func TestHardeningSlowBodyIs408(t *testing.T) {
+	be := newBackend(t)
+	addr, _ := hardServer(t, baseConfig(be.URL), "net.server.timeout.read", "300ms")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "POST /echo/a HTTP/1.1\r\nHost: gw\r\nContent-Length: 100\r\n\r\nabc")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout || strings.Contains(string(body), "127.0.0.1") || strings.Contains(string(body), "tcp") {
+		t.Errorf("slow body: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestHardeningBufferedBodyBudget(t *testing.T) {
+	be := newBackend(t)
+	addr, _ := hardServer(t, baseConfig(be.URL), "net.server.max-buffered-body-bytes", "100")
+	post := func(path string, n int) int {
+		resp, _ := rawExchange(t, addr, "POST "+path+" HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nContent-Length: "+strconv.Itoa(n)+"\r\n\r\n"+strings.Repeat("b", n))
+		return resp.StatusCode
+	}
+	if s := post("/echo/a", 150); s != http.StatusServiceUnavailable {
+		t.Errorf("a body over the budget: %d", s)
+	}
+	done := make(chan int)
+	go func() { done <- post("/echo/slow", 80) }() // holds 80 bytes for 2 s
+	time.Sleep(300 * time.Millisecond)
+	if s := post("/echo/a", 80); s != http.StatusServiceUnavailable {
+		t.Errorf("a second body while the first is held: %d", s)
+	}
+	if s := <-done; s != 200 {
+		t.Errorf("the held request: %d", s)
+	}
+	if s := post("/echo/a", 80); s != 200 {
+		t.Errorf("after the first finished: %d", s)
+	}
+}
+
+func TestHardeningConnectionCap(t *testing.T) {
+	be := newBackend(t)
+	addr, _ := hardServer(t, baseConfig(be.URL), "net.server.max-connections", "2")
+	var open []net.Conn
+	for i := 0; i < 2; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, "GET /echo/a HTTP/1.1\r\nHost: gw\r\n\r\n")
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		open = append(open, c)
+	}
+	third, err := net.Dial("tcp", addr) // the kernel accepts; the server does not serve it yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	io.WriteString(third, "GET /echo/a HTTP/1.1\r\nHost: gw\r\n\r\n")
+	third.SetDeadline(time.Now().Add(300 * time.Millisecond))
+	br := bufio.NewReader(third)
+	if _, err := http.ReadResponse(br, nil); err == nil {
+		t.Fatal("a third connection was served over a cap of 2")
+	}
+	open[0].Close()
+	third.SetDeadline(time.Now().Add(5 * time.Second))
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != 200 {
+		t.Errorf("after a connection closed: %v", err)
 	}
 }

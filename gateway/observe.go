@@ -318,9 +318,14 @@ type statusWriter struct {
 	http.ResponseWriter
 	status  int
 	started time.Time
+	// closeConn closes the connection after this response.
+	closeConn bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
+	if w.closeConn {
+		w.Header().Set("Connection", "close")
+	}
 	if w.status == 0 {
 		w.status = code
 		w.started = time.Now()

@@ -20,7 +20,9 @@ var (
 	errPathDotSegment = errors.New("the request path contains an encoded '.' or '..' segment")
 )
 
-const msgBadPath = "Bad request: invalid URL path"
+const msgBadRequest = "Bad request"
+
+var errBadHost = errors.New("the Host header has an invalid port")
 
 // cleanRequestPath checks an escaped request path and returns it with its
 // dot segments removed (RFC 3986 §5.2.4; never above the root).

@@ -75,6 +75,13 @@ type Settings struct {
 	DebugToken string
 	// TraceStoreSize bounds the stored traces (debug.trace.store.size).
 	TraceStoreSize int
+	// HTTP limits: request head bytes (net.server.max-header-bytes), URL
+	// length (net.server.max-url-length), body bytes buffered by all
+	// requests at once (net.server.max-buffered-body-bytes) and open
+	// connections (net.server.max-connections; 0: no cap).
+	MaxHeaderBytes, MaxURLLength int
+	MaxBufferedBodyBytes         int64
+	MaxConnections               int
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -159,6 +166,29 @@ var settingsTable = []setting{
 		s.TraceStoreSize = n
 		return err
 	}},
+	intSetting("net.server.max-header-bytes", DefaultMaxHeaderBytes, 1, "max bytes of a request head (request line and headers; larger: 431)", func(s *Settings) *int { return &s.MaxHeaderBytes }),
+	intSetting("net.server.max-url-length", DefaultMaxURLLength, 1, "max length of a request URL (longer: 414)", func(s *Settings) *int { return &s.MaxURLLength }),
+	{"net.server.max-buffered-body-bytes", strconv.Itoa(DefaultMaxBufferedBodyBytes), "max request body bytes buffered by all requests at once (beyond: 503)", func(s *Settings, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err == nil && n <= 0 {
+			err = fmt.Errorf("must be positive")
+		}
+		s.MaxBufferedBodyBytes = n
+		return err
+	}},
+	intSetting("net.server.max-connections", DefaultMaxConnections, 0, "max open client connections per listener (0: no cap)", func(s *Settings) *int { return &s.MaxConnections }),
+}
+
+// intSetting is an integer setting of at least least.
+func intSetting(name string, def, least int, doc string, f func(*Settings) *int) setting {
+	return setting{name, strconv.Itoa(def), doc, func(s *Settings, v string) error {
+		n, err := strconv.Atoi(v)
+		if err == nil && n < least {
+			err = fmt.Errorf("must be at least %d", least)
+		}
+		*f(s) = n
+		return err
+	}}
 }
 
 // parseDuration reads a Go duration ("1m30s"), a number of seconds, or a
