@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,12 @@ import (
 // hardServer serves cfg through a Server with the settings kv (dotted
 // name, value pairs) and returns its address and log.
 func hardServer(t *testing.T, cfg *engine.Config, kv ...string) (string, *lockedBuf) {
+	t.Helper()
+	addr, logs, _ := hardServerWith(t, cfg, kv...)
+	return addr, logs
+}
+
+func hardServerWith(t *testing.T, cfg *engine.Config, kv ...string) (string, *lockedBuf, *Server) {
 	t.Helper()
 	flags := map[string]string{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -50,7 +57,7 @@ func hardServer(t *testing.T, cfg *engine.Config, kv ...string) (string, *locked
 		cancel()
 		<-done
 	})
-	return ln.Addr().String(), logs
+	return ln.Addr().String(), logs, srv
 }
 
 type lockedBuf struct {
@@ -307,5 +314,37 @@ func TestHardeningConnectionCap(t *testing.T) {
 	third.SetDeadline(time.Now().Add(5 * time.Second))
 	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != 200 {
 		t.Errorf("after a connection closed: %v", err)
+	}
+}
+
+// Item 8: emit-metric dimensions taken from a request header fold into
+// one overflow series past the cap, with one warning.
+func TestHardeningMetricCardinality(t *testing.T) {
+	be := newBackend(t)
+	cfg := baseConfig(be.URL)
+	cfg.APIs[0].Policy = doc(`<policies><inbound><emit-metric name="hits" namespace="t"><dimension name="Client" value="@(context.Request.Headers.GetValueOrDefault(&quot;X-Client&quot;, &quot;&quot;))" /></emit-metric></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`)
+	addr, logs, srv := hardServerWith(t, cfg, "telemetry.metrics.max-series", "10")
+	for i := range 40 {
+		if resp, _ := rawExchange(t, addr, "GET /echo/a HTTP/1.1\r\nHost: gw\r\nX-Client: c"+strconv.Itoa(i)+"\r\nConnection: close\r\n\r\n"); resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+	}
+	rec := httptest.NewRecorder()
+	srv.Metrics().Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	var series int
+	overflow := ""
+	for _, l := range strings.Split(rec.Body.String(), "\n") {
+		if strings.HasPrefix(l, "policygate_custom_hits_count{") {
+			series++
+			if strings.Contains(l, `Client="__overflow__"`) {
+				overflow = l
+			}
+		}
+	}
+	if series != 11 || !strings.HasSuffix(overflow, " 30") {
+		t.Errorf("%d series (want 10 and the overflow), overflow line %q", series, overflow)
+	}
+	if n := strings.Count(logs.String(), "series cap reached"); n != 1 {
+		t.Errorf("%d cap warnings, want 1", n)
 	}
 }

@@ -60,6 +60,7 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 		log = slog.Default()
 	}
 	s := &Server{set: set, log: log, metrics: NewMetrics(), traces: NewTraceStore(set.TraceStoreSize)}
+	s.metrics.LimitSeries(set.MaxSeriesPerMetric, log)
 	var o options
 	for _, f := range opts {
 		f(&o)

@@ -82,6 +82,9 @@ type Settings struct {
 	MaxHeaderBytes, MaxURLLength int
 	MaxBufferedBodyBytes         int64
 	MaxConnections               int
+	// MaxSeriesPerMetric caps the emit-metric series per metric name
+	// (telemetry.metrics.max-series; 0: no cap).
+	MaxSeriesPerMetric int
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -177,6 +180,7 @@ var settingsTable = []setting{
 		return err
 	}},
 	intSetting("net.server.max-connections", DefaultMaxConnections, 0, "max open client connections per listener (0: no cap)", func(s *Settings) *int { return &s.MaxConnections }),
+	intSetting("telemetry.metrics.max-series", policies.DefaultMaxSeriesPerMetric, 0, "max emit-metric series per metric name; the rest fold into an overflow series (0: no cap)", func(s *Settings) *int { return &s.MaxSeriesPerMetric }),
 }
 
 // intSetting is an integer setting of at least least.
