@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -346,5 +347,26 @@ func TestHardeningMetricCardinality(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "series cap reached"); n != 1 {
 		t.Errorf("%d cap warnings, want 1", n)
+	}
+}
+
+// Item 10: a settings file with an alias bomb is refused at the alias.
+func TestHardeningSettingsAliasBomb(t *testing.T) {
+	src := "net:\n  server:\n    max-body: 10\n" + strings.ReplaceAll(`x-a: &a ["l","l","l","l","l","l","l","l","l"]
+x-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+x-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+x-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+x-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+x-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+x-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+x-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+`, "\t", "")
+	file := t.TempDir() + "/settings.yaml"
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadSettings(file, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "settings.yaml:9:") || !strings.Contains(err.Error(), "excessive aliasing") {
+		t.Fatalf("got %v", err)
 	}
 }

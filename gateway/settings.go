@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/policygate/policygate/gateway/doclimit"
 	"github.com/policygate/policygate/policies"
 )
 
@@ -280,7 +280,7 @@ func LoadSettings(file string, env func(string) (string, bool), flags map[string
 
 // readSettingsFile reads a YAML or key=value settings file into dotted names.
 func readSettingsFile(file string) (map[string]string, error) {
-	data, err := os.ReadFile(file)
+	data, err := doclimit.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
@@ -288,8 +288,18 @@ func readSettingsFile(file string) (map[string]string, error) {
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".yaml", ".yml":
 		var m map[string]any
-		if err := yaml.Unmarshal(data, &m); err != nil {
+		var root yaml.Node
+		if err := yaml.Unmarshal(data, &root); err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if err := doclimit.CheckYAML(&root); err != nil {
+			de := err.(*doclimit.Error)
+			return nil, fmt.Errorf("%s:%d:%d: %s", file, de.Line, de.Col, de.Msg)
+		}
+		if len(root.Content) > 0 {
+			if err := root.Content[0].Decode(&m); err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
 		}
 		flattenYAML("", m, out)
 	default:

@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/gateway/doclimit"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -39,7 +40,7 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 	var file string
 	var src []byte
 	for _, n := range specNames {
-		b, err := os.ReadFile(filepath.Join(dir, n))
+		b, err := doclimit.ReadFile(filepath.Join(dir, n))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -106,6 +107,10 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 			line, _ = strconv.Atoi(m[1])
 		}
 		return fail(at(line, 1), parser.CodeParse, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := doclimit.CheckYAML(&root); err != nil {
+		de := err.(*doclimit.Error)
+		return fail(at(de.Line, de.Col), parser.CodeParse, "invalid YAML: %s", de.Msg)
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return fail(at(1, 1), CodeBadConfig, "specification is not an OpenAPI document")
