@@ -285,6 +285,16 @@ func TestHardeningBufferedBodyBudget(t *testing.T) {
 	if s := post("/echo/a", 80); s != 200 {
 		t.Errorf("after the first finished: %d", s)
 	}
+	chunked := func(n int) int {
+		resp, _ := rawExchange(t, addr, "POST /echo/a HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"+strconv.FormatInt(int64(n), 16)+"\r\n"+strings.Repeat("c", n)+"\r\n0\r\n\r\n")
+		return resp.StatusCode
+	}
+	if s := chunked(50); s != 200 {
+		t.Errorf("a chunked body under the budget: %d", s)
+	}
+	if s := chunked(150); s != http.StatusServiceUnavailable {
+		t.Errorf("a chunked body over the budget: %d", s)
+	}
 }
 
 func TestHardeningConnectionCap(t *testing.T) {

@@ -41,12 +41,9 @@ var (
 	errBodyBudget   = errors.New("too many request bodies are being buffered")
 )
 
-// bodyChunk is how much of a body of unknown length is reserved from the
-// budget at a time.
-const bodyChunk = 64 << 10
-
-// readBody buffers a request body up to max bytes, reserving each chunk
-// from budget (nil: no budget) before reading it; held is what it reserved,
+// readBody buffers a request body up to max bytes, reserving its bytes
+// from budget (nil: no budget) before keeping them: a declared length at
+// once, a body of unknown length as it arrives. held is what it reserved,
 // to release when the request is done.
 func readBody(body io.Reader, contentLength, max int64, budget *semaphore.Weighted) (data []byte, held int64, err error) {
 	reserve := func(n int64) bool {
@@ -73,23 +70,26 @@ func readBody(body io.Reader, contentLength, max int64, budget *semaphore.Weight
 		}
 		return data[:n], held, err
 	}
-	var buf bytes.Buffer
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
+	data = []byte{}
 	for {
-		if int64(buf.Len()) > max {
-			return nil, held, errBodyTooLarge
-		}
-		if !reserve(bodyChunk) {
-			return nil, held, errBodyBudget
-		}
-		n, err := io.CopyN(&buf, body, bodyChunk)
-		if err == io.EOF || err == nil && n < bodyChunk {
-			if int64(buf.Len()) > max {
+		n, rerr := body.Read(buf)
+		if n > 0 {
+			if int64(len(data)+n) > max {
 				return nil, held, errBodyTooLarge
 			}
-			return buf.Bytes(), held, nil
+			if !reserve(int64(n)) {
+				return nil, held, errBodyBudget
+			}
+			data = append(data, buf[:n]...)
 		}
-		if err != nil {
-			return nil, held, err
+		if rerr == io.EOF {
+			return data, held, nil
+		}
+		if rerr != nil {
+			return nil, held, rerr
 		}
 	}
 }
