@@ -28,6 +28,7 @@ fuzz-smoke:
 	$(GO) test -run='^$$' -fuzz='^FuzzExpression$$' -fuzztime=$(FUZZTIME) ./expressions
 	$(GO) test -run='^$$' -fuzz='^FuzzNamedValues$$' -fuzztime=$(FUZZTIME) ./namedvalues
 	$(GO) test -run='^$$' -fuzz='^FuzzRoutePath$$' -fuzztime=$(FUZZTIME) ./gateway
+	$(GO) test -run='^$$' -fuzz='^FuzzGatewayHandler$$' -fuzztime=$(FUZZTIME) ./gateway
 	$(GO) test -run='^$$' -fuzz='^FuzzJWT$$' -fuzztime=$(FUZZTIME) ./policies
 	$(GO) test -run='^$$' -fuzz='^FuzzLiquid$$' -fuzztime=$(FUZZTIME) ./policies
 	$(GO) test -run='^$$' -fuzz='^FuzzParseSpec$$' -fuzztime=$(FUZZTIME) ./gateway/apiops
@@ -37,7 +38,6 @@ fuzz-smoke:
 fuzz:
 	$(MAKE) fuzz-smoke FUZZTIME=2m
 	$(GO) test -run='^$$' -fuzz='^FuzzParseCase$$' -fuzztime=2m ./conformance
-	$(GO) test -run='^$$' -fuzz='^FuzzGatewayHandler$$' -fuzztime=5m ./gateway
 	$(GO) test -run='^$$' -fuzz='^FuzzReadJSON$$' -fuzztime=2m ./gateway/apiops
 
 bench:
