@@ -386,3 +386,17 @@ x-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The admin listener warns when it is not on loopback.
+func TestHardeningAdminListenerWarning(t *testing.T) {
+	var logs lockedBuf
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	warnPublicAdmin(log, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8082})
+	if logs.String() != "" {
+		t.Errorf("warned for loopback: %s", logs.String())
+	}
+	warnPublicAdmin(log, &net.TCPAddr{IP: net.IPv4zero, Port: 8082})
+	if !strings.Contains(logs.String(), "not on loopback") {
+		t.Errorf("no warning for 0.0.0.0: %q", logs.String())
+	}
+}

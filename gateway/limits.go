@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -231,4 +232,13 @@ func writeLimitAnswer(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	io.WriteString(w, `{"statusCode":`+strconv.Itoa(status)+`,"message":`+strconv.Quote(msg)+`}`)
+}
+
+// warnPublicAdmin warns when the admin listener (unauthenticated /metrics
+// and /trace/<id>) is reachable from other machines.
+func warnPublicAdmin(log *slog.Logger, addr net.Addr) {
+	if ta, ok := addr.(*net.TCPAddr); ok && !ta.IP.IsLoopback() {
+		log.Warn("the admin listener is not on loopback: /metrics and /trace/<id> need no authentication; keep it on a private network",
+			slog.String("addr", addr.String()))
+	}
 }

@@ -329,6 +329,7 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 		all = append(all, srv{hs, s.limitListener(ls.HTTPS, false), true})
 	}
 	if ls.Admin != nil {
+		warnPublicAdmin(s.log, ls.Admin.Addr())
 		all = append(all, srv{s.httpServer(s.AdminHandler()), ls.Admin, false})
 	}
 	errc := make(chan error, len(all))
