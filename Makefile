@@ -27,12 +27,18 @@ fuzz-smoke:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./parser
 	$(GO) test -run='^$$' -fuzz='^FuzzExpression$$' -fuzztime=$(FUZZTIME) ./expressions
 	$(GO) test -run='^$$' -fuzz='^FuzzNamedValues$$' -fuzztime=$(FUZZTIME) ./namedvalues
+	$(GO) test -run='^$$' -fuzz='^FuzzRoutePath$$' -fuzztime=$(FUZZTIME) ./gateway
+	$(GO) test -run='^$$' -fuzz='^FuzzGatewayHandler$$' -fuzztime=$(FUZZTIME) ./gateway
+	$(GO) test -run='^$$' -fuzz='^FuzzJWT$$' -fuzztime=$(FUZZTIME) ./policies
+	$(GO) test -run='^$$' -fuzz='^FuzzLiquid$$' -fuzztime=$(FUZZTIME) ./policies
+	$(GO) test -run='^$$' -fuzz='^FuzzParseSpec$$' -fuzztime=$(FUZZTIME) ./gateway/apiops
 
 # fuzz: longer runs, plus the targets too slow per execution for the smoke
 # run (the case-file loader links the whole gateway).
 fuzz:
 	$(MAKE) fuzz-smoke FUZZTIME=2m
 	$(GO) test -run='^$$' -fuzz='^FuzzParseCase$$' -fuzztime=2m ./conformance
+	$(GO) test -run='^$$' -fuzz='^FuzzReadJSON$$' -fuzztime=2m ./gateway/apiops
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)

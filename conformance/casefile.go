@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/policygate/policygate/gateway/doclimit"
 )
 
 // FileError is a problem with a case file: it cannot be read, is not valid
@@ -59,7 +61,7 @@ var caseKeys = map[string]bool{"name": true, "request": true, "backend": true, "
 // placeholder names checked, so shape errors are reported before anything
 // runs.
 func LoadFile(path string) (*File, error) {
-	src, err := os.ReadFile(path)
+	src, err := doclimit.ReadFile(path)
 	if err != nil {
 		return nil, &FileError{File: path, Msg: err.Error()}
 	}
@@ -69,10 +71,17 @@ func LoadFile(path string) (*File, error) {
 // Parse loads a case file from its text; path names it in errors and
 // resolves {file: ...} references.
 func Parse(path string, src []byte) (*File, error) {
+	if err := doclimit.CheckSize(src); err != nil {
+		return nil, &FileError{File: path, Msg: err.Error()}
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&doc); err != nil {
 		return nil, yamlError(path, err)
+	}
+	if err := doclimit.CheckYAML(&doc); err != nil {
+		de := err.(*doclimit.Error)
+		return nil, &FileError{File: path, Line: de.Line, Col: de.Col, Msg: de.Msg}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, &FileError{File: path, Line: doc.Line, Col: doc.Column, Msg: "a case file must be a mapping"}

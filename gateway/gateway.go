@@ -4,6 +4,7 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,8 @@ import (
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // DefaultMaxBody is the default cap on a buffered request body (16 MiB).
@@ -41,6 +44,8 @@ type options struct {
 	stores   *policies.Stores
 	identity identity.Options
 	auths    *identity.Registry
+	// bodyBudget caps the body bytes buffered by all requests (nil: none).
+	bodyBudget *semaphore.Weighted
 }
 
 // WithStores shares rate-limit, quota and cache state between gateways
@@ -182,6 +187,9 @@ const (
 	defaultKeyHeader  = "Ocp-Apim-Subscription-Key"
 	defaultKeyQuery   = "subscription-key"
 	msgEntityTooLarge = "Request entity too large"
+	msgBodyBudget     = "Service unavailable: too many request bodies are being received; retry later"
+	msgClientFailure  = "The client connection failed while the request body was read"
+	msgRequestTimeout = "Request timeout: the request body was not received in time"
 )
 
 func errNotFound() *policies.Error {
@@ -230,7 +238,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			g.opts.observer(run, out)
 		}
 	}()
+	req, perr := withCleanPath(req)
 	ctx.Request = g.requestOf(req)
+	if _, _, ok := hostPort(req.Host, req.TLS != nil); !ok && perr == nil {
+		perr = errBadHost
+	}
+	if perr != nil {
+		engine.DefaultAnswer(run, &policies.Error{Source: "gateway", Reason: "BadRequest", Message: perr.Error(), Body: msgBadRequest, Status: http.StatusBadRequest})
+		written = true
+		writeResponse(w, run)
+		return
+	}
 
 	rt, ok := a.routes.find(req)
 	if !ok {
@@ -249,15 +267,28 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if req.Body != nil && req.Body != http.NoBody {
-		data, err := io.ReadAll(io.LimitReader(req.Body, g.opts.maxBody+1))
+		data, held, err := readBody(req.Body, req.ContentLength, g.opts.maxBody, g.opts.bodyBudget)
+		if held > 0 {
+			defer g.opts.bodyBudget.Release(held)
+		}
 		switch {
-		case int64(len(data)) > g.opts.maxBody:
+		case errors.Is(err, errBodyTooLarge):
 			engine.DefaultAnswer(run, &policies.Error{Source: "gateway", Message: msgEntityTooLarge, Status: http.StatusRequestEntityTooLarge})
 			written = true
 			writeResponse(w, run)
 			return
+		case errors.Is(err, errBodyBudget):
+			engine.DefaultAnswer(run, &policies.Error{Source: "gateway", Message: msgBodyBudget, Status: http.StatusServiceUnavailable})
+			written = true
+			writeResponse(w, run)
+			return
 		case err != nil:
-			out = a.eng.Pipeline(rt.op.op, product).Fail(run, &policies.Error{Source: "request", Reason: "ClientConnectionFailure", Message: err.Error(), Status: http.StatusBadRequest, Err: err}, policies.ScopeGlobal)
+			// the error text names the sockets: it stays out of the answer
+			pe := &policies.Error{Source: "request", Reason: "ClientConnectionFailure", Message: msgClientFailure, Status: http.StatusBadRequest, Err: err}
+			if isTimeout(err) {
+				pe.Message, pe.Status = msgRequestTimeout, http.StatusRequestTimeout
+			}
+			out = a.eng.Pipeline(rt.op.op, product).Fail(run, pe, policies.ScopeGlobal)
 			written = true
 			writeResponse(w, run)
 			return
@@ -287,16 +318,7 @@ func (g *Gateway) requestOf(req *http.Request) *expressions.Request {
 	if req.TLS != nil {
 		scheme = "https"
 	}
-	host, port := req.Host, int32(0)
-	if h, p, err := net.SplitHostPort(req.Host); err == nil {
-		host = h
-		n, _ := strconv.Atoi(p)
-		port = int32(n)
-	} else if scheme == "https" {
-		port = 443
-	} else {
-		port = 80
-	}
+	host, port, _ := hostPort(req.Host, req.TLS != nil)
 	h := req.Header.Clone()
 	if h == nil {
 		h = http.Header{}

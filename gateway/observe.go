@@ -3,6 +3,7 @@ package gateway
 import (
 	"container/list"
 	"context"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -88,6 +89,7 @@ var durationBuckets = []float64{5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 
 // runtime and process collectors.
 func NewMetrics() *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry(), custom: &customMetrics{byName: map[string]*customFamily{}}}
+	m.LimitSeries(policies.DefaultMaxSeriesPerMetric, slog.Default())
 	labels := []string{"api", "operation", "status_class"}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "policygate_requests_total", Help: "Requests handled (self-hosted gateway: Requests)."}, labels)
 	hist := func(name, help string) *prometheus.HistogramVec {
@@ -100,6 +102,16 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(m.requests, m.duration, m.backend, m.client, m.reloads, m.custom,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// LimitSeries caps the emit-metric series per metric name at max (0: no
+// cap); values past it go to the overflow series, and log gets one warning
+// per metric.
+func (m *Metrics) LimitSeries(max int, log *slog.Logger) {
+	m.custom.limit.Store(policies.NewSeriesLimiter(max, func(metric string, max int) {
+		log.Warn("emit-metric: series cap reached; further dimension values are folded into the overflow series",
+			slog.String("metric", metric), slog.Int("maxSeries", max), slog.String("overflowValue", policies.OverflowValue))
+	}))
 }
 
 // Handler serves the registry in the Prometheus text format.
@@ -161,6 +173,8 @@ func (m *Metrics) Emit(name, namespace string, value float64, dims map[string]st
 type customMetrics struct {
 	mu     sync.Mutex
 	byName map[string]*customFamily
+	// limit caps the series per metric name (policies.SeriesLimiter).
+	limit atomic.Pointer[policies.SeriesLimiter]
 }
 
 type customFamily struct {
@@ -188,6 +202,7 @@ func sanitizeName(s string) string {
 
 func (c *customMetrics) emit(name, namespace string, value float64, dims map[string]string) {
 	name = sanitizeName(name)
+	dims = c.limit.Load().Admit(name, dims)
 	vals := map[string]string{"namespace": namespace}
 	for k, v := range dims {
 		if k := sanitizeName(k); k != "namespace" {
@@ -318,9 +333,14 @@ type statusWriter struct {
 	http.ResponseWriter
 	status  int
 	started time.Time
+	// closeConn closes the connection after this response.
+	closeConn bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
+	if w.closeConn {
+		w.Header().Set("Connection", "close")
+	}
 	if w.status == 0 {
 		w.status = code
 		w.started = time.Now()

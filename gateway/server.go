@@ -60,6 +60,7 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 		log = slog.Default()
 	}
 	s := &Server{set: set, log: log, metrics: NewMetrics(), traces: NewTraceStore(set.TraceStoreSize)}
+	s.metrics.LimitSeries(set.MaxSeriesPerMetric, log)
 	var o options
 	for _, f := range opts {
 		f(&o)
@@ -75,7 +76,7 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	}
 	tc.Transport = timingTransport{base}
 	common := append(append([]Option(nil), opts...),
-		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithObserver(s.observe), WithStores(s.newStores()))
+		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithBodyBudget(set.MaxBufferedBodyBytes), WithObserver(s.observe), WithStores(s.newStores()))
 	if o.auths == nil {
 		// one token cache for both gateways
 		common = append(common, WithBackendAuth(NewBackendAuth(o.identity)))
@@ -129,6 +130,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "gateway not ready: no configuration is active", http.StatusServiceUnavailable)
 		return
 	}
+	if n := s.set.MaxURLLength; n > 0 && len(r.RequestURI) > n {
+		writeLimitAnswer(w, http.StatusRequestURITooLong, "Request URI too long")
+		return
+	}
 	start := time.Now()
 	info := &reqInfo{}
 	g := s.gw
@@ -145,7 +150,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = forwardedProto(r)
 	}
 	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &statusWriter{ResponseWriter: w, closeConn: ambiguousFraming(r)}
 	g.ServeHTTP(sw, r)
 	end := time.Now()
 	total := end.Sub(start)
@@ -170,11 +175,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "auth failure",
 			slog.String("api", info.api), slog.String("operation", info.op), slog.Int("status", status),
-			slog.String("source", f.Err.Source), slog.String("reason", f.Err.Reason), slog.String("message", msg),
+			slog.String("source", f.Err.Source), slog.String("reason", f.Err.Reason), slog.String("message", truncate(msg)),
 			slog.String("requestId", info.requestID), slog.String("clientIp", ip))
 	}
 	attrs := []slog.Attr{
-		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("method", truncate(r.Method)), slog.String("path", truncate(r.URL.Path)),
 		slog.String("api", info.api), slog.String("operation", info.op), slog.Int("status", status),
 		slog.Float64("durationMs", ms(total)), slog.Float64("backendDurationMs", ms(backend)),
 		slog.String("requestId", info.requestID), slog.String("clientIp", ip),
@@ -263,6 +268,8 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 		ReadTimeout:       s.set.ReadTimeout,
 		WriteTimeout:      s.set.WriteTimeout,
 		IdleTimeout:       s.set.IdleTimeout,
+		MaxHeaderBytes:    s.set.MaxHeaderBytes,
+		ConnContext:       connContext,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 }
@@ -310,7 +317,7 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 	}
 	var all []srv
 	if ls.HTTP != nil {
-		all = append(all, srv{s.httpServer(s), ls.HTTP, false})
+		all = append(all, srv{s.httpServer(s), s.limitListener(ls.HTTP, true), false})
 	}
 	if ls.HTTPS != nil {
 		hs := s.httpServer(s)
@@ -319,9 +326,10 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 			return fmt.Errorf("https: %w", err)
 		}
 		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		all = append(all, srv{hs, ls.HTTPS, true})
+		all = append(all, srv{hs, s.limitListener(ls.HTTPS, false), true})
 	}
 	if ls.Admin != nil {
+		warnPublicAdmin(s.log, ls.Admin.Addr())
 		all = append(all, srv{s.httpServer(s.AdminHandler()), ls.Admin, false})
 	}
 	errc := make(chan error, len(all))

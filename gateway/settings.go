@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/policygate/policygate/gateway/doclimit"
 	"github.com/policygate/policygate/policies"
 	"github.com/policygate/policygate/policies/state/redisstate"
 )
@@ -82,6 +82,16 @@ type Settings struct {
 	RedisURL, RedisPassword, RedisPrefix string
 	RedisTimeout                         time.Duration
 	RedisFailClosed                      bool
+	// HTTP limits: request head bytes (net.server.max-header-bytes), URL
+	// length (net.server.max-url-length), body bytes buffered by all
+	// requests at once (net.server.max-buffered-body-bytes) and open
+	// connections (net.server.max-connections; 0: no cap).
+	MaxHeaderBytes, MaxURLLength int
+	MaxBufferedBodyBytes         int64
+	MaxConnections               int
+	// MaxSeriesPerMetric caps the emit-metric series per metric name
+	// (telemetry.metrics.max-series; 0: no cap).
+	MaxSeriesPerMetric int
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -181,6 +191,30 @@ var settingsTable = []setting{
 		s.RedisFailClosed = b
 		return err
 	}},
+	intSetting("net.server.max-header-bytes", DefaultMaxHeaderBytes, 1, "max bytes of a request head (request line and headers; larger: 431)", func(s *Settings) *int { return &s.MaxHeaderBytes }),
+	intSetting("net.server.max-url-length", DefaultMaxURLLength, 1, "max length of a request URL (longer: 414)", func(s *Settings) *int { return &s.MaxURLLength }),
+	{"net.server.max-buffered-body-bytes", strconv.Itoa(DefaultMaxBufferedBodyBytes), "max request body bytes buffered by all requests at once (beyond: 503)", func(s *Settings, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err == nil && n <= 0 {
+			err = fmt.Errorf("must be positive")
+		}
+		s.MaxBufferedBodyBytes = n
+		return err
+	}},
+	intSetting("net.server.max-connections", DefaultMaxConnections, 0, "max open client connections per listener (0: no cap)", func(s *Settings) *int { return &s.MaxConnections }),
+	intSetting("telemetry.metrics.max-series", policies.DefaultMaxSeriesPerMetric, 0, "max emit-metric series per metric name; the rest fold into an overflow series (0: no cap)", func(s *Settings) *int { return &s.MaxSeriesPerMetric }),
+}
+
+// intSetting is an integer setting of at least least.
+func intSetting(name string, def, least int, doc string, f func(*Settings) *int) setting {
+	return setting{name, strconv.Itoa(def), doc, func(s *Settings, v string) error {
+		n, err := strconv.Atoi(v)
+		if err == nil && n < least {
+			err = fmt.Errorf("must be at least %d", least)
+		}
+		*f(s) = n
+		return err
+	}}
 }
 
 // parseDuration reads a Go duration ("1m30s"), a number of seconds, or a
@@ -268,7 +302,7 @@ func LoadSettings(file string, env func(string) (string, bool), flags map[string
 
 // readSettingsFile reads a YAML or key=value settings file into dotted names.
 func readSettingsFile(file string) (map[string]string, error) {
-	data, err := os.ReadFile(file)
+	data, err := doclimit.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
@@ -276,8 +310,18 @@ func readSettingsFile(file string) (map[string]string, error) {
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".yaml", ".yml":
 		var m map[string]any
-		if err := yaml.Unmarshal(data, &m); err != nil {
+		var root yaml.Node
+		if err := yaml.Unmarshal(data, &root); err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if err := doclimit.CheckYAML(&root); err != nil {
+			de := err.(*doclimit.Error)
+			return nil, fmt.Errorf("%s:%d:%d: %s", file, de.Line, de.Col, de.Msg)
+		}
+		if len(root.Content) > 0 {
+			if err := root.Content[0].Decode(&m); err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
 		}
 		flattenYAML("", m, out)
 	default:

@@ -14,6 +14,9 @@ import (
 type MetricsRegistry struct {
 	mu     sync.Mutex
 	series map[string]*MetricSeries // key: seriesKey
+	// Limit caps the series per metric name (DefaultMaxSeriesPerMetric
+	// from NewMetricsRegistry; nil: no cap).
+	Limit *SeriesLimiter
 }
 
 // MetricSeries is one metric name in one namespace with one set of
@@ -31,11 +34,12 @@ var _ MetricSink = (*MetricsRegistry)(nil)
 
 // NewMetricsRegistry returns an empty registry.
 func NewMetricsRegistry() *MetricsRegistry {
-	return &MetricsRegistry{series: map[string]*MetricSeries{}}
+	return &MetricsRegistry{series: map[string]*MetricSeries{}, Limit: NewSeriesLimiter(DefaultMaxSeriesPerMetric, nil)}
 }
 
 // Emit records one value.
 func (m *MetricsRegistry) Emit(name, namespace string, value float64, dims map[string]string) {
+	dims = m.Limit.Admit(name, dims)
 	k := seriesKey(name, namespace, dims)
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -204,7 +204,7 @@ func (r *Run) SyncURL() {
 		u.Scheme = r.BackendURL.Scheme
 		u.Host = r.BackendURL.Hostname()
 		u.Port = portOf(r.BackendURL)
-		u.Path = JoinPath(r.BackendURL.Path, r.RelPath)
+		u.Path = JoinPath(r.BackendURL.Path, CleanPath(r.RelPath))
 	} else {
 		u.Path = r.RelPath
 	}

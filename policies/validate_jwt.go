@@ -526,6 +526,9 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 		return nil, time.Time{}, err
 	}
 
+	if err := jwtCheckCrit(raw); err != nil {
+		return nil, time.Time{}, err
+	}
 	// JWE: decrypt first; the plaintext is a nested JWS (or, unsigned, the
 	// claims themselves).
 	if strings.Count(raw, ".") == 4 {
@@ -534,6 +537,9 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 			return nil, time.Time{}, err
 		}
 		raw = inner
+		if err := jwtCheckCrit(raw); err != nil {
+			return nil, time.Time{}, err
+		}
 	}
 
 	// Signing keys: inline ones first, then those of the OpenID configs.

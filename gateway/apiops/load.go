@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/gateway/doclimit"
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/parser"
 )
@@ -254,7 +255,7 @@ func (f *jsonFile) suffixPos(suffix string) parser.Pos {
 // readJSON reads path into v. It returns the file (for positions) and
 // whether it exists and decoded; problems are recorded.
 func (l *loader) readJSON(path string, v any) (*jsonFile, bool) {
-	src, err := os.ReadFile(path)
+	src, err := doclimit.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false
 	}

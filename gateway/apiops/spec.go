@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/gateway/doclimit"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -39,7 +40,7 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 	var file string
 	var src []byte
 	for _, n := range specNames {
-		b, err := os.ReadFile(filepath.Join(dir, n))
+		b, err := doclimit.ReadFile(filepath.Join(dir, n))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -107,6 +108,10 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 		}
 		return fail(at(line, 1), parser.CodeParse, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	if err := doclimit.CheckYAML(&root); err != nil {
+		de := err.(*doclimit.Error)
+		return fail(at(de.Line, de.Col), parser.CodeParse, "invalid YAML: %s", de.Msg)
+	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return fail(at(1, 1), CodeBadConfig, "specification is not an OpenAPI document")
 	}
@@ -115,9 +120,12 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 	var err error
 	switch {
 	case mapGet(top, "openapi") != nil:
-		loader := openapi3.NewLoader()
-		loader.IsExternalRefsAllowed = false
-		doc, err = loader.LoadFromData(src)
+		err = libraryGuard(func() (err error) {
+			loader := openapi3.NewLoader()
+			loader.IsExternalRefsAllowed = false
+			doc, err = loader.LoadFromData(src)
+			return err
+		})
 	case mapGet(top, "swagger") != nil:
 		var v any
 		if err = top.Decode(&v); err == nil {
@@ -125,7 +133,10 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 			if b, err = json.Marshal(stringKeys(v)); err == nil {
 				var d2 openapi2.T
 				if err = json.Unmarshal(b, &d2); err == nil {
-					doc, err = openapi2conv.ToV3(&d2)
+					err = libraryGuard(func() (err error) {
+						doc, err = openapi2conv.ToV3(&d2)
+						return err
+					})
 				}
 			}
 		}
@@ -136,7 +147,7 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 		return fail(at(top.Line, top.Column), CodeBadConfig, "invalid OpenAPI document: %v", err)
 	}
 	var errs parser.Errors
-	if verr := doc.Validate(context.Background(), openapi3.DisableExamplesValidation()); verr != nil {
+	if verr := libraryGuard(func() error { return doc.Validate(context.Background(), openapi3.DisableExamplesValidation()) }); verr != nil {
 		// APIM accepts many documents that are not strictly valid; the
 		// operations are still usable.
 		errs = append(errs, &parser.Error{Pos: at(top.Line, top.Column), Code: CodeUnsupported, Severity: parser.SeverityWarning,
@@ -370,4 +381,16 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// libraryGuard runs a call into the OpenAPI library and turns a panic on a
+// malformed document (seen in the library's 2-to-3 conversion) into an
+// error.
+func libraryGuard(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the document is malformed (%v)", p)
+		}
+	}()
+	return fn()
 }

@@ -1,0 +1,37 @@
+package policies
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// jwtCheckCrit refuses a token whose protected header lists critical
+// extensions (RFC 7515 §4.1.11): PolicyGate understands none, so any
+// "crit" entry is unknown and the token must be rejected. A "b64": false
+// header (RFC 7797, an unencoded payload) is refused too, with or without
+// "crit". A header that is not a JSON object is left to the parser.
+func jwtCheckCrit(raw string) error {
+	head, _, ok := strings.Cut(raw, ".")
+	if !ok {
+		return nil
+	}
+	b, err := jwkB64(head)
+	if err != nil {
+		return nil
+	}
+	var h map[string]json.RawMessage
+	if json.Unmarshal(b, &h) != nil {
+		return nil
+	}
+	if c, ok := h["crit"]; ok {
+		var names []string
+		if json.Unmarshal(c, &names) != nil || len(names) == 0 {
+			return jwtFail(ErrJWTInvalid, "IDX14100: JWT is not well formed: the header parameter 'crit' must be a non-empty array of names.")
+		}
+		return jwtFail(ErrJWTInvalid, "IDX14100: JWT is not well formed: the header marks extensions as critical that are not understood: '%s'.", strings.Join(names, ", "))
+	}
+	if v, ok := h["b64"]; ok && strings.TrimSpace(string(v)) != "true" {
+		return jwtFail(ErrJWTInvalid, "IDX14100: JWT is not well formed: unencoded payloads (b64) are not supported.")
+	}
+	return nil
+}
