@@ -49,6 +49,8 @@ type Server struct {
 	metrics *Metrics
 	traces  *TraceStore
 	redact  atomic.Pointer[namedvalues.Store]
+	// devCert is set when HTTPS serves a generated development certificate.
+	devCert atomic.Bool
 }
 
 // NewServer builds a server for the settings; it answers 503 until
@@ -158,26 +160,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	s.metrics.observe(info.api, info.op, status, total, backend, client)
+	s.metrics.observe(info.api, info.op, status, total, backend, client, info.backendCalls.Load() > 0)
 	ip := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(ip); err == nil {
 		ip = h
 	}
-	if f := info.failure; f != nil && f.Err != nil && (f.Err.Source == "authorization" || f.Err.Status == http.StatusUnauthorized || f.Err.Status == http.StatusForbidden) {
-		msg := f.Err.Message
-		if nv := s.redact.Load(); nv != nil {
-			msg = nv.Redact(msg)
-		}
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "auth failure",
-			slog.String("api", info.api), slog.String("operation", info.op), slog.Int("status", status),
-			slog.String("source", f.Err.Source), slog.String("reason", f.Err.Reason), slog.String("message", msg),
-			slog.String("requestId", info.requestID), slog.String("clientIp", ip))
-	}
+	s.logFailure(r.Context(), r, info, status, ip)
 	attrs := []slog.Attr{
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("api", info.api), slog.String("operation", info.op), slog.Int("status", status),
-		slog.Float64("durationMs", ms(total)), slog.Float64("backendDurationMs", ms(backend)),
+		slog.Float64("durationMs", ms(total)),
 		slog.String("requestId", info.requestID), slog.String("clientIp", ip),
+	}
+	if info.backendCalls.Load() > 0 {
+		attrs = append(attrs, slog.Float64("backendDurationMs", ms(backend)))
 	}
 	if info.traceID != "" {
 		attrs = append(attrs, slog.String("traceId", info.traceID))
@@ -210,6 +206,7 @@ func (s *Server) observe(run *policies.Run, out engine.Outcome) {
 	}
 	info.trace = run.Trace
 	info.failure = out.Failure
+	recordFailure(info, run, out)
 }
 
 func newTraceID() string {
@@ -345,7 +342,7 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 	case <-ctx.Done():
 	case first = <-errc:
 	}
-	s.log.Info("shutting down: draining in-flight requests", slog.Duration("timeout", s.set.ShutdownTimeout))
+	s.log.Info("shutting down: draining in-flight requests", slog.String("timeout", s.set.ShutdownTimeout.String()))
 	sctx, cancel := context.WithTimeout(context.Background(), s.set.ShutdownTimeout)
 	defer cancel()
 	for _, x := range all {

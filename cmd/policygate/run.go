@@ -131,6 +131,7 @@ func runServer(args []string, stdout, stderr io.Writer, env func(string) (string
 		rl.Debounce = set.ReloadDebounce
 		rl.Refresh = set.NamedValueRefresh
 		rl.OnResult = srv.Metrics().Reload
+		rl.OnDone = srv.Metrics().ReloadDone
 		if err := rl.Reload(ctx, true); err != nil {
 			// probes stay 503 until a good configuration arrives
 			log.Error("config: no configuration active yet; fix the errors above", slog.String("dir", set.ConfigDir))
