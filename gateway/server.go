@@ -234,7 +234,7 @@ func forwardedProto(r *http.Request) *http.Request {
 	return r
 }
 
-// AdminHandler serves /metrics, /trace/<id> and the probes.
+// AdminHandler serves /metrics, /trace/<id>, /routes and the probes.
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
@@ -247,6 +247,7 @@ func (s *Server) AdminHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(rec)
 	})
+	mux.HandleFunc("GET /routes", s.routesHandler)
 	probe := func(w http.ResponseWriter, r *http.Request) { s.ServeHTTP(w, r) }
 	mux.HandleFunc("GET "+StatusPath, probe)
 	mux.HandleFunc("GET "+InternalStatusPath, probe)
@@ -270,7 +271,8 @@ type Listeners struct {
 }
 
 // Listen opens the listeners the settings name: HTTP always, HTTPS when a
-// certificate is configured, admin unless it is "none".
+// certificate is configured (or, without one, with a generated development
+// certificate: net.server.tls.dev-certificate), admin unless it is "none".
 func (s *Server) Listen() (*Listeners, error) {
 	var ls Listeners
 	var err error
@@ -282,6 +284,9 @@ func (s *Server) Listen() (*Listeners, error) {
 			ls.HTTP.Close()
 			return nil, err
 		}
+	}
+	if s.set.TLSCert == "" {
+		ls.HTTPS = s.devListener()
 	}
 	if s.set.AdminAddr != "" && s.set.AdminAddr != "none" {
 		if ls.Admin, err = net.Listen("tcp", s.set.AdminAddr); err != nil {
@@ -311,7 +316,7 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 	}
 	if ls.HTTPS != nil {
 		hs := s.httpServer(s)
-		cert, err := tls.LoadX509KeyPair(s.set.TLSCert, s.set.TLSKey)
+		cert, err := s.httpsCertificate()
 		if err != nil {
 			return fmt.Errorf("https: %w", err)
 		}

@@ -75,6 +75,9 @@ type Settings struct {
 	DebugToken string
 	// TraceStoreSize bounds the stored traces (debug.trace.store.size).
 	TraceStoreSize int
+	// DevCertificate serves HTTPS with a generated self-signed certificate
+	// when none is configured (net.server.tls.dev-certificate).
+	DevCertificate bool
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -157,6 +160,11 @@ var settingsTable = []setting{
 			err = fmt.Errorf("must be positive")
 		}
 		s.TraceStoreSize = n
+		return err
+	}},
+	{"net.server.tls.dev-certificate", "true", "without net.server.tls.cert, serve HTTPS with a generated self-signed development certificate", func(s *Settings, v string) error {
+		b, err := strconv.ParseBool(v)
+		s.DevCertificate = b
 		return err
 	}},
 }
