@@ -40,7 +40,9 @@ type reqInfo struct {
 	trace     *policies.Trace
 	failure   *policies.Failure
 	failed    *failureOf
-	backendNs atomic.Int64
+	// for the server span
+	revision, product, subscription string
+	backendNs                       atomic.Int64
 	// backendCalls counts backend round trips (forward-request,
 	// send-request); without one there is no backend duration.
 	backendCalls atomic.Int32

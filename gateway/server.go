@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/gateway/telemetry"
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/policies"
 )
@@ -51,6 +52,7 @@ type Server struct {
 	redact  atomic.Pointer[namedvalues.Store]
 	// devCert is set when HTTPS serves a generated development certificate.
 	devCert atomic.Bool
+	otel    *telemetry.Telemetry // nil: OpenTelemetry export off
 }
 
 // NewServer builds a server for the settings; it answers 503 until
@@ -61,7 +63,8 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{set: set, log: log, metrics: NewMetrics(), traces: NewTraceStore(set.TraceStoreSize)}
+	s := &Server{set: set, log: log, metrics: NewMetricsBuckets(secondsOf(set.OTelBuckets)), traces: NewTraceStore(set.TraceStoreSize)}
+	s.otel = s.startTelemetry()
 	var o options
 	for _, f := range opts {
 		f(&o)
@@ -75,7 +78,7 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	tc.Transport = timingTransport{base}
+	tc.Transport = timingTransport{telemetry.Transport(base)}
 	common := append(append([]Option(nil), opts...),
 		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithObserver(s.observe), WithStores(policies.NewStores()))
 	if o.auths == nil {
@@ -147,6 +150,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = forwardedProto(r)
 	}
 	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+	r, span := s.otel.StartRequest(r)
 	sw := &statusWriter{ResponseWriter: w}
 	g.ServeHTTP(sw, r)
 	end := time.Now()
@@ -161,6 +165,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 	}
 	s.metrics.observe(info.api, info.op, status, total, backend, client, info.backendCalls.Load() > 0)
+	s.endSpan(r.Context(), span, info, status, total, backend)
 	ip := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(ip); err == nil {
 		ip = h
@@ -207,6 +212,7 @@ func (s *Server) observe(run *policies.Run, out engine.Outcome) {
 	info.trace = run.Trace
 	info.failure = out.Failure
 	recordFailure(info, run, out)
+	recordIDs(info, run)
 }
 
 func newTraceID() string {
@@ -354,6 +360,9 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 		if err := x.hs.Shutdown(sctx); err != nil && first == nil {
 			first = err
 		}
+	}
+	if err := s.otel.Shutdown(sctx); err != nil {
+		s.log.Warn("opentelemetry: final export failed", slog.Any("error", err))
 	}
 	return first
 }
