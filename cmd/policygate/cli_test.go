@@ -139,3 +139,16 @@ func TestCLIVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestCLIHealth(t *testing.T) {
+	base, _ := startRun(t, nil, "--listen", "127.0.0.1:0", "--admin", "none", "--set", "net.server.tls.dev-certificate=false")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"health", "--url", base + "/status-0123456789abcdef"}, &out, &errOut); code != 0 || out.String() != "ok\n" {
+		t.Errorf("ready gateway: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := run([]string{"health", "--url", base + "/no-such-probe"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "answered 404") {
+		t.Errorf("404: exit %d, %q", code, errOut.String())
+	}
+}

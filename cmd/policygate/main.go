@@ -6,6 +6,7 @@
 //	policygate run [--config DIR] [--listen ADDR] [--admin ADDR] [--settings FILE]
 //	policygate routes [--config DIR] [--json]
 //	policygate corpus-report --corpus DIR --out FILE
+//	policygate health [--url URL]
 //	policygate help [COMMAND]
 //	policygate --version
 //
@@ -37,6 +38,7 @@ var commands = []command{
 	{"run", "serve a configuration (or the embedded demo) as a gateway", runCmd},
 	{"routes", "list the APIs, revisions, versions and operations a configuration serves", routesCmd},
 	{"corpus-report", "validate a policy corpus and write a Markdown report", corpusReportCmd},
+	{"health", "ask a running gateway's probe whether it is ready (for container health checks)", healthCmd},
 	{"version", "print the version and the commit it was built from", versionCmd},
 }
 
