@@ -152,3 +152,16 @@ func TestCLIHealth(t *testing.T) {
 		t.Errorf("404: exit %d, %q", code, errOut.String())
 	}
 }
+
+func TestValidateProgress(t *testing.T) {
+	var buf bytes.Buffer
+	if p := newProgress(&buf, 1000); p.w != nil {
+		t.Error("progress enabled on a writer that is not a terminal")
+	}
+	p := &progress{w: &buf, total: 300}
+	p.step(120)
+	p.done()
+	if got := buf.String(); got != "\rvalidating 120/300 files\r\033[K" {
+		t.Errorf("progress output %q", got)
+	}
+}
