@@ -122,6 +122,10 @@ func TestOpenTelemetryExport(t *testing.T) {
 	cfg := authConfig(be.URL, &engine.Backend{Auth: &engine.BackendAuth{
 		Kind: engine.AuthClientSecret, TenantID: "t", ClientID: "c", ClientSecret: "s", Scope: "api://llm/.default", AuthorityHost: a.srv.URL,
 	}}, nil)
+	cfg.APIs = append(cfg.APIs, &engine.API{ID: "sr", Path: "sr", ServiceURL: be.URL, IsCurrent: true,
+		Operations: []*engine.Operation{op("side", "GET", "/side")},
+		Policy: doc(`<policies><inbound><send-request mode="new" response-variable-name="r" timeout="5"><set-url>` + be.URL + `/side</set-url><set-method>GET</set-method></send-request>` +
+			`<return-response><set-status code="200" reason="OK" /></return-response></inbound><backend /><outbound /><on-error /></policies>`)})
 	set, err := LoadSettings("", nil, map[string]string{
 		"observability.opentelemetry.enabled":           "true",
 		"observability.opentelemetry.collector.uri":     rc.srv.URL,
@@ -154,6 +158,14 @@ func TestOpenTelemetryExport(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
+	}
+	const srTrace = "5bf92f3577b34da6a3ce929d0e0e4737"
+	req, _ = http.NewRequest("GET", hs.URL+"/sr/side", nil)
+	req.Header.Set("Traceparent", "00-"+srTrace+"-"+callerSpan+"-01")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("send-request call: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -206,8 +218,29 @@ func TestOpenTelemetryExport(t *testing.T) {
 	}
 	mu.Lock()
 	want := "00-" + traceID + "-" + hex.EncodeToString(client.SpanId) + "-01"
-	if len(backendTP) != 1 || backendTP[0] != want {
+	if len(backendTP) < 1 || backendTP[0] != want {
 		t.Errorf("backend got traceparent %q, want %q (the backend span's context)", backendTP, want)
+	}
+	mu.Unlock()
+
+	sr := map[string]*tracepb.Span{}
+	for _, s := range rc.spans {
+		if hex.EncodeToString(s.TraceId) == srTrace {
+			sr[s.Name] = s
+		}
+	}
+	if sr["sr side"] == nil || sr["send-request"] == nil || sr["backend GET"] == nil {
+		t.Fatalf("send-request trace: spans %v", sr)
+	}
+	if !bytes.Equal(sr["send-request"].ParentSpanId, sr["sr side"].SpanId) || !bytes.Equal(sr["backend GET"].ParentSpanId, sr["send-request"].SpanId) {
+		t.Error("want server span → send-request → backend call")
+	}
+	if p := attrs(sr["send-request"].Attributes)["apim.policy.path"]; p != "send-request[1]" {
+		t.Errorf("send-request span apim.policy.path %q", p)
+	}
+	mu.Lock()
+	if len(backendTP) != 2 || backendTP[1] != "00-"+srTrace+"-"+hex.EncodeToString(sr["backend GET"].SpanId)+"-01" {
+		t.Errorf("send-request's backend got traceparent %q", backendTP)
 	}
 	mu.Unlock()
 
@@ -225,7 +258,7 @@ func TestOpenTelemetryExport(t *testing.T) {
 			if got := dp.ExplicitBounds; len(got) != 3 || got[0] != 1 || got[1] != 20 || got[2] != 300 {
 				t.Errorf("bounds %v, want the configured 1,20,300", got)
 			}
-			if a := attrs(dp.Attributes); a["api.id"] != "ai" || a["operation.id"] != "any" || dp.Count != 1 {
+			if a := attrs(dp.Attributes); (a["api.id"] != "ai" && a["api.id"] != "sr") || dp.Count != 1 {
 				t.Errorf("data point %v count %d", a, dp.Count)
 			}
 		}

@@ -94,7 +94,12 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 // Activate makes e the served configuration (atomically, for each
 // gateway); requests in flight finish on the engine they started with.
 func (s *Server) Activate(e *engine.Engine) {
-	setSink := func(env *policies.Env) { env.Metrics = s.metrics }
+	setSink := func(env *policies.Env) {
+		env.Metrics = s.metrics
+		if s.otel != nil {
+			env.Span = telemetry.StartSpan
+		}
+	}
 	s.gw.SwapEnv(e, setSink)
 	s.traced.SwapEnv(e, setSink)
 	s.redact.Store(e.Config.NamedValues)

@@ -281,3 +281,19 @@ func orText(s, def string) string {
 	}
 	return s
 }
+
+// StartSpan starts an internal span under the span in ctx (a policy's
+// send-request or token acquisition); attrs are key, value pairs. Without
+// a span in ctx it does nothing. It fits policies.SpanFunc.
+func StartSpan(ctx context.Context, name string, attrs ...string) (context.Context, func(error)) {
+	parent := trace.SpanFromContext(ctx)
+	if !parent.SpanContext().IsValid() {
+		return ctx, func(error) {}
+	}
+	kvs := make([]attribute.KeyValue, 0, len(attrs)/2)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		kvs = append(kvs, attribute.String(attrs[i], attrs[i+1]))
+	}
+	ctx, span := parent.TracerProvider().Tracer(ScopeName).Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(kvs...))
+	return ctx, func(err error) { EndSpan(span, err) }
+}
