@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/policies"
 )
 
 // otlpReceiver is an OTLP/HTTP collector on loopback that decodes the
@@ -106,7 +107,10 @@ func attrs(kvs []*commonpb.KeyValue) map[string]string {
 	return m
 }
 
+// Not parallel: sets the policies' token source.
 func TestOpenTelemetryExport(t *testing.T) {
+	policies.SetTokenSource(staticToken{})
+	t.Cleanup(func() { policies.SetTokenSource(nil) })
 	rc := newOTLPReceiver(t)
 	// the backend records the traceparent it gets
 	var mu sync.Mutex
@@ -124,7 +128,8 @@ func TestOpenTelemetryExport(t *testing.T) {
 	}}, nil)
 	cfg.APIs = append(cfg.APIs, &engine.API{ID: "sr", Path: "sr", ServiceURL: be.URL, IsCurrent: true,
 		Operations: []*engine.Operation{op("side", "GET", "/side")},
-		Policy: doc(`<policies><inbound><send-request mode="new" response-variable-name="r" timeout="5"><set-url>` + be.URL + `/side</set-url><set-method>GET</set-method></send-request>` +
+		Policy: doc(`<policies><inbound><authentication-managed-identity resource="https://vault.azure.net" output-token-variable-name="t" />` +
+			`<send-request mode="new" response-variable-name="r" timeout="5"><set-url>` + be.URL + `/side</set-url><set-method>GET</set-method></send-request>` +
 			`<return-response><set-status code="200" reason="OK" /></return-response></inbound><backend /><outbound /><on-error /></policies>`)})
 	set, err := LoadSettings("", nil, map[string]string{
 		"observability.opentelemetry.enabled":           "true",
@@ -234,6 +239,10 @@ func TestOpenTelemetryExport(t *testing.T) {
 	}
 	if !bytes.Equal(sr["send-request"].ParentSpanId, sr["sr side"].SpanId) || !bytes.Equal(sr["backend GET"].ParentSpanId, sr["send-request"].SpanId) {
 		t.Error("want server span → send-request → backend call")
+	}
+	if mi := sr["token acquisition"]; mi == nil || !bytes.Equal(mi.ParentSpanId, sr["sr side"].SpanId) ||
+		attrs(mi.Attributes)["apim.token.resource"] != "https://vault.azure.net" {
+		t.Errorf("managed identity token span %v", mi)
 	}
 	if p := attrs(sr["send-request"].Attributes)["apim.policy.path"]; p != "send-request[1]" {
 		t.Errorf("send-request span apim.policy.path %q", p)
