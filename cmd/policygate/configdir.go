@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
 
 	"github.com/policygate/policygate/engine"
@@ -13,6 +14,11 @@ import (
 // repository root that holds it; it logs the folder it chose below a root.
 func artifactDir(dir string, log *slog.Logger) (string, error) {
 	found, why, err := apiops.FindArtifacts(dir)
+	if errors.Is(err, apiops.ErrNoArtifacts) {
+		// an empty folder that a sidecar fills later: serve it as it is
+		log.Warn("config: "+err.Error()+"; serving it as the artifact folder (0 APIs until files arrive)", slog.String("dir", dir))
+		return dir, nil
+	}
 	if err != nil {
 		return "", err
 	}

@@ -2,6 +2,7 @@ package apiops
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -78,8 +79,12 @@ func FindArtifacts(dir string) (artifacts, why string, err error) {
 			return p, fmt.Sprintf("named by %s in %s", outputFolderVar, h.file), nil
 		}
 	}
-	return "", "", fmt.Errorf("%s is not an APIOps artifact folder (no apis/, policy.xml, products/ …) and holds none below it", dir)
+	return "", "", fmt.Errorf("%s: %w", dir, ErrNoArtifacts)
 }
+
+// ErrNoArtifacts is wrapped by FindArtifacts' error when the folder neither
+// is an artifact folder nor holds one.
+var ErrNoArtifacts = errors.New("not an APIOps artifact folder (no apis/, policy.xml, products/ …) and holds none below it")
 
 type hint struct{ file, value string }
 

@@ -36,7 +36,7 @@ func TestFindArtifacts(t *testing.T) {
 		{"two levels down", []string{"infra/apim/apis/"}, "infra/apim", "the only folder below", ""},
 		{"several, pipeline names one", []string{"dev-artifacts/apis/", "prod-artifacts/apis/", ".github/workflows/run-publisher.yaml"}, "prod-artifacts", "named by API_MANAGEMENT_SERVICE_OUTPUT_FOLDER_PATH in .github/workflows/run-publisher.yaml", ""},
 		{"several, no hint", []string{"a/apis/", "b/apis/"}, "", "", "several APIOps artifact folders (a, b)"},
-		{"none", []string{"docs/"}, "", "", "is not an APIOps artifact folder"},
+		{"none", []string{"docs/"}, "", "", "not an APIOps artifact folder"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
