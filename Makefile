@@ -7,8 +7,11 @@ FUZZTIME ?= 5s
 
 all: build
 
+# The commit goes into `policygate --version` also where VCS stamping is off.
+LDFLAGS := -X main.buildCommit=$(shell git rev-parse HEAD 2>/dev/null)
+
 build:
-	$(GO) build -o bin/policygate ./cmd/policygate
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/policygate ./cmd/policygate
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
@@ -52,9 +55,13 @@ statebench:
 loadbench:
 	$(GO) test -run='^$$' -bench='^BenchmarkLoopbackVsReverseProxy$$' -benchtime=1x -count=3 ./gateway
 
-# run: the gateway on the embedded demo configuration (curl localhost:8080/echo/hello).
+# run: the gateway on the embedded demo configuration (curl localhost:8080/echo/hello;
+# HTTPS on :8081 with a generated development certificate).
 run:
-	$(GO) run ./cmd/policygate run
+	@if [ ! -x bin/policygate ]; then echo "make run: first build of bin/policygate: downloading modules and compiling (a few minutes on a fresh machine) ..."; fi
+	@$(GO) mod download -x 2>&1 | grep -E '^# get .*\.zip$$' | sed 's/^# get /make run: downloading /' || true
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/policygate ./cmd/policygate
+	bin/policygate run
 
 # corpus-report: validate ../shared/corpus and write testdata/corpus-report.md.
 corpus-report:

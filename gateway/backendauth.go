@@ -95,6 +95,9 @@ func buildBackends(cfg *engine.Config, reg *identity.Registry) (map[string]*poli
 				x.errorf("%s credential: %v", b.Auth.Kind, err)
 			}
 		}
+		if be.Auth != nil {
+			be.Auth = tracedAuth{be.Auth, id}
+		}
 		if len(x.errs) > 0 {
 			be.Auth = failedAuth{errors.New("backend " + id + " has invalid credentials")}
 			errs = append(errs, x.errs...)

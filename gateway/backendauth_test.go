@@ -24,10 +24,13 @@ import (
 // entra is a fake Microsoft Entra authority over TLS: OpenID discovery and
 // a v2 token endpoint issuing signed JWTs that live life seconds.
 type entra struct {
-	srv      *httptest.Server
-	key      []byte
-	life     atomic.Int64
-	reject   atomic.Bool
+	srv    *httptest.Server
+	key    []byte
+	life   atomic.Int64
+	reject atomic.Bool
+	// leak makes a rejection quote the client secret back, as a careless
+	// authority might; the gateway's logs must still mask it.
+	leak     atomic.Bool
 	requests atomic.Int64
 	mu       sync.Mutex
 	issued   []string
@@ -60,7 +63,11 @@ func newEntra(t testing.TB) *entra {
 		w.Header().Set("Content-Type", "application/json")
 		if a.reject.Load() {
 			w.WriteHeader(401)
-			json.NewEncoder(w).Encode(map[string]any{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
+			desc := "AADSTS7000215: Invalid client secret provided."
+			if a.leak.Load() {
+				desc += " Got " + form["client_secret"] + "."
+			}
+			json.NewEncoder(w).Encode(map[string]any{"error": "invalid_client", "error_description": desc})
 			return
 		}
 		life := a.life.Load()

@@ -227,6 +227,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			g.opts.logger.Error("gateway: panic while serving a request", slog.Any("panic", v), slog.String("requestId", ctx.RequestID.String()))
 			if !written {
 				pe := &policies.Error{Source: "gateway", Message: fmt.Sprint("internal error: ", v), Status: 500}
+				out = engine.Outcome{Failure: &policies.Failure{Err: pe, Stmt: &policies.Stmt{Name: "gateway"}, Section: run.Section}}
 				engine.DefaultAnswer(run, pe)
 				writeResponse(w, run)
 			}
@@ -273,7 +274,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		switch {
 		case errors.Is(err, errBodyTooLarge):
-			engine.DefaultAnswer(run, &policies.Error{Source: "gateway", Message: msgEntityTooLarge, Status: http.StatusRequestEntityTooLarge})
+			pe := &policies.Error{Source: "gateway", Message: msgEntityTooLarge, Status: http.StatusRequestEntityTooLarge}
+			out = engine.Outcome{Failure: &policies.Failure{Err: pe, Stmt: &policies.Stmt{Name: "gateway"}, Section: policies.Inbound}}
+			engine.DefaultAnswer(run, pe)
 			written = true
 			writeResponse(w, run)
 			return

@@ -40,7 +40,13 @@ type reqInfo struct {
 	requestID string
 	trace     *policies.Trace
 	failure   *policies.Failure
-	backendNs atomic.Int64
+	failed    *failureOf
+	// for the server span
+	revision, product, subscription string
+	backendNs                       atomic.Int64
+	// backendCalls counts backend round trips (forward-request,
+	// send-request); without one there is no backend duration.
+	backendCalls atomic.Int32
 }
 
 type infoKey struct{}
@@ -59,47 +65,68 @@ func (t timingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if i := infoOf(req.Context()); i != nil {
 		i.backendNs.Add(int64(time.Since(start)))
+		i.backendCalls.Add(1)
 	}
 	return resp, err
 }
 
-// Metrics is the Prometheus registry of a server. Names follow the
-// self-hosted gateway's metrics: Requests → policygate_requests_total,
-// DurationInMS → policygate_request_duration_ms, BackendDurationInMS →
-// policygate_backend_duration_ms; policygate_client_duration_ms is the
-// time spent writing the response to the client. emit-metric values are
-// exported as policygate_custom_<name>_sum and _count with the metric's
-// dimensions as labels.
+// Metrics is the Prometheus registry of a server. Durations are in seconds,
+// as Prometheus names them; each maps onto a self-hosted gateway metric:
+// Requests → policygate_requests_total, DurationInMS →
+// policygate_request_duration_seconds, BackendDurationInMS →
+// policygate_backend_duration_seconds (observed only when a backend was
+// called), GatewayDurationInMS → policygate_gateway_duration_seconds (the
+// total less the backend time); policygate_client_duration_seconds is the
+// time spent writing the response to the client. Reloads are counted by
+// result, with the time each rebuild took. emit-metric values are exported
+// as policygate_custom_<name>_sum and _count with the metric's dimensions
+// as labels.
 type Metrics struct {
-	reg                       *prometheus.Registry
-	requests                  *prometheus.CounterVec
-	duration, backend, client *prometheus.HistogramVec
-	reloads                   *prometheus.CounterVec
-	custom                    *customMetrics
+	reg                                *prometheus.Registry
+	requests                           *prometheus.CounterVec
+	duration, backend, client, gateway *prometheus.HistogramVec
+	reloads                            *prometheus.CounterVec
+	reloadTime                         prometheus.Histogram
+	generation                         prometheus.Gauge
+	custom                             *customMetrics
 	// series caches the request metrics by [api, operation, class]; the
 	// label sets are bounded by the configuration's operations.
 	series sync.Map
 }
 
-// durationBuckets are the self-hosted gateway's default histogram buckets
-// (observability.opentelemetry.histogram.buckets), in milliseconds.
-var durationBuckets = []float64{5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000}
+// DurationBuckets are the self-hosted gateway's default histogram buckets
+// (observability.opentelemetry.histogram.buckets: 5, 10, 25 … 10000 ms),
+// in seconds.
+var DurationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 // NewMetrics returns a registry with the gateway's metrics and the Go
 // runtime and process collectors.
-func NewMetrics() *Metrics {
+func NewMetrics() *Metrics { return NewMetricsBuckets(nil) }
+
+// NewMetricsBuckets is NewMetrics with the duration histograms' buckets in
+// seconds (nil: DurationBuckets).
+func NewMetricsBuckets(buckets []float64) *Metrics {
+	if len(buckets) == 0 {
+		buckets = DurationBuckets
+	}
 	m := &Metrics{reg: prometheus.NewRegistry(), custom: &customMetrics{byName: map[string]*customFamily{}}}
 	m.LimitSeries(policies.DefaultMaxSeriesPerMetric, slog.Default())
 	labels := []string{"api", "operation", "status_class"}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "policygate_requests_total", Help: "Requests handled (self-hosted gateway: Requests)."}, labels)
 	hist := func(name, help string) *prometheus.HistogramVec {
-		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: durationBuckets}, labels)
+		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
 	}
-	m.duration = hist("policygate_request_duration_ms", "Total request time in ms (self-hosted gateway: DurationInMS).")
-	m.backend = hist("policygate_backend_duration_ms", "Backend time until response headers in ms (self-hosted gateway: BackendDurationInMS).")
-	m.client = hist("policygate_client_duration_ms", "Time writing the response to the client in ms.")
+	m.duration = hist("policygate_request_duration_seconds", "Total request time (self-hosted gateway: DurationInMS).")
+	m.backend = hist("policygate_backend_duration_seconds", "Backend time until response headers, for requests that called a backend (self-hosted gateway: BackendDurationInMS).")
+	m.gateway = hist("policygate_gateway_duration_seconds", "Time spent in the gateway: the total less the backend time (GatewayDurationInMS).")
+	m.client = hist("policygate_client_duration_seconds", "Time writing the response to the client.")
 	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "policygate_config_reloads_total", Help: "Configuration rebuilds by result (ok, failed, unchanged)."}, []string{"result"})
-	m.reg.MustRegister(m.requests, m.duration, m.backend, m.client, m.reloads, m.custom,
+	m.reloadTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "policygate_config_reload_duration_seconds", Help: "Time to load and compile a configuration.", Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}})
+	m.generation = prometheus.NewGauge(prometheus.GaugeOpts{Name: "policygate_config_generation", Help: "Number of the configuration being served (1 for the first one applied)."})
+	for _, r := range []string{"ok", "failed", "unchanged"} {
+		m.reloads.WithLabelValues(r) // export zeros so that rate() works from the start
+	}
+	m.reg.MustRegister(m.requests, m.duration, m.backend, m.gateway, m.client, m.reloads, m.reloadTime, m.generation, m.custom,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -122,6 +149,13 @@ func (m *Metrics) Handler() http.Handler {
 // Reload counts a configuration rebuild by result.
 func (m *Metrics) Reload(result string) { m.reloads.WithLabelValues(result).Inc() }
 
+// ReloadDone records a rebuild that loaded and compiled (applied or not)
+// and the generation now served.
+func (m *Metrics) ReloadDone(took time.Duration, generation int) {
+	m.reloadTime.Observe(took.Seconds())
+	m.generation.Set(float64(generation))
+}
+
 func statusClass(code int) string {
 	switch {
 	case code >= 500:
@@ -136,28 +170,36 @@ func statusClass(code int) string {
 	return "1xx"
 }
 
-// series are the four request metrics of one label set, looked up once.
+// series are the request metrics of one label set, looked up once.
 type series struct {
 	requests                  prometheus.Counter
-	duration, backend, client prometheus.Observer
+	duration, client, gateway prometheus.Observer
+	backendOnce               sync.Once
+	backend                   prometheus.Observer
 }
 
-func (m *Metrics) observe(api, op string, status int, total, backend, client time.Duration) {
+func (m *Metrics) observe(api, op string, status int, total, backend, client time.Duration, calledBackend bool) {
 	lv := [3]string{api, op, statusClass(status)}
 	v, ok := m.series.Load(lv)
 	if !ok {
 		v, _ = m.series.LoadOrStore(lv, &series{
 			requests: m.requests.WithLabelValues(lv[:]...),
 			duration: m.duration.WithLabelValues(lv[:]...),
-			backend:  m.backend.WithLabelValues(lv[:]...),
+			gateway:  m.gateway.WithLabelValues(lv[:]...),
 			client:   m.client.WithLabelValues(lv[:]...),
 		})
 	}
 	s := v.(*series)
 	s.requests.Inc()
-	s.duration.Observe(ms(total))
-	s.backend.Observe(ms(backend))
-	s.client.Observe(ms(client))
+	s.duration.Observe(total.Seconds())
+	if calledBackend {
+		// created on first use, so that requests that call no backend leave
+		// no zero series behind
+		s.backendOnce.Do(func() { s.backend = m.backend.WithLabelValues(lv[:]...) })
+		s.backend.Observe(backend.Seconds())
+	}
+	s.gateway.Observe(max(total-backend, 0).Seconds())
+	s.client.Observe(client.Seconds())
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -49,6 +49,9 @@ type Reloader struct {
 	OnResult func(result string)
 	// Events carries changed paths.
 	Events chan string
+	// OnDone is told, after each rebuild that loaded and compiled, how long
+	// it took and which configuration generation is being served.
+	OnDone func(took time.Duration, generation int)
 
 	mu        sync.Mutex
 	hash      [sha256.Size]byte
@@ -56,6 +59,7 @@ type Reloader struct {
 	cfg       *engine.Config
 	stopNV    func()
 	nvChanged <-chan struct{}
+	report    reloadReport
 }
 
 // NewReloader returns a reloader for dir with a buffered event channel.
@@ -79,9 +83,12 @@ var ErrLoad = errors.New("configuration has errors; keeping the last good one")
 func (r *Reloader) Reload(ctx context.Context, force bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.report.begin()
 	sum, err := hashDir(r.Dir)
 	if err != nil {
 		r.Log.Error("config: cannot read folder", slog.String("dir", r.Dir), slog.Any("error", err))
+		r.report.errors++
+		r.failed(time.Time{})
 		r.result("failed")
 		return err
 	}
@@ -92,9 +99,11 @@ func (r *Reloader) Reload(ctx context.Context, force bool) error {
 	}
 	start := time.Now()
 	cfg, errs := r.Load(r.Dir)
+	r.report.maskWith(cfg)
 	r.logDiagnostics(errs)
 	if cfg == nil || errs.HasErrors() {
 		r.hash, r.hashed = sum, true // do not retry the same broken files
+		r.failed(start)
 		r.result("failed")
 		return ErrLoad
 	}
@@ -105,29 +114,31 @@ func (r *Reloader) Reload(ctx context.Context, force bool) error {
 		}
 		cancel()
 	}
-	if err := r.compile(cfg); err != nil {
+	if err := r.compile(cfg, start); err != nil {
 		r.hash, r.hashed = sum, true
 		return err
 	}
 	r.hash, r.hashed = sum, true
 	r.startRefresh(ctx, cfg)
-	r.Log.Info("config: active", slog.String("dir", r.Dir), slog.Int("apis", len(cfg.APIs)), slog.Duration("took", time.Since(start)))
 	return nil
 }
 
 // compile compiles cfg and activates it; r.mu is held.
-func (r *Reloader) compile(cfg *engine.Config) error {
+func (r *Reloader) compile(cfg *engine.Config, start time.Time) error {
+	r.report.maskWith(cfg)
 	e, errs := engine.Compile(cfg, engine.Options{Strict: r.Strict})
 	if e != nil {
-		errs = append(errs, CheckBackends(cfg)...)
+		errs = append(append(errs, e.Warnings...), CheckBackends(cfg)...)
 	}
 	r.logDiagnostics(errs)
 	if e == nil || errs.HasErrors() {
+		r.failed(start)
 		r.result("failed")
 		return ErrLoad
 	}
 	r.Activate(e)
 	r.cfg = cfg
+	r.applied(cfg, start)
 	r.result("ok")
 	return nil
 }
@@ -140,11 +151,12 @@ func (r *Reloader) result(s string) {
 
 func (r *Reloader) logDiagnostics(errs parser.Errors) {
 	for _, e := range errs {
-		lvl := slog.LevelError
 		if e.Severity == parser.SeverityWarning {
-			lvl = slog.LevelWarn
+			r.report.warnings = append(r.report.warnings, e) // printed with the outcome, when they changed
+			continue
 		}
-		r.Log.LogAttrs(context.Background(), lvl, "config: "+e.Msg, slog.String("pos", e.Pos.String()), slog.String("code", e.Code))
+		r.report.errors++
+		r.Log.LogAttrs(context.Background(), slog.LevelError, "config: "+r.report.mask(e.Msg), slog.String("pos", e.Pos.String()), slog.String("code", e.Code))
 	}
 }
 
@@ -195,7 +207,8 @@ func (r *Reloader) Run(ctx context.Context) {
 			r.mu.Lock()
 			if r.cfg != nil {
 				r.Log.Info("config: a Key Vault named value changed; recompiling")
-				r.compile(r.cfg)
+				r.report.begin()
+				r.compile(r.cfg, time.Now())
 			}
 			r.mu.Unlock()
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/gateway/telemetry"
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/policies"
 )
@@ -49,6 +50,9 @@ type Server struct {
 	metrics *Metrics
 	traces  *TraceStore
 	redact  atomic.Pointer[namedvalues.Store]
+	// devCert is set when HTTPS serves a generated development certificate.
+	devCert atomic.Bool
+	otel    *telemetry.Telemetry // nil: OpenTelemetry export off
 }
 
 // NewServer builds a server for the settings; it answers 503 until
@@ -59,8 +63,9 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{set: set, log: log, metrics: NewMetrics(), traces: NewTraceStore(set.TraceStoreSize)}
+	s := &Server{set: set, log: log, metrics: NewMetricsBuckets(secondsOf(set.OTelBuckets)), traces: NewTraceStore(set.TraceStoreSize)}
 	s.metrics.LimitSeries(set.MaxSeriesPerMetric, log)
+	s.otel = s.startTelemetry()
 	var o options
 	for _, f := range opts {
 		f(&o)
@@ -74,7 +79,7 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	tc.Transport = timingTransport{base}
+	tc.Transport = timingTransport{telemetry.Transport(base)}
 	common := append(append([]Option(nil), opts...),
 		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithBodyBudget(set.MaxBufferedBodyBytes), WithObserver(s.observe), WithStores(s.newStores()))
 	if o.auths == nil {
@@ -90,7 +95,12 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 // Activate makes e the served configuration (atomically, for each
 // gateway); requests in flight finish on the engine they started with.
 func (s *Server) Activate(e *engine.Engine) {
-	setSink := func(env *policies.Env) { env.Metrics = s.metrics }
+	setSink := func(env *policies.Env) {
+		env.Metrics = s.metrics
+		if s.otel != nil {
+			env.Span = telemetry.StartSpan
+		}
+	}
 	s.gw.SwapEnv(e, setSink)
 	s.traced.SwapEnv(e, setSink)
 	s.redact.Store(e.Config.NamedValues)
@@ -150,6 +160,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = forwardedProto(r)
 	}
 	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+	r, span := s.otel.StartRequest(r)
 	sw := &statusWriter{ResponseWriter: w, closeConn: ambiguousFraming(r)}
 	g.ServeHTTP(sw, r)
 	end := time.Now()
@@ -163,26 +174,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	s.metrics.observe(info.api, info.op, status, total, backend, client)
+	s.metrics.observe(info.api, info.op, status, total, backend, client, info.backendCalls.Load() > 0)
+	s.endSpan(r.Context(), span, info, status, total, backend)
 	ip := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(ip); err == nil {
 		ip = h
 	}
-	if f := info.failure; f != nil && f.Err != nil && (f.Err.Source == "authorization" || f.Err.Status == http.StatusUnauthorized || f.Err.Status == http.StatusForbidden) {
-		msg := f.Err.Message
-		if nv := s.redact.Load(); nv != nil {
-			msg = nv.Redact(msg)
-		}
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "auth failure",
-			slog.String("api", info.api), slog.String("operation", info.op), slog.Int("status", status),
-			slog.String("source", f.Err.Source), slog.String("reason", f.Err.Reason), slog.String("message", truncate(msg)),
-			slog.String("requestId", info.requestID), slog.String("clientIp", ip))
-	}
+	s.logFailure(r.Context(), r, info, status, ip)
 	attrs := []slog.Attr{
 		slog.String("method", truncate(r.Method)), slog.String("path", truncate(r.URL.Path)),
 		slog.String("api", info.api), slog.String("operation", info.op), slog.Int("status", status),
-		slog.Float64("durationMs", ms(total)), slog.Float64("backendDurationMs", ms(backend)),
+		slog.Float64("durationMs", ms(total)),
 		slog.String("requestId", info.requestID), slog.String("clientIp", ip),
+	}
+	if info.backendCalls.Load() > 0 {
+		attrs = append(attrs, slog.Float64("backendDurationMs", ms(backend)))
 	}
 	if info.traceID != "" {
 		attrs = append(attrs, slog.String("traceId", info.traceID))
@@ -215,6 +221,8 @@ func (s *Server) observe(run *policies.Run, out engine.Outcome) {
 	}
 	info.trace = run.Trace
 	info.failure = out.Failure
+	recordFailure(info, run, out)
+	recordIDs(info, run)
 }
 
 func newTraceID() string {
@@ -242,7 +250,7 @@ func forwardedProto(r *http.Request) *http.Request {
 	return r
 }
 
-// AdminHandler serves /metrics, /trace/<id> and the probes.
+// AdminHandler serves /metrics, /trace/<id>, /routes and the probes.
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
@@ -255,6 +263,7 @@ func (s *Server) AdminHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(rec)
 	})
+	mux.HandleFunc("GET /routes", s.routesHandler)
 	probe := func(w http.ResponseWriter, r *http.Request) { s.ServeHTTP(w, r) }
 	mux.HandleFunc("GET "+StatusPath, probe)
 	mux.HandleFunc("GET "+InternalStatusPath, probe)
@@ -280,7 +289,8 @@ type Listeners struct {
 }
 
 // Listen opens the listeners the settings name: HTTP always, HTTPS when a
-// certificate is configured, admin unless it is "none".
+// certificate is configured (or, without one, with a generated development
+// certificate: net.server.tls.dev-certificate), admin unless it is "none".
 func (s *Server) Listen() (*Listeners, error) {
 	var ls Listeners
 	var err error
@@ -292,6 +302,9 @@ func (s *Server) Listen() (*Listeners, error) {
 			ls.HTTP.Close()
 			return nil, err
 		}
+	}
+	if s.set.TLSCert == "" {
+		ls.HTTPS = s.devListener()
 	}
 	if s.set.AdminAddr != "" && s.set.AdminAddr != "none" {
 		if ls.Admin, err = net.Listen("tcp", s.set.AdminAddr); err != nil {
@@ -321,7 +334,7 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 	}
 	if ls.HTTPS != nil {
 		hs := s.httpServer(s)
-		cert, err := tls.LoadX509KeyPair(s.set.TLSCert, s.set.TLSKey)
+		cert, err := s.httpsCertificate()
 		if err != nil {
 			return fmt.Errorf("https: %w", err)
 		}
@@ -353,13 +366,16 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 	case <-ctx.Done():
 	case first = <-errc:
 	}
-	s.log.Info("shutting down: draining in-flight requests", slog.Duration("timeout", s.set.ShutdownTimeout))
+	s.log.Info("shutting down: draining in-flight requests", slog.String("timeout", s.set.ShutdownTimeout.String()))
 	sctx, cancel := context.WithTimeout(context.Background(), s.set.ShutdownTimeout)
 	defer cancel()
 	for _, x := range all {
 		if err := x.hs.Shutdown(sctx); err != nil && first == nil {
 			first = err
 		}
+	}
+	if err := s.otel.Shutdown(sctx); err != nil {
+		s.log.Warn("opentelemetry: final export failed", slog.Any("error", err))
 	}
 	return first
 }

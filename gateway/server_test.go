@@ -189,9 +189,13 @@ func TestAccessLogAndMetrics(t *testing.T) {
 	for _, want := range []string{
 		`policygate_requests_total{api="echo",operation="echo",status_class="2xx"} 3`,
 		`policygate_requests_total{api="",operation="",status_class="4xx"} 1`,
-		`policygate_request_duration_ms_count{api="echo",operation="echo",status_class="2xx"} 3`,
-		`policygate_backend_duration_ms_count{api="echo",operation="echo",status_class="2xx"} 3`,
-		`policygate_client_duration_ms_count{api="echo",operation="echo",status_class="2xx"} 3`,
+		`policygate_request_duration_seconds_count{api="echo",operation="echo",status_class="2xx"} 3`,
+		`policygate_backend_duration_seconds_count{api="echo",operation="echo",status_class="2xx"} 3`,
+		`policygate_client_duration_seconds_count{api="echo",operation="echo",status_class="2xx"} 3`,
+		`policygate_gateway_duration_seconds_count{api="echo",operation="echo",status_class="2xx"} 3`,
+		`policygate_gateway_duration_seconds_count{api="",operation="",status_class="4xx"} 1`,
+		`policygate_config_reloads_total{result="failed"} 0`,
+		`policygate_request_duration_seconds_bucket{api="echo",operation="echo",status_class="2xx",le="0.005"}`,
 		`policygate_custom_orders_placed_sum{namespace="shop",region="eu"} 3.5`,
 		`policygate_custom_orders_placed_count{namespace="shop",region="eu"} 2`,
 		`go_goroutines`,
@@ -199,6 +203,9 @@ func TestAccessLogAndMetrics(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+	if strings.Contains(body, `policygate_backend_duration_seconds_count{api="",operation="",status_class="4xx"}`) {
+		t.Error("a 404 that called no backend recorded a backend duration")
 	}
 	var lines []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(r.log.String()), "\n") {
@@ -222,6 +229,9 @@ func TestAccessLogAndMetrics(t *testing.T) {
 	}
 	if b, _ := l["backendDurationMs"].(float64); b <= 0 || b > l["durationMs"].(float64) {
 		t.Errorf("backendDurationMs %v (total %v)", l["backendDurationMs"], l["durationMs"])
+	}
+	if _, ok := lines[3]["backendDurationMs"]; ok {
+		t.Errorf("the 404's access line has a backend duration: %v", lines[3])
 	}
 }
 

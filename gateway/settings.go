@@ -92,6 +92,16 @@ type Settings struct {
 	// MaxSeriesPerMetric caps the emit-metric series per metric name
 	// (telemetry.metrics.max-series; 0: no cap).
 	MaxSeriesPerMetric int
+	// DevCertificate serves HTTPS with a generated self-signed certificate
+	// when none is configured (net.server.tls.dev-certificate).
+	DevCertificate bool
+	// OpenTelemetry export over OTLP/HTTP, with the self-hosted gateway's
+	// names: observability.opentelemetry.enabled, .collector.uri and
+	// .histogram.buckets (bounds in ms, also used, in seconds, by the
+	// Prometheus histograms).
+	OTelEnabled      bool
+	OTelCollectorURI string
+	OTelBuckets      []float64
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -203,6 +213,31 @@ var settingsTable = []setting{
 	}},
 	intSetting("net.server.max-connections", DefaultMaxConnections, 0, "max open client connections per listener (0: no cap)", func(s *Settings) *int { return &s.MaxConnections }),
 	intSetting("telemetry.metrics.max-series", policies.DefaultMaxSeriesPerMetric, 0, "max emit-metric series per metric name; the rest fold into an overflow series (0: no cap)", func(s *Settings) *int { return &s.MaxSeriesPerMetric }),
+	{"observability.opentelemetry.enabled", "false", "export traces and metrics over OTLP/HTTP", func(s *Settings, v string) error {
+		b, err := strconv.ParseBool(v)
+		s.OTelEnabled = b
+		return err
+	}},
+	strSetting("observability.opentelemetry.collector.uri", "", "OTLP/HTTP collector base URL (http://otel-collector:4318)", func(s *Settings) *string { return &s.OTelCollectorURI }),
+	{"observability.opentelemetry.histogram.buckets", "5,10,25,50,100,250,500,1000,2500,5000,10000", "duration histogram bounds in ms, comma-separated", func(s *Settings, v string) error {
+		s.OTelBuckets = nil
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f == "" {
+				continue
+			}
+			n, err := strconv.ParseFloat(f, 64)
+			if err != nil || n <= 0 || (len(s.OTelBuckets) > 0 && n <= s.OTelBuckets[len(s.OTelBuckets)-1]) {
+				return fmt.Errorf("want increasing positive numbers of milliseconds")
+			}
+			s.OTelBuckets = append(s.OTelBuckets, n)
+		}
+		return nil
+	}},
+	{"net.server.tls.dev-certificate", "true", "without net.server.tls.cert, serve HTTPS with a generated self-signed development certificate", func(s *Settings, v string) error {
+		b, err := strconv.ParseBool(v)
+		s.DevCertificate = b
+		return err
+	}},
 }
 
 // intSetting is an integer setting of at least least.
@@ -293,6 +328,9 @@ func LoadSettings(file string, env func(string) (string, bool), flags map[string
 		if err := st.set(s, strings.TrimSpace(vals[st.name])); err != nil {
 			return nil, fmt.Errorf("setting %s=%q: %w", st.name, shownSetting(st.name, vals[st.name]), err)
 		}
+	}
+	if s.OTelEnabled && s.OTelCollectorURI == "" {
+		return nil, fmt.Errorf("observability.opentelemetry.enabled needs observability.opentelemetry.collector.uri")
 	}
 	if (s.TLSCert == "") != (s.TLSKey == "") {
 		return nil, fmt.Errorf("net.server.tls.cert and net.server.tls.key go together")

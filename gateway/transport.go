@@ -9,7 +9,9 @@ import (
 // DefaultTransport returns a transport tuned for a gateway: a large
 // keep-alive pool per backend host, HTTP/2 over TLS when the backend offers
 // it, bounded dial and TLS handshake times, and no proxy from the
-// environment.
+// environment. It never adds Accept-Encoding: a backend request carries
+// the encodings the client or a policy asked for, and the answer's body
+// reaches them as the backend encoded it.
 func DefaultTransport() *http.Transport {
 	return &http.Transport{
 		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -19,6 +21,7 @@ func DefaultTransport() *http.Transport {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		ForceAttemptHTTP2:     true,
+		DisableCompression:    true,
 		WriteBufferSize:       32 << 10,
 		ReadBufferSize:        32 << 10,
 	}

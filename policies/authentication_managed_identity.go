@@ -110,7 +110,9 @@ func (s *authenticationManagedIdentity) acquire(r *Run) (tok string, ok bool, er
 	if scope == "" {
 		scope = identity.ScopeForResource(resource)
 	}
+	ctx, end := r.StartSpan("token acquisition", "apim.token.resource", resource)
 	tok, _, err = TokenSource().Token(ctx, scope, clientID)
+	end(err)
 	if err != nil {
 		if s.ignoreError {
 			return "", false, nil

@@ -127,6 +127,8 @@ type Env struct {
 	Certificates CertificateStore
 	// Backends resolves set-backend-service backend-id.
 	Backends func(id string) (*BackendEntity, bool)
+	// Span starts a tracing span (nil: no tracing); see Run.StartSpan.
+	Span SpanFunc
 }
 
 // MetricSink records custom metrics.

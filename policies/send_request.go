@@ -427,15 +427,22 @@ func (s *sendRequest) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	req, reqErr, err := s.spec.build(r, r.Context)
+	ctx, end := r.StartSpan("send-request")
+	req, reqErr, err := s.spec.build(r, ctx)
 	if err != nil {
+		end(err)
 		return err
 	}
 	var resp *expressions.Response
 	if reqErr == nil {
 		client := sendReqClient(r)
 		// In a wait branch the others run while this one waits on the network.
-		flowUnlocked(r, func() { resp, reqErr = sendReqDo(r.Context, client, req, wait) })
+		flowUnlocked(r, func() { resp, reqErr = sendReqDo(ctx, client, req, wait) })
+	}
+	if reqErr != nil {
+		end(reqErr)
+	} else {
+		end(nil)
 	}
 	if r.Ctx.Variables == nil {
 		r.Ctx.Variables = expressions.NewVariables()

@@ -231,7 +231,16 @@ func corpusReportCmd(args []string, stdout, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	dir := fl.String("corpus", "../shared/corpus", "corpus folder (with FILES.tsv)")
 	out := fl.String("out", "testdata/corpus-report.md", "report file to write")
+	fl.Usage = func() {
+		fmt.Fprint(stderr, "usage: policygate corpus-report [--corpus DIR] [--out FILE]\n\nValidates every file of a policy corpus (FILES.tsv lists them) and writes a\nMarkdown report of what is accepted, invalid at source, or not yet handled.\n\nflags:\n")
+		fl.PrintDefaults()
+	}
 	if err := fl.Parse(args); err != nil {
+		return usageExit(err)
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "policygate corpus-report: unexpected argument %q\n", fl.Arg(0))
+		fl.Usage()
 		return 2
 	}
 	res, err := validateCorpus(*dir)

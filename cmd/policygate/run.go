@@ -14,10 +14,7 @@ import (
 
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/gateway"
-	"github.com/policygate/policygate/gateway/apiops"
 	"github.com/policygate/policygate/gateway/demo"
-	"github.com/policygate/policygate/namedvalues"
-	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
 )
 
@@ -25,13 +22,19 @@ const runUsage = `usage: policygate run [--config DIR] [--listen ADDR] [--admin 
 
 Serves the APIOps configuration in DIR (hot-reloaded on change), or, without
 --config, the embedded demo: an echo API at /echo/ (try
-curl localhost:8080/echo/hello).
+curl localhost:8080/echo/hello). DIR is the artifact folder or the
+repository root that holds it (the folder below with apis/ is used).
+
+HTTP listens on :8080 and HTTPS on :8081; without a certificate
+(net.server.tls.cert/key) HTTPS serves a generated self-signed development
+certificate whose fingerprint is logged. The admin listener (127.0.0.1:8082)
+serves /metrics, /routes and /trace/<id>.
 
 Settings, lowest precedence first: defaults, --settings FILE (YAML when it
 ends in .yaml/.yml, else key=value lines), the environment (the dotted name
 itself, or POLICYGATE_ + the name in upper case with . and - as _), flags.
 
-settings:
+flags:
 `
 
 // runCmd implements policygate run.
@@ -57,21 +60,22 @@ func (s setFlags) Set(v string) error {
 func runServer(args []string, stdout, stderr io.Writer, env func(string) (string, bool), ctx context.Context) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, runUsage+gateway.SettingNames()) }
+	fs.Usage = func() {
+		fmt.Fprint(stderr, runUsage)
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\nsettings:\n"+gateway.SettingNames())
+	}
 	flags := setFlags{}
-	config := fs.String("config", "", "APIOps configuration folder (config.path)")
+	config := fs.String("config", "", "APIOps artifact folder or repository root (config.path)")
 	listen := fs.String("listen", "", "HTTP listen address (net.server.http.listen)")
 	admin := fs.String("admin", "", "admin listen address (admin.listen)")
 	settingsFile := fs.String("settings", "", "settings file")
 	fs.Var(flags, "set", "NAME=VALUE setting (repeatable)")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return usageExit(err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "policygate run: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "policygate run: unexpected argument %q\n%s\n", fs.Arg(0), strings.SplitN(runUsage, "\n", 2)[0])
 		return 2
 	}
 	fs.Visit(func(f *flag.Flag) {
@@ -93,6 +97,14 @@ func runServer(args []string, stdout, stderr io.Writer, env func(string) (string
 	if err := policies.SetTrustedProxies(set.TrustedProxies); err != nil { // validated by LoadSettings
 		fmt.Fprintln(stderr, "policygate run:", err)
 		return 2
+	}
+	if set.ConfigDir != "" {
+		dir, err := artifactDir(set.ConfigDir, log)
+		if err != nil {
+			log.Error("config: " + err.Error())
+			return 2
+		}
+		set.ConfigDir = dir
 	}
 	if ctx == nil {
 		var stop context.CancelFunc
@@ -124,13 +136,11 @@ func runServer(args []string, stdout, stderr io.Writer, env func(string) (string
 		log.Info("serving the embedded demo configuration: try curl http://localhost"+portOf(ls.HTTP.Addr().String())+"/echo/hello",
 			slog.String("echoBackend", be.URL))
 	} else {
-		load := func(dir string) (*engine.Config, parser.Errors) {
-			return apiops.Load(dir, apiops.WithNamedValueOptions(namedvalues.WithResolver(namedvalues.NewKeyVaultResolver())))
-		}
-		rl := gateway.NewReloader(set.ConfigDir, load, srv.Activate, log)
+		rl := gateway.NewReloader(set.ConfigDir, loadConfig, srv.Activate, log)
 		rl.Debounce = set.ReloadDebounce
 		rl.Refresh = set.NamedValueRefresh
 		rl.OnResult = srv.Metrics().Reload
+		rl.OnDone = srv.Metrics().ReloadDone
 		if err := rl.Reload(ctx, true); err != nil {
 			// probes stay 503 until a good configuration arrives
 			log.Error("config: no configuration active yet; fix the errors above", slog.String("dir", set.ConfigDir))

@@ -11,10 +11,21 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/policygate/policygate/gateway/apiops"
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
 )
+
+const validateUsage = `usage: policygate validate [--config DIR] [--json] [--strict] PATH...
+
+Checks every .xml policy file under the given files and folders: documents,
+fragments and snippets. One line per problem (file:line:col: severity: code:
+message), then a summary. Exit 0 when every file is valid, 1 when one is
+not, 2 on a usage error or an unreadable path.
+
+flags:
+`
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("validate", flag.ContinueOnError)
@@ -22,16 +33,26 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 	config := fl.String("config", "", "APIOps configuration folder: validate {{named values}} against it")
 	asJSON := fl.Bool("json", false, "print one JSON object instead of text")
 	strict := fl.Bool("strict", false, "policies that are not implemented yet are errors")
+	fl.Usage = func() { fmt.Fprint(stderr, validateUsage); fl.PrintDefaults() }
 	if err := fl.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if fl.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: policygate validate [--config DIR] [--json] [--strict] PATH...")
+		fmt.Fprintln(stderr, "policygate validate: no PATH given")
+		fl.Usage()
 		return 2
 	}
 	opts := policies.LintOptions{Strict: *strict}
 	if *config != "" {
-		store, errs := namedvalues.LoadDir(*config)
+		dir, why, err := apiops.FindArtifacts(*config)
+		if err != nil {
+			fmt.Fprintln(stderr, "policygate validate:", err)
+			return 2
+		}
+		if why != "" {
+			fmt.Fprintf(stderr, "policygate validate: using the artifact folder %s (%s)\n", dir, why)
+		}
+		store, errs := namedvalues.LoadDir(dir)
 		for _, err := range errs {
 			fmt.Fprintln(stderr, err)
 		}
@@ -46,9 +67,12 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var reports []*policies.FileReport
-	for _, f := range files {
+	prog := newProgress(stderr, len(files))
+	for i, f := range files {
+		prog.step(i)
 		reports = append(reports, policies.LintPath(f, opts))
 	}
+	prog.done()
 	if *asJSON {
 		writeJSON(stdout, reports)
 	} else {
