@@ -22,6 +22,7 @@ import (
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
+	"github.com/policygate/policygate/policies/backendpool"
 )
 
 // DefaultMaxBody is the default cap on a buffered request body (16 MiB).
@@ -41,6 +42,7 @@ type options struct {
 	stores   *policies.Stores
 	identity identity.Options
 	auths    *identity.Registry
+	breakers *backendpool.Registry
 }
 
 // WithStores shares rate-limit, quota and cache state between gateways
@@ -118,6 +120,9 @@ func New(cfg *engine.Config, opts ...Option) (*Gateway, parser.Errors) {
 	if g.opts.auths == nil {
 		g.opts.auths = NewBackendAuth(g.opts.identity)
 	}
+	if g.opts.breakers == nil {
+		g.opts.breakers = backendpool.NewRegistry()
+	}
 	e, errs := engine.Compile(cfg, engine.Options{Strict: g.opts.strict})
 	if e == nil {
 		return nil, errs
@@ -147,6 +152,7 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 	for _, e := range errs {
 		g.opts.logger.Error("gateway: backend credentials", slog.String("error", e.Error()))
 	}
+	linkPools(cfg, backends, g.opts.breakers)
 	env := &policies.Env{
 		Client: g.opts.client,
 		Now:    g.opts.now,

@@ -16,6 +16,7 @@ import (
 	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/backendpool"
 )
 
 // Step is the execution half of a policy: built once at load time from its
@@ -150,6 +151,12 @@ type BackendEntity struct {
 	// token cache); it runs after the credentials above, so its
 	// Authorization header wins.
 	Auth identity.Authenticator
+	// Breaker is the backend's circuit breaker (nil: none).
+	Breaker *backendpool.Breaker
+	// Pool and Members make this a Pool backend: forward-request sends
+	// each call to the member Pool picks (URL is nil).
+	Pool    *backendpool.Pool
+	Members []*BackendEntity
 }
 
 // Run is one request as the policies see it.
