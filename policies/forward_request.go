@@ -216,10 +216,12 @@ func (f *forwardRequest) Exec(r *Run) error {
 		if r.Scratch == nil {
 			r.Scratch = map[string]any{}
 		}
+		sr := &StreamedResponse{Body: resp.Body, Placeholder: out.Body, cancel: cancel}
+		meterStream(r, sr, h.Get("Content-Type"))
 		if old, ok := r.Scratch[StreamKey].(*StreamedResponse); ok {
 			old.Close()
 		}
-		r.Scratch[StreamKey] = &StreamedResponse{Body: resp.Body, Placeholder: out.Body, cancel: cancel}
+		r.Scratch[StreamKey] = sr
 	}
 	r.Ctx.Response = out
 	r.Forwarded = true
