@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"log/slog"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,5 +78,56 @@ func TestTokenLimitBufferedUnbufferedStreamed(t *testing.T) {
 	est := llmtokens.EstimatePrompt([]byte(noUsage), "/openai/deployments/gpt-4o/chat/completions").Tokens + int64(llmtokens.Count("gpt-4o", f.Reply()))
 	if got := left(chatWith(t, gw.URL, chatBody, false)); got != 1000-6*perCall-est {
 		t.Fatalf("after a stream without usage: left %d, want %d (estimate %d)", got, 1000-6*perCall-est, est)
+	}
+}
+
+// newLLMServer serves cfg through a Server (metrics included).
+func newLLMServer(t *testing.T, cfg *engine.Config, opts ...Option) (*Server, string) {
+	t.Helper()
+	set, err := LoadSettings("", func(string) (string, bool) { return "", false }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(set, slog.New(slog.DiscardHandler), opts...)
+	e, errs := engine.Compile(cfg, engine.Options{Strict: true})
+	if e == nil {
+		t.Fatal(errs)
+	}
+	s.Activate(e)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return s, srv.URL
+}
+
+func scrape(t *testing.T, s *Server) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.Metrics().Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
+}
+
+func TestEmitTokenMetricSeries(t *testing.T) {
+	f, url := aoai(t, "aoai")
+	s, gw := newLLMServer(t, llmConfig(url, `<azure-openai-emit-token-metric namespace="openai">
+<dimension name="API ID"/><dimension name="Backend ID"/><dimension name="Caller" value="@(context.Request.Headers.GetValueOrDefault(&quot;x-caller&quot;,&quot;anon&quot;))"/>
+</azure-openai-emit-token-metric>`))
+	perCall := fakeopenai.PromptTokens([]string{"Say hello."}) + fakeopenai.Words(f.Reply())
+	prompt := fakeopenai.PromptTokens([]string{"Say hello."})
+	chatWith(t, gw, chatBody, false)
+	r := chatWith(t, gw, `{"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello."}]}`, true)
+	if !strings.HasSuffix(r.body, "data: [DONE]\n\n") {
+		t.Fatalf("stream: %s", r.body)
+	}
+	text := scrape(t, s)
+	labels := `{API_ID="echo",Backend_ID="aoai",Caller="anon",namespace="openai"}`
+	for _, want := range []string{
+		"policygate_custom_Total_Tokens_sum" + labels + " " + strconv.Itoa(2*perCall),
+		"policygate_custom_Total_Tokens_count" + labels + " 2",
+		"policygate_custom_Prompt_Tokens_sum" + labels + " " + strconv.Itoa(2*prompt),
+		"policygate_custom_Completion_Tokens_sum" + labels + " " + strconv.Itoa(2*(perCall-prompt)),
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s\n%s", want, grepLines(text, "Tokens"))
+		}
 	}
 }
