@@ -252,6 +252,10 @@ func connMessage(err error) string {
 // credentials of the backend entity set-backend-service chose.
 func BackendRequest(r *Run) (*http.Request, error) { return backendRequest(r, r.Backend) }
 
+// memberKey is the Run.Scratch key of the pool member the last
+// forward-request called (a *BackendEntity).
+const memberKey = "backend-member"
+
 // ReasonBreakerOpen is the LastError reason when the backend's circuit
 // breaker is open, or every member of a pool has an open breaker (503).
 const ReasonBreakerOpen = "BackendCircuitBreakerOpen"
@@ -274,6 +278,10 @@ func pickBackend(r *Run) (*BackendEntity, error) {
 			m := b.Members[i]
 			r.BackendURL = m.URL
 			r.SyncURL()
+			if r.Scratch == nil {
+				r.Scratch = map[string]any{}
+			}
+			r.Scratch[memberKey] = m
 			return m, nil
 		}
 		until = b.Pool.ReopensAt(now)

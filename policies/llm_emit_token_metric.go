@@ -66,14 +66,22 @@ func tokenMetricDimension(name string) func(r *Run) string {
 			return ""
 		}
 	case "backend id":
-		return func(r *Run) string {
-			if r.Backend != nil {
-				return r.Backend.ID
-			}
-			return ""
-		}
+		return backendIDDimension
 	}
 	return nil
+}
+
+// backendIDDimension is the backend that answered: the pool member
+// forward-request picked, or the backend set-backend-service chose. It is
+// read when the usage is known.
+func backendIDDimension(r *Run) string {
+	if m, ok := r.Scratch[memberKey].(*BackendEntity); ok {
+		return m.ID
+	}
+	if r.Backend != nil {
+		return r.Backend.ID
+	}
+	return ""
 }
 
 func newEmitTokenMetric(el *parser.Element, c *Compiler) (Step, error) {
@@ -107,26 +115,33 @@ func newEmitTokenMetric(el *parser.Element, c *Compiler) (Step, error) {
 
 func (s *emitTokenMetric) Exec(r *Run) error {
 	dims := make(map[string]string, len(s.dims))
+	var late []string // dimensions read once the backend answered
 	for _, d := range s.dims {
 		n, err := d.name.String(r)
 		if err != nil {
 			return err
 		}
 		var v string
-		if d.value != nil {
+		switch {
+		case d.value != nil:
 			if v, err = d.value.String(r); err != nil {
 				return err
 			}
-		} else {
+		case strings.EqualFold(n, "backend id"):
+			late = append(late, n)
+		default:
 			v = d.def(r)
 		}
 		dims[n] = v
 	}
-	dims = s.bound(r, dims)
 	llmCallOf(r).onUsage(func(u llmtokens.Usage, _ bool) {
 		if !r.Forwarded {
 			return
 		}
+		for _, n := range late {
+			dims[n] = backendIDDimension(r)
+		}
+		dims := s.bound(r, dims)
 		if r.Env != nil && r.Env.Metrics != nil {
 			r.Env.Metrics.Emit("Total Tokens", s.namespace, float64(u.Total), dims)
 			r.Env.Metrics.Emit("Prompt Tokens", s.namespace, float64(u.Prompt), dims)

@@ -25,6 +25,11 @@ type Answer struct {
 	RetryAfter int // seconds; 0: none
 }
 
+// StatusHeader on a request makes the fake answer that status (4xx or
+// 5xx) with Retry-After: 10, as if throttled or failing: "429" for every
+// service, "<name>:429" for the one called name.
+const StatusHeader = "x-fake-status"
+
 // Service is one fake Azure OpenAI deployment endpoint.
 type Service struct {
 	// Name is put in every reply ("Hello from <name>.") and in the
@@ -146,7 +151,19 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 
 func (s *Service) chat(w http.ResponseWriter, r *http.Request) {
 	s.calls.Add(1)
-	if a, ok := s.next(); ok && a.Status != 0 && a.Status != 200 {
+	a, ok := s.next()
+	if v := r.Header.Get(StatusHeader); v != "" && !ok {
+		if name, code, named := strings.Cut(v, ":"); named {
+			v = ""
+			if strings.TrimSpace(name) == s.Name {
+				v = code
+			}
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 400 && n <= 599 {
+			a, ok = Answer{Status: n, RetryAfter: 10}, true
+		}
+	}
+	if ok && a.Status != 0 && a.Status != 200 {
 		if a.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(a.RetryAfter))
 			w.Header().Set("retry-after-ms", strconv.Itoa(a.RetryAfter*1000))
