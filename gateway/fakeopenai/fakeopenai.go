@@ -1,4 +1,5 @@
-// Package fakeopenai is an in-process stand-in for Azure OpenAI on
+// Package fakeopenai is an in-process stand-in for Azure OpenAI (and Azure
+// AI Content Safety, see ContentSafety) on
 // loopback: chat completions (JSON, or SSE with stream=true and the usage
 // chunk when stream_options.include_usage is set), embeddings, and 429s
 // with Retry-After on demand. The demo configuration and the tests put it
