@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"crypto/tls"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,10 +20,17 @@ func WithBreakers(r *backendpool.Registry) Option { return func(o *options) { o.
 // linkPools gives single backends their circuit breakers and Pool backends
 // their members (each member keeps its own URL, credentials and breaker).
 // The loader has refused unknown and nested members.
-func linkPools(cfg *engine.Config, backends map[string]*policies.BackendEntity, reg *backendpool.Registry) {
+func linkPools(cfg *engine.Config, backends map[string]*policies.BackendEntity, reg *backendpool.Registry, client *http.Client) {
+	var insecure *http.Client
 	for id, b := range cfg.Backends {
 		if be := backends[id]; be != nil && b != nil && len(b.Pool) == 0 {
 			be.Breaker = reg.Breaker(id, b.CircuitBreaker)
+			if b.SkipCertificateValidation {
+				if insecure == nil {
+					insecure = skipVerify(client)
+				}
+				be.Client = insecure
+			}
 		}
 	}
 	for id, b := range cfg.Backends {
@@ -45,6 +54,36 @@ func linkPools(cfg *engine.Config, backends map[string]*policies.BackendEntity, 
 			be.Pool = backendpool.NewPool(members, breakers)
 		}
 	}
+}
+
+// skipVerify returns a copy of client that does not check backend
+// certificates (tls.validateCertificateChain or validateCertificateName
+// false). A transport it cannot copy (a test's round tripper) is kept.
+func skipVerify(client *http.Client) *http.Client {
+	clone := func(rt http.RoundTripper) (http.RoundTripper, bool) {
+		var tr *http.Transport
+		switch t := rt.(type) {
+		case nil:
+			tr = DefaultTransport()
+		case *http.Transport:
+			tr = t.Clone()
+		default:
+			return rt, false
+		}
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{}
+		}
+		tr.TLSClientConfig.InsecureSkipVerify = true
+		return tr, true
+	}
+	c := *client
+	if tt, ok := c.Transport.(timingTransport); ok {
+		base, _ := clone(tt.base)
+		c.Transport = timingTransport{base}
+	} else {
+		c.Transport, _ = clone(c.Transport)
+	}
+	return &c
 }
 
 // breakerCollector exports the circuit breakers of a registry:

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -207,3 +208,38 @@ func grepLines(s, sub string) string {
 }
 
 var _ http.Handler = (*fakeopenai.Service)(nil)
+
+func TestPoolMemberTLSAndCredentials(t *testing.T) {
+	tlsFake := fakeopenai.New("tls")
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("api-key") != "key-tls" {
+			http.Error(w, "wrong key", 401)
+			return
+		}
+		tlsFake.ServeHTTP(w, r)
+	}))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake below
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	plain, plainURL := aoai(t, "plain")
+	cfg := poolConfig(map[string]*engine.Backend{
+		"tls":   {ID: "tls", URL: tlsSrv.URL + "/openai", SkipCertificateValidation: true, Header: map[string][]string{"api-key": {"key-tls"}}},
+		"plain": {ID: "plain", URL: plainURL},
+		"pool":  {ID: "pool", Pool: []backendpool.Member{{ID: "tls"}, {ID: "plain"}}},
+	})
+	gw := newGW(t, cfg)
+	for range 4 {
+		if r := chat(t, gw.URL); r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+	}
+	if tlsFake.Calls() != 2 || plain.Calls() != 2 {
+		t.Errorf("round-robin with each member's URL, key and TLS settings: tls %d plain %d", tlsFake.Calls(), plain.Calls())
+	}
+	// Without skipping validation the self-signed certificate is refused.
+	cfg.Backends["tls"].SkipCertificateValidation = false
+	gw = newGW(t, cfg)
+	if r := chat(t, gw.URL); r.status != 500 || tlsFake.Calls() != 2 { // tls is first
+		t.Errorf("certificate checked: %d, tls calls %d", r.status, tlsFake.Calls())
+	}
+}

@@ -152,7 +152,7 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 	for _, e := range errs {
 		g.opts.logger.Error("gateway: backend credentials", slog.String("error", e.Error()))
 	}
-	linkPools(cfg, backends, g.opts.breakers)
+	linkPools(cfg, backends, g.opts.breakers, g.opts.client)
 	env := &policies.Env{
 		Client: g.opts.client,
 		Now:    g.opts.now,

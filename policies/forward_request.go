@@ -161,6 +161,9 @@ func (f *forwardRequest) Exec(r *Run) error {
 	if r.Env != nil && r.Env.Client != nil {
 		client = r.Env.Client
 	}
+	if target != nil && target.Client != nil {
+		client = target.Client
+	}
 	cl := *withClientCertificate(client, ClientCertificate(r))
 	if !follow {
 		cl.CheckRedirect = noRedirects

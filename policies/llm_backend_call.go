@@ -85,6 +85,9 @@ func callService(r *Run, id, path, query string, in, out any) error {
 	if r.Env != nil && r.Env.Client != nil {
 		client = r.Env.Client
 	}
+	if b.Client != nil {
+		client = b.Client
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		b.Breaker.Record(r.Now(), 0, ReasonBackend, 0)

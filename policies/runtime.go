@@ -153,6 +153,9 @@ type BackendEntity struct {
 	Auth identity.Authenticator
 	// Breaker is the backend's circuit breaker (nil: none).
 	Breaker *backendpool.Breaker
+	// Client, when set, sends this backend's calls (its own TLS settings);
+	// nil: Env.Client.
+	Client *http.Client
 	// Pool and Members make this a Pool backend: forward-request sends
 	// each call to the member Pool picks (URL is nil).
 	Pool    *backendpool.Pool
