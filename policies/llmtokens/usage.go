@@ -138,8 +138,10 @@ const maxJSON = 4 << 20
 const maxText = 1 << 20
 
 // Meter passes a response body through unchanged while it reads the
-// usage: event by event for a server-sent-event stream, or the whole JSON
-// document (up to 4 MiB) once it ends. When the body ends or is closed,
+// usage: event by event for a server-sent-event stream (only events that
+// mention usage are decoded as they pass; the others, up to 1 MiB, are
+// decoded at the end for an estimate when no event reported usage), or
+// the whole JSON document (up to 4 MiB) once it ends. When the body ends or is closed,
 // done gets the usage (reported, or estimated from the streamed text and
 // the prompt estimate), once.
 type Meter struct {
@@ -150,10 +152,10 @@ type Meter struct {
 	done   func(Usage)
 
 	once    sync.Once
-	line    []byte // an unfinished SSE line
-	doc     []byte // the JSON body so far
-	over    bool   // doc exceeded maxJSON
-	text    strings.Builder
+	line    []byte   // an unfinished SSE line
+	doc     []byte   // the JSON body so far
+	over    bool     // doc exceeded maxJSON
+	events  []byte // events without usage, newline-separated, decoded for an estimate only if none reports usage
 	usage   *Usage
 	scratch strings.Builder
 }
@@ -220,15 +222,15 @@ func (m *Meter) event(line []byte) {
 	if len(d) == 0 || d[0] != '{' {
 		return // [DONE]
 	}
-	if m.text.Len() > maxText {
+	if bytes.Contains(d, []byte(`"usage"`)) {
 		m.scratch.Reset()
 		if u, _ := parse(d, &m.scratch); u != nil {
 			m.usage = u
+			return
 		}
-		return
 	}
-	if u, _ := parse(d, &m.text); u != nil {
-		m.usage = u
+	if m.usage == nil && len(m.events)+len(d) < maxText {
+		m.events = append(append(m.events, d...), '\n')
 	}
 }
 
@@ -237,13 +239,22 @@ func (m *Meter) finish() {
 		if m.sse && len(m.line) > 0 {
 			m.event(m.line)
 		}
+		var text strings.Builder
 		if !m.sse && !m.over && len(m.doc) > 0 {
-			m.usage, _ = parse(bytes.TrimSpace(m.doc), &m.text)
+			m.usage, _ = parse(bytes.TrimSpace(m.doc), &text)
 		}
-		u := estimated(m.model, m.prompt, m.text.String())
+		var u Usage
 		if m.usage != nil {
 			u = *m.usage
+		} else {
+			for e := range bytes.SplitSeq(m.events, []byte("\n")) {
+				if len(e) > 0 {
+					parse(e, &text)
+				}
+			}
+			u = estimated(m.model, m.prompt, text.String())
 		}
+		m.events = nil
 		if m.done != nil {
 			m.done(u)
 		}
