@@ -152,9 +152,9 @@ type Meter struct {
 	done   func(Usage)
 
 	once    sync.Once
-	line    []byte   // an unfinished SSE line
-	doc     []byte   // the JSON body so far
-	over    bool     // doc exceeded maxJSON
+	line    []byte // an unfinished SSE line
+	doc     []byte // the JSON body so far
+	over    bool   // doc exceeded maxJSON
 	events  []byte // events without usage, newline-separated, decoded for an estimate only if none reports usage
 	usage   *Usage
 	scratch strings.Builder
