@@ -13,8 +13,10 @@ import (
 )
 
 // BenchmarkStreamedChat streams a chat completion (SSE) through the
-// gateway with buffer-response="false": "plain" forwards only, "metered"
-// adds llm-token-limit, so its meter reads the usage as the stream passes.
+// gateway with buffer-response="false": "plain" forwards only;
+// "token-metric" adds llm-emit-token-metric and "token-limit"
+// llm-token-limit, whose meter reads the usage as the stream passes (the
+// limit also counts the streamed request's prompt at admission).
 // ttft-ns is the time to the first byte of the answer.
 var benchMu sync.Mutex
 
@@ -26,7 +28,8 @@ func BenchmarkStreamedChat(b *testing.B) {
 	body := `{"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello."}]}`
 	for _, mode := range []struct{ name, inbound string }{
 		{"plain", ""},
-		{"metered", `<llm-token-limit counter-key="@(context.RequestId.ToString())" tokens-per-minute="1000000" estimate-prompt-tokens="false"/>`},
+		{"token-metric", `<llm-emit-token-metric><dimension name="API ID"/></llm-emit-token-metric>`},
+		{"token-limit", `<llm-token-limit counter-key="@(context.RequestId.ToString())" tokens-per-minute="1000000" estimate-prompt-tokens="false"/>`},
 	} {
 		b.Run(mode.name, func(b *testing.B) {
 			gw := newGW(b, llmConfig(srv.URL+"/openai", mode.inbound))

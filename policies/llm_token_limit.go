@@ -157,9 +157,9 @@ func (s *tokenLimit) Exec(r *Run) error {
 		return err
 	}
 	call := llmCallOf(r)
-	prompt := call.prompt.Tokens
-	if !est && !call.prompt.Stream {
-		prompt = 0
+	var prompt int64
+	if est || call.prompt.Stream {
+		prompt = call.prompt.Count()
 	}
 	now := r.Now()
 	st := StoresOf(r.Env).Counters

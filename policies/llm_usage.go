@@ -18,7 +18,7 @@ const usageKey = "llm-usage"
 // listeners run when it ends. Usage the backend does not report is
 // estimated (prompt from the request, completion from the text streamed).
 type llmCall struct {
-	prompt    llmtokens.Prompt
+	prompt    *llmtokens.Prompt // counted only when an estimate is needed
 	listeners []func(u llmtokens.Usage, streamed bool)
 	starts    []func()
 	stream    *llmtokens.Meter // the meter of the body being streamed
@@ -31,7 +31,7 @@ func llmCallOf(r *Run) *llmCall {
 	if c, ok := r.Scratch[usageKey].(*llmCall); ok {
 		return c
 	}
-	c := &llmCall{}
+	c := &llmCall{prompt: &llmtokens.Prompt{}}
 	if in := r.Ctx.Request; in != nil {
 		var body []byte
 		if in.Body != nil {
@@ -43,7 +43,7 @@ func llmCallOf(r *Run) *llmCall {
 		} else if in.URL != nil {
 			path = in.URL.Path
 		}
-		c.prompt = llmtokens.EstimatePrompt(body, path)
+		c.prompt = llmtokens.ReadPrompt(body, path)
 	}
 	if r.Scratch == nil {
 		r.Scratch = map[string]any{}
@@ -89,7 +89,7 @@ func (c *llmCall) atEnd(r *Run) {
 	if resp != nil && resp.Body != nil {
 		body = resp.Body.Bytes()
 	}
-	c.finish(llmtokens.FromBody(body, c.prompt.Model, c.prompt.Tokens), false)
+	c.finish(llmtokens.FromBody(body, c.prompt.Model, c.prompt.Count), false)
 }
 
 // meter wraps a body forward-request streams through, when a policy of
@@ -101,7 +101,7 @@ func meterStream(r *Run, body *StreamedResponse, contentType string) {
 	}
 	sse := strings.Contains(strings.ToLower(contentType), "text/event-stream")
 	var m *llmtokens.Meter
-	m = llmtokens.NewMeter(body.Body, sse, c.prompt.Model, c.prompt.Tokens, func(u llmtokens.Usage) {
+	m = llmtokens.NewMeter(body.Body, sse, c.prompt.Model, c.prompt.Count, func(u llmtokens.Usage) {
 		if c.stream == m {
 			c.finish(u, true)
 		}

@@ -76,21 +76,35 @@ func Count(model, text string) int {
 type Prompt struct {
 	// Tokens is the prompt estimate: the text's tokens, 3 per message and
 	// 3 for the reply priming (OpenAI's chat format), ImageTokens per image.
+	// ReadPrompt leaves it to Count.
 	Tokens int64
 	// Stream: the request asks for a stream; IncludeUsage: with the usage
 	// chunk (stream_options.include_usage).
 	Stream, IncludeUsage bool
 	// Model is the body's model, or the deployment name of the path.
 	Model string
+
+	text             string
+	images, messages int64
+	counted          bool
 }
 
 // EstimatePrompt reads an OpenAI-style request body (chat messages,
-// prompt, input). path, when it holds /deployments/<name>/, names the
-// model when the body does not.
+// prompt, input) and counts its tokens. path, when it holds
+// /deployments/<name>/, names the model when the body does not.
 func EstimatePrompt(body []byte, path string) Prompt {
-	var p Prompt
+	p := ReadPrompt(body, path)
+	n := p.Count()
+	return Prompt{Tokens: n, Stream: p.Stream, IncludeUsage: p.IncludeUsage, Model: p.Model}
+}
+
+// ReadPrompt reads a request body like EstimatePrompt but counts nothing
+// yet: Count does, once, when an estimate is needed.
+func ReadPrompt(body []byte, path string) *Prompt {
+	p := &Prompt{}
 	var req map[string]any
 	if len(bytes.TrimSpace(body)) == 0 || json.Unmarshal(body, &req) != nil {
+		p.Model = DeploymentOf(path)
 		return p
 	}
 	p.Stream, _ = req["stream"].(bool)
@@ -102,7 +116,6 @@ func EstimatePrompt(body []byte, path string) Prompt {
 		p.Model = DeploymentOf(path)
 	}
 	var text strings.Builder
-	var images, messages int64
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
@@ -115,7 +128,7 @@ func EstimatePrompt(body []byte, path string) Prompt {
 			}
 		case map[string]any:
 			if t, _ := x["type"].(string); strings.Contains(t, "image") {
-				images++
+				p.images++
 				return
 			}
 			for k, e := range x {
@@ -131,18 +144,28 @@ func EstimatePrompt(body []byte, path string) Prompt {
 			continue
 		}
 		if a, ok := v.([]any); ok && k == "messages" {
-			messages += int64(len(a))
+			p.messages += int64(len(a))
 		}
 		walk(v)
 	}
-	if text.Len() == 0 && images == 0 {
-		return p
-	}
-	p.Tokens = int64(Count(p.Model, strings.TrimSuffix(text.String(), "\n"))) + ImageTokens*images
-	if messages > 0 {
-		p.Tokens += 3*messages + 3
-	}
+	p.text = strings.TrimSuffix(text.String(), "\n")
 	return p
+}
+
+// Count returns the prompt estimate (see Tokens), counting it on first use.
+func (p *Prompt) Count() int64 {
+	if p.counted {
+		return p.Tokens
+	}
+	p.counted = true
+	if p.text == "" && p.images == 0 {
+		return 0
+	}
+	p.Tokens = int64(Count(p.Model, p.text)) + ImageTokens*p.images
+	if p.messages > 0 {
+		p.Tokens += 3*p.messages + 3
+	}
+	return p.Tokens
 }
 
 // DeploymentOf returns <name> of a path holding /deployments/<name>/.

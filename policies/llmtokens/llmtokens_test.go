@@ -42,6 +42,8 @@ func TestEstimatePrompt(t *testing.T) {
 	}
 }
 
+func five() int64 { return 5 }
+
 const sseWithUsage = "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n" +
 	"data: {\"choices\":[{\"delta\":{\"content\":\"hello\"}}]}\n\n" +
 	"data: {\"choices\":[{\"delta\":{\"content\":\" world\"}}]}\n\n" +
@@ -49,17 +51,17 @@ const sseWithUsage = "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"c
 	"data: [DONE]\n\n"
 
 func TestFromBody(t *testing.T) {
-	if u := FromBody([]byte(sseWithUsage), "gpt-4o", 5); u != (Usage{Prompt: 9, Completion: 2, Total: 11, Reported: true}) {
+	if u := FromBody([]byte(sseWithUsage), "gpt-4o", five); u != (Usage{Prompt: 9, Completion: 2, Total: 11, Reported: true}) {
 		t.Errorf("SSE with usage: %+v", u)
 	}
 	noUsage := sseWithUsage[:strings.Index(sseWithUsage, "data: {\"choices\":[],")]
-	if u := FromBody([]byte(noUsage), "gpt-4o", 5); u != (Usage{Prompt: 5, Completion: 2, Total: 7}) {
+	if u := FromBody([]byte(noUsage), "gpt-4o", five); u != (Usage{Prompt: 5, Completion: 2, Total: 7}) {
 		t.Errorf("SSE without usage: estimate from the text: %+v", u)
 	}
-	if u := FromBody([]byte(`{"choices":[{"message":{"content":"hello world"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}}`), "gpt-4o", 0); u != (Usage{Prompt: 3, Completion: 4, Total: 7, Reported: true}) {
+	if u := FromBody([]byte(`{"choices":[{"message":{"content":"hello world"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}}`), "gpt-4o", nil); u != (Usage{Prompt: 3, Completion: 4, Total: 7, Reported: true}) {
 		t.Errorf("JSON: %+v", u)
 	}
-	if u := FromBody([]byte(`{"output":[],"usage":{"input_tokens":3,"output_tokens":4,"total_tokens":7}}`), "gpt-4o", 0); u != (Usage{Prompt: 3, Completion: 4, Total: 7, Reported: true}) {
+	if u := FromBody([]byte(`{"output":[],"usage":{"input_tokens":3,"output_tokens":4,"total_tokens":7}}`), "gpt-4o", nil); u != (Usage{Prompt: 3, Completion: 4, Total: 7, Reported: true}) {
 		t.Errorf("Responses API: %+v", u)
 	}
 }
@@ -68,7 +70,7 @@ func meter(t *testing.T, body string, sse bool, read func(io.Reader) ([]byte, er
 	t.Helper()
 	var got Usage
 	calls := 0
-	m := NewMeter(io.NopCloser(strings.NewReader(body)), sse, "gpt-4o", 5, func(u Usage) { got = u; calls++ })
+	m := NewMeter(io.NopCloser(strings.NewReader(body)), sse, "gpt-4o", five, func(u Usage) { got = u; calls++ })
 	data, err := read(m)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +95,7 @@ func TestMeter(t *testing.T) {
 		t.Errorf("JSON: %+v", u)
 	}
 	// Closed before the end (the client went away): what was read counts.
-	m := NewMeter(io.NopCloser(strings.NewReader(noUsage)), true, "gpt-4o", 5, func(u Usage) {
+	m := NewMeter(io.NopCloser(strings.NewReader(noUsage)), true, "gpt-4o", five, func(u Usage) {
 		if u.Completion != 1 {
 			t.Errorf("partial stream: %+v", u)
 		}
@@ -119,7 +121,7 @@ func BenchmarkMeterSSE(b *testing.B) {
 	})
 	b.Run("meter", func(b *testing.B) {
 		for b.Loop() {
-			m := NewMeter(io.NopCloser(strings.NewReader(body)), true, "gpt-4o", 5, func(Usage) {})
+			m := NewMeter(io.NopCloser(strings.NewReader(body)), true, "gpt-4o", five, func(Usage) {})
 			io.Copy(io.Discard, m)
 		}
 	})

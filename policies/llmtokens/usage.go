@@ -102,9 +102,9 @@ func parse(data []byte, text *strings.Builder) (*Usage, bool) {
 
 // FromBody reads the usage of a buffered response: a JSON body, or the
 // last event with usage of a server-sent-event stream. Without one, the
-// completion is estimated from the text and prompt is taken as the
-// prompt's tokens.
-func FromBody(body []byte, model string, prompt int64) Usage {
+// completion is estimated from the text and prompt (called only then)
+// gives the prompt's tokens.
+func FromBody(body []byte, model string, prompt func() int64) Usage {
 	body = bytes.TrimSpace(body)
 	var text strings.Builder
 	var last *Usage
@@ -125,9 +125,13 @@ func FromBody(body []byte, model string, prompt int64) Usage {
 	return estimated(model, prompt, text.String())
 }
 
-func estimated(model string, prompt int64, text string) Usage {
+func estimated(model string, prompt func() int64, text string) Usage {
 	c := int64(Count(model, text))
-	return Usage{Prompt: prompt, Completion: c, Total: prompt + c}
+	var pt int64
+	if prompt != nil {
+		pt = prompt()
+	}
+	return Usage{Prompt: pt, Completion: c, Total: pt + c}
 }
 
 // maxJSON is how much of an unbuffered JSON body a Meter keeps to find its
@@ -148,7 +152,7 @@ type Meter struct {
 	body   io.ReadCloser
 	sse    bool
 	model  string
-	prompt int64
+	prompt func() int64
 	done   func(Usage)
 
 	once    sync.Once
@@ -161,7 +165,8 @@ type Meter struct {
 }
 
 // NewMeter wraps body. sse: the body is text/event-stream; otherwise JSON.
-func NewMeter(body io.ReadCloser, sse bool, model string, prompt int64, done func(Usage)) *Meter {
+// prompt, called only for an estimate, gives the prompt's tokens.
+func NewMeter(body io.ReadCloser, sse bool, model string, prompt func() int64, done func(Usage)) *Meter {
 	return &Meter{body: body, sse: sse, model: model, prompt: prompt, done: done}
 }
 
