@@ -96,6 +96,19 @@ func TestPoolPriorityAndWeights(t *testing.T) {
 	}
 }
 
+// BenchmarkAllow is the baseline: a single backend's breaker check.
+func BenchmarkAllow(b *testing.B) {
+	br := NewRegistry().Breaker("a", []Rule{{Count: 1, TripDuration: time.Hour}})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if !br.Allow(t0) {
+				b.Fatal("tripped")
+			}
+		}
+	})
+}
+
 // BenchmarkPickAndAllow is the per-request cost of a pool: pick a member
 // (skipping a tripped one) and check its breaker.
 func BenchmarkPickAndAllow(b *testing.B) {
