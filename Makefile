@@ -27,6 +27,8 @@ fuzz-smoke:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./parser
 	$(GO) test -run='^$$' -fuzz='^FuzzExpression$$' -fuzztime=$(FUZZTIME) ./expressions
 	$(GO) test -run='^$$' -fuzz='^FuzzNamedValues$$' -fuzztime=$(FUZZTIME) ./namedvalues
+	$(GO) test -run='^$$' -fuzz='^FuzzMeter$$' -fuzztime=$(FUZZTIME) ./policies/llmtokens
+	$(GO) test -run='^$$' -fuzz='^FuzzParseDuration$$' -fuzztime=$(FUZZTIME) ./policies/backendpool
 
 # fuzz: longer runs, plus the targets too slow per execution for the smoke
 # run (the case-file loader links the whole gateway).

@@ -13,7 +13,7 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("%s: %v %v, want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "1m", "P", "PT", "P1M", "PTXS", "PT1", "P1Y"} {
+	for _, in := range []string{"", "1m", "P", "PT", "P1M", "PTXS", "PT1", "P1Y", "PT99999999999999999999S", "P999999999D"} {
 		if d, err := ParseDuration(in); err == nil {
 			t.Errorf("%q accepted as %v", in, d)
 		}
@@ -123,6 +123,19 @@ func BenchmarkPickAndAllow(b *testing.B) {
 			if i, ok := p.Pick(t0); !ok || !br[i].Allow(t0) {
 				b.Fatal("no member")
 			}
+		}
+	})
+}
+
+// FuzzParseDuration: configuration text never panics the parser, and what
+// it accepts is never negative.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"PT1M", "P1DT2H30M", "PT0.5S", "P", "PT", "P1Y", "PT1,5S"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if d, err := ParseDuration(s); err == nil && d < 0 {
+			t.Fatalf("%q: %v", s, d)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package backendpool
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -51,7 +52,11 @@ func ParseDuration(s string) (time.Duration, error) {
 		default:
 			return 0, fmt.Errorf("%q: only days, hours, minutes and seconds are supported in a duration", s)
 		}
-		d += time.Duration(v * float64(unit))
+		x := v * float64(unit)
+		if x >= math.MaxInt64 || float64(d)+x >= math.MaxInt64 {
+			return 0, fmt.Errorf("%q is too long a duration", s)
+		}
+		d += time.Duration(x)
 	}
 	if num != "" {
 		return 0, fmt.Errorf("%q is not an ISO 8601 duration (e.g. PT1M)", s)

@@ -126,3 +126,30 @@ func BenchmarkMeterSSE(b *testing.B) {
 		}
 	})
 }
+
+// FuzzMeter feeds backend bodies (untrusted) through a Meter in pieces:
+// the bytes pass unchanged, done runs once, and a reported usage is never
+// negative when the body's numbers are not.
+func FuzzMeter(f *testing.F) {
+	f.Add([]byte(sseWithUsage), true, uint8(7))
+	f.Add([]byte(`{"choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}`), false, uint8(3))
+	f.Add([]byte("data: {\"usage\":null}\n\ndata: {\"choices\":[{\"delta\":{\"content\":[{\"text\":\"x\"}]}}]}\r\n\r\n"), true, uint8(1))
+	f.Fuzz(func(t *testing.T, body []byte, sse bool, step uint8) {
+		calls := 0
+		m := NewMeter(io.NopCloser(strings.NewReader(string(body))), sse, "gpt-4o", func() int64 { return 1 }, func(Usage) { calls++ })
+		n := int(step%64) + 1
+		var out []byte
+		buf := make([]byte, n)
+		for {
+			k, err := m.Read(buf)
+			out = append(out, buf[:k]...)
+			if err != nil {
+				break
+			}
+		}
+		m.Close()
+		if string(out) != string(body) || calls != 1 {
+			t.Fatalf("passed %d of %d bytes, done called %d times", len(out), len(body), calls)
+		}
+	})
+}
