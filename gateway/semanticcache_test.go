@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/policies"
 )
 
 func TestSemanticCacheHitMissVaryBy(t *testing.T) {
@@ -15,7 +18,19 @@ func TestSemanticCacheHitMissVaryBy(t *testing.T) {
 </llm-semantic-cache-lookup>`)
 	cfg.APIs[0].Policy = doc(string(cfg.APIs[0].Policy.Source[:len(cfg.APIs[0].Policy.Source)-len(`<outbound><base/></outbound><on-error><base/></on-error></policies>`)]) +
 		`<outbound><base/><llm-semantic-cache-store duration="60"/></outbound><on-error><base/></on-error></policies>`)
-	cfg.Backends["embed"] = &engine.Backend{ID: "embed", URL: url + "/deployments/text-embedding-3-small"}
+	// The embeddings deployment wants the gateway's managed identity token
+	// (embeddings-backend-auth="system-assigned").
+	policies.SetTokenSource(staticToken{})
+	t.Cleanup(func() { policies.SetTokenSource(nil) })
+	embedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer eyJhbGciOiJub25lIn0.e30." {
+			http.Error(w, "no token", 401)
+			return
+		}
+		f.ServeHTTP(w, r)
+	}))
+	t.Cleanup(embedSrv.Close)
+	cfg.Backends["embed"] = &engine.Backend{ID: "embed", URL: embedSrv.URL + "/openai/deployments/text-embedding-3-small"}
 	gw := newGW(t, cfg, WithClock(clock.now))
 	ask := func(tenant, system, question string) result {
 		t.Helper()

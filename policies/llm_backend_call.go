@@ -21,6 +21,17 @@ const serviceCallTimeout = 30 * time.Second
 // into out. A pool backend sends the call to the member it picks. Any
 // failure is a 500 naming the backend, never its credentials.
 func callService(r *Run, id, path, query string, in, out any) error {
+	return callServiceAs(r, id, path, query, "", in, out)
+}
+
+// cognitiveServicesScope is the Entra scope of Azure AI services.
+const cognitiveServicesScope = "https://cognitiveservices.azure.com/.default"
+
+// callServiceAs is callService; with identityScope set and a backend that
+// brings no Authorization of its own, the call carries a token of the
+// gateway's managed identity for that scope (embeddings-backend-auth
+// "system-assigned").
+func callServiceAs(r *Run, id, path, query, identityScope string, in, out any) error {
 	fail := func(msg string, err error) error {
 		return &Error{Reason: ReasonBackend, Message: fmt.Sprintf("Call to backend '%s' failed: %s", id, msg), Status: 500, Err: err}
 	}
@@ -80,6 +91,12 @@ func callService(r *Run, id, path, query string, in, out any) error {
 		if err := b.Auth.Authenticate(ctx, req); err != nil {
 			return &Error{Reason: ReasonBackendAuthentication, Message: fmt.Sprintf("Unable to authenticate to backend '%s'.", b.ID), Status: 500, Err: err}
 		}
+	} else if identityScope != "" && req.Header.Get("Authorization") == "" {
+		tok, _, err := TokenSource().Token(ctx, identityScope, "")
+		if err != nil {
+			return &Error{Reason: ReasonBackendAuthentication, Message: fmt.Sprintf("Unable to authenticate to backend '%s'.", b.ID), Status: 500, Err: err}
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	client := http.DefaultClient
 	if r.Env != nil && r.Env.Client != nil {

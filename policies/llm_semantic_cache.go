@@ -26,7 +26,9 @@ import (
 // system messages left out with ignore-system-messages; or prompt/input)
 // is embedded by the embeddings backend (an OpenAI-compatible POST
 // <backend url>[/embeddings] with {"input": prompt}, the backend's
-// credentials). The nearest cached prompt of the same partition (the API,
+// credentials, or with embeddings-backend-auth="system-assigned" and no
+// credential of the backend's own a token of the gateway's managed
+// identity for Azure AI services). The nearest cached prompt of the same partition (the API,
 // the embeddings backend and every vary-by value) is a hit when its cosine
 // distance (1 - cosine similarity) is at most score-threshold, so lower
 // thresholds ask for closer prompts, as APIM documents: the cached answer
@@ -39,6 +41,7 @@ import (
 // lookup for duration seconds; a streamed answer (buffer-response="false")
 // is not stored.
 type semanticLookup struct {
+	systemAuth  bool // embeddings-backend-auth="system-assigned"
 	threshold   *Value
 	backendID   *Value
 	ignoreSys   *Value
@@ -101,6 +104,12 @@ func newSemanticLookup(el *parser.Element, c *Compiler) (Step, error) {
 	}
 	if id, ok := s.backendID.Literal(); s.backendID.Present && ok && c.Backends != nil && !c.Backends(id) {
 		c.Errorf(s.backendID.Pos(), parser.CodeBadAttribute, "backend %q does not exist", id)
+	}
+	if at := el.Attr("embeddings-backend-auth"); at != nil {
+		if !strings.EqualFold(at.Value.Text, "system-assigned") {
+			c.Errorf(at.Value.Pos, parser.CodeBadAttribute, "embeddings-backend-auth must be system-assigned, not %q", at.Value.Text)
+		}
+		s.systemAuth = true
 	}
 	for _, ch := range el.Children {
 		if ch.Name == "vary-by" {
@@ -200,7 +209,7 @@ func (s *semanticLookup) Exec(r *Run) error {
 		part = append(part, x)
 	}
 	partition := strings.Join(part, "\x00")
-	vec, err := embed(r, id, prompt)
+	vec, err := embed(r, id, prompt, s.systemAuth)
 	if err != nil {
 		return err
 	}
@@ -223,7 +232,7 @@ func (s *semanticLookup) Exec(r *Run) error {
 }
 
 // embed asks the embeddings backend for the vector of text.
-func embed(r *Run, id, text string) ([]float64, error) {
+func embed(r *Run, id, text string, systemAuth bool) ([]float64, error) {
 	path := ""
 	if r.Env != nil && r.Env.Backends != nil {
 		if b, ok := r.Env.Backends(id); ok && b != nil && b.URL != nil && !strings.HasSuffix(strings.TrimRight(b.URL.Path, "/"), "/embeddings") {
@@ -235,7 +244,11 @@ func embed(r *Run, id, text string) ([]float64, error) {
 			Embedding []float64 `json:"embedding"`
 		} `json:"data"`
 	}
-	if err := callService(r, id, path, "", map[string]any{"input": text}, &out); err != nil {
+	scope := ""
+	if systemAuth {
+		scope = cognitiveServicesScope
+	}
+	if err := callServiceAs(r, id, path, "", scope, map[string]any{"input": text}, &out); err != nil {
 		return nil, err
 	}
 	if len(out.Data) == 0 || len(out.Data[0].Embedding) == 0 {
