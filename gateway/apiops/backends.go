@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies/backendpool"
 )
 
@@ -191,6 +192,11 @@ func (l *loader) loadBackends() {
 		}
 		for _, m := range det.Pool {
 			be.Pool = append(be.Pool, backendpool.Member{ID: m.ID, Priority: m.Priority, Weight: m.Weight})
+		}
+		if det.Type == "Pool" && len(be.CircuitBreaker) > 0 {
+			// A pool skips tripped members; its own rules have nothing to trip.
+			l.warnf(f.keyPos("circuitBreaker"), parser.CodeNotImplemented, "backend %q: a Pool's own circuitBreaker is ignored; set the rules on its members", name)
+			be.CircuitBreaker = nil
 		}
 		if t := p.TLS; t != nil {
 			be.SkipCertificateValidation = t.ValidateCertificateChain != nil && !*t.ValidateCertificateChain ||

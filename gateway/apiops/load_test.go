@@ -477,3 +477,24 @@ func TestSubscriptionKeyEnv(t *testing.T) {
 		t.Errorf("SubscriptionKeyEnv = %q, %q", p, s)
 	}
 }
+
+func TestLoadPoolBreakerIgnored(t *testing.T) {
+	dir := copyFixture(t, false)
+	write(t, dir, "backends/pool2/backendInformation.json", `{"properties": {"type": "Pool", "pool": {"services": [{"id": "b1"}]}, "circuitBreaker": {"rules": [{"name": "r", "failureCondition": {"count": 1}, "tripDuration": "PT1M"}]}}}`)
+	cfg, errs := Load(dir, env(fixtureEnv))
+	if cfg == nil {
+		t.Fatalf("Load: %v", errs)
+	}
+	if b := cfg.Backends["pool2"]; b == nil || len(b.Pool) != 1 || b.CircuitBreaker != nil {
+		t.Errorf("pool2 = %+v", b)
+	}
+	found := false
+	for _, e := range errs {
+		if e.Code == parser.CodeNotImplemented && e.Severity == parser.SeverityWarning && strings.Contains(e.Msg, `"pool2"`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning about the pool's own breaker: %v", errs)
+	}
+}
