@@ -35,6 +35,8 @@ fuzz-smoke:
 	$(GO) test -run='^$$' -fuzz='^FuzzJWT$$' -fuzztime=$(FUZZTIME) ./policies
 	$(GO) test -run='^$$' -fuzz='^FuzzLiquid$$' -fuzztime=$(FUZZTIME) ./policies
 	$(GO) test -run='^$$' -fuzz='^FuzzParseSpec$$' -fuzztime=$(FUZZTIME) ./gateway/apiops
+	$(GO) test -run='^$$' -fuzz='^FuzzMeter$$' -fuzztime=$(FUZZTIME) ./policies/llmtokens
+	$(GO) test -run='^$$' -fuzz='^FuzzParseDuration$$' -fuzztime=$(FUZZTIME) ./policies/backendpool
 
 # fuzz: longer runs, plus the targets too slow per execution for the smoke
 # run (the case-file loader links the whole gateway).

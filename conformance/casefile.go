@@ -310,7 +310,14 @@ type subSpec struct {
 }
 
 type backendIDSpc struct {
-	URL         string `yaml:"url"`
+	URL string `yaml:"url"`
+	// Type "Pool" with Pool members, and CircuitBreaker rules, as in an
+	// APIOps backendInformation.json (durations ISO 8601).
+	Type           string           `yaml:"type"`
+	Pool           []poolMemberSpec `yaml:"pool"`
+	CircuitBreaker *struct {
+		Rules []breakerRuleSpec `yaml:"rules"`
+	} `yaml:"circuitBreaker"`
 	Credentials struct {
 		Header        map[string]stringList `yaml:"header"`
 		Query         map[string]stringList `yaml:"query"`
@@ -319,6 +326,28 @@ type backendIDSpc struct {
 			Parameter string `yaml:"parameter"`
 		} `yaml:"authorization"`
 	} `yaml:"credentials"`
+}
+
+type poolMemberSpec struct {
+	ID       string `yaml:"id"`
+	Priority int    `yaml:"priority"`
+	Weight   int    `yaml:"weight"`
+}
+
+type breakerRuleSpec struct {
+	Name             string `yaml:"name"`
+	FailureCondition struct {
+		Count            int    `yaml:"count"`
+		Percentage       int    `yaml:"percentage"`
+		Interval         string `yaml:"interval"`
+		StatusCodeRanges []struct {
+			Min int `yaml:"min"`
+			Max int `yaml:"max"`
+		} `yaml:"statusCodeRanges"`
+		ErrorReasons []string `yaml:"errorReasons"`
+	} `yaml:"failureCondition"`
+	TripDuration     string `yaml:"tripDuration"`
+	AcceptRetryAfter bool   `yaml:"acceptRetryAfter"`
 }
 
 type keySpec struct {
@@ -363,6 +392,9 @@ type backendSpec struct {
 	Body    *string               `yaml:"body"`
 	JSON    *rawNode              `yaml:"json"`
 	Delay   string                `yaml:"delay"`
+	// Sequence answers the calls of one request in turn (the last one
+	// repeats); the fields above are then ignored.
+	Sequence []*backendSpec `yaml:"sequence"`
 }
 
 // rawNode keeps a YAML value as it is (yaml.v3 cannot decode every node
@@ -434,6 +466,7 @@ type expectSpec struct {
 	BodyContains   stringList     `yaml:"bodyContains"`
 	JSON           *rawNode       `yaml:"json"`
 	BackendCalled  *bool          `yaml:"backendCalled"`
+	BackendCalls   *int           `yaml:"backendCalls"`
 	BackendRequest *backendReq    `yaml:"backendRequest"`
 	Variables      *orderedExpect `yaml:"variables"`
 	LastError      *lastErrSpec   `yaml:"lastError"`

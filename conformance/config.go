@@ -10,6 +10,7 @@ import (
 
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/namedvalues"
+	"github.com/policygate/policygate/policies/backendpool"
 )
 
 // Defaults of a case's API and operation (spec/conformance.md).
@@ -144,8 +145,43 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 		if a := b.Credentials.Authorization; a != nil {
 			eb.AuthScheme, eb.AuthParameter = a.Scheme, a.Parameter
 		}
+		if err := poolAndBreaker(id, b, eb, cfg); err != nil {
+			return nil, err
+		}
 		cfg.Backends[id] = eb
 	}
 
 	return cfg, nil
+}
+
+// poolAndBreaker copies a case backend's pool members and circuit breaker
+// rules; members must be backends of the case.
+func poolAndBreaker(id string, b backendIDSpc, eb *engine.Backend, cfg *engine.Config) error {
+	if strings.EqualFold(b.Type, "pool") != (len(b.Pool) > 0) {
+		return fmt.Errorf("backend %q: type Pool and pool members go together", id)
+	}
+	for _, m := range b.Pool {
+		eb.Pool = append(eb.Pool, backendpool.Member{ID: m.ID, Priority: m.Priority, Weight: m.Weight})
+	}
+	if b.CircuitBreaker == nil {
+		return nil
+	}
+	for _, r := range b.CircuitBreaker.Rules {
+		fc := r.FailureCondition
+		rule := backendpool.Rule{Name: r.Name, Count: fc.Count, Percentage: fc.Percentage, ErrorReasons: fc.ErrorReasons, AcceptRetryAfter: r.AcceptRetryAfter}
+		var err error
+		if rule.TripDuration, err = backendpool.ParseDuration(r.TripDuration); err != nil {
+			return fmt.Errorf("backend %q: rule %q: tripDuration: %v", id, r.Name, err)
+		}
+		if fc.Interval != "" {
+			if rule.Interval, err = backendpool.ParseDuration(fc.Interval); err != nil {
+				return fmt.Errorf("backend %q: rule %q: interval: %v", id, r.Name, err)
+			}
+		}
+		for _, rg := range fc.StatusCodeRanges {
+			rule.StatusCodeRanges = append(rule.StatusCodeRanges, backendpool.Range{Min: rg.Min, Max: rg.Max})
+		}
+		eb.CircuitBreaker = append(eb.CircuitBreaker, rule)
+	}
+	return nil
 }

@@ -86,6 +86,9 @@ func (e *expectSpec) check(p string, got *received) []Diff {
 	if e.BackendCalled != nil && *e.BackendCalled != (len(got.backend) > 0) {
 		add("backendCalled", strconv.FormatBool(*e.BackendCalled), strconv.FormatBool(len(got.backend) > 0))
 	}
+	if e.BackendCalls != nil && *e.BackendCalls != len(got.backend) {
+		add("backendCalls", strconv.Itoa(*e.BackendCalls), strconv.Itoa(len(got.backend)))
+	}
 	if br := e.BackendRequest; br != nil {
 		if len(got.backend) == 0 {
 			add("backendRequest", "a backend call", "the backend was not called")

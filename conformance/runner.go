@@ -724,6 +724,9 @@ func (b *stubBackend) serve(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
 	b.got = append(b.got, backendCall{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.Query(), Header: r.Header.Clone(), Host: r.Host, Body: body})
 	a := b.answer
+	if a != nil && len(a.Sequence) > 0 {
+		a = a.Sequence[min(len(b.got), len(a.Sequence))-1]
+	}
 	b.mu.Unlock()
 	if a == nil {
 		a = &backendSpec{}

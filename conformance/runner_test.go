@@ -359,7 +359,7 @@ func TestNoGateway(t *testing.T) {
 func TestUnknownField(t *testing.T) {
 	src := "cases:\n  - name: typo\n    request: {url: /a}\n    expect: {stauts: 200}\n"
 	_, err := Parse("typo.yaml", []byte(src))
-	if err == nil || !strings.HasPrefix(err.Error(), `typo.yaml:4:14: unknown field "stauts" (known: backendCalled, backendRequest, body, bodyContains, headers, json, lastError, status, variables)`) {
+	if err == nil || !strings.HasPrefix(err.Error(), `typo.yaml:4:14: unknown field "stauts" (known: backendCalled, backendCalls, backendRequest, body, bodyContains, headers, json, lastError, status, variables)`) {
 		t.Errorf("err = %v", err)
 	}
 	src = "polices: {}\ncases:\n  - {request: {url: /a}, expect: {status: 200}}\n"

@@ -6,6 +6,7 @@ package engine
 
 import (
 	"github.com/policygate/policygate/namedvalues"
+	"github.com/policygate/policygate/policies/backendpool"
 )
 
 // Config is the in-memory model of a gateway configuration. The APIOps
@@ -131,6 +132,15 @@ type Backend struct {
 	// Auth is how the gateway authenticates to the backend (nil: only the
 	// credentials above).
 	Auth *BackendAuth
+	// Pool lists the members of a Pool backend, by backend id (URL is then
+	// empty); each member's own URL, credentials and TLS settings apply.
+	Pool []backendpool.Member
+	// CircuitBreaker holds the rules of the backend's circuit breaker.
+	CircuitBreaker []backendpool.Rule
+	// SkipCertificateValidation turns off the TLS checks of the backend's
+	// certificate (tls.validateCertificateChain or validateCertificateName
+	// false).
+	SkipCertificateValidation bool
 }
 
 // BackendAuthKind names how the gateway authenticates to a backend.

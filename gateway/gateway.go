@@ -24,6 +24,8 @@ import (
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
 
+	"github.com/policygate/policygate/policies/backendpool"
+
 	"golang.org/x/sync/semaphore"
 )
 
@@ -46,6 +48,7 @@ type options struct {
 	auths    *identity.Registry
 	// bodyBudget caps the body bytes buffered by all requests (nil: none).
 	bodyBudget *semaphore.Weighted
+	breakers   *backendpool.Registry
 }
 
 // WithStores shares rate-limit, quota and cache state between gateways
@@ -123,6 +126,9 @@ func New(cfg *engine.Config, opts ...Option) (*Gateway, parser.Errors) {
 	if g.opts.auths == nil {
 		g.opts.auths = NewBackendAuth(g.opts.identity)
 	}
+	if g.opts.breakers == nil {
+		g.opts.breakers = backendpool.NewRegistry()
+	}
 	e, errs := engine.Compile(cfg, engine.Options{Strict: g.opts.strict})
 	if e == nil {
 		return nil, errs
@@ -152,6 +158,7 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 	for _, e := range errs {
 		g.opts.logger.Error("gateway: backend credentials", slog.String("error", e.Error()))
 	}
+	linkPools(cfg, backends, g.opts.breakers, g.opts.client)
 	env := &policies.Env{
 		Client: g.opts.client,
 		Now:    g.opts.now,

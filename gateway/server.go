@@ -20,6 +20,7 @@ import (
 	"github.com/policygate/policygate/gateway/telemetry"
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/policies"
+	"github.com/policygate/policygate/policies/backendpool"
 )
 
 // Probe paths of the self-hosted gateway (Helm chart and raw YAML).
@@ -86,6 +87,12 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 		// one token cache for both gateways
 		common = append(common, WithBackendAuth(NewBackendAuth(o.identity)))
 	}
+	if o.breakers == nil {
+		// one set of circuit breakers for both gateways
+		o.breakers = backendpool.NewRegistry()
+		common = append(common, WithBreakers(o.breakers))
+	}
+	s.metrics.RegisterBreakers(o.breakers, o.now)
 	empty := &engine.Config{}
 	s.gw, _ = New(empty, append(common, WithTracing(false))...)
 	s.traced, _ = New(empty, append(common, WithTracing(true))...)

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -141,11 +143,15 @@ func (f *forwardRequest) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	req, err := BackendRequest(r)
+	target, err := pickBackend(r)
+	if err != nil {
+		return err
+	}
+	req, err := backendRequest(r, target)
 	if err != nil {
 		return &Error{Source: "forward-request", Reason: ReasonBackend, Message: err.Error(), Status: 500, Err: err}
 	}
-	if b := r.Backend; b != nil && b.Auth != nil {
+	if b := target; b != nil && b.Auth != nil {
 		if err := b.Auth.Authenticate(req.Context(), req); err != nil {
 			return &Error{Source: "forward-request", Reason: ReasonBackendAuthentication,
 				Message: fmt.Sprintf("Unable to authenticate to backend '%s'.", b.ID), Status: 500, Err: err}
@@ -154,6 +160,9 @@ func (f *forwardRequest) Exec(r *Run) error {
 	client := http.DefaultClient
 	if r.Env != nil && r.Env.Client != nil {
 		client = r.Env.Client
+	}
+	if target != nil && target.Client != nil {
+		client = target.Client
 	}
 	cl := *withClientCertificate(client, ClientCertificate(r))
 	if !follow {
@@ -172,6 +181,13 @@ func (f *forwardRequest) Exec(r *Run) error {
 	}
 	if err != nil {
 		cancel()
+		if target != nil && target.Breaker != nil {
+			reason := ReasonBackend
+			if timedOut.Load() {
+				reason = ReasonTimeout
+			}
+			target.Breaker.Record(r.Now(), 0, reason, 0)
+		}
 		switch {
 		case timedOut.Load():
 			return &Error{Source: "forward-request", Reason: ReasonTimeout, Message: "Request to the backend service timed out", Status: ForwardTimeoutStatus, Err: err}
@@ -179,6 +195,9 @@ func (f *forwardRequest) Exec(r *Run) error {
 			return &Error{Source: "forward-request", Reason: "ClientConnectionFailure", Message: "The client closed the connection while the backend request was pending", Status: 499, Err: err}
 		}
 		return &Error{Source: "forward-request", Reason: ReasonBackend, Message: connMessage(err), Status: 500, Err: err}
+	}
+	if target != nil && target.Breaker != nil {
+		target.Breaker.Record(r.Now(), resp.StatusCode, "", retryAfter(resp.Header, r.Now()))
 	}
 	h := resp.Header
 	StripHopHeaders(h)
@@ -200,10 +219,12 @@ func (f *forwardRequest) Exec(r *Run) error {
 		if r.Scratch == nil {
 			r.Scratch = map[string]any{}
 		}
+		sr := &StreamedResponse{Body: resp.Body, Placeholder: out.Body, cancel: cancel}
+		meterStream(r, sr, h.Get("Content-Type"))
 		if old, ok := r.Scratch[StreamKey].(*StreamedResponse); ok {
 			old.Close()
 		}
-		r.Scratch[StreamKey] = &StreamedResponse{Body: resp.Body, Placeholder: out.Body, cancel: cancel}
+		r.Scratch[StreamKey] = sr
 	}
 	r.Ctx.Response = out
 	r.Forwarded = true
@@ -232,7 +253,80 @@ func connMessage(err error) string {
 // URL, headers (hop-by-hop stripped, Host from a policy-set Host header or
 // the URL, X-Forwarded-For appended with the caller's IP), body, and the
 // credentials of the backend entity set-backend-service chose.
-func BackendRequest(r *Run) (*http.Request, error) {
+func BackendRequest(r *Run) (*http.Request, error) { return backendRequest(r, r.Backend) }
+
+// memberKey is the Run.Scratch key of the pool member the last
+// forward-request called (a *BackendEntity).
+const memberKey = "backend-member"
+
+// ReasonBreakerOpen is the LastError reason when the backend's circuit
+// breaker is open, or every member of a pool has an open breaker (503).
+const ReasonBreakerOpen = "BackendCircuitBreakerOpen"
+
+// pickBackend returns the backend entity this call goes to: a pool's
+// member chosen now (context.Request.Url follows it), or the backend
+// set-backend-service chose. An open breaker, or a pool with every member
+// open, is a 503 with Retry-After until the first breaker closes.
+func pickBackend(r *Run) (*BackendEntity, error) {
+	b := r.Backend
+	if b == nil {
+		return nil, nil
+	}
+	now := r.Now()
+	var until time.Time
+	switch {
+	case b.Pool != nil:
+		i, ok := b.Pool.Pick(now)
+		if ok {
+			m := b.Members[i]
+			r.BackendURL = m.URL
+			r.SyncURL()
+			if r.Scratch == nil {
+				r.Scratch = map[string]any{}
+			}
+			r.Scratch[memberKey] = m
+			return m, nil
+		}
+		until = b.Pool.ReopensAt(now)
+	case !b.Breaker.Allow(now):
+		until = b.Breaker.OpenUntil(now)
+	default:
+		return b, nil
+	}
+	e := &Error{Source: "forward-request", Reason: ReasonBreakerOpen, Status: http.StatusServiceUnavailable,
+		Message: fmt.Sprintf("Backend '%s' is unavailable: its circuit breaker is open.", b.ID)}
+	if b.Pool != nil {
+		e.Message = fmt.Sprintf("Backend pool '%s' is unavailable: every member's circuit breaker is open.", b.ID)
+	}
+	if !until.IsZero() {
+		secs := int64(math.Ceil(until.Sub(now).Seconds()))
+		e.Header = http.Header{"Retry-After": {strconv.FormatInt(max(secs, 1), 10)}}
+	}
+	return nil, e
+}
+
+// retryAfter reads a backend's Retry-After (seconds or an HTTP date), or
+// Azure OpenAI's retry-after-ms; 0 when absent or unreadable.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if v := h.Get("Retry-After-Ms"); v != "" {
+		if ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && ms > 0 {
+			return time.Duration(ms * float64(time.Millisecond))
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+func backendRequest(r *Run, b *BackendEntity) (*http.Request, error) {
 	in := r.Ctx.Request
 	if in.URL == nil {
 		return nil, errors.New("no backend URL")
@@ -275,7 +369,7 @@ func BackendRequest(r *Run) (*http.Request, error) {
 			h.Set("X-Forwarded-For", in.IPAddress)
 		}
 	}
-	if b := r.Backend; b != nil {
+	if b != nil {
 		for k, vs := range b.Header {
 			for _, v := range vs {
 				h.Add(k, v)

@@ -1,9 +1,7 @@
 package policies
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/llmtokens"
 	"github.com/policygate/policygate/policies/state"
 )
 
@@ -32,14 +31,19 @@ import (
 // sliding 60-second window; the quota period starts at the current UTC
 // time truncated to its unit (weeks start on Monday). With
 // estimate-prompt-tokens (or a request with "stream": true) the prompt's
-// tokens are estimated from the request body (about four characters a
-// token, three per message, 1200 per image) and a request whose estimate
-// does not fit is refused before the backend is called; otherwise a
-// request is refused once the counter reached the limit. The estimate is
-// counted at once; once the response is final (RunAfter) the counter is
-// corrected to the usage the response reports (usage.total_tokens, or
-// prompt + completion / input + output tokens, also from the last event of
-// a buffered stream), and tokens-consumed is reported. Rate exceeded: 429
+// tokens are counted from the request body with the model's BPE encoding
+// (llmtokens: o200k_base or cl100k_base, plus three per message and 1200
+// per image) and a request whose estimate does not fit is refused before
+// the backend is called; otherwise a request is refused once the counter
+// reached the limit. The estimate is counted at once; once the usage is
+// known the counter is corrected to it: the usage the response reports
+// (usage.total_tokens, or prompt + completion / input + output tokens) from
+// a buffered body, from an unbuffered JSON body or server-sent-event
+// stream as it passes to the client (the usage chunk of
+// stream_options.include_usage), or else the prompt estimate plus the
+// streamed completion text counted. tokens-consumed is reported when the
+// response is buffered; a streamed response's headers carry only the
+// remaining tokens at admission. Rate exceeded: 429
 // TokenLimitExceeded, "Token limit is exceeded. Try again in N seconds.".
 // Quota exceeded: 403 TokenQuotaExceeded, "Out of token quota. Quota will
 // be replenished in hh:mm:ss.". Both carry the retry-after header.
@@ -153,13 +157,10 @@ func (s *tokenLimit) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	var reqBody []byte
-	if r.Ctx.Request != nil && r.Ctx.Request.Body != nil {
-		reqBody = r.Ctx.Request.Body.Bytes()
-	}
-	prompt, stream := estimatePromptTokens(reqBody)
-	if !est && !stream {
-		prompt = 0
+	call := llmCallOf(r)
+	var prompt int64
+	if est || call.prompt.Stream {
+		prompt = call.prompt.Count()
 	}
 	now := r.Now()
 	st, ctx := stateOf(r), stateCtx(r)
@@ -212,10 +213,24 @@ func (s *tokenLimit) Exec(r *Run) error {
 		setVar(r, s.usedV, int32(min(prompt, math.MaxInt32)))
 	}
 
-	deferAfter(r, func() {
-		used, ok := usageTokens(r)
-		if !ok {
-			used = prompt
+	setHeaders := func(h http.Header, used int64, withUsed bool) {
+		if s.usedH != "" && withUsed {
+			h.Set(s.usedH, strconv.FormatInt(used, 10))
+		}
+		if s.remTokH != "" && remTok >= 0 {
+			h.Set(s.remTokH, strconv.FormatInt(remTok, 10))
+		}
+		if s.remQuotaH != "" && remQuota >= 0 {
+			h.Set(s.remQuotaH, strconv.FormatInt(remQuota, 10))
+		}
+	}
+	// A streamed response's usage comes after its headers: they carry
+	// what was left when the request was admitted.
+	call.onStreamStart(func() { setHeaders(responseHeaders(r), 0, false) })
+	call.onUsage(func(u llmtokens.Usage, streamed bool) {
+		used := u.Total
+		if !u.Reported && prompt == 0 {
+			used = 0 // no estimate asked for and none reported
 		}
 		delta := used - prompt
 		if tpm >= 0 {
@@ -228,19 +243,13 @@ func (s *tokenLimit) Exec(r *Run) error {
 				remQuota = max(s.quota-c, 0)
 			}
 		}
+		if streamed {
+			return
+		}
 		if s.usedV != "" {
 			setVar(r, s.usedV, int32(min(used, math.MaxInt32)))
 		}
-		h := responseHeaders(r)
-		if s.usedH != "" {
-			h.Set(s.usedH, strconv.FormatInt(used, 10))
-		}
-		if s.remTokH != "" && remTok >= 0 {
-			h.Set(s.remTokH, strconv.FormatInt(remTok, 10))
-		}
-		if s.remQuotaH != "" && remQuota >= 0 {
-			h.Set(s.remQuotaH, strconv.FormatInt(remQuota, 10))
-		}
+		setHeaders(responseHeaders(r), used, true)
 	})
 	return nil
 }
@@ -266,110 +275,4 @@ func (s *tokenLimit) refuse(r *Run, status int, retry time.Duration, quotaMsg st
 	e.Reason, e.Message = ReasonTokenLimitExceeded, "Token limit is exceeded"
 	e.Body = fmt.Sprintf("Token limit is exceeded. Try again in %d seconds.", secs)
 	return e
-}
-
-// estimatePromptTokens estimates the prompt tokens of an OpenAI-style
-// request body (chat messages, prompt, input) and tells whether it asks for
-// a stream. The estimate is about four characters a token, plus three per
-// message and three for the reply, and 1200 per image.
-func estimatePromptTokens(body []byte) (tokens int64, stream bool) {
-	var req map[string]any
-	if len(bytes.TrimSpace(body)) == 0 || json.Unmarshal(body, &req) != nil {
-		return 0, false
-	}
-	stream, _ = req["stream"].(bool)
-	var chars, images, messages int64
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case string:
-			chars += int64(len([]rune(x)))
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		case map[string]any:
-			if t, _ := x["type"].(string); strings.Contains(t, "image") {
-				images++
-				return
-			}
-			for k, e := range x {
-				if k != "type" && k != "role" {
-					walk(e)
-				}
-			}
-		}
-	}
-	for _, k := range []string{"messages", "prompt", "input"} {
-		v, ok := req[k]
-		if !ok {
-			continue
-		}
-		if a, ok := v.([]any); ok && k != "prompt" {
-			messages += int64(len(a))
-		}
-		walk(v)
-	}
-	if chars == 0 && images == 0 {
-		return 0, stream
-	}
-	return (chars+3)/4 + 3*messages + 3 + imageTokens*images, stream
-}
-
-// usageTokens reads the tokens the final response reports in its usage
-// section (a JSON body, or the last event carrying usage of a buffered
-// server-sent-event stream).
-func usageTokens(r *Run) (int64, bool) {
-	resp := r.Ctx.Response
-	if resp == nil || resp.Body == nil {
-		return 0, false
-	}
-	body := bytes.TrimSpace(resp.Body.Bytes())
-	if len(body) == 0 {
-		return 0, false
-	}
-	if !bytes.HasPrefix(body, []byte("data:")) && !bytes.HasPrefix(body, []byte("event:")) {
-		return usageOf(body)
-	}
-	var n int64
-	found := false
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if d, ok := bytes.CutPrefix(line, []byte("data:")); ok {
-			if u, ok := usageOf(bytes.TrimSpace(d)); ok {
-				n, found = u, true
-			}
-		}
-	}
-	return n, found
-}
-
-func usageOf(data []byte) (int64, bool) {
-	type usage struct {
-		Total      *int64 `json:"total_tokens"`
-		Prompt     int64  `json:"prompt_tokens"`
-		Completion int64  `json:"completion_tokens"`
-		Input      int64  `json:"input_tokens"`
-		Output     int64  `json:"output_tokens"`
-	}
-	var doc struct {
-		Usage    *usage `json:"usage"`
-		Response *struct {
-			Usage *usage `json:"usage"`
-		} `json:"response"` // Responses API stream events
-	}
-	if json.Unmarshal(data, &doc) != nil {
-		return 0, false
-	}
-	u := doc.Usage
-	if u == nil && doc.Response != nil {
-		u = doc.Response.Usage
-	}
-	if u == nil {
-		return 0, false
-	}
-	if u.Total != nil {
-		return *u.Total, true
-	}
-	return u.Prompt + u.Completion + u.Input + u.Output, true
 }

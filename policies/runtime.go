@@ -16,6 +16,7 @@ import (
 	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/backendpool"
 )
 
 // Step is the execution half of a policy: built once at load time from its
@@ -152,6 +153,15 @@ type BackendEntity struct {
 	// token cache); it runs after the credentials above, so its
 	// Authorization header wins.
 	Auth identity.Authenticator
+	// Breaker is the backend's circuit breaker (nil: none).
+	Breaker *backendpool.Breaker
+	// Client, when set, sends this backend's calls (its own TLS settings);
+	// nil: Env.Client.
+	Client *http.Client
+	// Pool and Members make this a Pool backend: forward-request sends
+	// each call to the member Pool picks (URL is nil).
+	Pool    *backendpool.Pool
+	Members []*BackendEntity
 }
 
 // Run is one request as the policies see it.

@@ -45,11 +45,20 @@ func (s *setBackendService) Exec(r *Run) error {
 		if r.Env != nil && r.Env.Backends != nil {
 			b, ok = r.Env.Backends(id)
 		}
-		if !ok || b == nil || b.URL == nil {
+		if !ok || b == nil || b.URL == nil && b.Pool == nil {
 			return &Error{Reason: "BackendNotFound", Message: fmt.Sprintf("Backend with id '%s' could not be found.", id), Status: 500}
 		}
 		r.Backend = b
 		r.BackendURL = b.URL
+		if b.Pool != nil {
+			// forward-request picks the member; until then the URL is the
+			// one it would most likely pick.
+			i, ok := b.Pool.Peek(r.Now())
+			if !ok {
+				i = 0
+			}
+			r.BackendURL = b.Members[i].URL
+		}
 		r.SyncURL()
 		return nil
 	}

@@ -1,10 +1,13 @@
 package apiops
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/backendpool"
 )
 
 // Extras is what an APIOps folder holds beyond engine.Config (see
@@ -174,8 +177,30 @@ func (l *loader) loadBackends() {
 			for _, r := range cb.Rules {
 				if r.TripDuration == "" {
 					l.errorf(f.keyPos("tripDuration"), CodeBadConfig, "backend %q: circuit breaker rule %q has no tripDuration", name, r.Name)
+					continue
+				}
+				if rule, err := breakerRule(r); err != nil {
+					pos := f.suffixPos(err.value)
+					if err.key {
+						pos = f.keyPos(err.value)
+					}
+					l.errorf(pos, CodeBadConfig, "backend %q: circuit breaker rule %q: %v", name, r.Name, err.err)
+				} else {
+					be.CircuitBreaker = append(be.CircuitBreaker, rule)
 				}
 			}
+		}
+		for _, m := range det.Pool {
+			be.Pool = append(be.Pool, backendpool.Member{ID: m.ID, Priority: m.Priority, Weight: m.Weight})
+		}
+		if det.Type == "Pool" && len(be.CircuitBreaker) > 0 {
+			// A pool skips tripped members; its own rules have nothing to trip.
+			l.warnf(f.keyPos("circuitBreaker"), parser.CodeNotImplemented, "backend %q: a Pool's own circuitBreaker is ignored; set the rules on its members", name)
+			be.CircuitBreaker = nil
+		}
+		if t := p.TLS; t != nil {
+			be.SkipCertificateValidation = t.ValidateCertificateChain != nil && !*t.ValidateCertificateChain ||
+				t.ValidateCertificateName != nil && !*t.ValidateCertificateName
 		}
 		l.cfg.Backends[name] = be
 		l.extra.Backends[name] = det
@@ -193,4 +218,39 @@ func (l *loader) loadBackends() {
 			}
 		}
 	}
+}
+
+type ruleError struct {
+	value string // the text (or, with key, the JSON key) the error is about
+	key   bool
+	err   error
+}
+
+// breakerRule converts a circuit breaker rule as written into the rule the
+// gateway applies.
+func breakerRule(r CircuitBreakerRule) (backendpool.Rule, *ruleError) {
+	fc := r.FailureCondition
+	out := backendpool.Rule{Name: r.Name, Count: fc.Count, Percentage: fc.Percentage, ErrorReasons: fc.ErrorReasons, AcceptRetryAfter: r.AcceptRetryAfter}
+	var err error
+	if out.TripDuration, err = backendpool.ParseDuration(r.TripDuration); err != nil {
+		return out, &ruleError{r.TripDuration, false, err}
+	}
+	if fc.Interval != "" {
+		if out.Interval, err = backendpool.ParseDuration(fc.Interval); err != nil {
+			return out, &ruleError{fc.Interval, false, err}
+		}
+	}
+	if fc.Count <= 0 && fc.Percentage <= 0 {
+		return out, &ruleError{"failureCondition", true, fmt.Errorf("failureCondition needs a count or a percentage")}
+	}
+	if fc.Percentage > 100 {
+		return out, &ruleError{"percentage", true, fmt.Errorf("percentage %d is above 100", fc.Percentage)}
+	}
+	for _, rg := range fc.StatusCodeRanges {
+		if rg.Min < 100 || rg.Max > 599 || rg.Min > rg.Max {
+			return out, &ruleError{"statusCodeRanges", true, fmt.Errorf("status code range %d-%d is not within 100-599", rg.Min, rg.Max)}
+		}
+		out.StatusCodeRanges = append(out.StatusCodeRanges, backendpool.Range{Min: rg.Min, Max: rg.Max})
+	}
+	return out, nil
 }

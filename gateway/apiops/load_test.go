@@ -6,11 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/backendpool"
 )
 
 // spaced maps the camelCase folder spellings to the spaced ones.
@@ -212,8 +214,11 @@ func TestLoadFixture(t *testing.T) {
 				"b1": {ID: "b1", URL: "https://b1.example.com/api",
 					Header:     map[string][]string{"x-functions-key": {"{{secret-token}}"}},
 					Query:      map[string][]string{"code": {"a", "b"}},
-					AuthScheme: "Basic", AuthParameter: "{{greeting}}"},
-				"pool1": {ID: "pool1"},
+					AuthScheme: "Basic", AuthParameter: "{{greeting}}",
+					CircuitBreaker: []backendpool.Rule{{Name: "trip-on-5xx", Count: 3, Interval: time.Minute,
+						StatusCodeRanges: []backendpool.Range{{Min: 500, Max: 599}}, TripDuration: 30 * time.Second, AcceptRetryAfter: true}},
+					SkipCertificateValidation: true},
+				"pool1": {ID: "pool1", Pool: []backendpool.Member{{ID: "b1", Priority: 1, Weight: 3}}},
 			}
 			if diff := cmp.Diff(wantBackends, cfg.Backends); diff != "" {
 				t.Errorf("backends (-want +got):\n%s", diff)
@@ -342,6 +347,27 @@ func TestLoadBroken(t *testing.T) {
 			},
 		},
 		{
+			name: "circuit breaker with a bad duration",
+			edit: func(t *testing.T, dir string) {
+				write(t, dir, "backends/b2/backendInformation.json", `{"properties": {"url": "https://b2.example.com", "circuitBreaker": {"rules": [{"name": "r", "failureCondition": {"count": 1, "interval": "1 minute"}, "tripDuration": "PT1M"}]}}}`)
+			},
+			wants: []string{"backends/b2/backendInformation.json:1:138: bad_config"},
+		},
+		{
+			name: "circuit breaker without count or percentage",
+			edit: func(t *testing.T, dir string) {
+				write(t, dir, "backends/b2/backendInformation.json", `{"properties": {"url": "https://b2.example.com", "circuitBreaker": {"rules": [{"name": "r", "failureCondition": {"interval": "PT1M"}, "tripDuration": "PT1M"}]}}}`)
+			},
+			wants: []string{"backends/b2/backendInformation.json:1:113: bad_config"},
+		},
+		{
+			name: "pool member not found",
+			edit: func(t *testing.T, dir string) {
+				write(t, dir, "backends/pool2/backendInformation.json", `{"properties": {"type": "Pool", "pool": {"services": [{"id": "/backends/nowhere"}]}}}`)
+			},
+			wants: []string{"backends/pool2/backendInformation.json:1:62: bad_config"},
+		},
+		{
 			name: "nested pool",
 			edit: func(t *testing.T, dir string) {
 				write(t, dir, "backends/pool2/backendInformation.json", `{"properties": {"type": "Pool", "pool": {"services": [{"id": "b1"}, {"id": "/backends/pool1"}]}}}`)
@@ -449,5 +475,26 @@ func TestSubscriptionKeyEnv(t *testing.T) {
 	p, s := SubscriptionKeyEnv("my-sub.1")
 	if p != "POLICYGATE_SUBSCRIPTION_MY_SUB_1_PRIMARY_KEY" || s != "POLICYGATE_SUBSCRIPTION_MY_SUB_1_SECONDARY_KEY" {
 		t.Errorf("SubscriptionKeyEnv = %q, %q", p, s)
+	}
+}
+
+func TestLoadPoolBreakerIgnored(t *testing.T) {
+	dir := copyFixture(t, false)
+	write(t, dir, "backends/pool2/backendInformation.json", `{"properties": {"type": "Pool", "pool": {"services": [{"id": "b1"}]}, "circuitBreaker": {"rules": [{"name": "r", "failureCondition": {"count": 1}, "tripDuration": "PT1M"}]}}}`)
+	cfg, errs := Load(dir, env(fixtureEnv))
+	if cfg == nil {
+		t.Fatalf("Load: %v", errs)
+	}
+	if b := cfg.Backends["pool2"]; b == nil || len(b.Pool) != 1 || b.CircuitBreaker != nil {
+		t.Errorf("pool2 = %+v", b)
+	}
+	found := false
+	for _, e := range errs {
+		if e.Code == parser.CodeNotImplemented && e.Severity == parser.SeverityWarning && strings.Contains(e.Msg, `"pool2"`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning about the pool's own breaker: %v", errs)
 	}
 }

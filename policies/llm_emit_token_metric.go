@@ -1,0 +1,184 @@
+package policies
+
+import (
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/llmtokens"
+)
+
+// llm-emit-token-metric (and azure-openai-emit-token-metric, the same
+// policy) records the tokens of the request's model call:
+//
+//	<llm-emit-token-metric namespace="name">
+//	    <dimension name="API ID" />
+//	    <dimension name="Client IP" value="@(context.Request.IpAddress)" />
+//	</llm-emit-token-metric>
+//
+// Inbound. Three metrics, "Total Tokens", "Prompt Tokens" and "Completion
+// Tokens", go to Env.Metrics (the path of emit-metric) once the usage is
+// known (see llmCall: a buffered body, or an unbuffered one as it streams;
+// estimated when the backend reports none), and only when forward-request
+// called the backend. Dimensions are evaluated when the policy runs; those
+// without value are the default dimensions of emit-metric plus Client IP
+// and Backend ID. At most 10 dimensions. Label cardinality is bounded:
+// each statement keeps at most maxTokenMetricSeries distinct dimension
+// sets; further ones are counted under every dimension set to "other", and
+// a warning is logged once.
+type emitTokenMetric struct {
+	name      string
+	namespace string
+	dims      []metricDimension
+	value     *Value // azure-openai-emit-token-metric's value: accepted, ignored
+
+	mu       sync.Mutex
+	series   map[string]bool
+	warnOnce sync.Once
+}
+
+// maxTokenMetricSeries bounds the dimension sets of one statement.
+const maxTokenMetricSeries = 1000
+
+// overflowDimension is the value of every dimension of the overflow series.
+const overflowDimension = "other"
+
+var _ Step = (*emitTokenMetric)(nil)
+
+func init() {
+	Register("llm-emit-token-metric", newEmitTokenMetric)
+	Register("azure-openai-emit-token-metric", newEmitTokenMetric)
+}
+
+// tokenMetricDimension is a default dimension of the token metric
+// policies.
+func tokenMetricDimension(name string) func(r *Run) string {
+	if f := defaultDimension(name); f != nil {
+		return f
+	}
+	switch strings.ToLower(name) {
+	case "client ip":
+		return func(r *Run) string {
+			if r.Ctx.Request != nil {
+				return r.Ctx.Request.IPAddress
+			}
+			return ""
+		}
+	case "backend id":
+		return backendIDDimension
+	}
+	return nil
+}
+
+// backendIDDimension is the backend that answered: the pool member
+// forward-request picked, or the backend set-backend-service chose. It is
+// read when the usage is known.
+func backendIDDimension(r *Run) string {
+	if m, ok := r.Scratch[memberKey].(*BackendEntity); ok {
+		return m.ID
+	}
+	if r.Backend != nil {
+		return r.Backend.ID
+	}
+	return ""
+}
+
+func newEmitTokenMetric(el *parser.Element, c *Compiler) (Step, error) {
+	s := &emitTokenMetric{name: el.Name, namespace: "API Management", series: map[string]bool{}}
+	if ns := c.Attr(el, "namespace", KindString); ns.Present {
+		s.namespace, _ = ns.Literal()
+	}
+	s.value = c.Attr(el, "value", KindString)
+	for _, ch := range el.Children {
+		if ch.Name != "dimension" {
+			continue
+		}
+		d := metricDimension{name: c.Attr(ch, "name", KindString)}
+		if v := c.Attr(ch, "value", KindString); v.Present {
+			d.value = v
+		} else {
+			n, _ := d.name.Literal()
+			d.def = tokenMetricDimension(n)
+			if d.def == nil {
+				c.Errorf(ch.Pos, parser.CodeBadAttribute, "dimension %q needs a value: only default dimensions (%s, Client IP, Backend ID) may omit it", n, strings.Join(defaultDimensionNames, ", "))
+				continue
+			}
+		}
+		s.dims = append(s.dims, d)
+	}
+	if len(s.dims) > maxMetricDimensions {
+		c.Errorf(el.Pos, parser.CodeBadStructure, "<%s> has %d dimensions; at most %d are allowed", el.Name, len(s.dims), maxMetricDimensions)
+	}
+	return s, nil
+}
+
+func (s *emitTokenMetric) Exec(r *Run) error {
+	dims := make(map[string]string, len(s.dims))
+	var late []string // dimensions read once the backend answered
+	for _, d := range s.dims {
+		n, err := d.name.String(r)
+		if err != nil {
+			return err
+		}
+		var v string
+		switch {
+		case d.value != nil:
+			if v, err = d.value.String(r); err != nil {
+				return err
+			}
+		case strings.EqualFold(n, "backend id"):
+			late = append(late, n)
+		default:
+			v = d.def(r)
+		}
+		dims[n] = v
+	}
+	llmCallOf(r).onUsage(func(u llmtokens.Usage, _ bool) {
+		if !r.Forwarded {
+			return
+		}
+		for _, n := range late {
+			dims[n] = backendIDDimension(r)
+		}
+		dims := s.bound(r, dims)
+		if r.Env != nil && r.Env.Metrics != nil {
+			r.Env.Metrics.Emit("Total Tokens", s.namespace, float64(u.Total), dims)
+			r.Env.Metrics.Emit("Prompt Tokens", s.namespace, float64(u.Prompt), dims)
+			r.Env.Metrics.Emit("Completion Tokens", s.namespace, float64(u.Completion), dims)
+		}
+		if r.Env != nil && r.Env.Logger != nil {
+			r.Env.Logger.LogAttrs(r, slog.LevelDebug, s.name, slog.String("namespace", s.namespace),
+				slog.Int64("total", u.Total), slog.Int64("prompt", u.Prompt), slog.Int64("completion", u.Completion), slog.Bool("reported", u.Reported))
+		}
+	})
+	return nil
+}
+
+// bound returns dims, or the overflow series once the statement has seen
+// maxTokenMetricSeries other dimension sets.
+func (s *emitTokenMetric) bound(r *Run, dims map[string]string) map[string]string {
+	if len(dims) == 0 {
+		return dims
+	}
+	k := seriesKey("", "", dims)
+	s.mu.Lock()
+	known := s.series[k]
+	if !known && len(s.series) < maxTokenMetricSeries {
+		s.series[k], known = true, true
+	}
+	s.mu.Unlock()
+	if known {
+		return dims
+	}
+	s.warnOnce.Do(func() {
+		if r.Env != nil && r.Env.Logger != nil {
+			r.Env.Logger.Warn(s.name+": too many distinct dimension values; further ones are counted under \"other\"", slog.Int("series", maxTokenMetricSeries))
+		}
+	})
+	out := make(map[string]string, len(dims))
+	for n := range dims {
+		out[n] = overflowDimension
+	}
+	return out
+}
