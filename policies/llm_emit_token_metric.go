@@ -3,7 +3,6 @@ package policies
 import (
 	"log/slog"
 	"strings"
-	"sync"
 
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies/llmtokens"
@@ -23,26 +22,14 @@ import (
 // estimated when the backend reports none), and only when forward-request
 // called the backend. Dimensions are evaluated when the policy runs; those
 // without value are the default dimensions of emit-metric plus Client IP
-// and Backend ID. At most 10 dimensions. Label cardinality is bounded:
-// each statement keeps at most maxTokenMetricSeries distinct dimension
-// sets; further ones are counted under every dimension set to "other", and
-// a warning is logged once.
+// and Backend ID. At most 10 dimensions. Label cardinality is bounded by
+// the sink's SeriesLimiter, as for emit-metric (telemetry.metrics.max-series).
 type emitTokenMetric struct {
 	name      string
 	namespace string
 	dims      []metricDimension
 	value     *Value // azure-openai-emit-token-metric's value: accepted, ignored
-
-	mu       sync.Mutex
-	series   map[string]bool
-	warnOnce sync.Once
 }
-
-// maxTokenMetricSeries bounds the dimension sets of one statement.
-const maxTokenMetricSeries = 1000
-
-// overflowDimension is the value of every dimension of the overflow series.
-const overflowDimension = "other"
 
 var _ Step = (*emitTokenMetric)(nil)
 
@@ -85,7 +72,7 @@ func backendIDDimension(r *Run) string {
 }
 
 func newEmitTokenMetric(el *parser.Element, c *Compiler) (Step, error) {
-	s := &emitTokenMetric{name: el.Name, namespace: "API Management", series: map[string]bool{}}
+	s := &emitTokenMetric{name: el.Name, namespace: "API Management"}
 	if ns := c.Attr(el, "namespace", KindString); ns.Present {
 		s.namespace, _ = ns.Literal()
 	}
@@ -141,7 +128,6 @@ func (s *emitTokenMetric) Exec(r *Run) error {
 		for _, n := range late {
 			dims[n] = backendIDDimension(r)
 		}
-		dims := s.bound(r, dims)
 		if r.Env != nil && r.Env.Metrics != nil {
 			r.Env.Metrics.Emit("Total Tokens", s.namespace, float64(u.Total), dims)
 			r.Env.Metrics.Emit("Prompt Tokens", s.namespace, float64(u.Prompt), dims)
@@ -153,32 +139,4 @@ func (s *emitTokenMetric) Exec(r *Run) error {
 		}
 	})
 	return nil
-}
-
-// bound returns dims, or the overflow series once the statement has seen
-// maxTokenMetricSeries other dimension sets.
-func (s *emitTokenMetric) bound(r *Run, dims map[string]string) map[string]string {
-	if len(dims) == 0 {
-		return dims
-	}
-	k := seriesKey("", "", dims)
-	s.mu.Lock()
-	known := s.series[k]
-	if !known && len(s.series) < maxTokenMetricSeries {
-		s.series[k], known = true, true
-	}
-	s.mu.Unlock()
-	if known {
-		return dims
-	}
-	s.warnOnce.Do(func() {
-		if r.Env != nil && r.Env.Logger != nil {
-			r.Env.Logger.Warn(s.name+": too many distinct dimension values; further ones are counted under \"other\"", slog.Int("series", maxTokenMetricSeries))
-		}
-	})
-	out := make(map[string]string, len(dims))
-	for n := range dims {
-		out[n] = overflowDimension
-	}
-	return out
 }
