@@ -218,6 +218,9 @@ type spec struct {
 	Backend       *backendSpec            `yaml:"backend"`
 	Expect        *expectSpec             `yaml:"expect"`
 	Steps         []stepSpec              `yaml:"steps"`
+	// OpenAPI is the API's OpenAPI 2 or 3 document (YAML or JSON text, or
+	// {file: path}); its operations replace the default operation.
+	OpenAPI *docRef `yaml:"openapi"`
 
 	now  time.Time // parsed Now; zero when the clock is not frozen
 	fill resolver  // fills placeholders in policy files

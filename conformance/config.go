@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/gateway/apiops"
+	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/namedvalues"
 )
 
@@ -87,6 +89,13 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 		}
 	}
 	api.Operations = []*engine.Operation{op}
+	if s.OpenAPI != nil {
+		ops, err := f.openAPIOperations(s, doc, pol["operation"])
+		if err != nil {
+			return nil, err
+		}
+		api.Operations = ops
+	}
 	cfg.APIs = []*engine.API{api}
 
 	if p := s.Product; p != nil {
@@ -148,4 +157,27 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 	}
 
 	return cfg, nil
+}
+
+// openAPIOperations reads the case's OpenAPI document into the API's
+// operations, each with the operation-scope policy.
+func (f *File) openAPIOperations(s *spec, doc func(string, docRef) (*engine.PolicyDoc, error), pol *engine.PolicyDoc) ([]*engine.Operation, error) {
+	d, err := doc("openapi", *s.OpenAPI)
+	if err != nil {
+		return nil, err
+	}
+	name := d.File
+	if s.OpenAPI.File == "" {
+		name += ".yaml"
+	}
+	ops, errs := apiops.ParseSpec(name, d.Source)
+	for _, e := range errs {
+		if e.Severity == parser.SeverityError {
+			return nil, fmt.Errorf("openapi: %v", e)
+		}
+	}
+	for _, op := range ops {
+		op.Policy = pol
+	}
+	return ops, nil
 }

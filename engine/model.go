@@ -6,6 +6,7 @@ package engine
 
 import (
 	"github.com/policygate/policygate/namedvalues"
+	"github.com/policygate/policygate/policies"
 )
 
 // Config is the in-memory model of a gateway configuration. The APIOps
@@ -91,6 +92,9 @@ type Operation struct {
 	// Examples are response examples for mock-response, keyed by status code
 	// then content type.
 	Examples map[int]map[string][]byte
+	// Spec is the operation's OpenAPI definition prepared for the
+	// validation policies (nil when the API has no specification).
+	Spec *policies.OperationSpec
 }
 
 // Product groups APIs; its policy applies to calls made with its key (or

@@ -334,6 +334,7 @@ func (g *Gateway) fillAPI(run *policies.Run, rt *route) {
 	op := rt.op.op
 	ctx.Operation = &expressions.Operation{ID: op.ID, Method: op.Method, Name: op.Name, URLTemplate: op.URLTemplate}
 	run.Examples = op.Examples
+	run.Spec = op.Spec
 	ctx.Request.MatchedParameters = rt.params
 	run.BackendURL = su
 	run.RelPath = rt.rel

@@ -22,6 +22,7 @@ import (
 
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies"
 )
 
 // specNames are the OpenAPI file names the extractor writes, tried in order.
@@ -70,6 +71,12 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 	ops, errs := parseSpec(file, src, queryTemplates)
 	l.errs = append(l.errs, errs...)
 	api.Operations = ops
+}
+
+// ParseSpec reads an OpenAPI 2 or 3 document (YAML or JSON, named by file)
+// into operations, as an API folder's specification is read.
+func ParseSpec(file string, src []byte) ([]*engine.Operation, parser.Errors) {
+	return parseSpec(file, src, true)
 }
 
 // specOp is one operation found in the specification's text, in order.
@@ -185,6 +192,7 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 			op.URLTemplate += queryTemplate(item.Parameters, o.Parameters)
 		}
 		op.Examples = examples(o)
+		op.Spec = policies.NewOperationSpec(doc, item, o)
 		ops = append(ops, op)
 	}
 	return ops, errs
