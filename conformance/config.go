@@ -10,8 +10,8 @@ import (
 
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/gateway/apiops"
-	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/namedvalues"
+	"github.com/policygate/policygate/parser"
 )
 
 // Defaults of a case's API and operation (spec/conformance.md).

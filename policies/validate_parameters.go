@@ -139,7 +139,10 @@ func (s *validateParameters) run(r *Run, v *validationRun) error {
 			for k := range hreq.Header {
 				present = append(present, k)
 			}
-			values = func(name string) ([]string, bool) { vs, ok := hreq.Header[http.CanonicalHeaderKey(name)]; return vs, ok }
+			values = func(name string) ([]string, bool) {
+				vs, ok := hreq.Header[http.CanonicalHeaderKey(name)]
+				return vs, ok
+			}
 		}
 		for _, p := range r.Spec.Params[loc] {
 			act, err := l.action(r, p.Name, s.specified, true)
