@@ -313,7 +313,7 @@ func (g *Gateway) requestOf(req *http.Request) *expressions.Request {
 		IPAddress:   ip,
 	}
 	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
-		out.Certificate = &dotnet.X509Certificate2{Cert: req.TLS.PeerCertificates[0]}
+		out.Certificate = &dotnet.X509Certificate2{Cert: req.TLS.PeerCertificates[0], Chain: req.TLS.PeerCertificates[1:]}
 	}
 	return out
 }
