@@ -174,7 +174,7 @@ const certEcho = `<policies><inbound><base/></inbound><backend><base/></backend>
 
 func validateAPI(id, policy string, backend string) *engine.API {
 	return &engine.API{ID: id, Path: id, ServiceURL: backend, IsCurrent: true, Protocols: []string{"https"},
-		Policy:     doc(`<policies><inbound><base/>` + policy + `</inbound><backend><base/></backend><outbound><base/></outbound><on-error><base/>
+		Policy: doc(`<policies><inbound><base/>` + policy + `</inbound><backend><base/></backend><outbound><base/></outbound><on-error><base/>
 <set-header name="X-Reason" exists-action="override"><value>@(context.LastError.Source + "/" + context.LastError.Reason)</value></set-header></on-error></policies>`),
 		Operations: []*engine.Operation{{ID: "get", Method: "GET", URLTemplate: "/*"}}}
 }

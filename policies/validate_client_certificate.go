@@ -43,8 +43,8 @@ type validateClientCertificate struct {
 // certIdentity is one <identity>: claims that must all match.
 type certIdentity struct {
 	thumbprint, serial, commonName, dnsName, issuerThumbprint, issuerCertID string
-	subject, issuerSubject                                                 []dnPart
-	hasSubject, hasIssuerSubject                                           bool
+	subject, issuerSubject                                                  []dnPart
+	hasSubject, hasIssuerSubject                                            bool
 }
 
 var _ Step = (*validateClientCertificate)(nil)
