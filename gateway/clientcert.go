@@ -5,9 +5,11 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/policies"
 )
 
 // applyClientCertificates makes the HTTPS listener ask for client
@@ -67,4 +69,26 @@ func readCRL(file string) (*x509.RevocationList, error) {
 		data = b.Bytes
 	}
 	return x509.ParseRevocationList(data)
+}
+
+var _ policies.TransportWrapper = timingTransport{}
+
+// Transport returns the wrapped transport (nil when it is another round
+// tripper), so policies can make per-call copies.
+func (t timingTransport) Transport() *http.Transport {
+	switch b := t.base.(type) {
+	case *http.Transport:
+		return b
+	case policies.TransportWrapper:
+		return b.Transport()
+	}
+	return nil
+}
+
+// WithTransport wraps a changed copy of the transport the same way.
+func (t timingTransport) WithTransport(tr *http.Transport) http.RoundTripper {
+	if w, ok := t.base.(policies.TransportWrapper); ok {
+		return timingTransport{w.WithTransport(tr)}
+	}
+	return timingTransport{tr}
 }
