@@ -17,6 +17,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -387,5 +388,52 @@ func BenchmarkHTTPSHandshake(b *testing.B) {
 			cpu := ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
 			b.ReportMetric(float64(cpu)/float64(b.N)/1e3, "cpu-µs/op")
 		})
+	}
+}
+
+// TestAuthenticationCertificateThroughServer checks that
+// authentication-certificate presents its certificate to a backend that
+// requires one when the request goes through the server (whose backend
+// transport is wrapped for timing).
+func TestAuthenticationCertificateThroughServer(t *testing.T) {
+	ca := newTestCA(t, "Backend Client CA")
+	now := time.Now()
+	cert := ca.issue(t, "gateway-client", 7, now.Add(-time.Hour), now.Add(time.Hour))
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
+	be := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Client-CN", r.TLS.PeerCertificates[0].Subject.CommonName)
+	}))
+	clientCAs := x509.NewCertPool()
+	clientCAs.AddCert(ca.cert)
+	be.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs}
+	be.StartTLS()
+	t.Cleanup(be.Close)
+	backendRoots := x509.NewCertPool()
+	backendRoots.AddCert(be.Certificate())
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: backendRoots}}}
+	r := start(t, testSettings(t), gateway.WithClient(client))
+	cfg := &engine.Config{
+		Certificates: map[string]*engine.Certificate{"backend-client": {File: "client.pem", Data: certPEM}},
+		APIs: []*engine.API{{ID: "b", Path: "b", ServiceURL: be.URL, IsCurrent: true, Protocols: []string{"http"},
+			Policy:     doc(`<policies><inbound><base/><authentication-certificate certificate-id="backend-client" /></inbound><backend><base/></backend><outbound><base/></outbound><on-error><base/></on-error></policies>`),
+			Operations: []*engine.Operation{{ID: "get", Method: "GET", URLTemplate: "/*"}}}},
+	}
+	e, errs := engine.Compile(cfg, engine.Options{Strict: true})
+	if e == nil {
+		t.Fatal(errs)
+	}
+	r.srv.Activate(e)
+	resp, err := http.Get(r.url + "/b/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-Client-CN") != "gateway-client" {
+		t.Errorf("status %d, client CN %q", resp.StatusCode, resp.Header.Get("X-Client-CN"))
 	}
 }
