@@ -221,6 +221,9 @@ type spec struct {
 	// OpenAPI is the API's OpenAPI 2 or 3 document (YAML or JSON text, or
 	// {file: path}); its operations replace the default operation.
 	OpenAPI *docRef `yaml:"openapi"`
+	// Schemas are the configuration's JSON schemas by id (validate-content
+	// schema-id), as JSON text.
+	Schemas map[string]string `yaml:"schemas"`
 
 	now  time.Time // parsed Now; zero when the clock is not frozen
 	fill resolver  // fills placeholders in policy files

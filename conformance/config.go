@@ -12,6 +12,7 @@ import (
 	"github.com/policygate/policygate/gateway/apiops"
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies"
 )
 
 // Defaults of a case's API and operation (spec/conformance.md).
@@ -95,6 +96,16 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 			return nil, err
 		}
 		api.Operations = ops
+	}
+	for id, text := range s.Schemas {
+		js, err := policies.CompileJSONSchema([]byte(text))
+		if err != nil {
+			return nil, fmt.Errorf("schemas.%s: %w", id, err)
+		}
+		if cfg.Schemas == nil {
+			cfg.Schemas = map[string]*policies.JSONSchema{}
+		}
+		cfg.Schemas[id] = js
 	}
 	cfg.APIs = []*engine.API{api}
 

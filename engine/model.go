@@ -27,6 +27,8 @@ type Config struct {
 	// Certificates by id: PEM (certificate and key) or PFX bytes, for
 	// authentication-certificate and validate-jwt certificate-id.
 	Certificates map[string]*Certificate
+	// Schemas by id: JSON schemas for validate-content schema-id.
+	Schemas map[string]*policies.JSONSchema
 	// NamedValues resolves {{name}}; nil means none are defined.
 	NamedValues *namedvalues.Store
 	// Service describes the deployment (context.Deployment).

@@ -157,6 +157,9 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 		},
 	}
 	policies.BindStores(env, g.stores)
+	if len(cfg.Schemas) > 0 {
+		env.Schemas = policies.SchemaLookup(cfg.Schemas)
+	}
 	if cfg.NamedValues != nil {
 		env.Redact = cfg.NamedValues.Redact
 	}
