@@ -38,12 +38,25 @@ var skippable = map[string]bool{
 	"azure-openai-semantic-cache-lookup": true, "azure-openai-semantic-cache-store": true,
 }
 
+// unsupportedWhy says why a policy is not supported, where it is not just
+// not done yet.
+var unsupportedWhy = map[string]string{
+	"xsl-transform":             "no well-kept XSLT 1.0 engine is available to Go",
+	"get-authorization-context": "it needs APIM's credential manager",
+	"send-service-bus-message":  "it needs Azure Service Bus",
+	"llm-content-safety":        "it needs Azure AI Content Safety",
+}
+
 // unsupportedWarning is the load warning of an unsupported policy.
 func unsupportedWarning(name string) string {
-	if skippable[name] {
-		return "policy <" + name + "> is not supported by PolicyGate: it is skipped at run time and counted in the " + SkippedMetric + " metric (--strict makes this an error)"
+	why := ""
+	if w := unsupportedWhy[name]; w != "" {
+		why = " (" + w + ")"
 	}
-	return "policy <" + name + "> is not supported by PolicyGate: requests that reach it fail with 500 (--strict makes this an error)"
+	if skippable[name] {
+		return "policy <" + name + "> is not supported by PolicyGate" + why + ": it is skipped at run time and counted in the " + SkippedMetric + " metric (--strict makes this an error)"
+	}
+	return "policy <" + name + "> is not supported by PolicyGate" + why + ": requests that reach it fail with 500 (--strict makes this an error)"
 }
 
 // unsupported is the run-time stand-in of a policy PolicyGate cannot run.
