@@ -3,6 +3,7 @@ package policies
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/policygate/policygate/parser"
 )
@@ -88,9 +89,20 @@ func unsupportedUses(el *parser.Element) parser.Errors {
 			out = append(out, &parser.Error{Pos: ch.Pos, Code: parser.CodeNotImplemented, Msg: unsupportedWarning(ch.Name), Severity: parser.SeverityWarning})
 			continue
 		}
+		if el.Name == "validate-content" && ch.Name == "content" {
+			if as := strings.ToLower(literalAttr(ch, "validate-as")); as == "xml" || as == "soap" {
+				out = append(out, &parser.Error{Pos: ch.Pos, Code: parser.CodeNotImplemented, Severity: parser.SeverityWarning, Msg: xmlValidationWarning(as)})
+			}
+		}
 		if !ch.Opaque {
 			out = append(out, unsupportedUses(ch)...)
 		}
 	}
 	return out
+}
+
+// xmlValidationWarning is the warning of a validate-content <content> that
+// asks for XML Schema validation.
+func xmlValidationWarning(as string) string {
+	return "validate-as=\"" + as + "\" is not supported by PolicyGate (no XML Schema engine): a body it applies to fails with 500 when its action is prevent, and is logged as not validated otherwise"
 }

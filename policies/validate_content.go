@@ -120,7 +120,7 @@ func compileValidateContent(el *parser.Element, c *Compiler) (Step, error) {
 			switch cr.validateAs {
 			case "json":
 			case "xml", "soap":
-				c.Warnf(ch.Pos, parser.CodeNotImplemented, "validate-as=%q is not supported by PolicyGate (no XML Schema engine): a body it applies to fails with 500 when its action is prevent, and is logged as not validated otherwise", cr.validateAs)
+				c.Warnf(ch.Pos, parser.CodeNotImplemented, "%s", xmlValidationWarning(cr.validateAs))
 			case "":
 				c.Errorf(ch.Pos, parser.CodeBadAttribute, "<content> needs validate-as")
 			default:
