@@ -224,6 +224,9 @@ type spec struct {
 	// Schemas are the configuration's JSON schemas by id (validate-content
 	// schema-id), as JSON text.
 	Schemas map[string]string `yaml:"schemas"`
+	// GraphQL is a GraphQL API's schema (SDL); the API gets the one
+	// operation of a GraphQL API.
+	GraphQL *string `yaml:"graphql"`
 
 	now  time.Time // parsed Now; zero when the clock is not frozen
 	fill resolver  // fills placeholders in policy files

@@ -97,6 +97,16 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 		}
 		api.Operations = ops
 	}
+	if s.GraphQL != nil {
+		ops, perr := apiops.GraphQLOperations(f.Path+"#graphql", []byte(*s.GraphQL))
+		if perr != nil {
+			return nil, perr
+		}
+		for _, op := range ops {
+			op.Policy = pol["operation"]
+		}
+		api.Operations = ops
+	}
 	for id, text := range s.Schemas {
 		js, err := policies.CompileJSONSchema([]byte(text))
 		if err != nil {

@@ -19,6 +19,8 @@ type OperationSpec struct {
 	Params      map[string][]*openapi3.Parameter
 	RequestBody *openapi3.RequestBody
 	Responses   *openapi3.Responses
+	// GraphQL is the schema of a GraphQL API (validate-graphql-request).
+	GraphQL *GraphQLSchema
 	// variants maps a body schema to its copies with additionalProperties
 	// forced true ([0]) and false ([1]).
 	variants map[*openapi3.Schema]*[2]*openapi3.Schema

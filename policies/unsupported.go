@@ -18,8 +18,8 @@ import (
 //     cache miss) is skipped, and each skip is counted in the metric
 //     policy-skipped{policy} (exported as policygate_custom_policy_skipped);
 //   - every other one guards or shapes the request (authorization context,
-//     OData or GraphQL validation, content safety, a Dapr binding's answer,
-//     XSLT) and fails closed: 500, LastError Source = the policy, Reason
+//     OData validation, content safety, a Dapr binding's answer, XSLT,
+//     GraphQL data sources) and fails closed: 500, LastError Source = the policy, Reason
 //     PolicyNotSupported.
 //
 // With --strict (Compiler.Strict, validate --strict) each is a load error.

@@ -18,6 +18,7 @@ func TestUnsupportedPolicies(t *testing.T) {
 	}{
 		{`<get-authorization-context provider-id="p" authorization-id="a" context-variable-name="c" />`, false},
 		{`<validate-odata-request />`, false},
+		{`<sql-data-source><connection-info><connection-string>x</connection-string></connection-info><request><sql-statement>select 1</sql-statement></request></sql-data-source>`, false},
 		{`<invoke-dapr-binding name="b" />`, false},
 		{`<send-service-bus-message queue-name="q" namespace="n"><payload>x</payload></send-service-bus-message>`, true},
 		{`<publish-to-dapr topic="t/x">hello</publish-to-dapr>`, true},
@@ -61,5 +62,15 @@ func TestUnsupportedPolicies(t *testing.T) {
 		if len(metrics.Series(SkippedMetric)) != 0 {
 			t.Errorf("%s: a guard was counted as skipped", el.Name)
 		}
+	}
+}
+
+func TestCompileGraphQLSchema(t *testing.T) {
+	if _, err := CompileGraphQLSchema("s.graphql", "type Query { a: Int }"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := CompileGraphQLSchema("s.graphql", "type Query {\n  a: Missing\n}")
+	if err == nil || err.Pos.Line != 2 || !strings.Contains(err.Msg, "Missing") {
+		t.Errorf("error %v, want one at line 2 naming the type", err)
 	}
 }

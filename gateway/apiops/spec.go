@@ -29,7 +29,7 @@ import (
 var specNames = []string{"specification.yaml", "specification.yml", "specification.json"}
 
 // otherSpecs are specification files that are not read.
-var otherSpecs = []string{"specification.graphql", "specification.wadl", "specification.wsdl", "specification.xml"}
+var otherSpecs = []string{"specification.wadl", "specification.wsdl", "specification.xml"}
 
 // methods are the operation keys of an OpenAPI path item, in the order
 // operations of one path are listed.
@@ -55,6 +55,10 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 		file, src = filepath.Join(dir, n), b
 	}
 	if file == "" {
+		if gql := filepath.Join(dir, "specification.graphql"); fileExists(gql) {
+			l.loadGraphQL(gql, api)
+			return
+		}
 		for _, n := range otherSpecs {
 			if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
 				l.warnf(parser.Pos{File: filepath.Join(dir, n), Line: 1, Col: 1}, CodeUnsupported, "API %q: %s is not read; the API has no operations", folder, n)
@@ -378,4 +382,37 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
+}
+
+// loadGraphQL reads a GraphQL API's schema: the API gets one operation,
+// "graphql", for every method and path, whose definition carries the
+// schema for validate-graphql-request.
+func (l *loader) loadGraphQL(file string, api *engine.API) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		l.ioError(file, err)
+		return
+	}
+	ops, perr := GraphQLOperations(file, src)
+	if perr != nil {
+		l.errs = append(l.errs, perr)
+		return
+	}
+	api.Operations = ops
+}
+
+// GraphQLOperations reads a GraphQL schema (SDL) into the one operation of
+// a GraphQL API.
+func GraphQLOperations(file string, src []byte) ([]*engine.Operation, *parser.Error) {
+	g, perr := policies.CompileGraphQLSchema(file, string(bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))))
+	if perr != nil {
+		return nil, perr
+	}
+	return []*engine.Operation{{ID: "graphql", Name: "graphql", Method: "*", URLTemplate: "/*",
+		Spec: &policies.OperationSpec{ID: "graphql", GraphQL: g}}}, nil
 }
