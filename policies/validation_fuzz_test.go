@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/vektah/gqlparser/v2/ast"
+	gqlp "github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/policygate/policygate/expressions"
 )
@@ -41,5 +43,37 @@ func FuzzValidateContentBody(f *testing.F) {
 			}
 		}
 		jsonPosition(body, []string{"name", "0", "a"})
+	})
+}
+
+// FuzzValidateGraphQLRequest sends arbitrary request bodies through
+// validate-graphql-request with rules that remove and reject fields: an
+// error or a pass, never a panic.
+func FuzzValidateGraphQLRequest(f *testing.F) {
+	for _, seed := range []string{`{"query":"{ a { b c } }"}`, `{"query":"{ __schema { types { name } } }"}`,
+		`{"query":"query Q { ...F } fragment F on Query { a { ...G } } fragment G on A { b }"}`, `{"query":"{"}`, `[]`} {
+		f.Add([]byte(seed))
+	}
+	g, perr := CompileGraphQLSchema("f.graphql", "type Query { a: A }\ntype A { b: Int c: A }")
+	if perr != nil {
+		f.Fatal(perr)
+	}
+	s := authCompile(f, `<validate-graphql-request max-size="4096" max-depth="5"><authorize>
+		<rule path="/__*" action="reject" /><rule path="/A/c" action="remove" /></authorize></validate-graphql-request>`)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := authRun("POST", http.Header{"Content-Type": {"application/json"}})
+		r.Ctx.Request.Body = expressions.NewBody(body)
+		r.Spec = &OperationSpec{GraphQL: g}
+		if err := s.Exec(r); err == nil {
+			// What passes (possibly rewritten by remove) is still a valid query.
+			var req map[string]any
+			if json.Unmarshal(r.Ctx.Request.Body.Bytes(), &req) == nil {
+				if q, ok := req["query"].(string); ok {
+					if _, perr := gqlp.ParseQuery(&ast.Source{Input: q}); perr != nil {
+						t.Errorf("passed query does not parse: %q: %v", q, perr)
+					}
+				}
+			}
+		}
 	})
 }
