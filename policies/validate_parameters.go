@@ -239,6 +239,9 @@ func checkParam(r *Run, v *validationRun, act string, in *openapi3filter.Request
 	var se *openapi3.SchemaError
 	msg, _ := schemaMessage(err)
 	switch {
+	case errors.As(err, &pe) && response:
+		d := "Value of the header " + p.Name + " couldn't be parsed according to the definition."
+		return v.add(r, act, validationError{Name: p.Name, Type: w[1], Rule: "IncorrectMessage", Details: d})
 	case errors.As(err, &pe):
 		d := "Value of the " + w[0] + " " + p.Name + " cannot be parsed according to the definition. " + pe.Error()
 		return v.add(r, act, public(validationError{Name: p.Name, Type: w[1], Rule: "IncorrectMessage", Details: d},
