@@ -227,6 +227,15 @@ type spec struct {
 	Backend       *backendSpec            `yaml:"backend"`
 	Expect        *expectSpec             `yaml:"expect"`
 	Steps         []stepSpec              `yaml:"steps"`
+	// OpenAPI is the API's OpenAPI 2 or 3 document (YAML or JSON text, or
+	// {file: path}); its operations replace the default operation.
+	OpenAPI *docRef `yaml:"openapi"`
+	// Schemas are the configuration's JSON schemas by id (validate-content
+	// schema-id), as JSON text.
+	Schemas map[string]string `yaml:"schemas"`
+	// GraphQL is a GraphQL API's schema (SDL); the API gets the one
+	// operation of a GraphQL API.
+	GraphQL *string `yaml:"graphql"`
 
 	now  time.Time // parsed Now; zero when the clock is not frozen
 	fill resolver  // fills placeholders in policy files

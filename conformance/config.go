@@ -9,7 +9,10 @@ import (
 	"strings"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/gateway/apiops"
 	"github.com/policygate/policygate/namedvalues"
+	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies"
 	"github.com/policygate/policygate/policies/backendpool"
 )
 
@@ -88,6 +91,33 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 		}
 	}
 	api.Operations = []*engine.Operation{op}
+	if s.OpenAPI != nil {
+		ops, err := f.openAPIOperations(s, doc, pol["operation"])
+		if err != nil {
+			return nil, err
+		}
+		api.Operations = ops
+	}
+	if s.GraphQL != nil {
+		ops, perr := apiops.GraphQLOperations(f.Path+"#graphql", []byte(*s.GraphQL))
+		if perr != nil {
+			return nil, perr
+		}
+		for _, op := range ops {
+			op.Policy = pol["operation"]
+		}
+		api.Operations = ops
+	}
+	for id, text := range s.Schemas {
+		js, err := policies.CompileJSONSchema([]byte(text))
+		if err != nil {
+			return nil, fmt.Errorf("schemas.%s: %w", id, err)
+		}
+		if cfg.Schemas == nil {
+			cfg.Schemas = map[string]*policies.JSONSchema{}
+		}
+		cfg.Schemas[id] = js
+	}
 	cfg.APIs = []*engine.API{api}
 
 	if p := s.Product; p != nil {
@@ -184,4 +214,27 @@ func poolAndBreaker(id string, b backendIDSpc, eb *engine.Backend, cfg *engine.C
 		eb.CircuitBreaker = append(eb.CircuitBreaker, rule)
 	}
 	return nil
+}
+
+// openAPIOperations reads the case's OpenAPI document into the API's
+// operations, each with the operation-scope policy.
+func (f *File) openAPIOperations(s *spec, doc func(string, docRef) (*engine.PolicyDoc, error), pol *engine.PolicyDoc) ([]*engine.Operation, error) {
+	d, err := doc("openapi", *s.OpenAPI)
+	if err != nil {
+		return nil, err
+	}
+	name := d.File
+	if s.OpenAPI.File == "" {
+		name += ".yaml"
+	}
+	ops, errs := apiops.ParseSpec(name, d.Source)
+	for _, e := range errs {
+		if e.Severity == parser.SeverityError {
+			return nil, fmt.Errorf("openapi: %v", e)
+		}
+	}
+	for _, op := range ops {
+		op.Policy = pol
+	}
+	return ops, nil
 }

@@ -6,6 +6,7 @@ package engine
 
 import (
 	"github.com/policygate/policygate/namedvalues"
+	"github.com/policygate/policygate/policies"
 	"github.com/policygate/policygate/policies/backendpool"
 )
 
@@ -27,6 +28,8 @@ type Config struct {
 	// Certificates by id: PEM (certificate and key) or PFX bytes, for
 	// authentication-certificate and validate-jwt certificate-id.
 	Certificates map[string]*Certificate
+	// Schemas by id: JSON schemas for validate-content schema-id.
+	Schemas map[string]*policies.JSONSchema
 	// NamedValues resolves {{name}}; nil means none are defined.
 	NamedValues *namedvalues.Store
 	// Service describes the deployment (context.Deployment).
@@ -92,6 +95,9 @@ type Operation struct {
 	// Examples are response examples for mock-response, keyed by status code
 	// then content type.
 	Examples map[int]map[string][]byte
+	// Spec is the operation's OpenAPI definition prepared for the
+	// validation policies (nil when the API has no specification).
+	Spec *policies.OperationSpec
 }
 
 // Product groups APIs; its policy applies to calls made with its key (or

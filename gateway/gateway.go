@@ -169,6 +169,9 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 		},
 	}
 	policies.BindStores(env, g.stores)
+	if len(cfg.Schemas) > 0 {
+		env.Schemas = policies.SchemaLookup(cfg.Schemas)
+	}
 	if cfg.NamedValues != nil {
 		env.Redact = cfg.NamedValues.Redact
 	}
@@ -345,7 +348,7 @@ func (g *Gateway) requestOf(req *http.Request) *expressions.Request {
 		IPAddress:   ip,
 	}
 	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
-		out.Certificate = &dotnet.X509Certificate2{Cert: req.TLS.PeerCertificates[0]}
+		out.Certificate = &dotnet.X509Certificate2{Cert: req.TLS.PeerCertificates[0], Chain: req.TLS.PeerCertificates[1:]}
 	}
 	return out
 }
@@ -366,6 +369,7 @@ func (g *Gateway) fillAPI(run *policies.Run, rt *route) {
 	op := rt.op.op
 	ctx.Operation = &expressions.Operation{ID: op.ID, Method: op.Method, Name: op.Name, URLTemplate: op.URLTemplate}
 	run.Examples = op.Examples
+	run.Spec = op.Spec
 	ctx.Request.MatchedParameters = rt.params
 	run.BackendURL = su
 	run.RelPath = rt.rel

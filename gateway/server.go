@@ -346,6 +346,9 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 			return fmt.Errorf("https: %w", err)
 		}
 		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		if err := s.set.applyClientCertificates(hs.TLSConfig); err != nil {
+			return fmt.Errorf("https: %w", err)
+		}
 		all = append(all, srv{hs, s.limitListener(ls.HTTPS, false), true})
 	}
 	if ls.Admin != nil {

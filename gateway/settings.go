@@ -102,6 +102,17 @@ type Settings struct {
 	OTelEnabled      bool
 	OTelCollectorURI string
 	OTelBuckets      []float64
+	// ClientCertificate is none, request or require: whether the HTTPS
+	// listener asks clients for a certificate (net.server.tls.client-certificate).
+	ClientCertificate string
+	// ClientCA is a PEM bundle of the certificate authorities client
+	// certificates are verified against (net.server.tls.client-certificate.ca).
+	ClientCA string
+	// RevocationCheck turns CRL checks of client certificates on
+	// (security.certificate-revocation.validation.enabled); CRLFiles are the
+	// PEM or DER revocation lists (security.certificate-revocation.crl).
+	RevocationCheck bool
+	CRLFiles        []string
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -237,6 +248,22 @@ var settingsTable = []setting{
 		b, err := strconv.ParseBool(v)
 		s.DevCertificate = b
 		return err
+	}},
+	strSetting("net.server.tls.client-certificate", "none", "ask HTTPS clients for a certificate: none, request (policies decide), require (handshake fails without a trusted one)", func(s *Settings) *string { return &s.ClientCertificate }, "none", "request", "require"),
+	strSetting("net.server.tls.client-certificate.ca", "", "PEM bundle of the CAs client certificates must chain to (empty: system roots)", func(s *Settings) *string { return &s.ClientCA }),
+	{"security.certificate-revocation.validation.enabled", "false", "check client certificates against the CRLs", func(s *Settings, v string) error {
+		b, err := strconv.ParseBool(v)
+		s.RevocationCheck = b
+		return err
+	}},
+	{"security.certificate-revocation.crl", "", "comma-separated CRL files (PEM or DER) for client certificate revocation checks", func(s *Settings, v string) error {
+		s.CRLFiles = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				s.CRLFiles = append(s.CRLFiles, p)
+			}
+		}
+		return nil
 	}},
 }
 

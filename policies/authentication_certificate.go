@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/pkcs12"
 
+	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -213,6 +214,7 @@ type MemoryCertificateStore struct {
 	mu   sync.RWMutex
 	byID map[string]*tls.Certificate
 	byTP map[string]*tls.Certificate
+	pub  map[string]*x509.Certificate // certificates without a key, by id
 }
 
 var _ CertificateStore = (*MemoryCertificateStore)(nil)
@@ -228,6 +230,18 @@ func NewCertificateStore() *MemoryCertificateStore {
 func (s *MemoryCertificateStore) Add(id string, data []byte, password string) (string, error) {
 	c, err := ParseClientCertificate(data, password)
 	if err != nil {
+		// A certificate without its key (a CA's, for
+		// validate-client-certificate issuer-certificate-id) is kept for
+		// PublicByID only.
+		if pub, perr := dotnet.ParseX509(data, password); perr == nil && pub.Key == nil {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.pub == nil {
+				s.pub = map[string]*x509.Certificate{}
+			}
+			s.pub[strings.ToLower(id)] = pub.Cert
+			return pub.Thumbprint(), nil
+		}
 		return "", fmt.Errorf("certificate %q: %w", id, err)
 	}
 	if c.Leaf == nil {
@@ -250,6 +264,17 @@ func (s *MemoryCertificateStore) ByID(id string) (*tls.Certificate, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c, ok := s.byID[strings.ToLower(strings.TrimSpace(id))]
+	return c, ok
+}
+
+// PublicByID finds a certificate by id, with or without its key.
+func (s *MemoryCertificateStore) PublicByID(id string) (*x509.Certificate, bool) {
+	if c, ok := s.ByID(id); ok && c.Leaf != nil {
+		return c.Leaf, true
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.pub[strings.ToLower(strings.TrimSpace(id))]
 	return c, ok
 }
 

@@ -100,10 +100,10 @@ func (c *Compiler) Statement(path string, el *parser.Element) *Stmt {
 		}
 		if c.Strict {
 			c.Errorf(el.Pos, parser.CodeNotImplemented, "policy <%s> is not implemented", el.Name)
-		} else {
-			c.Warnf(el.Pos, parser.CodeNotImplemented, "policy <%s> is not implemented yet and is skipped", el.Name)
+			return nil
 		}
-		return nil
+		c.Warnf(el.Pos, parser.CodeNotImplemented, "%s", unsupportedWarning(el.Name))
+		f = func(el *parser.Element, _ *Compiler) (Step, error) { return &unsupported{name: el.Name}, nil }
 	}
 	before := len(c.Errs)
 	saved := c.path

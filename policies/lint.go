@@ -55,6 +55,9 @@ func LintFile(path string, src []byte, opts LintOptions) *FileReport {
 	}
 	r.Kind = doc.Kind
 	r.Problems = append(r.Problems, Validate(doc, ValidateOptions{Scope: opts.Scope, Strict: opts.Strict})...)
+	if !opts.Strict {
+		r.Problems = append(r.Problems, unsupportedUses(doc.Root)...)
+	}
 	var lookup namedvalues.LookupFunc
 	if opts.NamedValues != nil {
 		lookup = opts.NamedValues.Lookup

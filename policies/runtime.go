@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/identity"
@@ -130,6 +132,9 @@ type Env struct {
 	Backends func(id string) (*BackendEntity, bool)
 	// Span starts a tracing span (nil: no tracing); see Run.StartSpan.
 	Span SpanFunc
+	// Schemas resolves validate-content schema-id (and schema-ref inside
+	// it) to a schema of the configuration; nil when there are none.
+	Schemas func(id, ref string) *openapi3.Schema
 }
 
 // MetricSink records custom metrics.
@@ -180,6 +185,9 @@ type Run struct {
 	// Examples are the matched operation's response examples by status code
 	// and content type (from its OpenAPI definition), for mock-response.
 	Examples map[int]map[string][]byte
+	// Spec is the matched operation's OpenAPI definition, for the
+	// validation policies (nil when the API has none).
+	Spec *OperationSpec
 	// Forwarded records that forward-request ran (outbound then sees the
 	// backend's response).
 	Forwarded bool

@@ -336,15 +336,15 @@ func TestValidate(t *testing.T) {
 		{
 			name: "strict mode reports unimplemented policies",
 			build: func(b *builder) *parser.Document {
-				return b.snippet(b.E("jsonp", A("callback-parameter-name", "cb")))
+				return b.snippet(b.E("validate-odata-request"))
 			},
 			opts: ValidateOptions{Strict: true},
-			want: []wantDiag{errD(parser.CodeNotImplemented, "policy <jsonp> is not implemented")},
+			want: []wantDiag{errD(parser.CodeNotImplemented, "policy <validate-odata-request> is not implemented")},
 		},
 		{
 			name: "non-strict accepts unimplemented policies",
 			build: func(b *builder) *parser.Document {
-				return b.snippet(b.E("jsonp", A("callback-parameter-name", "cb")))
+				return b.snippet(b.E("validate-odata-request"))
 			},
 		},
 		{

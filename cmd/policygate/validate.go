@@ -128,7 +128,11 @@ func writeText(w io.Writer, reports []*policies.FileReport) {
 			fmt.Fprintf(w, "%s: %s: %s: %s\n", p.Pos, p.Severity, p.Code, p.Msg)
 		}
 	}
-	fmt.Fprintf(w, "%d files, %d valid, %d invalid; %d expressions, %d compiled\n", files, valid, files-valid, exprs, compiled)
+	fmt.Fprintf(w, "%d files, %d valid, %d invalid; %d expressions, %d compiled", files, valid, files-valid, exprs, compiled)
+	if n := notSupported(reports); n > 0 {
+		fmt.Fprintf(w, "; %d uses of policies PolicyGate does not support", n)
+	}
+	fmt.Fprintln(w)
 }
 
 type jsonProblem struct {
@@ -156,6 +160,8 @@ type jsonReport struct {
 		Valid       int `json:"valid"`
 		Expressions int `json:"expressions"`
 		Compiled    int `json:"compiled"`
+		// NotSupported counts uses of policies PolicyGate does not run.
+		NotSupported int `json:"notSupported,omitempty"`
 	} `json:"summary"`
 }
 
@@ -175,9 +181,23 @@ func writeJSON(w io.Writer, reports []*policies.FileReport) {
 		out.Summary.Expressions += r.Expressions
 		out.Summary.Compiled += r.Compiled
 	}
+	out.Summary.NotSupported = notSupported(reports)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(out)
 }
 
 var _ = parser.SeverityError
+
+// notSupported counts the not_implemented problems of the reports.
+func notSupported(reports []*policies.FileReport) int {
+	n := 0
+	for _, r := range reports {
+		for _, p := range r.Problems {
+			if p.Code == parser.CodeNotImplemented {
+				n++
+			}
+		}
+	}
+	return n
+}

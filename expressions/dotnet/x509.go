@@ -23,6 +23,8 @@ import (
 type X509Certificate2 struct {
 	Cert *x509.Certificate
 	Key  crypto.PrivateKey // nil when the certificate came without one
+	// Chain holds the intermediates the client sent after its certificate.
+	Chain []*x509.Certificate
 }
 
 // X500DistinguishedName is a certificate's subject or issuer name.
@@ -191,13 +193,6 @@ func init() {
 			return NewRSA(priv, pub), nil
 		}
 	}
-	// verify validates the chain against the system roots, without revocation
-	// checks (the gateway has no CRL/OCSP access).
-	verify := func(r any, _ []any) (any, error) {
-		c := x509Of(r)
-		_, err := c.Cert.Verify(x509.VerifyOptions{KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, CurrentTime: Now()})
-		return err == nil, nil
-	}
 	t.AddMethod(
 		&Method{Name: "GetRSAPrivateKey", Result: RSAT, Fn: rsaKey(true)},
 		&Method{Name: "GetRSAPublicKey", Result: RSAT, Fn: rsaKey(false)},
@@ -223,8 +218,10 @@ func init() {
 			}
 			return n.CommonName, nil
 		}},
-		&Method{Name: "Verify", Result: Boolean, Fn: verify},
+		// Verify checks the chain against the trusted roots (SetX509Trust)
+		// and, when the trust asks for it, the revocation lists.
+		&Method{Name: "Verify", Result: Boolean, Fn: func(r any, _ []any) (any, error) { return verifyX509(x509Of(r), true), nil }},
 		// VerifyNoRevocation is APIM's extension (spec expressions.md §4).
-		&Method{Name: "VerifyNoRevocation", Result: Boolean, Fn: verify},
+		&Method{Name: "VerifyNoRevocation", Result: Boolean, Fn: func(r any, _ []any) (any, error) { return verifyX509(x509Of(r), false), nil }},
 	)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
 )
@@ -38,8 +39,13 @@ func (l *loader) loadCertificates() {
 		pw, _ := l.opts.env(CertificatePasswordEnv(id))
 		pos := parser.Pos{File: path, Line: 1, Col: 1}
 		if _, err := policies.ParseClientCertificate(data, pw); err != nil {
-			l.errorf(pos, CodeBadConfig, "certificate %q: %v (a PFX password comes from %s)", id, err, CertificatePasswordEnv(id))
-			continue
+			// A certificate without a key (a CA for validate-client-certificate
+			// issuer-certificate-id) is fine; authentication-certificate
+			// cannot use it.
+			if c, perr := dotnet.ParseX509(data, pw); perr != nil || c.Key != nil {
+				l.errorf(pos, CodeBadConfig, "certificate %q: %v (a PFX password comes from %s)", id, err, CertificatePasswordEnv(id))
+				continue
+			}
 		}
 		if l.cfg.Certificates == nil {
 			l.cfg.Certificates = map[string]*engine.Certificate{}

@@ -119,6 +119,7 @@ func Load(dir string, opts ...Option) (*engine.Config, parser.Errors) {
 	l.loadBackends()
 	l.loadSubscriptions()
 	l.loadCertificates()
+	l.loadSchemas()
 	// Decide before sorting: Sort caps the list, which could drop the
 	// only error behind many warnings.
 	failed := l.errs.HasErrors()

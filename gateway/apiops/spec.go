@@ -23,13 +23,14 @@ import (
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/gateway/doclimit"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies"
 )
 
 // specNames are the OpenAPI file names the extractor writes, tried in order.
 var specNames = []string{"specification.yaml", "specification.yml", "specification.json"}
 
 // otherSpecs are specification files that are not read.
-var otherSpecs = []string{"specification.graphql", "specification.wadl", "specification.wsdl", "specification.xml"}
+var otherSpecs = []string{"specification.wadl", "specification.wsdl", "specification.xml"}
 
 // methods are the operation keys of an OpenAPI path item, in the order
 // operations of one path are listed.
@@ -55,6 +56,10 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 		file, src = filepath.Join(dir, n), b
 	}
 	if file == "" {
+		if gql := filepath.Join(dir, "specification.graphql"); fileExists(gql) {
+			l.loadGraphQL(gql, api)
+			return
+		}
 		for _, n := range otherSpecs {
 			if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
 				l.warnf(parser.Pos{File: filepath.Join(dir, n), Line: 1, Col: 1}, CodeUnsupported, "API %q: %s is not read; the API has no operations", folder, n)
@@ -71,6 +76,12 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 	ops, errs := parseSpec(file, src, queryTemplates)
 	l.errs = append(l.errs, errs...)
 	api.Operations = ops
+}
+
+// ParseSpec reads an OpenAPI 2 or 3 document (YAML or JSON, named by file)
+// into operations, as an API folder's specification is read.
+func ParseSpec(file string, src []byte) ([]*engine.Operation, parser.Errors) {
+	return parseSpec(file, src, true)
 }
 
 // specOp is one operation found in the specification's text, in order.
@@ -196,6 +207,7 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 			op.URLTemplate += queryTemplate(item.Parameters, o.Parameters)
 		}
 		op.Examples = examples(o)
+		op.Spec = policies.NewOperationSpec(doc, item, o)
 		ops = append(ops, op)
 	}
 	return ops, errs
@@ -393,4 +405,37 @@ func libraryGuard(fn func() error) (err error) {
 		}
 	}()
 	return fn()
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
+}
+
+// loadGraphQL reads a GraphQL API's schema: the API gets one operation,
+// "graphql", for every method and path, whose definition carries the
+// schema for validate-graphql-request.
+func (l *loader) loadGraphQL(file string, api *engine.API) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		l.ioError(file, err)
+		return
+	}
+	ops, perr := GraphQLOperations(file, src)
+	if perr != nil {
+		l.errs = append(l.errs, perr)
+		return
+	}
+	api.Operations = ops
+}
+
+// GraphQLOperations reads a GraphQL schema (SDL) into the one operation of
+// a GraphQL API.
+func GraphQLOperations(file string, src []byte) ([]*engine.Operation, *parser.Error) {
+	g, perr := policies.CompileGraphQLSchema(file, string(bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))))
+	if perr != nil {
+		return nil, perr
+	}
+	return []*engine.Operation{{ID: "graphql", Name: "graphql", Method: "*", URLTemplate: "/*",
+		Spec: &policies.OperationSpec{ID: "graphql", GraphQL: g}}}, nil
 }
