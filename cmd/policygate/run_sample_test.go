@@ -82,7 +82,7 @@ func TestRunSampleRepositoryOverDevCertificate(t *testing.T) {
 	if !strings.Contains(stderr.String(), "using the APIOps artifact folder "+filepath.Join(root, "SampleArtifacts")) {
 		t.Errorf("the chosen artifact folder is not logged:\n%s", stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "configuration 1 applied: 8 apis, 7 operations") {
+	if !strings.Contains(stderr.String(), "configuration 1 applied: 8 apis, 8 operations") {
 		t.Errorf("no applied line for the sample's 8 APIs:\n%s", stderr.String())
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
