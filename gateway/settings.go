@@ -75,6 +75,8 @@ type Settings struct {
 	DebugToken string
 	// TraceStoreSize bounds the stored traces (debug.trace.store.size).
 	TraceStoreSize int
+	// Service is self-hosted gateway mode (config.service.*).
+	Service ServiceSettings
 }
 
 // setting describes one dotted name: its default and how to store it.

@@ -38,6 +38,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return testCmd(args[1:], stdout, stderr)
 	case "run":
 		return runCmd(args[1:], stdout, stderr)
+	case "config-server":
+		return configServerCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
