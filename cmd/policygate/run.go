@@ -110,7 +110,7 @@ func runServer(args []string, stdout, stderr io.Writer, env func(string) (string
 	}
 	if set.Service.Endpoint != "" {
 		if err := startFleetClient(ctx, set, srv, log); err != nil {
-			log.Error("config: "+err.Error())
+			log.Error("config: " + err.Error())
 			return 2
 		}
 	} else if set.ConfigDir == "" {
