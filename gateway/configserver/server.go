@@ -331,6 +331,11 @@ func (s *Server) serveSnapshot(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-st.changed:
+			// Keys may have been regenerated while the poll was held.
+			if err := s.authenticate(r, gw); err != nil {
+				s.refuse(w, r, gw, err)
+				return
+			}
 		case <-deadline.C:
 			w.Header().Set("ETag", sn.ETag())
 			w.WriteHeader(http.StatusNotModified)
