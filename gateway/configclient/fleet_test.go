@@ -140,7 +140,9 @@ func TestFleetEntraID(t *testing.T) {
 	t.Setenv("AZURE_TENANT_ID", "tenant-1")
 	t.Setenv("AZURE_FEDERATED_TOKEN_FILE", fedFile)
 	t.Setenv("AZURE_AUTHORITY_HOST", f.idp.srv.URL)
-	gwi := f.gateway("gw-wi", func(s *gateway.ServiceSettings) { s.Auth, s.TokenAudience = "workloadIdentity", "https://azure-api.net/configuration" })
+	gwi := f.gateway("gw-wi", func(s *gateway.ServiceSettings) {
+		s.Auth, s.TokenAudience = "workloadIdentity", "https://azure-api.net/configuration"
+	})
 	ga := f.gateway("gw-aud", func(s *gateway.ServiceSettings) {
 		entra(s)
 		s.ClientID, s.ClientSecret, s.TokenAudience = "app-secret", secret, "https://azure-api.net/other"

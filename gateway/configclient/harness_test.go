@@ -71,7 +71,9 @@ func (p *pki) serverTLS() *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{p.leaf}, MinVersion: tls.VersionTLS12}
 }
 
-func (p *pki) clientTLS() *tls.Config { return &tls.Config{RootCAs: p.pool, MinVersion: tls.VersionTLS12} }
+func (p *pki) clientTLS() *tls.Config {
+	return &tls.Config{RootCAs: p.pool, MinVersion: tls.VersionTLS12}
+}
 
 // entraIdP is a local Microsoft Entra authority over TLS: per-tenant
 // OpenID metadata, a JWKS, and a v2 token endpoint for the client
