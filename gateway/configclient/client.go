@@ -87,10 +87,13 @@ type Client struct {
 
 	mu      sync.Mutex
 	current *fleet.Snapshot
+	onDisk  *fleet.Snapshot // the snapshot whose files are in work
 	lastErr string
 	warned  map[string]time.Time
 	down    bool
 	expiry  time.Time
+
+	cache *engine.CompileCache
 
 	applies   *prometheus.CounterVec
 	tokenTTL  prometheus.GaugeFunc
@@ -164,7 +167,7 @@ func New(o Options) (*Client, error) {
 	}
 	set.GatewayName = name
 	c := &Client{o: o, set: set, log: o.Log.With(slog.String("gateway", name)), http: &http.Client{Timeout: set.Timeout, Transport: tr}, cred: cred,
-		base: strings.TrimRight(set.Endpoint, "/") + "/gateways/" + url.PathEscape(name), beat: make(chan struct{}, 1), clock: time.Now, warned: map[string]time.Time{}}
+		base: strings.TrimRight(set.Endpoint, "/") + "/gateways/" + url.PathEscape(name), beat: make(chan struct{}, 1), clock: time.Now, warned: map[string]time.Time{}, cache: engine.NewCompileCache()}
 	c.host, _ = os.Hostname()
 	c.ver = "dev"
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
@@ -381,10 +384,17 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 		return true
 	}
 	start := time.Now()
-	if err := sn.Materialize(c.work); err != nil {
+	c.mu.Lock()
+	prev := c.onDisk
+	c.onDisk = nil // unknown until the write succeeds
+	c.mu.Unlock()
+	if err := sn.Materialize(c.work, prev); err != nil {
 		c.fail("config: cannot write the snapshot's files", err.Error())
 		return false
 	}
+	c.mu.Lock()
+	c.onDisk = sn
+	c.mu.Unlock()
 	env := func(k string) (string, bool) {
 		if v, ok := sn.Values[k]; ok {
 			return v, true
@@ -402,7 +412,7 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 			cancel()
 		}
 		var cerrs parser.Errors
-		e, cerrs = engine.Compile(cfg, engine.Options{Strict: c.o.Strict})
+		e, cerrs = engine.Compile(cfg, engine.Options{Strict: c.o.Strict, Cache: c.cache})
 		errs = append(errs, cerrs...)
 		if e != nil {
 			errs = append(errs, gateway.CheckBackends(cfg)...)

@@ -126,8 +126,32 @@ func TestBackupRoundTripAndCorruption(t *testing.T) {
 
 func TestMaterializeRefusesEscapingPaths(t *testing.T) {
 	s := &Snapshot{Files: map[string][]byte{"../evil": []byte("x")}}
-	if err := s.Materialize(filepath.Join(t.TempDir(), "w")); err == nil {
+	if err := s.Materialize(filepath.Join(t.TempDir(), "w"), nil); err == nil {
 		t.Error("a path leaving the folder was written")
+	}
+}
+
+func TestMaterializeWritesTheDifference(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "w")
+	a := &Snapshot{Files: map[string][]byte{"x/a": []byte("1"), "x/b": []byte("2"), "c": []byte("3")}}
+	b := &Snapshot{Files: map[string][]byte{"x/a": []byte("1"), "x/b": []byte("two"), "d/e": []byte("4")}}
+	if err := a.Materialize(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "stray"), []byte("left by nobody"), 0o600)
+	if err := b.Materialize(dir, a); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := ReadFolder(dir)
+	want := map[string][]byte{"x/a": []byte("1"), "x/b": []byte("two"), "d/e": []byte("4"), "stray": []byte("left by nobody")}
+	if diff := cmp.Diff(want, got.Files); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	if err := b.Materialize(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ReadFolder(dir); len(got.Files) != 3 {
+		t.Errorf("a full write kept %v", got.Files)
 	}
 }
 

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -105,18 +106,39 @@ func Decode(r io.Reader) (*Snapshot, error) {
 }
 
 // Materialize writes the snapshot's files below dir, replacing what was
-// there, and returns dir. Paths that would leave dir are refused.
-func (s *Snapshot) Materialize(dir string) error {
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
-	for p, data := range s.Files {
+// there. When prev is the snapshot last materialized in dir, only the files
+// that differ are written or removed, so a one-file change costs one write.
+// Paths that would leave dir are refused.
+func (s *Snapshot) Materialize(dir string, prev *Snapshot) error {
+	for p := range s.Files {
 		if !filepath.IsLocal(filepath.FromSlash(p)) {
 			return fmt.Errorf("snapshot: path %q leaves the folder", p)
 		}
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o700); err != nil {
+	}
+	if _, err := os.Stat(dir); prev == nil || err != nil {
+		if err := os.RemoveAll(dir); err != nil {
 			return err
+		}
+		prev = &Snapshot{}
+	}
+	for p := range prev.Files {
+		if _, ok := s.Files[p]; !ok {
+			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+	}
+	made := map[string]bool{}
+	for p, data := range s.Files {
+		if old, ok := prev.Files[p]; ok && bytes.Equal(old, data) {
+			continue
+		}
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if d := filepath.Dir(full); !made[d] {
+			if err := os.MkdirAll(d, 0o700); err != nil {
+				return err
+			}
+			made[d] = true
 		}
 		if err := os.WriteFile(full, data, 0o600); err != nil {
 			return err
