@@ -67,7 +67,7 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 		}
 		return
 	}
-	ops, errs := parseSpec(file, src, queryTemplates)
+	ops, errs := parseSpecCached(file, src, queryTemplates)
 	l.errs = append(l.errs, errs...)
 	api.Operations = ops
 }
