@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 FUZZTIME ?= 5s
 
-.PHONY: all build test vet race fuzz-smoke fuzz bench loadbench run corpus-report fmt
+.PHONY: all build test vet race fuzz-smoke fuzz bench fleetbench loadbench run corpus-report fmt
 
 all: build
 
@@ -27,6 +27,7 @@ fuzz-smoke:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./parser
 	$(GO) test -run='^$$' -fuzz='^FuzzExpression$$' -fuzztime=$(FUZZTIME) ./expressions
 	$(GO) test -run='^$$' -fuzz='^FuzzNamedValues$$' -fuzztime=$(FUZZTIME) ./namedvalues
+	$(GO) test -run='^$$' -fuzz='^FuzzParseToken$$' -fuzztime=$(FUZZTIME) ./gateway/fleet
 
 # fuzz: longer runs, plus the targets too slow per execution for the smoke
 # run (the case-file loader links the whole gateway).
@@ -36,6 +37,11 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+# fleetbench: config server and gateways on loopback (edit to served on three
+# gateways, 100 idle long polls, applying a generated 1,000-API snapshot).
+fleetbench:
+	$(GO) test -run='^$$' -bench='EditToServed3|IdlePolls100|Apply' -benchtime=5x ./gateway/configclient
 
 # loadbench: the server against a bare httputil.ReverseProxy on loopback, three runs.
 loadbench:

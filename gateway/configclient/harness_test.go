@@ -205,7 +205,7 @@ func (l *logBuf) String() string {
 // fleetT is a configuration server with its folder, keys, authority and
 // gateways.
 type fleetT struct {
-	t       *testing.T
+	t       testing.TB
 	pki     *pki
 	dir     string
 	keys    string
@@ -222,7 +222,7 @@ type fleetT struct {
 
 const secretNV = "nv-s3cret-value-do-not-log"
 
-func newFleet(t *testing.T) *fleetT {
+func newFleet(t testing.TB) *fleetT {
 	t.Helper()
 	f := &fleetT{t: t, pki: newPKI(t), dir: t.TempDir(), logs: &logBuf{}, env: map[string]string{"POLICYGATE_NV_SECRET_NV": secretNV}}
 	f.keys = filepath.Join(t.TempDir(), "keys.json")

@@ -106,13 +106,21 @@ func Decode(r io.Reader) (*Snapshot, error) {
 }
 
 // Materialize writes the snapshot's files below dir, replacing what was
-// there. When prev is the snapshot last materialized in dir, only the files
-// that differ are written or removed, so a one-file change costs one write.
+// there. Only the files that differ from prev (the snapshot last
+// materialized in dir; nil: what dir holds) are written or removed, so a
+// one-file change costs one write.
 // Paths that would leave dir are refused.
 func (s *Snapshot) Materialize(dir string, prev *Snapshot) error {
 	for p := range s.Files {
 		if !filepath.IsLocal(filepath.FromSlash(p)) {
 			return fmt.Errorf("snapshot: path %q leaves the folder", p)
+		}
+	}
+	if prev == nil {
+		// What is there (a restart's work folder) is usually almost the
+		// same: reading it is far cheaper than writing every file again.
+		if f, err := ReadFolder(dir); err == nil {
+			prev = &Snapshot{Files: f.Files}
 		}
 	}
 	if _, err := os.Stat(dir); prev == nil || err != nil {
