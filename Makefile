@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 FUZZTIME ?= 5s
 
-.PHONY: all build test vet race fuzz-smoke fuzz bench fleetbench loadbench run corpus-report fmt
+.PHONY: all build test vet race fuzz-smoke fuzz bench loadbench run corpus-report fmt
 
 all: build
 
@@ -40,6 +40,7 @@ bench:
 
 # fleetbench: config server and gateways on loopback (edit to served on three
 # gateways, 100 idle long polls, applying a generated 1,000-API snapshot).
+.PHONY: fleetbench
 fleetbench:
 	$(GO) test -run='^$$' -bench='EditToServed3|IdlePolls100|Apply' -benchtime=5x ./gateway/configclient
 
