@@ -320,10 +320,14 @@ func (c *Client) authorize(ctx context.Context, req *http.Request) bool {
 	c.mu.Lock()
 	c.expiry = exp
 	c.mu.Unlock()
-	if left := exp.Sub(c.clock()); !exp.IsZero() && left <= 0 {
-		c.warnOnce("expiry", "config: the access token to the configuration endpoint has expired; renew it", slog.Time("expired", exp))
-	} else if !exp.IsZero() && left < ExpiryWarning {
-		c.warnOnce("expiry", "config: the access token to the configuration endpoint expires soon; renew it", slog.Time("expires", exp), slog.Duration("left", left.Truncate(time.Minute)))
+	// Entra ID tokens renew themselves; a gateway token needs a person.
+	if _, manual := c.cred.(*gatewayToken); manual && !exp.IsZero() {
+		switch left := exp.Sub(c.clock()); {
+		case left <= 0:
+			c.warnOnce("expiry", "config: the access token to the configuration endpoint has expired; renew it", slog.Time("expired", exp))
+		case left < ExpiryWarning:
+			c.warnOnce("expiry", "config: the access token to the configuration endpoint expires soon; renew it", slog.Time("expires", exp), slog.Duration("left", left.Truncate(time.Minute)))
+		}
 	}
 	req.Header.Set("Authorization", h)
 	return true

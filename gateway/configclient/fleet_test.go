@@ -110,7 +110,7 @@ func TestFleetAssignment(t *testing.T) {
 // from an application that is not allowed is refused with its reason.
 func TestFleetEntraID(t *testing.T) {
 	f := newFleet(t)
-	for _, n := range []string{"gw-secret", "gw-cert", "gw-wi", "gw-aud", "gw-app"} {
+	for _, n := range []string{"gw-secret", "gw-cert", "gw-wi", "gw-aud", "gw-app", "gw-role"} {
 		f.assign(n, "api-x")
 		f.keysFor(n, "")
 	}
@@ -130,6 +130,9 @@ func TestFleetEntraID(t *testing.T) {
 	f.allowApp("gw-wi", "app-wi")
 	f.allowApp("gw-aud", "app-secret")
 	f.allowApp("gw-app", "app-secret")
+	f.allow("gw-role", nil, []string{"Gateway Configuration Reader"})
+	f.idp.secrets["app-role"] = secret
+	f.idp.roles["app-role"] = []string{"Gateway Configuration Reader"}
 	f.start()
 	entra := func(s *gateway.ServiceSettings) {
 		s.Auth, s.TenantID, s.Authority, s.TokenAudience = "azureAdApp", "tenant-1", f.idp.srv.URL, "https://azure-api.net/configuration"
@@ -148,7 +151,8 @@ func TestFleetEntraID(t *testing.T) {
 		s.ClientID, s.ClientSecret, s.TokenAudience = "app-secret", secret, "https://azure-api.net/other"
 	})
 	gp := f.gateway("gw-app", func(s *gateway.ServiceSettings) { entra(s); s.ClientID, s.ClientSecret = "app-other", secret })
-	for name, g := range map[string]*gw{"client secret": gs, "certificate": gc, "workload identity": gwi} {
+	gr := f.gateway("gw-role", func(s *gateway.ServiceSettings) { entra(s); s.ClientID, s.ClientSecret = "app-role", secret })
+	for name, g := range map[string]*gw{"client secret": gs, "certificate": gc, "workload identity": gwi, "app role": gr} {
 		eventually(t, 10*time.Second, name+": gateway serves x", g.serves(t, "/x/hello", "x-v1"))
 	}
 	for reason, g := range map[string]*gw{fleet.ReasonWrongAudience: ga, fleet.ReasonNotAllowed: gp} {

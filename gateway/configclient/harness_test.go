@@ -309,10 +309,13 @@ func (f *fleetT) keysFor(gw, regenerate string) fleet.GatewayKeys {
 	return k
 }
 
-func (f *fleetT) allowApp(gw string, apps ...string) {
+func (f *fleetT) allowApp(gw string, apps ...string) { f.allow(gw, apps, nil) }
+
+func (f *fleetT) allow(gw string, apps, roles []string) {
 	kf, _ := fleet.ReadKeys(f.keys)
 	k := kf.Gateways[gw]
 	k.EntraAppIDs = append(k.EntraAppIDs, apps...)
+	k.EntraRoles = append(k.EntraRoles, roles...)
 	kf.Gateways[gw] = k
 	if err := kf.Write(f.keys); err != nil {
 		f.t.Fatal(err)
