@@ -110,6 +110,9 @@ func New(o Options) (*Client, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("config.service.endpoint %q: want an https:// URL", set.Endpoint)
 	}
+	if o.Server == nil {
+		return nil, errors.New("configclient: no server to activate snapshots on")
+	}
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
@@ -122,6 +125,7 @@ func New(o Options) (*Client, error) {
 	}
 	if set.InsecureSkipVerify {
 		tc.InsecureSkipVerify = true
+		o.Log.Warn("config: the configuration endpoint's certificate is not validated (config.service.endpoint.disableCertificateValidation)")
 	}
 	if set.Timeout <= 0 {
 		set.Timeout = 100 * time.Second
@@ -200,9 +204,7 @@ func New(o Options) (*Client, error) {
 		}
 		return 1
 	})
-	if o.Server != nil {
-		o.Server.Metrics().Register(c.applies, c.tokenTTL, c.connected)
-	}
+	o.Server.Metrics().Register(c.applies, c.tokenTTL, c.connected)
 	return c, nil
 }
 

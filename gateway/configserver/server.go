@@ -363,7 +363,18 @@ func (s *Server) serveHeartbeat(w http.ResponseWriter, r *http.Request) {
 		m = map[string]fleet.Instance{}
 		s.instances[gw] = m
 	}
-	m[hb.InstanceID] = fleet.Instance{Heartbeat: hb, LastSeen: s.o.Now()}
+	now := s.o.Now()
+	if _, seen := m[hb.InstanceID]; !seen {
+		s.log.Info("config-server: gateway instance reporting", slog.String("gateway", gw), slog.String("instance", hb.InstanceID),
+			slog.String("host", hb.Hostname), slog.String("version", hb.Version), slog.String("configVersion", hb.ConfigVersion))
+	}
+	m[hb.InstanceID] = fleet.Instance{Heartbeat: hb, LastSeen: now}
+	// Instances replaced by new ones (restarted pods) are forgotten.
+	for id, in := range m {
+		if now.Sub(in.LastSeen) > max(time.Hour, 20*s.o.Heartbeat) {
+			delete(m, id)
+		}
+	}
 	s.hbMu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
