@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -39,7 +38,7 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 	var file string
 	var src []byte
 	for _, n := range specNames {
-		b, err := os.ReadFile(filepath.Join(dir, n))
+		b, err := l.files.ReadFile(filepath.Join(dir, n))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -55,7 +54,7 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 	}
 	if file == "" {
 		for _, n := range otherSpecs {
-			if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			if _, err := l.files.Stat(filepath.Join(dir, n)); err == nil {
 				l.warnf(parser.Pos{File: filepath.Join(dir, n), Line: 1, Col: 1}, CodeUnsupported, "API %q: %s is not read; the API has no operations", folder, n)
 				return
 			}

@@ -79,7 +79,6 @@ type Client struct {
 	http  *http.Client
 	cred  credential
 	base  string
-	work  string
 	host  string
 	ver   string
 	beat  chan struct{}
@@ -87,7 +86,6 @@ type Client struct {
 
 	mu      sync.Mutex
 	current *fleet.Snapshot
-	onDisk  *fleet.Snapshot // the snapshot whose files are in work
 	lastErr string
 	warned  map[string]time.Time
 	down    bool
@@ -181,11 +179,6 @@ func New(o Options) (*Client, error) {
 		b := make([]byte, 8)
 		rand.Read(b)
 		c.o.InstanceID = c.host + "-" + hex.EncodeToString(b)
-	}
-	if set.BackupPath != "" {
-		c.work = filepath.Join(set.BackupPath, "current")
-	} else if c.work, err = os.MkdirTemp("", "policygate-"+name+"-"); err != nil {
-		return nil, err
 	}
 	c.applies = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "policygate_config_service_snapshots_total", Help: "Snapshots from the configuration endpoint by result (ok, rejected)."}, []string{"result"})
 	c.tokenTTL = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "policygate_config_service_token_expiry_seconds", Help: "Seconds until the access token to the configuration endpoint expires."}, func() float64 {
@@ -390,24 +383,15 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 		return true
 	}
 	start := time.Now()
-	c.mu.Lock()
-	prev := c.onDisk
-	c.onDisk = nil // unknown until the write succeeds
-	c.mu.Unlock()
-	if err := sn.Materialize(c.work, prev); err != nil {
-		c.fail("config: cannot write the snapshot's files", err.Error())
-		return false
-	}
-	c.mu.Lock()
-	c.onDisk = sn
-	c.mu.Unlock()
 	env := func(k string) (string, bool) {
 		if v, ok := sn.Values[k]; ok {
 			return v, true
 		}
 		return c.o.Env(k)
 	}
-	cfg, errs := apiops.Load(c.work, append(append([]apiops.Option(nil), c.o.LoadOptions...), apiops.WithEnv(env))...)
+	// Loaded from memory: positions name files as the server's folder does
+	// (apis/<api>/policy.xml).
+	cfg, errs := apiops.Load(".", append(append([]apiops.Option(nil), c.o.LoadOptions...), apiops.WithEnv(env), apiops.WithFiles(sn.FS()))...)
 	var e *engine.Engine
 	if cfg != nil && !errs.HasErrors() {
 		if nv := cfg.NamedValues; nv != nil {
@@ -426,9 +410,6 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 	}
 	var first []string
 	for _, d := range errs {
-		if rel, err := filepath.Rel(c.work, d.Pos.File); err == nil && !strings.HasPrefix(rel, "..") {
-			d.Pos.File = filepath.ToSlash(rel)
-		}
 		lvl := slog.LevelError
 		if d.Severity == parser.SeverityWarning {
 			lvl = slog.LevelWarn

@@ -14,7 +14,11 @@ import (
 // genSnapshot generates a snapshot of n APIs, each with a policy using an
 // expression and a named value and three operations, plus a global
 // policy, a product and a fragment; version v changes API 0's policy.
-func genSnapshot(n, v int) *fleet.Snapshot {
+func genSnapshot(n, v int) *fleet.Snapshot { return genSnapshotSalted(n, v, "") }
+
+// genSnapshotSalted varies every specification with salt, so nothing
+// parsed earlier can be reused.
+func genSnapshotSalted(n, v int, salt string) *fleet.Snapshot {
 	files := map[string][]byte{
 		"policy.xml": []byte(`<policies><inbound><set-header name="x-global" exists-action="override"><value>@(context.Request.Method)</value></set-header></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`),
 		"namedValues/greeting/namedValueInformation.json": []byte(`{"properties": {"displayName": "greeting", "value": "hello"}}`),
@@ -27,7 +31,7 @@ func genSnapshot(n, v int) *fleet.Snapshot {
 		id := fmt.Sprintf("api-%04d", i)
 		members = append(members, fmt.Sprintf("%q", id))
 		files["apis/"+id+"/apiInformation.json"] = fmt.Appendf(nil, `{"properties": {"displayName": %q, "path": "p%d", "serviceUrl": "http://127.0.0.1:9", "protocols": ["http"], "subscriptionRequired": false}}`, id, i)
-		files["apis/"+id+"/specification.yaml"] = []byte("swagger: '2.0'\ninfo: {title: t, version: v1}\npaths:\n  /items:\n    get: {operationId: list, responses: {200: {description: ok}}}\n    post: {operationId: create, responses: {201: {description: ok}}}\n  /items/{id}:\n    get: {operationId: get, parameters: [{name: id, in: path, required: true, type: string}], responses: {200: {description: ok}}}\n")
+		files["apis/"+id+"/specification.yaml"] = []byte("swagger: '2.0'\ninfo: {title: t" + salt + ", version: v1}\npaths:\n  /items:\n    get: {operationId: list, responses: {200: {description: ok}}}\n    post: {operationId: create, responses: {201: {description: ok}}}\n  /items/{id}:\n    get: {operationId: get, parameters: [{name: id, in: path, required: true, type: string}], responses: {200: {description: ok}}}\n")
 		ver := 0
 		if i == 0 {
 			ver = v
@@ -60,15 +64,18 @@ func benchClient(tb testing.TB) *Client {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c.work = tb.TempDir()
 	return c
 }
 
 // BenchmarkApplyCold1000 applies a generated 1,000-API snapshot on a
-// fresh client (nothing to reuse).
+// fresh client, with specifications never seen before (nothing to reuse).
 func BenchmarkApplyCold1000(b *testing.B) {
-	sn := genSnapshot(1000, 0)
+	i := 0
 	for b.Loop() {
+		b.StopTimer()
+		i++
+		sn := genSnapshotSalted(1000, 0, fmt.Sprint(i))
+		b.StartTimer()
 		c := benchClient(b)
 		if !c.apply(sn, false) {
 			b.Fatal(c.LastError())

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -124,35 +125,13 @@ func TestBackupRoundTripAndCorruption(t *testing.T) {
 	}
 }
 
-func TestMaterializeRefusesEscapingPaths(t *testing.T) {
-	s := &Snapshot{Files: map[string][]byte{"../evil": []byte("x")}}
-	if err := s.Materialize(filepath.Join(t.TempDir(), "w"), nil); err == nil {
-		t.Error("a path leaving the folder was written")
-	}
-}
-
-func TestMaterializeWritesTheDifference(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "w")
-	a := &Snapshot{Files: map[string][]byte{"x/a": []byte("1"), "x/b": []byte("2"), "c": []byte("3")}}
-	b := &Snapshot{Files: map[string][]byte{"x/a": []byte("1"), "x/b": []byte("two"), "d/e": []byte("4")}}
-	if err := a.Materialize(dir, nil); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "stray"), []byte("left by nobody"), 0o600)
-	if err := b.Materialize(dir, a); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := ReadFolder(dir)
-	want := map[string][]byte{"x/a": []byte("1"), "x/b": []byte("two"), "d/e": []byte("4"), "stray": []byte("left by nobody")}
-	if diff := cmp.Diff(want, got.Files); diff != "" {
-		t.Errorf("(-want +got)\n%s", diff)
-	}
-	if err := a.Materialize(dir, nil); err != nil { // from what is on disk
-		t.Fatal(err)
-	}
-	got, _ = ReadFolder(dir)
-	if diff := cmp.Diff(a.Files, got.Files); diff != "" {
-		t.Errorf("(-want +got)\n%s", diff)
+func TestCheckRefusesBadNames(t *testing.T) {
+	for _, p := range []string{"../evil", "/abs", "a//b", "."} {
+		files := map[string][]byte{p: []byte("x")}
+		s := &Snapshot{Format: Format, Files: files, Hash: ContentHash(files, nil)}
+		if err := s.Check(); err == nil {
+			t.Errorf("%q accepted", p)
+		}
 	}
 }
 
@@ -236,4 +215,11 @@ func FuzzParseToken(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSnapshotFS(t *testing.T) {
+	s := &Snapshot{Files: map[string][]byte{"policy.xml": []byte("p"), "apis/a/policy.xml": []byte("a"), "apis/b;rev=2/x.json": []byte("{}")}}
+	if err := fstest.TestFS(s.FS(), "policy.xml", "apis/a/policy.xml", "apis/b;rev=2/x.json"); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,13 +1,13 @@
 package fleet
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -82,13 +82,18 @@ func ContentHash(files map[string][]byte, values map[string]string) string {
 // ErrCorrupt reports a snapshot whose hash does not match its content.
 var ErrCorrupt = errors.New("snapshot checksum mismatch")
 
-// Check verifies the format and the content hash.
+// Check verifies the format, the content hash and the file names.
 func (s *Snapshot) Check() error {
 	if s.Format != Format {
 		return fmt.Errorf("snapshot format %d, want %d", s.Format, Format)
 	}
 	if ContentHash(s.Files, s.Values) != s.Hash {
 		return ErrCorrupt
+	}
+	for p := range s.Files {
+		if !fs.ValidPath(p) || p == "." {
+			return fmt.Errorf("snapshot: bad file name %q", p)
+		}
 	}
 	return nil
 }
@@ -103,56 +108,6 @@ func Decode(r io.Reader) (*Snapshot, error) {
 		return nil, err
 	}
 	return &s, nil
-}
-
-// Materialize writes the snapshot's files below dir, replacing what was
-// there. Only the files that differ from prev (the snapshot last
-// materialized in dir; nil: what dir holds) are written or removed, so a
-// one-file change costs one write.
-// Paths that would leave dir are refused.
-func (s *Snapshot) Materialize(dir string, prev *Snapshot) error {
-	for p := range s.Files {
-		if !filepath.IsLocal(filepath.FromSlash(p)) {
-			return fmt.Errorf("snapshot: path %q leaves the folder", p)
-		}
-	}
-	if prev == nil {
-		// What is there (a restart's work folder) is usually almost the
-		// same: reading it is far cheaper than writing every file again.
-		if f, err := ReadFolder(dir); err == nil {
-			prev = &Snapshot{Files: f.Files}
-		}
-	}
-	if _, err := os.Stat(dir); prev == nil || err != nil {
-		if err := os.RemoveAll(dir); err != nil {
-			return err
-		}
-		prev = &Snapshot{}
-	}
-	for p := range prev.Files {
-		if _, ok := s.Files[p]; !ok {
-			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !os.IsNotExist(err) {
-				return err
-			}
-		}
-	}
-	made := map[string]bool{}
-	for p, data := range s.Files {
-		if old, ok := prev.Files[p]; ok && bytes.Equal(old, data) {
-			continue
-		}
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if d := filepath.Dir(full); !made[d] {
-			if err := os.MkdirAll(d, 0o700); err != nil {
-				return err
-			}
-			made[d] = true
-		}
-		if err := os.WriteFile(full, data, 0o600); err != nil {
-			return err
-		}
-	}
-	return os.MkdirAll(dir, 0o700)
 }
 
 // WriteBackup stores the snapshot at path atomically: a temporary file in
