@@ -28,6 +28,9 @@ type CompileCache struct {
 	deps [sha256.Size]byte
 	docs map[docKey]*cachedDoc
 	used map[docKey]bool
+	// pipes are spliced pipelines by their levels (narrowest first); a
+	// reused document keeps its level, so unchanged pipelines hit.
+	pipes, nextPipes map[[4]*level]*Pipeline
 	// Hits and Misses count documents of the last Compile.
 	Hits, Misses int
 }
@@ -68,8 +71,10 @@ func (cc *CompileCache) begin(cfg *Config, strict bool) {
 	copy(deps[:], h.Sum(nil))
 	if deps != cc.deps {
 		cc.docs = map[docKey]*cachedDoc{}
+		cc.pipes = nil
 		cc.deps = deps
 	}
+	cc.nextPipes = map[[4]*level]*Pipeline{}
 	cc.used = map[docKey]bool{}
 	cc.Hits, cc.Misses = 0, 0
 }
@@ -95,8 +100,22 @@ func (cc *CompileCache) put(k docKey, lv *level, errs parser.Errors) {
 	cc.docs[k] = &cachedDoc{lv: lv, warnings: errs}
 }
 
-// end drops the documents this Compile did not use.
+// splice is splice through the cache.
+func (cc *CompileCache) splice(op, api, product, global *level) *Pipeline {
+	k := [4]*level{op, api, product, global}
+	p := cc.nextPipes[k]
+	if p == nil {
+		if p = cc.pipes[k]; p == nil {
+			p = splice(op, api, product, global)
+		}
+		cc.nextPipes[k] = p
+	}
+	return p
+}
+
+// end drops the documents and pipelines this Compile did not use.
 func (cc *CompileCache) end() {
+	cc.pipes, cc.nextPipes = cc.nextPipes, nil
 	for k := range cc.docs {
 		if !cc.used[k] {
 			delete(cc.docs, k)

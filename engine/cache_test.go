@@ -48,6 +48,10 @@ func TestCompileCacheReusesUnchangedDocuments(t *testing.T) {
 	if p := e.Pipeline(cfg.APIs[0].Operations[0], ""); p == nil || len(p.Sections["inbound"]) != 1 {
 		t.Fatalf("pipeline %+v", p)
 	}
+	e2 := compile(cfg)
+	if e2.Pipeline(cfg.APIs[1].Operations[0], "") != e.Pipeline(cfg.APIs[1].Operations[0], "") {
+		t.Error("an unchanged pipeline was spliced again")
+	}
 	compile(cacheConfig(5, "two", "nv2"))
 	if cc.Hits != 0 {
 		t.Errorf("a changed named value reused %d documents", cc.Hits)

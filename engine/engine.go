@@ -170,7 +170,11 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 		for _, op := range api.Operations {
 			ol := compileDoc(op.Policy, policies.ScopeOperation)
 			for _, pid := range apiProducts {
-				e.byOp[pipeKey{op, pid}] = splice(ol, al, products[pid], gl)
+				if opts.Cache != nil {
+					e.byOp[pipeKey{op, pid}] = opts.Cache.splice(ol, al, products[pid], gl)
+				} else {
+					e.byOp[pipeKey{op, pid}] = splice(ol, al, products[pid], gl)
+				}
 			}
 		}
 	}
