@@ -14,10 +14,11 @@ import (
 // CompileCache keeps compiled policy documents from one Compile to the
 // next, keyed by scope, file name and a hash of the source, so that a new
 // configuration that changes one API's policy recompiles that document
-// only. A compiled document also depends on the named values, the
+// only; the spliced pipelines of unchanged documents are reused as well. A compiled document also depends on the named values, the
 // fragments, the backend ids and Strict; when any of those differ from
 // the previous Compile the cache starts empty. Documents with errors are
-// not kept; documents the last Compile did not use are dropped.
+// not kept; documents and pipelines the last Compile did not use are
+// dropped.
 //
 // Compiled steps are then shared between the old and the new engine.
 // They are safe for concurrent use (requests already share them) and keep
