@@ -37,6 +37,7 @@ fuzz-smoke:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseSpec$$' -fuzztime=$(FUZZTIME) ./gateway/apiops
 	$(GO) test -run='^$$' -fuzz='^FuzzMeter$$' -fuzztime=$(FUZZTIME) ./policies/llmtokens
 	$(GO) test -run='^$$' -fuzz='^FuzzParseDuration$$' -fuzztime=$(FUZZTIME) ./policies/backendpool
+	$(GO) test -run='^$$' -fuzz='^FuzzParseToken$$' -fuzztime=$(FUZZTIME) ./gateway/fleet
 
 # fuzz: longer runs, plus the targets too slow per execution for the smoke
 # run (the case-file loader links the whole gateway).
@@ -52,6 +53,11 @@ bench:
 .PHONY: statebench
 statebench:
 	$(GO) test -run='^$$' -bench='^BenchmarkRateLimitByKeyRedisVsMemory$$' -benchtime=1x -count=3 ./gateway
+# fleetbench: config server and gateways on loopback (edit to served on three
+# gateways, 100 idle long polls, applying a generated 1,000-API snapshot).
+.PHONY: fleetbench
+fleetbench:
+	$(GO) test -run='^$$' -bench='EditToServed3|IdlePolls100|Apply' -benchtime=5x ./gateway/configclient
 
 # loadbench: the server against a bare httputil.ReverseProxy on loopback, three runs.
 loadbench:

@@ -20,6 +20,8 @@ const defaultGlobal = `<policies><inbound /><backend><forward-request /></backen
 type Options struct {
 	// Strict makes policies that are not implemented yet load errors.
 	Strict bool
+	// Cache, when set, reuses the documents compiled by earlier calls.
+	Cache *CompileCache
 }
 
 // Engine is a compiled configuration: an effective pipeline for every
@@ -70,6 +72,7 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 	} else {
 		lookup = func(string) (namedvalues.NamedValue, bool, bool) { return namedvalues.NamedValue{}, false, false }
 	}
+	var compileOne func(pd *PolicyDoc, scope policies.Scope) *level
 	for id, fd := range cfg.Fragments {
 		doc, perrs := parser.Parse(fd.File, fd.Source)
 		errs = append(errs, perrs...)
@@ -83,7 +86,27 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 		errs = append(errs, policies.Validate(doc, policies.ValidateOptions{Strict: opts.Strict})...)
 		e.frags[id] = doc
 	}
+	if cc := opts.Cache; cc != nil {
+		cc.mu.Lock()
+		defer cc.mu.Unlock()
+		cc.begin(cfg, opts.Strict)
+		defer cc.end()
+	}
 	compileDoc := func(pd *PolicyDoc, scope policies.Scope) *level {
+		if pd == nil || opts.Cache == nil {
+			return compileOne(pd, scope)
+		}
+		k, hit := opts.Cache.get(scope, pd)
+		if hit != nil {
+			errs = append(errs, hit.warnings...)
+			return hit.lv
+		}
+		before := len(errs)
+		lv := compileOne(pd, scope)
+		opts.Cache.put(k, lv, append(parser.Errors(nil), errs[before:]...))
+		return lv
+	}
+	compileOne = func(pd *PolicyDoc, scope policies.Scope) *level {
 		if pd == nil {
 			return nil
 		}
@@ -147,7 +170,11 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 		for _, op := range api.Operations {
 			ol := compileDoc(op.Policy, policies.ScopeOperation)
 			for _, pid := range apiProducts {
-				e.byOp[pipeKey{op, pid}] = splice(ol, al, products[pid], gl)
+				if opts.Cache != nil {
+					e.byOp[pipeKey{op, pid}] = opts.Cache.splice(ol, al, products[pid], gl)
+				} else {
+					e.byOp[pipeKey{op, pid}] = splice(ol, al, products[pid], gl)
+				}
 			}
 		}
 	}

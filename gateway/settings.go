@@ -113,6 +113,8 @@ type Settings struct {
 	// PEM or DER revocation lists (security.certificate-revocation.crl).
 	RevocationCheck bool
 	CRLFiles        []string
+	// Service is self-hosted gateway mode (config.service.*).
+	Service ServiceSettings
 }
 
 // setting describes one dotted name: its default and how to store it.

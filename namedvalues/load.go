@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -51,22 +50,23 @@ type info struct {
 // and the files that have them are left out of the store; the rest loads.
 func LoadDir(dir string, opts ...Option) (*Store, []error) {
 	s := NewStore(opts...)
+	files := newConfig(opts).files
 	var errs parser.Errors
 	nvDir := ""
 	for _, d := range DirNames {
-		if st, err := os.Stat(filepath.Join(dir, d)); err == nil && st.IsDir() {
+		if st, err := files.Stat(filepath.Join(dir, d)); err == nil && st.IsDir() {
 			nvDir = filepath.Join(dir, d)
 			break
 		}
 	}
 	if nvDir == "" {
-		if m, _ := filepath.Glob(filepath.Join(dir, "*", InfoFile)); len(m) > 0 {
+		if hasInfoFiles(files, dir) {
 			nvDir = dir
 		} else {
 			return s, nil
 		}
 	}
-	entries, err := os.ReadDir(nvDir)
+	entries, err := files.ReadDir(nvDir)
 	if err != nil {
 		return s, []error{&parser.Error{Pos: parser.Pos{File: nvDir}, Code: CodeBadNamedValue, Msg: "cannot read folder", Err: err}}
 	}
@@ -76,7 +76,7 @@ func LoadDir(dir string, opts ...Option) (*Store, []error) {
 			continue
 		}
 		file := filepath.Join(nvDir, e.Name(), InfoFile)
-		src, err := os.ReadFile(file)
+		src, err := files.ReadFile(file)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -186,4 +186,16 @@ func lower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// hasInfoFiles reports whether a folder below dir holds an InfoFile (dir
+// is then the named values folder itself).
+func hasInfoFiles(files Files, dir string) bool {
+	entries, _ := files.ReadDir(dir)
+	for _, e := range entries {
+		if _, err := files.Stat(filepath.Join(dir, e.Name(), InfoFile)); e.IsDir() && err == nil {
+			return true
+		}
+	}
+	return false
 }

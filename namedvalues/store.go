@@ -45,6 +45,7 @@ type Option func(*config)
 type config struct {
 	env      func(string) (string, bool)
 	resolver SecretResolver
+	files    Files
 }
 
 // WithEnv sets the function used to read override variables (default

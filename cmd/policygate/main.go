@@ -36,6 +36,7 @@ var commands = []command{
 	{"validate", "check policy files (documents, fragments, snippets)", validateCmd},
 	{"test", "run conformance case files through the real gateway", testCmd},
 	{"run", "serve a configuration (or the embedded demo) as a gateway", runCmd},
+	{"config-server", "serve an APIOps folder to a fleet of gateways; keys, tokens and fleet status", configServerCmd},
 	{"routes", "list the APIs, revisions, versions and operations a configuration serves", routesCmd},
 	{"corpus-report", "validate a policy corpus and write a Markdown report", corpusReportCmd},
 	{"health", "ask a running gateway's probe whether it is ready (for container health checks)", healthCmd},

@@ -120,7 +120,12 @@ func runServer(args []string, stdout, stderr io.Writer, env func(string) (string
 		log.Error("cannot listen", slog.Any("error", err))
 		return 1
 	}
-	if set.ConfigDir == "" {
+	if set.Service.Endpoint != "" {
+		if err := startFleetClient(ctx, set, srv, log); err != nil {
+			log.Error("config: " + err.Error())
+			return 2
+		}
+	} else if set.ConfigDir == "" {
 		be, err := demo.StartBackend()
 		if err != nil {
 			log.Error("demo: cannot start the echo backend", slog.Any("error", err))

@@ -144,7 +144,7 @@ func TestRunSampleRepositoryOverDevCertificate(t *testing.T) {
 	var routes []gateway.RouteInfo
 	err = json.NewDecoder(r.Body).Decode(&routes)
 	r.Body.Close()
-	if err != nil || len(routes) != 7 {
+	if err != nil || len(routes) != 8 {
 		t.Fatalf("/routes: %d routes, %v", len(routes), err)
 	}
 	cancel()

@@ -2,7 +2,6 @@ package apiops
 
 import (
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -184,7 +183,7 @@ func (l *loader) loadAPI(dir, folder string) *apiRev {
 	var in apiInfo
 	f, ok := l.readJSON(filepath.Join(dir, "apiInformation.json"), &in)
 	if f == nil {
-		if hasAny(dir, "policy.xml", "specification.yaml", "specification.json") {
+		if l.hasAny(dir, "policy.xml", "specification.yaml", "specification.json") {
 			l.errorf(parser.Pos{File: filepath.Join(dir, "apiInformation.json"), Line: 1, Col: 1}, CodeBadConfig, "API folder %q has no apiInformation.json", folder)
 		}
 		return nil
@@ -310,9 +309,9 @@ func (l *loader) loadOperationPolicies(dir, folder string, api *engine.API) {
 }
 
 // hasAny reports whether any of the files exists in dir.
-func hasAny(dir string, names ...string) bool {
+func (l *loader) hasAny(dir string, names ...string) bool {
 	for _, n := range names {
-		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+		if _, err := l.files.Stat(filepath.Join(dir, n)); err == nil {
 			return true
 		}
 	}

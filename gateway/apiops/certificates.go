@@ -1,7 +1,6 @@
 package apiops
 
 import (
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -19,7 +18,7 @@ import (
 // here, so a bad certificate or password is a load error at its file.
 func (l *loader) loadCertificates() {
 	dir := filepath.Join(l.dir, "certificates")
-	entries, err := os.ReadDir(dir)
+	entries, err := l.files.ReadDir(dir)
 	if err != nil {
 		return // no certificates folder
 	}
@@ -31,7 +30,7 @@ func (l *loader) loadCertificates() {
 		}
 		path := filepath.Join(dir, e.Name())
 		id := strings.TrimSuffix(e.Name(), filepath.Ext(e.Name()))
-		data, err := os.ReadFile(path)
+		data, err := l.files.ReadFile(path)
 		if err != nil {
 			l.ioError(path, err)
 			continue

@@ -40,6 +40,7 @@ type options struct {
 	env    func(string) (string, bool)
 	nvOpts []namedvalues.Option
 	extras *Extras
+	fsys   fs.FS
 }
 
 // WithEnv sets the function that reads environment variables, for
@@ -75,6 +76,7 @@ var (
 // loader holds the state of one Load.
 type loader struct {
 	dir   string
+	files namedvalues.Files
 	opts  options
 	errs  parser.Errors
 	cfg   *engine.Config
@@ -104,7 +106,8 @@ func Load(dir string, opts ...Option) (*engine.Config, parser.Errors) {
 	for _, o := range opts {
 		o(&l.opts)
 	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+	l.files = namedvalues.Files{FS: l.opts.fsys, Root: dir}
+	if st, err := l.files.Stat(dir); err != nil || !st.IsDir() {
 		if err == nil {
 			err = errors.New("not a directory")
 		}
@@ -158,7 +161,7 @@ func (l *loader) findDir(names []string) string {
 	found := ""
 	for _, n := range names {
 		p := filepath.Join(l.dir, n)
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
+		if st, err := l.files.Stat(p); err == nil && st.IsDir() {
 			if found != "" {
 				l.errorf(parser.Pos{File: p, Line: 1, Col: 1}, CodeBadConfig, "both %q and %q exist; keep one", filepath.Base(found), n)
 				continue
@@ -174,7 +177,7 @@ func (l *loader) subdirs(dir string) []string {
 	if dir == "" {
 		return nil
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := l.files.ReadDir(dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			l.ioError(dir, err)
@@ -193,7 +196,7 @@ func (l *loader) subdirs(dir string) []string {
 
 // policy returns the policy document at path, or nil when there is none.
 func (l *loader) policy(path string) *engine.PolicyDoc {
-	src, err := os.ReadFile(path)
+	src, err := l.files.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -253,10 +256,24 @@ func (f *jsonFile) suffixPos(suffix string) parser.Pos {
 	return f.pos(bytes.LastIndexByte(f.src[:i+1], '"'))
 }
 
+// readFile reads a file of the folder, at most doclimit.MaxBytes of it.
+func (l *loader) readFile(path string) ([]byte, error) {
+	if l.files.FS == nil {
+		return doclimit.ReadFile(path)
+	}
+	src, err := l.files.ReadFile(path)
+	if err == nil {
+		if err = doclimit.CheckSize(src); err != nil {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return src, err
+}
+
 // readJSON reads path into v. It returns the file (for positions) and
 // whether it exists and decoded; problems are recorded.
 func (l *loader) readJSON(path string, v any) (*jsonFile, bool) {
-	src, err := doclimit.ReadFile(path)
+	src, err := l.readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false
 	}
@@ -332,7 +349,7 @@ func lastSegment(id string) string {
 // loadNamedValues fills Config.NamedValues.
 func (l *loader) loadNamedValues() {
 	l.findDir(namedvalues.DirNames) // only to report both spellings at once
-	opts := append([]namedvalues.Option{namedvalues.WithEnv(l.opts.env)}, l.opts.nvOpts...)
+	opts := append([]namedvalues.Option{namedvalues.WithEnv(l.opts.env), namedvalues.WithFiles(l.files)}, l.opts.nvOpts...)
 	store, errs := namedvalues.LoadDir(l.dir, opts...)
 	for _, err := range errs {
 		var pe *parser.Error
@@ -388,4 +405,11 @@ func (l *loader) loadFragments() {
 		}
 		l.cfg.Fragments[name] = doc
 	}
+}
+
+// WithFiles makes Load read the folder from fsys, whose root stands for
+// dir, instead of the disk; positions still name files below dir. The
+// configuration client loads snapshots this way, from memory.
+func WithFiles(fsys fs.FS) Option {
+	return func(o *options) { o.fsys = fsys }
 }

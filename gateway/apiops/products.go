@@ -81,12 +81,12 @@ func (l *loader) loadProducts() {
 			continue
 		}
 		for _, api := range l.subdirs(filepath.Join(dir, "apis")) {
-			l.addMember(prod, api, parser.Pos{File: filepath.Join(dir, "apis", api), Line: 1, Col: 1})
+			l.addMember(prod, api, func() parser.Pos { return parser.Pos{File: filepath.Join(dir, "apis", api), Line: 1, Col: 1} })
 		}
 		var list memberList
 		if lf, ok := l.readJSON(filepath.Join(dir, "apis.json"), &list); ok {
 			for _, api := range list {
-				l.addMember(prod, api, lf.strPos(api))
+				l.addMember(prod, api, func() parser.Pos { return lf.strPos(api) })
 			}
 		}
 		l.cfg.Products[name] = prod
@@ -106,7 +106,7 @@ func (l *loader) loadProducts() {
 				l.errorf(lf.strPos(pn), CodeBadConfig, "API %q: product %q not found", folder, pn)
 				continue
 			}
-			l.addMember(prod, id, lf.strPos(pn))
+			l.addMember(prod, id, func() parser.Pos { return lf.strPos(pn) })
 		}
 	}
 	for _, prod := range l.cfg.Products {
@@ -114,11 +114,14 @@ func (l *loader) loadProducts() {
 	}
 }
 
-// addMember adds API id (without ;rev=) to prod once; it must exist.
-func (l *loader) addMember(prod *engine.Product, api string, p parser.Pos) {
+// addMember adds API id (without ;rev=) to prod once; it must exist. The
+// position is only looked up for an error (a search of the file: a
+// product listing every API of a large configuration would otherwise
+// cost a search per member).
+func (l *loader) addMember(prod *engine.Product, api string, pos func() parser.Pos) {
 	api, _, _ = strings.Cut(api, ";rev=")
 	if _, ok := l.apis[api]; !ok {
-		l.errorf(p, CodeBadConfig, "product %q: API %q not found", prod.ID, api)
+		l.errorf(pos(), CodeBadConfig, "product %q: API %q not found", prod.ID, api)
 		return
 	}
 	for _, a := range prod.APIs {

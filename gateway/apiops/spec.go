@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -41,7 +40,7 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 	var file string
 	var src []byte
 	for _, n := range specNames {
-		b, err := doclimit.ReadFile(filepath.Join(dir, n))
+		b, err := l.readFile(filepath.Join(dir, n))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -56,12 +55,12 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 		file, src = filepath.Join(dir, n), b
 	}
 	if file == "" {
-		if gql := filepath.Join(dir, "specification.graphql"); fileExists(gql) {
+		if gql := filepath.Join(dir, "specification.graphql"); l.fileExists(gql) {
 			l.loadGraphQL(gql, api)
 			return
 		}
 		for _, n := range otherSpecs {
-			if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			if _, err := l.files.Stat(filepath.Join(dir, n)); err == nil {
 				l.warnf(parser.Pos{File: filepath.Join(dir, n), Line: 1, Col: 1}, CodeUnsupported, "API %q: %s is not read; the API has no operations", folder, n)
 				return
 			}
@@ -73,7 +72,7 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 		}
 		return
 	}
-	ops, errs := parseSpec(file, src, queryTemplates)
+	ops, errs := parseSpecCached(file, src, queryTemplates)
 	l.errs = append(l.errs, errs...)
 	api.Operations = ops
 }
@@ -407,8 +406,8 @@ func libraryGuard(fn func() error) (err error) {
 	return fn()
 }
 
-func fileExists(path string) bool {
-	st, err := os.Stat(path)
+func (l *loader) fileExists(path string) bool {
+	st, err := l.files.Stat(path)
 	return err == nil && !st.IsDir()
 }
 
@@ -416,7 +415,7 @@ func fileExists(path string) bool {
 // "graphql", for every method and path, whose definition carries the
 // schema for validate-graphql-request.
 func (l *loader) loadGraphQL(file string, api *engine.API) {
-	src, err := os.ReadFile(file)
+	src, err := l.readFile(file)
 	if err != nil {
 		l.ioError(file, err)
 		return

@@ -212,6 +212,32 @@ func Transport(base http.RoundTripper) http.RoundTripper { return transport{base
 
 type transport struct{ base http.RoundTripper }
 
+// wrapper is policies.TransportWrapper: a RoundTripper around an
+// *http.Transport that policies copy per call (client certificates, proxy).
+type wrapper interface {
+	Transport() *http.Transport
+	WithTransport(*http.Transport) http.RoundTripper
+}
+
+// Transport returns the wrapped *http.Transport (nil for another round tripper).
+func (t transport) Transport() *http.Transport {
+	switch b := t.base.(type) {
+	case *http.Transport:
+		return b
+	case wrapper:
+		return b.Transport()
+	}
+	return nil
+}
+
+// WithTransport wraps a changed copy of the transport the same way.
+func (t transport) WithTransport(tr *http.Transport) http.RoundTripper {
+	if w, ok := t.base.(wrapper); ok {
+		return transport{w.WithTransport(tr)}
+	}
+	return transport{tr}
+}
+
 func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	parent := trace.SpanFromContext(req.Context())
 	if !parent.SpanContext().IsValid() {
