@@ -13,12 +13,11 @@ import (
 // position, and the statement behaves at run time so that nobody believes
 // it ran:
 //
-//   - a policy whose only effect is elsewhere (publishing a message, an
-//     event or a token metric; a semantic cache, whose absence only means a
-//     cache miss) is skipped, and each skip is counted in the metric
+//   - a policy whose only effect is elsewhere (publishing a message or an
+//     event) is skipped, and each skip is counted in the metric
 //     policy-skipped{policy} (exported as policygate_custom_policy_skipped);
 //   - every other one guards or shapes the request (authorization context,
-//     OData validation, content safety, a Dapr binding's answer, XSLT,
+//     OData validation, a Dapr binding's answer, XSLT,
 //     GraphQL data sources) and fails closed: 500, LastError Source = the policy, Reason
 //     PolicyNotSupported.
 //
@@ -34,9 +33,6 @@ const SkippedMetric = "policy-skipped"
 // skippable are the unsupported policies whose only effect is a side effect.
 var skippable = map[string]bool{
 	"send-service-bus-message": true, "publish-to-dapr": true, "publish-event": true,
-	"llm-emit-token-metric": true, "azure-openai-emit-token-metric": true,
-	"llm-semantic-cache-lookup": true, "llm-semantic-cache-store": true,
-	"azure-openai-semantic-cache-lookup": true, "azure-openai-semantic-cache-store": true,
 }
 
 // unsupportedWhy says why a policy is not supported, where it is not just
@@ -45,7 +41,6 @@ var unsupportedWhy = map[string]string{
 	"xsl-transform":             "no well-kept XSLT 1.0 engine is available to Go",
 	"get-authorization-context": "it needs APIM's credential manager",
 	"send-service-bus-message":  "it needs Azure Service Bus",
-	"llm-content-safety":        "it needs Azure AI Content Safety",
 }
 
 // unsupportedWarning is the load warning of an unsupported policy.
