@@ -39,6 +39,9 @@ type Context struct {
 	Now func() time.Time
 	// TraceFn receives context.Trace(message) calls; nil drops them.
 	TraceFn func(message string)
+	// Budget bounds the time and memory of this request's expressions (nil:
+	// only the static caps).
+	Budget *dotnet.RequestBudget
 }
 
 // Request is context.Request.

@@ -41,6 +41,8 @@ type options struct {
 	stores   *policies.Stores
 	identity identity.Options
 	auths    *identity.Registry
+	exprTime time.Duration
+	exprMem  int64
 }
 
 // WithStores shares rate-limit, quota and cache state between gateways
@@ -155,6 +157,8 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 			b, ok := backends[id]
 			return b, ok
 		},
+		ExprTimeout:  g.opts.exprTime,
+		ExprMaxBytes: g.opts.exprMem,
 	}
 	policies.BindStores(env, g.stores)
 	if cfg.NamedValues != nil {

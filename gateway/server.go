@@ -75,7 +75,8 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	}
 	tc.Transport = timingTransport{base}
 	common := append(append([]Option(nil), opts...),
-		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithObserver(s.observe), WithStores(policies.NewStores()))
+		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithObserver(s.observe), WithStores(policies.NewStores()),
+		WithExpressionBudget(set.ExprTimeBudget, set.ExprMemoryBudget))
 	if o.auths == nil {
 		// one token cache for both gateways
 		common = append(common, WithBackendAuth(NewBackendAuth(o.identity)))

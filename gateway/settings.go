@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/policies"
 )
 
@@ -75,6 +76,11 @@ type Settings struct {
 	DebugToken string
 	// TraceStoreSize bounds the stored traces (debug.trace.store.size).
 	TraceStoreSize int
+	// ExprTimeBudget is the wall-clock time of one expression evaluation
+	// (expressions.budget.time); ExprMemoryBudget the bytes the expressions
+	// of one request may build (expressions.budget.memory).
+	ExprTimeBudget   time.Duration
+	ExprMemoryBudget int64
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -157,6 +163,15 @@ var settingsTable = []setting{
 			err = fmt.Errorf("must be positive")
 		}
 		s.TraceStoreSize = n
+		return err
+	}},
+	durSetting("expressions.budget.time", "5s", "wall-clock time of one expression evaluation (then 500)", func(s *Settings) *time.Duration { return &s.ExprTimeBudget }),
+	{"expressions.budget.memory", strconv.Itoa(expressions.DefaultMemoryBudget), "bytes the expressions of one request may build (then 500)", func(s *Settings, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err == nil && n <= 0 {
+			err = fmt.Errorf("must be positive")
+		}
+		s.ExprMemoryBudget = n
 		return err
 	}},
 }

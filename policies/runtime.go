@@ -127,6 +127,10 @@ type Env struct {
 	Certificates CertificateStore
 	// Backends resolves set-backend-service backend-id.
 	Backends func(id string) (*BackendEntity, bool)
+	// ExprTimeout and ExprMaxBytes are the per-request expression budget
+	// (zero: expressions.DefaultTimeBudget, DefaultMemoryBudget).
+	ExprTimeout  time.Duration
+	ExprMaxBytes int64
 }
 
 // MetricSink records custom metrics.
@@ -385,4 +389,26 @@ func (r *Run) traceValue(v any) string {
 		s = s[:cut] + "…"
 	}
 	return s
+}
+
+// Budget returns the request's expression budget, creating it from the
+// environment's limits on first use.
+func (r *Run) Budget() *dotnet.RequestBudget {
+	if r.Ctx.Budget != nil {
+		return r.Ctx.Budget
+	}
+	b := &dotnet.RequestBudget{Timeout: expressions.DefaultTimeBudget, MaxBytes: expressions.DefaultMemoryBudget}
+	if r.Env != nil {
+		if r.Env.ExprTimeout != 0 {
+			b.Timeout = r.Env.ExprTimeout
+		}
+		if r.Env.ExprMaxBytes != 0 {
+			b.MaxBytes = r.Env.ExprMaxBytes
+		}
+	}
+	if r.Context != nil {
+		b.Done = r.Context.Done()
+	}
+	r.Ctx.Budget = b
+	return b
 }
