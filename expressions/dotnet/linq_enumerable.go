@@ -92,6 +92,9 @@ func (s *Sequence) String() string {
 
 // Items runs the sequence and collects its elements.
 func (s *Sequence) Items() ([]any, error) {
+	if g, ok := s.src.(*lqGenerator); ok && len(s.stages) == 0 && g.n > MaxCollectionLength {
+		return nil, CollectionTooLong()
+	}
 	var out []any
 	err := s.run(func(x any) (bool, error) {
 		if len(out) == MaxCollectionLength {
