@@ -956,3 +956,17 @@ func (b *binder) lambda(l *syntax.Lambda, elem *dotnet.Type) ast.Node {
 	b.pop()
 	return &ast.CallNode{Callee: b.use(fnLambda), Arguments: []ast.Node{envNode(), constNode(def)}}
 }
+
+// parsedTreeFactor estimates the memory of a parsed JSON or XML tree per
+// byte of its text.
+const parsedTreeFactor = 8
+
+// parsedBodyBytes is what reading the body as t is charged against the
+// memory budget.
+func parsedBodyBytes(t *dotnet.Type, b *Body) int64 {
+	n := int64(len(b.Bytes()))
+	if t == dotnet.String || t.Generic == dotnet.Array {
+		return n
+	}
+	return n * parsedTreeFactor
+}

@@ -92,13 +92,20 @@ func (s *Sequence) String() string {
 
 // Items runs the sequence and collects its elements.
 func (s *Sequence) Items() ([]any, error) {
-	if g, ok := s.src.(*lqGenerator); ok && len(s.stages) == 0 && g.n > MaxCollectionLength {
+	g, _ := s.src.(*lqGenerator)
+	if g != nil && len(s.stages) == 0 && g.n > MaxCollectionLength {
 		return nil, CollectionTooLong()
 	}
 	var out []any
 	err := s.run(func(x any) (bool, error) {
 		if len(out) == MaxCollectionLength {
 			return false, CollectionTooLong()
+		}
+		if g != nil && len(out)&1023 == 0 {
+			// a generated sequence charges what it materialises
+			if err := g.budget.Alloc(1024 * ElemBytes); err != nil {
+				return false, err
+			}
 		}
 		out = append(out, x)
 		return true, nil
