@@ -111,6 +111,7 @@ func (s *authenticationManagedIdentity) acquire(r *Run) (tok string, ok bool, er
 		scope = identity.ScopeForResource(resource)
 	}
 	tok, _, err = TokenSource().Token(ctx, scope, clientID)
+	r.Taint(tok) // an access token is masked like a secret named value
 	if err != nil {
 		if s.ignoreError {
 			return "", false, nil

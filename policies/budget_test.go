@@ -5,9 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/policygate/policygate/namedvalues"
+	"github.com/policygate/policygate/parser"
 )
 
 // The converters stop when the request's context ends: a client that went
@@ -113,4 +117,59 @@ func FuzzXMLToJSON(f *testing.F) {
 			t.Fatalf("xml-to-json of %q gave invalid JSON %q", body, out)
 		}
 	})
+}
+
+type fixedToken string
+
+func (f fixedToken) Token(context.Context, string, string) (string, time.Time, error) {
+	return string(f), time.Now().Add(time.Hour), nil
+}
+
+// Not parallel: sets the token source. An acquired access token is masked in
+// the trace like a secret named value: in the variable it is stored in, and
+// in whatever a trace message builds from it.
+func TestAcquiredTokenIsMaskedInTheTrace(t *testing.T) {
+	const tok = "eyJ0eXAi.access-token-1234.sig"
+	SetTokenSource(fixedToken(tok))
+	t.Cleanup(func() { SetTokenSource(nil) })
+	mi := authCompile(t, `<authentication-managed-identity resource="https://vault.azure.net" output-token-variable-name="tok" />`)
+	tr := authCompile(t, `<trace source="t"><message>@("got " + (string)context.Variables["tok"])</message></trace>`)
+	r := authRun("GET", http.Header{})
+	r.Trace = &Trace{}
+	r.Begin()
+	for _, s := range []*Stmt{mi, tr} {
+		if err := s.Exec(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, _ := json.Marshal(r.Trace.Entries)
+	if strings.Contains(string(data), tok) || !strings.Contains(string(data), `"tok":"***"`) || !strings.Contains(string(data), "got ***") {
+		t.Errorf("trace: %s", data)
+	}
+}
+
+// Compiler messages over text that came from a secret named value name the
+// value instead of quoting its content.
+func TestCompilerMessagesDoNotQuoteSecrets(t *testing.T) {
+	lookup := func(name string) (namedvalues.NamedValue, bool, bool) {
+		if name == "pw" {
+			return namedvalues.NamedValue{Name: "pw", Value: "hunter2 Swordfish", Secret: true}, true, false
+		}
+		return namedvalues.NamedValue{}, false, false
+	}
+	for _, src := range []string{`@({{pw}})`, `@(1 + {{pw}})`, `@({{pw}}.Length)`} {
+		pv := &parser.Value{Text: src, Pos: parser.Pos{File: "p.xml", Line: 1, Col: 1}}
+		_, errs := CompileValue(pv, KindString, lookup, false)
+		if len(errs) == 0 {
+			t.Fatalf("%s compiled", src)
+		}
+		for _, e := range errs {
+			if strings.Contains(e.Msg, "hunter2") || strings.Contains(e.Msg, "Swordfish") {
+				t.Errorf("%s: %s", src, e.Msg)
+			}
+			if !strings.Contains(e.Msg, "pw") {
+				t.Errorf("%s: %q does not name the secret named value", src, e.Msg)
+			}
+		}
+	}
 }
