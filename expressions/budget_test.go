@@ -87,3 +87,15 @@ func TestRangeAndRepeatAreLazy(t *testing.T) {
 		t.Fatalf("got %v, want OutOfMemoryException", err)
 	}
 }
+
+func TestStringProducersHonourTheCap(t *testing.T) {
+	for _, src := range []string{
+		`@{ var sb = new StringBuilder(); var s = new string('x', 1 << 20); for (var i = 0; i < 40; i++) { sb.Append(s); } return sb.Length; }`,
+		`@{ var e = new XElement("a", new string('x', 1 << 20)); var r = new XElement("r"); for (var i = 0; i < 40; i++) { r.Add(new XElement(e)); } return r.ToString().Length; }`,
+	} {
+		_, err := evalBudget(t, src, nil)
+		if err == nil || !strings.Contains(err.Error(), "string longer than") {
+			t.Errorf("%s: got %v, want OutOfMemoryException", src, err)
+		}
+	}
+}
