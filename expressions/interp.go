@@ -127,7 +127,7 @@ func (p *Program) Eval(c *Context) (v any, err error) {
 	f := newFrame(c, p.slots)
 	defer f.release()
 	if c != nil && c.Budget != nil {
-		f.budget = c.Budget.Start(time.Now())
+		f.budget = c.Budget.Start()
 	}
 	defer func() {
 		// A panic in runtime code (a deferred LINQ query enumerated outside the

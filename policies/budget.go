@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/policygate/policygate/expressions"
+	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/namedvalues"
 )
 
@@ -15,16 +17,39 @@ func requestGone(r *Run, err error) error {
 	return &Error{Source: "request", Reason: "ClientConnectionFailure", Message: "the client closed the connection", Status: 499, Err: err}
 }
 
-// Begin prepares a run before its first statement: the expression budget,
-// and the trace masking what Redact masks.
+// Begin prepares a run before its first statement: the expression budget
+// (from the environment's limits), the set of tainted values, and the trace
+// masking what Redact masks.
 func (r *Run) Begin() {
-	r.Budget()
-	if r.taint == nil {
-		r.taint = &taintSet{}
+	if r.Ctx.Budget == nil || r.taint == nil {
+		st := &runState{budget: dotnet.RequestBudget{Timeout: expressions.DefaultTimeBudget, MaxBytes: expressions.DefaultMemoryBudget}}
+		if r.Env != nil {
+			if r.Env.ExprTimeout != 0 {
+				st.budget.Timeout = r.Env.ExprTimeout
+			}
+			if r.Env.ExprMaxBytes != 0 {
+				st.budget.MaxBytes = r.Env.ExprMaxBytes
+			}
+		}
+		if r.Context != nil {
+			st.budget.Done = r.Context.Done()
+		}
+		if r.Ctx.Budget == nil {
+			r.Ctx.Budget = &st.budget
+		}
+		if r.taint == nil {
+			r.taint = &st.taint
+		}
 	}
 	if r.Trace != nil && r.Trace.Redact == nil {
 		r.Trace.Redact = r.Redact
 	}
+}
+
+// runState is what Begin adds to a run, in one allocation.
+type runState struct {
+	budget dotnet.RequestBudget
+	taint  taintSet
 }
 
 // Taint marks v as secret for the rest of the request: Redact masks it

@@ -78,8 +78,11 @@ func TestXMLToJSONIsLinear(t *testing.T) {
 		}
 		return time.Since(start)
 	}
-	small, large := conv(2_500), conv(25_000)
-	if large > 2*time.Second || large > 40*small+100*time.Millisecond {
+	best := func(n int) time.Duration { // the least of three: the machine may be busy
+		return min(conv(n), conv(n), conv(n))
+	}
+	small, large := best(2_500), best(25_000)
+	if large > 5*time.Second || large > 30*small+200*time.Millisecond {
 		t.Errorf("2,500 children: %v; 25,000 children: %v (want about 10×)", small, large)
 	}
 }

@@ -446,25 +446,3 @@ func (r *Run) traceValue(v any) string {
 	}
 	return s
 }
-
-// Budget returns the request's expression budget, creating it from the
-// environment's limits on first use.
-func (r *Run) Budget() *dotnet.RequestBudget {
-	if r.Ctx.Budget != nil {
-		return r.Ctx.Budget
-	}
-	b := &dotnet.RequestBudget{Timeout: expressions.DefaultTimeBudget, MaxBytes: expressions.DefaultMemoryBudget}
-	if r.Env != nil {
-		if r.Env.ExprTimeout != 0 {
-			b.Timeout = r.Env.ExprTimeout
-		}
-		if r.Env.ExprMaxBytes != 0 {
-			b.MaxBytes = r.Env.ExprMaxBytes
-		}
-	}
-	if r.Context != nil {
-		b.Done = r.Context.Done()
-	}
-	r.Ctx.Budget = b
-	return b
-}

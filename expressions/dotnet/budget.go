@@ -36,16 +36,14 @@ func (r *RequestBudget) Used() int64 {
 	return r.used.Load()
 }
 
-// Start returns the budget of one evaluation that begins now.
-func (r *RequestBudget) Start(now time.Time) Budget {
+// Start returns the budget of one evaluation. Its clock starts at the
+// first Check (reading the clock on every evaluation would cost more than
+// a short expression).
+func (r *RequestBudget) Start() Budget {
 	if r == nil {
 		return Budget{}
 	}
-	b := Budget{req: r, done: r.Done}
-	if r.Timeout > 0 {
-		b.deadline = now.Add(r.Timeout)
-	}
-	return b
+	return Budget{req: r, done: r.Done}
 }
 
 // Budget is the budget of one evaluation; methods on a nil or zero Budget
@@ -75,7 +73,13 @@ func (b *Budget) Check() error {
 		default:
 		}
 	}
-	if !b.deadline.IsZero() && time.Now().After(b.deadline) {
+	if b.req == nil || b.req.Timeout <= 0 {
+		return nil
+	}
+	switch now := time.Now(); {
+	case b.deadline.IsZero():
+		b.deadline = now.Add(b.req.Timeout)
+	case now.After(b.deadline):
 		return &BudgetError{Msg: fmt.Sprintf("expression evaluation exceeded its time budget of %s", b.req.Timeout)}
 	}
 	return nil
