@@ -34,6 +34,9 @@ func TestMemoryBudgetIsChargedBeforeAllocating(t *testing.T) {
 		`@(new object[100000].Length)`,
 		`@(Enumerable.Range(0, 100000).ToList())`,
 		`@(context.Request.Body.As<JObject>(preserveContent: true).ToString())`,
+		`@(JObject.Parse("{\"a\":\"" + new string('x', 100) + "\"}").ToString())`,
+		`@(JsonConvert.DeserializeObject("[\"" + new string('x', 100) + "\"]").ToString())`,
+		`@(XElement.Parse("<a>" + new string('x', 100) + "</a>").Value)`,
 	} {
 		b := &dotnet.RequestBudget{MaxBytes: 400}
 		_, err := evalBudget(t, src, b)
