@@ -102,3 +102,10 @@ func TestStringProducersHonourTheCap(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONToStringHonoursTheCap(t *testing.T) {
+	_, err := evalBudget(t, `@{ var s = new string('x', 1 << 20); var a = new JArray(); for (var i = 0; i < 40; i++) { a.Add(s); } return a.ToString(); }`, nil)
+	if err == nil || !strings.Contains(err.Error(), "string longer than") {
+		t.Errorf("got %v, want OutOfMemoryException", err)
+	}
+}
