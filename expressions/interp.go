@@ -64,7 +64,7 @@ func (f *Frame) step() error {
 	if f.steps > MaxSteps {
 		return ErrBudget
 	}
-	if f.steps&255 == 0 {
+	if f.steps&255 == 1 { // the first step starts the clock
 		return f.budget.Check()
 	}
 	return nil

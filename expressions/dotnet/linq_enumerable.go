@@ -101,12 +101,6 @@ func (s *Sequence) Items() ([]any, error) {
 		if len(out) == MaxCollectionLength {
 			return false, CollectionTooLong()
 		}
-		if g != nil && len(out)&1023 == 0 {
-			// a generated sequence charges what it materialises
-			if err := g.budget.Alloc(1024 * ElemBytes); err != nil {
-				return false, err
-			}
-		}
 		out = append(out, x)
 		return true, nil
 	})
@@ -1048,8 +1042,9 @@ func lqRegisterGenerators() {
 }
 
 // lqGenerator is the lazy source of Enumerable.Range and Repeat: nothing
-// is allocated until a consumer stores the elements, and enumeration
-// observes the evaluation's budget.
+// is allocated until a consumer stores the elements; enumeration observes
+// the evaluation's time budget and charges each element to its memory
+// budget.
 type lqGenerator struct {
 	start, n int
 	repeat   bool
@@ -1060,8 +1055,13 @@ type lqGenerator struct {
 func (g *lqGenerator) Iter() iter.Seq[any] {
 	return func(yield func(any) bool) {
 		for i := 0; i < g.n; i++ {
-			if i&1023 == 1023 {
+			if i&1023 == 0 {
+				// Every element may be kept (a List, a HashSet, a string):
+				// charge it as if it were.
 				if err := g.budget.Check(); err != nil {
+					panic(err)
+				}
+				if err := g.budget.Alloc(int64(min(1024, g.n-i)) * ElemBytes); err != nil {
 					panic(err)
 				}
 			}
