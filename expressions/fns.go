@@ -108,9 +108,10 @@ var (
 		}
 		et := a[0].(*dotnet.Type)
 		items := make([]any, size)
-		z := zeroValue(et)
-		for i := range items {
-			items[i] = z
+		if z := zeroValue(et); z != nil {
+			for i := range items {
+				items[i] = z
+			}
 		}
 		return typedArray(et, items)
 	})
