@@ -43,6 +43,7 @@ type options struct {
 	auths    *identity.Registry
 	exprTime time.Duration
 	exprMem  int64
+	exprPool *dotnet.MemoryPool
 }
 
 // WithStores shares rate-limit, quota and cache state between gateways
@@ -159,6 +160,7 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 		},
 		ExprTimeout:  g.opts.exprTime,
 		ExprMaxBytes: g.opts.exprMem,
+		ExprPool:     g.opts.exprPool,
 	}
 	policies.BindStores(env, g.stores)
 	if cfg.NamedValues != nil {

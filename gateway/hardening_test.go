@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // The hardening tests send hostile requests to a gateway that runs as a
@@ -237,5 +238,21 @@ func TestHostileRequestsNeverCrashTheGateway(t *testing.T) {
 				t.Errorf("took %v, want under %v", took, c.within)
 			}
 		})
+	}
+}
+
+// The gateway-wide expression pool gets every request's share back when the
+// request ends, whether it succeeded or failed.
+func TestExpressionPoolIsReleasedAfterEachRequest(t *testing.T) {
+	pool := &dotnet.MemoryPool{Max: 64 << 20}
+	srv := newGW(t, hardeningConfig(), WithExpressionPool(pool))
+	for _, path := range []string{"/h/array?n=1000", "/h/array?n=3000000", "/h/range?n=5000", "/h/nowhere"} {
+		call(t, "GET", srv.URL+path, nil, "")
+		if used := pool.Used(); used != 0 {
+			t.Errorf("after %s the pool holds %d bytes", path, used)
+		}
+	}
+	if r := call(t, "GET", srv.URL+"/h/array?n=3000000", nil, ""); r.status != 500 || !strings.Contains(r.body, "requests in flight") {
+		t.Errorf("8 × 48 MB against a 64 MB pool: %d %s", r.status, r.body)
 	}
 }

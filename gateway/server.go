@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/policies"
 )
@@ -76,7 +77,7 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	tc.Transport = timingTransport{base}
 	common := append(append([]Option(nil), opts...),
 		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithObserver(s.observe), WithStores(policies.NewStores()),
-		WithExpressionBudget(set.ExprTimeBudget, set.ExprMemoryBudget))
+		WithExpressionBudget(set.ExprTimeBudget, set.ExprMemoryBudget), WithExpressionPool(&dotnet.MemoryPool{Max: set.ExprMemoryTotal}))
 	if o.auths == nil {
 		// one token cache for both gateways
 		common = append(common, WithBackendAuth(NewBackendAuth(o.identity)))

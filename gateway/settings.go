@@ -81,6 +81,9 @@ type Settings struct {
 	// of one request may build (expressions.budget.memory).
 	ExprTimeBudget   time.Duration
 	ExprMemoryBudget int64
+	// ExprMemoryTotal bounds what the expressions of all requests in flight
+	// may build together (expressions.budget.memory.total).
+	ExprMemoryTotal int64
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -172,6 +175,14 @@ var settingsTable = []setting{
 			err = fmt.Errorf("must be positive")
 		}
 		s.ExprMemoryBudget = n
+		return err
+	}},
+	{"expressions.budget.memory.total", strconv.Itoa(DefaultExprMemoryTotal), "bytes the expressions of all requests in flight may build together (then 500)", func(s *Settings, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err == nil && n <= 0 {
+			err = fmt.Errorf("must be positive")
+		}
+		s.ExprMemoryTotal = n
 		return err
 	}},
 }

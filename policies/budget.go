@@ -30,6 +30,7 @@ func (r *Run) Begin() {
 			if r.Env.ExprMaxBytes != 0 {
 				st.budget.MaxBytes = r.Env.ExprMaxBytes
 			}
+			st.budget.Pool = r.Env.ExprPool
 		}
 		if r.Context != nil {
 			st.budget.Done = r.Context.Done()
@@ -43,6 +44,14 @@ func (r *Run) Begin() {
 	}
 	if r.Trace != nil && r.Trace.Redact == nil {
 		r.Trace.Redact = r.Redact
+	}
+}
+
+// End gives the request's share of the gateway's expression memory back
+// (Begin's counterpart; the engine calls it when the pipeline is done).
+func (r *Run) End() {
+	if r.Ctx != nil {
+		r.Ctx.Budget.Release()
 	}
 }
 

@@ -132,6 +132,9 @@ type Env struct {
 	// (zero: expressions.DefaultTimeBudget, DefaultMemoryBudget).
 	ExprTimeout  time.Duration
 	ExprMaxBytes int64
+	// ExprPool bounds what the expressions of all requests in flight
+	// charge together (nil: no bound).
+	ExprPool *dotnet.MemoryPool
 }
 
 // MetricSink records custom metrics.

@@ -2,6 +2,7 @@ package dotnet
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -25,7 +26,52 @@ type RequestBudget struct {
 	Timeout  time.Duration   // per evaluation; 0: none
 	MaxBytes int64           // per request; 0: none
 	Done     <-chan struct{} // closed when the request is abandoned (client gone)
-	used     atomic.Int64
+	// Pool, when set, bounds what all requests in flight have charged
+	// together; Release gives this request's share back.
+	Pool *MemoryPool
+	used atomic.Int64
+
+	poolMu   sync.Mutex
+	inPool   int64
+	released bool
+}
+
+// MemoryPool bounds the bytes charged by the requests in flight together,
+// so that many requests each within its budget cannot exhaust the process.
+type MemoryPool struct {
+	Max  int64 // 0: none
+	used atomic.Int64
+}
+
+// Used returns the bytes charged by the requests in flight.
+func (p *MemoryPool) Used() int64 { return p.used.Load() }
+
+// Release returns the request's charges to its pool; later charges do not
+// count there.
+func (r *RequestBudget) Release() {
+	if r == nil || r.Pool == nil {
+		return
+	}
+	r.poolMu.Lock()
+	defer r.poolMu.Unlock()
+	if !r.released {
+		r.released = true
+		r.Pool.used.Add(-r.inPool)
+		r.inPool = 0
+	}
+}
+
+func (r *RequestBudget) chargePool(n int64) error {
+	r.poolMu.Lock()
+	defer r.poolMu.Unlock()
+	if r.released || r.Pool.Max <= 0 {
+		return nil
+	}
+	r.inPool += n
+	if r.Pool.used.Add(n) > r.Pool.Max {
+		return &BudgetError{Msg: fmt.Sprintf("expression values of the requests in flight exceeded the gateway's memory budget of %d bytes", r.Pool.Max)}
+	}
+	return nil
 }
 
 // Used returns the bytes charged so far.
@@ -95,7 +141,15 @@ func (b *Budget) Alloc(n int64) error {
 
 // Alloc charges n bytes to the request.
 func (r *RequestBudget) Alloc(n int64) error {
-	if r == nil || r.MaxBytes <= 0 || n <= 0 {
+	if r == nil || n <= 0 {
+		return nil
+	}
+	if r.Pool != nil {
+		if err := r.chargePool(n); err != nil {
+			return err
+		}
+	}
+	if r.MaxBytes <= 0 {
 		return nil
 	}
 	if r.used.Add(n) > r.MaxBytes {
