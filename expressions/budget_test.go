@@ -94,6 +94,8 @@ func TestRangeAndRepeatAreLazy(t *testing.T) {
 func TestStringProducersHonourTheCap(t *testing.T) {
 	for _, src := range []string{
 		`@{ var sb = new StringBuilder(); var s = new string('x', 1 << 20); for (var i = 0; i < 40; i++) { sb.Append(s); } return sb.Length; }`,
+		`@(string.Join(",", Enumerable.Repeat(new string('x', 1 << 20), 40)).Length)`,
+		`@(string.Concat(Enumerable.Repeat(new string('x', 1 << 20), 40)).Length)`,
 		`@{ var e = new XElement("a", new string('x', 1 << 20)); var r = new XElement("r"); for (var i = 0; i < 40; i++) { r.Add(new XElement(e)); } return r.ToString().Length; }`,
 	} {
 		_, err := evalBudget(t, src, nil)
