@@ -45,6 +45,8 @@ fuzz:
 	$(MAKE) fuzz-smoke FUZZTIME=2m
 	$(GO) test -run='^$$' -fuzz='^FuzzParseCase$$' -fuzztime=2m ./conformance
 	$(GO) test -run='^$$' -fuzz='^FuzzReadJSON$$' -fuzztime=2m ./gateway/apiops
+	$(GO) test -run='^$$' -fuzz='^FuzzXMLParse$$' -fuzztime=2m ./expressions/dotnet
+	$(GO) test -run='^$$' -fuzz='^FuzzXMLToJSON$$' -fuzztime=2m ./policies
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)

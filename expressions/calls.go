@@ -655,7 +655,7 @@ func (b *binder) newArray(e *syntax.New) val {
 	at := dotnet.ArrayOf(et)
 	if e.Size != nil {
 		n := b.rvalue(e.Size)
-		return val{n: b.call(e, fnMakeArray, constNode(et), n.n), t: at}
+		return val{n: b.call(e, fnMakeArray, envNode(), constNode(et), n.n), t: at}
 	}
 	nodes := []ast.Node{constNode(et)}
 	for _, v := range elems {

@@ -236,6 +236,9 @@ func (b *binder) use(fn *builtin.Function) ast.Node {
 
 // call builds a call of fn at the source span of at.
 func (b *binder) call(at syntax.Node, fn *builtin.Function, args ...ast.Node) ast.Node {
+	if takesEnv(fn) {
+		args = append([]ast.Node{envNode()}, args...)
+	}
 	if n, ok := b.typedCall(at, fn, args); ok {
 		return n
 	}

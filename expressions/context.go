@@ -39,6 +39,9 @@ type Context struct {
 	Now func() time.Time
 	// TraceFn receives context.Trace(message) calls; nil drops them.
 	TraceFn func(message string)
+	// Budget bounds the time and memory of this request's expressions (nil:
+	// only the static caps).
+	Budget *dotnet.RequestBudget
 }
 
 // Request is context.Request.
@@ -738,6 +741,14 @@ func declareBody() {
 		Name: "As", TypeParams: 1, Params: []dotnet.Param{optParam("preserveContent", dotnet.Boolean, false)},
 		ResultOf: func(_ *dotnet.Type, ta []*dotnet.Type) *dotnet.Type { return ta[0] },
 		Fn:       asFn,
+		FnB: func(b *dotnet.Budget, r any, a []any) (any, error) {
+			if r != nil {
+				if err := b.Alloc(parsedBodyBytes(a[0].(*dotnet.Type), r.(*Body))); err != nil {
+					return nil, err
+				}
+			}
+			return asFn(r, a)
+		},
 	})
 	BodyType.AddMethod(method("AsFormUrlEncodedContent", dotnet.Object, func(r any, a []any) (any, error) {
 		preserve, _ := a[0].(bool)

@@ -49,6 +49,9 @@ type options struct {
 	// bodyBudget caps the body bytes buffered by all requests (nil: none).
 	bodyBudget *semaphore.Weighted
 	breakers   *backendpool.Registry
+	exprTime   time.Duration
+	exprMem    int64
+	exprPool   *dotnet.MemoryPool
 }
 
 // WithStores shares rate-limit, quota and cache state between gateways
@@ -167,6 +170,9 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 			b, ok := backends[id]
 			return b, ok
 		},
+		ExprTimeout:  g.opts.exprTime,
+		ExprMaxBytes: g.opts.exprMem,
+		ExprPool:     g.opts.exprPool,
 	}
 	policies.BindStores(env, g.stores)
 	if len(cfg.Schemas) > 0 {

@@ -210,6 +210,9 @@ func ToSlice(v any) ([]any, error) {
 	}
 	var out []any
 	for x := range seq {
+		if len(out) == MaxCollectionLength {
+			return nil, CollectionTooLong()
+		}
 		out = append(out, x)
 	}
 	return out, nil

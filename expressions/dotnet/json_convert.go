@@ -146,7 +146,7 @@ func SerializeObject(v any, f JSONFormatting) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return JSONString(t, f), nil
+	return JSONStringErr(t, f)
 }
 
 // DeserializeObject is JsonConvert.DeserializeObject(string): objects and

@@ -690,6 +690,9 @@ func JoinValues(sep string, values any) (string, error) {
 		}
 		first = false
 		b.WriteString(txDisplay(v))
+		if b.Len() > MaxStringLength {
+			return "", StringTooLong()
+		}
 	}
 	return b.String(), nil
 }
@@ -1078,7 +1081,14 @@ func init() {
 			if i < 0 || n < 0 || i+n > len(all) {
 				return nil, txArgOutOfRange("startIndex", "Index and count must refer to a location within the buffer.")
 			}
-			return strings.Join(all[i:i+n], sep), nil
+			if sepBytes := len(sep) * max(n-1, 0); sepBytes > MaxStringLength {
+				return nil, StringTooLong()
+			}
+			out := strings.Join(all[i:i+n], sep)
+			if len(out) > MaxStringLength {
+				return nil, StringTooLong()
+			}
+			return out, nil
 		}
 		return JoinValues(sep, vals)
 	}
@@ -1097,6 +1107,9 @@ func init() {
 		var b strings.Builder
 		for _, x := range a {
 			b.WriteString(txDisplay(x))
+		}
+		if b.Len() > MaxStringLength {
+			return nil, StringTooLong()
 		}
 		return b.String(), nil
 	}
