@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -78,8 +79,8 @@ func LoadCases(path string) ([]Case, error) {
 		for _, s := range expand(src, vars) {
 			sum := sha1.Sum([]byte(s))
 			id := section + "-" + hex.EncodeToString(sum[:])[:7]
-			if prev, dup := seen[id]; dup {
-				return nil, fmt.Errorf("%s:%d: case repeats line %d: %s", path, line, prev, s)
+			if _, dup := seen[id]; dup {
+				continue // two template expansions may meet
 			}
 			seen[id] = line
 			out = append(out, Case{ID: id, Src: s, Exclude: exclude, Line: line})
@@ -104,4 +105,44 @@ func expand(src string, vars map[string][]string) []string {
 		out = append(out, expand(strings.ReplaceAll(src, name, v), vars)...)
 	}
 	return out
+}
+
+// LoadExclusions reads "id key" lines: single expansions of a template line
+// excluded for a known difference.
+func LoadExclusions(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for i, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			return nil, fmt.Errorf("%s:%d: want \"id key\"", path, i+1)
+		}
+		out[f[0]] = f[1]
+	}
+	return out, nil
+}
+
+// LoadDir reads cases.txt and applies exclude.txt from a folder.
+func LoadDir(dir string) ([]Case, error) {
+	cases, err := LoadCases(filepath.Join(dir, "cases.txt"))
+	if err != nil {
+		return nil, err
+	}
+	ex, err := LoadExclusions(filepath.Join(dir, "exclude.txt"))
+	if err != nil {
+		return nil, err
+	}
+	for i := range cases {
+		if k, ok := ex[cases[i].ID]; ok && cases[i].Exclude == "" {
+			cases[i].Exclude = k
+		}
+	}
+	return cases, nil
 }

@@ -24,6 +24,7 @@ type Report struct {
 	Excluded      map[string]int // known-difference key → cases
 	InvalidCS     []Row          // cases C# does not compile (not scored)
 	Missing       []Case         // cases without a C# result (regenerate)
+	ExcludedAgree []Row          // excluded cases that agree all the same
 	Agreeing      map[string]bool
 }
 
@@ -51,11 +52,14 @@ func Compare(cases []Case, expected map[string]Result) *Report {
 			r.InvalidCS = append(r.InvalidCS, row)
 			continue
 		}
+		row.PG = Eval(c.Src)
 		if c.Exclude != "" {
 			r.Excluded[c.Exclude]++
+			if Agrees(cs, row.PG) {
+				r.ExcludedAgree = append(r.ExcludedAgree, row)
+			}
 			continue
 		}
-		row.PG = Eval(c.Src)
 		r.Scored++
 		if Agrees(cs, row.PG) {
 			r.Agree++
@@ -94,6 +98,9 @@ func (r *Report) Write(w io.Writer, reasons map[string]string) {
 	}
 	for _, d := range r.InvalidCS {
 		fmt.Fprintf(w, "not C#: %s | %s | %s\n", d.Case.ID, d.Case.Src, show(d.CSharp))
+	}
+	for _, d := range r.ExcludedAgree {
+		fmt.Fprintf(w, "excluded (%s) yet agreeing: %s | %s\n", d.Case.Exclude, d.Case.ID, d.Case.Src)
 	}
 	for _, c := range r.Missing {
 		fmt.Fprintf(w, "no C# result (run make oracle): %s | %s\n", c.ID, c.Src)

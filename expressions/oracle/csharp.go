@@ -58,7 +58,7 @@ func csharpSource(cases []Case) (string, [][2]int) {
 	return b.String(), spans
 }
 
-var mcsError = regexp.MustCompile(`(?m)^Cases\.cs\((\d+),\d+\): error (CS\d+): (.*)$`)
+var mcsError = regexp.MustCompile(`(?m)Cases\.cs\((\d+),\d+\): error (CS\d+): (.*)$`)
 
 // RunMono compiles the cases with mcs against Newtonsoft.Json, runs them on
 // mono and returns each case's result. A case C# does not compile gets the

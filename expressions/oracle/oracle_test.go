@@ -10,7 +10,7 @@ import (
 
 func load(t *testing.T) ([]Case, map[string]Result, *Baseline) {
 	t.Helper()
-	cases, err := LoadCases(filepath.Join("testdata", "cases.txt"))
+	cases, err := LoadDir("testdata")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,13 @@ func Eval(src string) Result {
 		}
 		return Result{Type: "!" + err.Error()}
 	}
-	return Result{Type: typeName(v), Value: escape(render(v, true))}
+	typ := typeName(v)
+	// PolicyGate keeps array elements as []any; the array's element type
+	// is the expression's static type, which C# reports at run time.
+	if st := p.Type(); typ == "Object[]" && st.Generic == dotnet.Array && len(st.Args) == 1 && st.Args[0] != dotnet.Object {
+		typ = st.Args[0].Name + "[]"
+	}
+	return Result{Type: typ, Value: escape(render(v, true))}
 }
 
 func typeName(v any) string {

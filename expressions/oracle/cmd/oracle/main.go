@@ -26,7 +26,7 @@ func main() {
 }
 
 func run(dir string, mono, write bool) error {
-	cases, err := oracle.LoadCases(filepath.Join(dir, "cases.txt"))
+	cases, err := oracle.LoadDir(dir)
 	if err != nil {
 		return err
 	}
