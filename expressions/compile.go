@@ -776,6 +776,12 @@ func (b *binder) binop(at syntax.Node, op string, x, y val) val {
 		if op == "!=" {
 			fn = fnNe
 		}
+		if usesReferenceEquality(x.t, y.t) {
+			fn = fnRefEq
+			if op == "!=" {
+				fn = fnRefNe
+			}
+		}
 		return val{n: b.call(at, fn, x.n, y.n), t: dotnet.Boolean}
 	case "<", "<=", ">", ">=":
 		return val{n: b.call(at, cmpFns[op], x.n, y.n), t: dotnet.Boolean}
