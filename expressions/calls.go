@@ -104,6 +104,23 @@ func (b *binder) methodCall(e *syntax.Call, f *syntax.Member, recv val) val {
 			}
 			return val{n: b.coalesce(recv.n, def), t: t.Args[0]}
 		}
+		if (f.Name == "ToString" || f.Name == "GetHashCode") && len(e.Args) == 0 {
+			// Nullable<T> answers these without a value: "" and 0.
+			var none any = ""
+			if f.Name == "GetHashCode" {
+				none = int32(0)
+			}
+			name := b.temp()
+			inner := b.invoke(e, f.NamePos, f.Name, t.Args[0].FindMethods(f.Name), t.Args[0], identNode(name), typeArgs, nil, false)
+			if inner.n == nil {
+				return inner
+			}
+			return val{n: &ast.VariableDeclaratorNode{Name: name, Value: recv.n, Expr: &ast.ConditionalNode{
+				Cond: &ast.BinaryNode{Operator: "==", Left: identNode(name), Right: nilNode()},
+				Exp1: constNode(none),
+				Exp2: inner.n,
+			}}, t: inner.t}
+		}
 		t = t.Args[0]
 	}
 	args := b.bindArgs(e.Args)

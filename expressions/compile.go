@@ -786,7 +786,11 @@ func (b *binder) binop(at syntax.Node, op string, x, y val) val {
 	case "<", "<=", ">", ">=":
 		return val{n: b.call(at, cmpFns[op], x.n, y.n), t: dotnet.Boolean}
 	case "+", "-", "*", "/", "%":
-		return val{n: b.call(at, arithFns[op], x.n, y.n), t: arithType(op, x.t, y.t)}
+		t := arithType(op, x.t, y.t)
+		if t == dotnet.String {
+			return val{n: b.call(at, fnStrAdd, x.n, y.n), t: t}
+		}
+		return val{n: b.call(at, arithFns[op], x.n, y.n), t: t}
 	case "&", "|", "^", "<<", ">>":
 		t := x.t
 		if x.t != dotnet.Boolean {

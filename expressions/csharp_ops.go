@@ -57,3 +57,13 @@ func referenceEqual(a, b any) bool {
 	// A boxed value type: every boxing makes a new object.
 	return false
 }
+
+// String concatenation: + with a string operand is string.Concat, which
+// reads null as "" and never yields null.
+var fnStrAdd = fn("_stradd", func(a ...any) (any, error) {
+	s := dotnet.ToString(a[0]) + dotnet.ToString(a[1])
+	if len(s) > MaxStringLength {
+		return nil, tooLong()
+	}
+	return s, nil
+})
