@@ -164,6 +164,7 @@ type binder struct {
 	retType *dotnet.Type
 	fns     map[string]*builtin.Function // functions the current expr program uses
 	ntemp   int
+	checked int // depth of checked(...) / checked { }: integer overflow throws
 }
 
 func (b *binder) errorf(pos syntax.Pos, format string, args ...any) {
@@ -418,7 +419,15 @@ func (b *binder) expr(e syntax.Expr) val {
 	case *syntax.Paren:
 		return b.expr(e.X)
 	case *syntax.CheckedExpr:
-		return b.expr(e.X) // arithmetic wraps as in unchecked C#
+		if e.Unchecked {
+			saved := b.checked
+			b.checked = 0
+			defer func() { b.checked = saved }()
+			return b.expr(e.X)
+		}
+		b.checked++
+		defer func() { b.checked-- }()
+		return b.expr(e.X)
 	case *syntax.Ident:
 		return b.ident(e)
 	case *syntax.TypeExpr:
@@ -666,7 +675,17 @@ func (b *binder) conditional(e *syntax.Conditional) val {
 	c := b.cond(e.Cond)
 	x := b.rvalue(e.Then)
 	y := b.rvalue(e.Else)
-	return val{n: &ast.ConditionalNode{Cond: c, Exp1: x.n, Exp2: y.n}, t: unify(x, y)}
+	t := unify(x, y)
+	// Numeric arms convert to the common type: c ? 1 : 2.5 is a double.
+	if typeRank(t) != rankNone && !x.null && !y.null {
+		if x.t != t && typeRank(x.t) != rankNone {
+			x.n = b.call(e.Then, fnConvert, x.n, constNode(t))
+		}
+		if y.t != t && typeRank(y.t) != rankNone {
+			y.n = b.call(e.Else, fnConvert, y.n, constNode(t))
+		}
+	}
+	return val{n: &ast.ConditionalNode{Cond: c, Exp1: x.n, Exp2: y.n}, t: t}
 }
 
 // cond binds a boolean condition, inserting a run-time check when its static
@@ -718,6 +737,9 @@ func (b *binder) unary(e *syntax.Unary) val {
 		t := x.t
 		if r := typeRank(t); r != rankNone && r < rankInt32+1 {
 			t = dotnet.Int32
+		}
+		if b.checked > 0 && typeRank(t) != rankNone && typeRank(t) <= rankUInt64 {
+			return val{n: b.call(e, fnCheckedArith, strNode("-"), x.n, nilNode(), constNode(t)), t: t}
 		}
 		return val{n: b.call(e, fnNeg, x.n), t: t}
 	case "+":
@@ -790,6 +812,9 @@ func (b *binder) binop(at syntax.Node, op string, x, y val) val {
 		if t == dotnet.String {
 			return val{n: b.call(at, fnStrAdd, x.n, y.n), t: t}
 		}
+		if b.checked > 0 && typeRank(t) != rankNone && typeRank(t) <= rankUInt64 {
+			return val{n: b.call(at, fnCheckedArith, strNode(op), x.n, y.n, constNode(t)), t: t}
+		}
 		return val{n: b.call(at, arithFns[op], x.n, y.n), t: t}
 	case "&", "|", "^", "<<", ">>":
 		t := x.t
@@ -845,6 +870,9 @@ func (b *binder) cast(e *syntax.Cast) val {
 	fn := fnCast
 	if x.t != nil && typeRank(x.t) != rankNone {
 		fn = fnConvert // a numeric conversion, not an unboxing
+		if b.checked > 0 || typeRank(x.t) == rankDecimal {
+			fn = fnCheckedConvert
+		}
 	}
 	return val{n: b.call(e, fn, x.n, constNode(t)), t: t}
 }

@@ -1,6 +1,8 @@
 package expressions
 
 import (
+	"math"
+	"math/big"
 	"reflect"
 
 	"github.com/policygate/policygate/expressions/dotnet"
@@ -67,3 +69,110 @@ var fnStrAdd = fn("_stradd", func(a ...any) (any, error) {
 	}
 	return s, nil
 })
+
+// checked(...): integer arithmetic, negation and numeric casts raise
+// OverflowException instead of wrapping.
+var (
+	fnCheckedArith = fn("_carith", func(a ...any) (any, error) {
+		return checkedArith(a[0].(string), a[1], a[2], a[3].(*dotnet.Type))
+	})
+	fnCheckedConvert = fn("_cconv", func(a ...any) (any, error) { return checkedConvert(a[0], a[1].(*dotnet.Type)) })
+)
+
+func overflow() error {
+	return dotnet.Throw("System.OverflowException", "Arithmetic operation resulted in an overflow.")
+}
+
+// intRange is the range of an integral type (ok false for other types).
+func intRange(t *dotnet.Type) (lo, hi *big.Int, ok bool) {
+	bounds := func(l, h int64) (*big.Int, *big.Int, bool) { return big.NewInt(l), big.NewInt(h), true }
+	switch t {
+	case dotnet.Int32:
+		return bounds(math.MinInt32, math.MaxInt32)
+	case dotnet.Int64:
+		return bounds(math.MinInt64, math.MaxInt64)
+	case dotnet.Int16:
+		return bounds(math.MinInt16, math.MaxInt16)
+	case dotnet.SByte:
+		return bounds(math.MinInt8, math.MaxInt8)
+	case dotnet.Byte:
+		return bounds(0, math.MaxUint8)
+	case dotnet.UInt16, dotnet.CharT:
+		return bounds(0, math.MaxUint16)
+	case dotnet.UInt32:
+		return bounds(0, math.MaxUint32)
+	case dotnet.UInt64:
+		return big.NewInt(0), new(big.Int).SetUint64(math.MaxUint64), true
+	}
+	return nil, nil, false
+}
+
+func bigOf(v any) (*big.Int, bool) {
+	if u, ok := v.(uint64); ok {
+		return new(big.Int).SetUint64(u), true
+	}
+	if numRank(v) == rankNone || numRank(v) > rankUInt64 {
+		return nil, false
+	}
+	return big.NewInt(toI64(v)), true
+}
+
+func checkedArith(op string, a, b any, t *dotnet.Type) (any, error) {
+	lo, hi, ok := intRange(t)
+	x, okx := bigOf(a)
+	y, oky := bigOf(b)
+	if !ok || !okx || !oky || op == "/" || op == "%" {
+		if op == "-" && b == nil && okx && ok { // unary minus
+			return checkedConvert(new(big.Int).Neg(x), t)
+		}
+		if b == nil {
+			return negate(a)
+		}
+		return arith(op, a, b)
+	}
+	z := new(big.Int)
+	switch op {
+	case "+":
+		z.Add(x, y)
+	case "-":
+		z.Sub(x, y)
+	case "*":
+		z.Mul(x, y)
+	}
+	if z.Cmp(lo) < 0 || z.Cmp(hi) > 0 {
+		return nil, overflow()
+	}
+	return convertValue(z.Int64(), t)
+}
+
+func checkedConvert(v any, t *dotnet.Type) (any, error) {
+	lo, hi, ok := intRange(t)
+	if !ok {
+		return convertValue(v, t)
+	}
+	var n *big.Int
+	switch x := v.(type) {
+	case *big.Int:
+		n = x
+	case float64, float32:
+		f := toF64(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, overflow()
+		}
+		n, _ = big.NewFloat(math.Trunc(f)).Int(nil)
+	case dotnet.Decimal:
+		n = x.D.BigInt()
+	default:
+		var okb bool
+		if n, okb = bigOf(v); !okb {
+			return convertValue(v, t)
+		}
+	}
+	if n.Cmp(lo) < 0 || n.Cmp(hi) > 0 {
+		return nil, overflow()
+	}
+	if n.IsUint64() && !n.IsInt64() {
+		return convertValue(n.Uint64(), t)
+	}
+	return convertValue(n.Int64(), t)
+}

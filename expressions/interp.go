@@ -667,6 +667,13 @@ func (b *binder) stmt(s syntax.Stmt) stmtNode {
 		}
 		return n
 	case *syntax.CheckedStmt:
+		saved := b.checked
+		if s.Unchecked {
+			b.checked = 0
+		} else {
+			b.checked++
+		}
+		defer func() { b.checked = saved }()
 		return b.block(s.Body)
 	case *syntax.Using:
 		// using (resource) body: no resource here needs disposing, so it is a
