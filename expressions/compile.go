@@ -612,8 +612,11 @@ func (b *binder) member(e *syntax.Member, x val) val {
 			return val{typ: t}
 		}
 		if len(x.typ.Static[e.Name]) > 0 {
-			b.errorf(e.NamePos, "method '%s' must be called", e.Name)
-			return badVal
+			// A method group used as a delegate (Count(char.IsDigit),
+			// Select(int.Parse)): the lambda x => Type.Method(x).
+			arg := &syntax.Ident{Span: e.Span, Name: "__mg"}
+			call := &syntax.Call{Span: e.Span, Fun: e, Args: []syntax.Arg{{Value: arg}}}
+			return val{lambda: &syntax.Lambda{Span: e.Span, Params: []syntax.LambdaParam{{Name: "__mg"}}, Expr: call}}
 		}
 		b.errorf(e.NamePos, "'%s' does not contain a definition for '%s'", x.typ, e.Name)
 		return badVal
