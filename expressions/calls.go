@@ -682,7 +682,11 @@ func (b *binder) newArray(e *syntax.New) val {
 }
 
 func (b *binder) newAnonymous(e *syntax.New) val {
-	var nodes []ast.Node
+	var (
+		nodes []ast.Node
+		names []string
+		types []*dotnet.Type
+	)
 	if e.Init != nil {
 		for _, mi := range e.Init.Members {
 			name := mi.Name
@@ -694,10 +698,17 @@ func (b *binder) newAnonymous(e *syntax.New) val {
 					name = x.Name
 				}
 			}
-			nodes = append(nodes, strNode(name), b.rvalue(mi.Value).n)
+			v := b.rvalue(mi.Value)
+			nodes = append(nodes, strNode(name), v.n)
+			names = append(names, name)
+			vt := v.t
+			if vt == nil {
+				vt = dotnet.Object
+			}
+			types = append(types, vt)
 		}
 	}
-	return val{n: b.call(e, fnAnon, nodes...), t: AnonType}
+	return val{n: b.call(e, fnAnon, nodes...), t: anonTypeOf(names, types)}
 }
 
 // ---- assignment ----
