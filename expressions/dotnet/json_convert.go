@@ -171,6 +171,8 @@ func DeserializeObjectAs(s string, target *Type) (any, error) {
 	switch {
 	case target == nil || target == Object:
 		return DeserializeObject(s)
+	case strings.TrimSpace(s) == "":
+		return jsonZero(target), nil // no content: default(T)
 	case target == JObjectT:
 		return ParseJSON(s, ParseJObject)
 	case target == JArrayT:
@@ -183,7 +185,10 @@ func DeserializeObjectAs(s string, target *Type) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return JTokenToObject(t, target)
+	if jsonIsTokenType(target) {
+		return JTokenToObject(t, target)
+	}
+	return jsonElement(t, target)
 }
 
 // jsonParseDocument parses like the serializer: additional content is a
@@ -222,6 +227,9 @@ func JTokenToObject(t JToken, target *Type) (any, error) {
 	}
 	if target != nil && target.Generic == Array && len(target.Args) == 1 {
 		return jsonToArray(t, target.Args[0])
+	}
+	if v, ok, err := jsonToCollection(t, target); ok {
+		return v, err
 	}
 	if target == nil || target == Object {
 		if jv, ok := t.(*JValue); ok {
