@@ -871,6 +871,9 @@ func (b *binder) cast(e *syntax.Cast) val {
 		}
 	}
 	fn := fnCast
+	if isJTokenType(x.t) && !isJTokenType(t) && t != dotnet.Object {
+		fn = fnJTokenCast
+	}
 	if x.t != nil && typeRank(x.t) != rankNone {
 		fn = fnConvert // a numeric conversion, not an unboxing
 		if b.checked > 0 || typeRank(x.t) == rankDecimal {

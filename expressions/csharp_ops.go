@@ -176,3 +176,9 @@ func checkedConvert(v any, t *dotnet.Type) (any, error) {
 	}
 	return convertValue(n.Int64(), t)
 }
+
+// fnJTokenCast is an explicit conversion from a JToken-typed value
+// ((int)token, (string)token, (int?)token): Newtonsoft's operators, which
+// read a null reference as ArgumentNullException (or null for nullable and
+// reference targets).
+var fnJTokenCast = fn("_jcast", func(a ...any) (any, error) { return dotnet.JTokenConvert(a[0], a[1].(*dotnet.Type)) })

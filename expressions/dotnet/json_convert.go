@@ -336,7 +336,7 @@ func JTokenConvert(v any, target *Type) (any, error) {
 		if nullable {
 			return nil, nil
 		}
-		return nil, Throw("System.ArgumentException", "Can not convert Null to %s.", name)
+		return nil, ArgumentNull("value")
 	}
 	t, ok := v.(JToken)
 	if !ok {
