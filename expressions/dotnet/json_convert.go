@@ -19,6 +19,9 @@ import (
 // values convert themselves and other registered objects write their
 // properties (in name order).
 func JSONFromObject(v any) (JToken, error) {
+	if t := TypeOf(v); t.Enum {
+		return JInt(int64(txInt(v))), nil // enums serialise as their number
+	}
 	switch x := v.(type) {
 	case nil:
 		return JNull(), nil
