@@ -52,6 +52,9 @@ type Request struct {
 	MatchedParameters *StringMap
 	// Certificate is the client certificate presented in the TLS handshake.
 	Certificate *dotnet.X509Certificate2
+	// ClientHost is the Host header the client sent (also in Headers); a
+	// Host header still equal to it is not forwarded as the backend's Host.
+	ClientHost string
 }
 
 // Response is context.Response and the IResponse of send-request.
