@@ -742,7 +742,7 @@ func declareBody() {
 		ResultOf: func(_ *dotnet.Type, ta []*dotnet.Type) *dotnet.Type { return ta[0] },
 		Fn:       asFn,
 	})
-	BodyType.AddMethod(method("AsFormUrlEncodedContent", dotnet.Object, func(r any, a []any) (any, error) {
+	BodyType.AddMethod(method("AsFormUrlEncodedContent", formType, func(r any, a []any) (any, error) {
 		preserve, _ := a[0].(bool)
 		data, err := r.(*Body).read(preserve)
 		if err != nil {
@@ -921,6 +921,7 @@ func declareDictionaries(strArr *dotnet.Type) {
 func parseForm(s string) any {
 	q := ParseQuery(s)
 	d := dotnet.NewDictionary(dotnet.String, dotnet.Instantiate(dotnet.ListT, dotnet.String), nil)
+	d.Missing = func() any { return dotnet.NewList(dotnet.String) }
 	for _, k := range q.Names {
 		items := make([]any, len(q.Values[k]))
 		for i, v := range q.Values[k] {

@@ -638,6 +638,10 @@ func collRegisterDictionary() {
 		}
 		v, ok := d.Get(a[0])
 		if !ok {
+			if d.Missing != nil {
+				v = d.Missing()
+				return v, d.Set(a[0], v)
+			}
 			return nil, KeyNotFound(ToString(a[0]))
 		}
 		return v, nil
