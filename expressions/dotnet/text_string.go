@@ -319,8 +319,11 @@ func CompareStrings(a, b string, c StringComparison) int {
 	case StringComparisonOrdinalIgnoreCase:
 		return txOrdinal(txFold(a), txFold(b))
 	}
+	if r := CultureCompare(a, b, c.IgnoreCase()); r != 0 || c.IgnoreCase() || a == b {
+		return r
+	}
 	ka, kb := txFold(a), txFold(b)
-	if r := txCultureCmp(ka, kb); r != 0 || c.IgnoreCase() {
+	if r := txCultureCmp(ka, kb); r != 0 {
 		return r
 	}
 	// Same letters: lower case sorts first, position by position.
@@ -1054,9 +1057,7 @@ func init() {
 		txMethod("ToString", String, str(func(s string, _ []any) (any, error) { return s, nil })),
 		&Method{Name: "ToString", Params: []Param{{Name: "provider"}}, Result: String, Fn: str(func(s string, _ []any) (any, error) { return s, nil })},
 		txMethod("GetHashCode", Int32, str(func(s string, _ []any) (any, error) { return txStrHash(s), nil })),
-		txMethod("Normalize", String, str(func(s string, _ []any) (any, error) { return s, nil })),
 		txMethod("Clone", Object, str(func(s string, _ []any) (any, error) { return s, nil })),
-		txMethod("IsNormalized", Boolean, str(func(string, []any) (any, error) { return true, nil })),
 	)
 
 	// Statics.
