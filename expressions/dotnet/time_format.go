@@ -419,6 +419,10 @@ func tmParseExact(s, f string, r *tmParsed) bool {
 		case 'K':
 			n = 1
 			ok = zone(true, false)
+		case 'Z':
+			// .NET's parser reads an unquoted Z as the UTC designator.
+			n = 1
+			ok = i < len(s) && s[i] == 'Z' && zone(true, false)
 		case '\'', '"':
 			lit, next, err := tmQuoted(f, j)
 			if err != nil {
@@ -628,9 +632,6 @@ func tmTryParseExact(s string, formats []string, styles DateTimeStyles) (DateTim
 				continue
 			}
 			f = pat
-			if f == "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK" && styles&StylesRoundtripKind == 0 {
-				styles |= StylesRoundtripKind
-			}
 		}
 		if f == "" {
 			continue
