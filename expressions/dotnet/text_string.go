@@ -843,18 +843,21 @@ func init() {
 	idx := func(last bool) func(any, []any) (any, error) {
 		return str(func(s string, a []any) (any, error) {
 			v := txCharStr(a[0])
-			start, cnt, cmp := -1, -1, StringComparisonOrdinal
+			start, cnt, cmp, given := -1, -1, StringComparisonOrdinal, false
 			if _, isChar := a[0].(Char); !isChar {
 				cmp = StringComparisonCurrentCulture
 			}
 			for _, x := range a[1:] {
 				if c, ok := x.(StringComparison); ok {
 					cmp = c
-				} else if start < 0 {
-					start = txInt(x)
+				} else if !given {
+					start, given = txInt(x), true
 				} else {
 					cnt = txInt(x)
 				}
+			}
+			if given && start < 0 {
+				return nil, txArgOutOfRange("startIndex", "Index was out of range. Must be non-negative and less than the size of the collection.")
 			}
 			n := txLen(s)
 			if last {
