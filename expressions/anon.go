@@ -1,8 +1,10 @@
 package expressions
 
 import (
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/policygate/policygate/expressions/dotnet"
 )
@@ -11,7 +13,10 @@ import (
 // deriving from AnonType, with a read-only property per member, so members
 // bind statically (o => o.v in OrderBy) and two new { } of the same shape
 // share a type, as in C#.
-var anonTypes sync.Map // shape key → *dotnet.Type
+var (
+	anonTypes sync.Map // shape key → *dotnet.Type
+	anonCount atomic.Int64
+)
 
 func anonTypeOf(names []string, types []*dotnet.Type) *dotnet.Type {
 	var key strings.Builder
@@ -21,7 +26,10 @@ func anonTypeOf(names []string, types []*dotnet.Type) *dotnet.Type {
 	if t, ok := anonTypes.Load(key.String()); ok {
 		return t.(*dotnet.Type)
 	}
-	t := dotnet.NewType(AnonType.Name, AnonType.FullName, AnonType, AnonType.GoType)
+	// A distinct name per shape: constructed types (arrays, IEnumerable<T>)
+	// are cached by their arguments' names.
+	name := fmt.Sprintf("%s%d", AnonType.Name, anonCount.Add(1)-1)
+	t := dotnet.NewType(name, name, AnonType, AnonType.GoType)
 	for i, n := range names {
 		n := n
 		t.AddProp(&dotnet.Prop{Name: n, Type: types[i], Get: func(r any) (any, error) {

@@ -391,10 +391,15 @@ func (b *binder) invoke(e syntax.Node, namePos syntax.Pos, name string, cands []
 	for _, ta := range typeArgs {
 		nodes = append(nodes, constNode(ta))
 	}
+	b.lambdaResult = nil
 	nodes = append(nodes, b.orderArgs(m, params, args, elem)...)
 	rt := m.Result
 	if m.ResultOf != nil {
-		rt = m.ResultOf(recvT, typeArgs)
+		hint := typeArgs
+		if (name == "Select" || name == "Zip") && len(hint) == 0 && b.lambdaResult != nil && b.lambdaResult != dotnet.Void {
+			hint = []*dotnet.Type{b.lambdaResult} // IEnumerable<TResult> of the selector
+		}
+		rt = m.ResultOf(recvT, hint)
 	}
 	if rt == nil {
 		rt = dotnet.Object

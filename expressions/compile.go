@@ -165,6 +165,9 @@ type binder struct {
 	fns     map[string]*builtin.Function // functions the current expr program uses
 	ntemp   int
 	checked int // depth of checked(...) / checked { }: integer overflow throws
+	// lambdaResult is the static result type of the lambda bound last
+	// (Select's and Zip's element type).
+	lambdaResult *dotnet.Type
 }
 
 func (b *binder) errorf(pos syntax.Pos, format string, args ...any) {

@@ -920,15 +920,18 @@ func (b *binder) lambda(l *syntax.Lambda, elem *dotnet.Type) ast.Node {
 	}
 	savedFns, savedRet := b.fns, b.retType
 	b.fns = nil
+	b.lambdaResult = nil
 	if l.Expr != nil {
 		v := b.expr(l.Expr)
 		if v.n == nil {
 			v = badVal
 		}
 		def.prog = b.prog(v.n)
+		b.lambdaResult = v.t
 	} else {
 		b.retType = nil
 		def.body = b.block(l.Block)
+		b.lambdaResult = b.retType
 	}
 	b.fns, b.retType = savedFns, savedRet
 	b.pop()

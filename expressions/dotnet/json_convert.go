@@ -258,7 +258,7 @@ func jsonToArray(t JToken, elem *Type) (any, error) {
 	}
 	out := make([]any, len(a.items))
 	for i, it := range a.items {
-		v, err := JTokenToObject(it, elem)
+		v, err := jsonElement(it, elem)
 		if err != nil {
 			return nil, err
 		}

@@ -196,7 +196,8 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return ip.Addr.Unmap().IsLoopback() && (ip.Addr.Is4() || ip.Addr.WithZone("") == netip.IPv6Loopback() || ip.Addr.Is4In6()), nil
+			// 127.0.0.0/8 or ::1 (an IPv4-mapped loopback is not).
+			return ip.Addr.IsLoopback() && (ip.Addr.Is4() || ip.Addr.WithZone("") == netip.IPv6Loopback()), nil
 		}},
 	)
 	t.AddStaticProp(

@@ -45,7 +45,7 @@ public static class Driver
         if (v == null) return "null";
         var t = v.GetType();
         if (t.IsArray) return t.GetElementType().Name + "[]";
-        if (t.Name.StartsWith("<>f__AnonymousType")) return "Anonymous";
+        if (t.Name.StartsWith("<>")) return "Anonymous"; // mcs: <>__AnonType1, Roslyn: <>f__AnonymousType0`2
         if (!t.IsPublic && !t.IsNestedPublic && v is IEnumerable) return "IEnumerable";
         if (t.Namespace == "System.Linq" && v is IEnumerable && !(v is ILookup<object, object>)) return "IEnumerable";
         var name = t.Name;
