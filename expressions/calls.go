@@ -82,7 +82,7 @@ func (b *binder) methodCall(e *syntax.Call, f *syntax.Member, recv val) val {
 		args := b.bindArgs(e.Args)
 		cands := recv.typ.Static[f.Name]
 		if len(cands) == 0 {
-			b.errorf(f.NamePos, "'%s' does not contain a definition for '%s'", recv.typ, f.Name)
+			b.errorf(f.NamePos, "'%s' does not contain a definition for '%s'%s", recv.typ, f.Name, didYouMean(recv.typ, f.Name, true))
 			return badVal
 		}
 		return b.invoke(e, f.NamePos, f.Name, cands, recv.typ, nil, typeArgs, args, true)
@@ -130,7 +130,17 @@ func (b *binder) methodCall(e *syntax.Call, f *syntax.Member, recv val) val {
 	}
 	cands := t.FindMethods(f.Name)
 	if len(cands) == 0 {
-		b.errorf(f.NamePos, "'%s' does not contain a definition for '%s'", t, f.Name)
+		if p := t.FindProp(f.Name); p != nil {
+			idx := "..."
+			if len(e.Args) == 1 {
+				if a, z := int(e.Args[0].Value.Pos()), int(e.Args[0].Value.End()); a >= 0 && a < z && z <= len(b.src) {
+					idx = b.src[a:z]
+				}
+			}
+			b.errorf(f.NamePos, "'%s.%s' is a property, not a method: use %s[%s]", t, f.Name, f.Name, idx)
+			return badVal
+		}
+		b.errorf(f.NamePos, "'%s' does not contain a definition for '%s'%s", t, f.Name, didYouMean(t, f.Name, false))
 		return badVal
 	}
 	return b.invoke(e, f.NamePos, f.Name, cands, t, recv.n, typeArgs, args, false)

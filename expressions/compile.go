@@ -621,7 +621,7 @@ func (b *binder) member(e *syntax.Member, x val) val {
 			call := &syntax.Call{Span: e.Span, Fun: e, Args: []syntax.Arg{{Value: arg}}}
 			return val{lambda: &syntax.Lambda{Span: e.Span, Params: []syntax.LambdaParam{{Name: "__mg"}}, Expr: call}}
 		}
-		b.errorf(e.NamePos, "'%s' does not contain a definition for '%s'", x.typ, e.Name)
+		b.errorf(e.NamePos, "'%s' does not contain a definition for '%s'%s", x.typ, e.Name, didYouMean(x.typ, e.Name, true))
 		return badVal
 	}
 	if x.lambda != nil || x.n == nil {
@@ -660,7 +660,7 @@ func (b *binder) member(e *syntax.Member, x val) val {
 		b.errorf(e.NamePos, "method '%s' must be called", e.Name)
 		return badVal
 	}
-	b.errorf(e.NamePos, "'%s' does not contain a definition for '%s'", t, e.Name)
+	b.errorf(e.NamePos, "'%s' does not contain a definition for '%s'%s", t, e.Name, didYouMean(t, e.Name, false))
 	return badVal
 }
 
