@@ -279,6 +279,7 @@ type tmParsed struct {
 	zone               bool
 	utcZ               bool // the zone was "Z" (for RoundtripKind)
 	offset             time.Duration
+	exact              bool // ParseExact: a quoted 'GMT' is only text
 }
 
 // tmParseExact matches s against one custom format (standard formats are
@@ -431,8 +432,8 @@ func tmParseExact(s, f string, r *tmParsed) bool {
 			if !strings.HasPrefix(s[i:], lit) {
 				return false
 			}
-			if lit == "GMT" {
-				r.zone = true
+			if lit == "GMT" && !r.exact {
+				r.zone, r.utcZ = true, true // DateTime.Parse reads GMT as UTC
 			}
 			i += len(lit)
 			j = next
@@ -636,7 +637,7 @@ func tmTryParseExact(s string, formats []string, styles DateTimeStyles) (DateTim
 		if f == "" {
 			continue
 		}
-		r := tmParsed{dow: -1}
+		r := tmParsed{dow: -1, exact: true}
 		if tmParseExact(in, f, &r) {
 			if d, ok := tmResolve(&r, styles); ok {
 				return d, true
