@@ -405,6 +405,10 @@ func (b *binder) rvalue(e syntax.Expr) val {
 		b.errorf(e.Pos(), "'%s' is a namespace, which is not valid in the given context", v.ns)
 		return badVal
 	case v.lambda != nil:
+		if m, ok := e.(*syntax.Member); ok && len(v.lambda.Params) == 1 && v.lambda.Params[0].Name == "__mg" {
+			b.errorf(m.NamePos, "method '%s' must be called (a method group is only valid as a delegate argument)", m.Name)
+			return badVal
+		}
 		b.errorf(e.Pos(), "a lambda expression is not valid here")
 		return badVal
 	}
