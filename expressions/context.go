@@ -55,6 +55,9 @@ type Request struct {
 	MatchedParameters *StringMap
 	// Certificate is the client certificate presented in the TLS handshake.
 	Certificate *dotnet.X509Certificate2
+	// ClientHost is the Host header the client sent (also in Headers); a
+	// Host header still equal to it is not forwarded as the backend's Host.
+	ClientHost string
 }
 
 // Response is context.Response and the IResponse of send-request.
@@ -750,7 +753,7 @@ func declareBody() {
 			return asFn(r, a)
 		},
 	})
-	BodyType.AddMethod(method("AsFormUrlEncodedContent", dotnet.Object, func(r any, a []any) (any, error) {
+	BodyType.AddMethod(method("AsFormUrlEncodedContent", formType, func(r any, a []any) (any, error) {
 		preserve, _ := a[0].(bool)
 		data, err := r.(*Body).read(preserve)
 		if err != nil {
@@ -929,6 +932,7 @@ func declareDictionaries(strArr *dotnet.Type) {
 func parseForm(s string) any {
 	q := ParseQuery(s)
 	d := dotnet.NewDictionary(dotnet.String, dotnet.Instantiate(dotnet.ListT, dotnet.String), nil)
+	d.Missing = func() any { return dotnet.NewList(dotnet.String) }
 	for _, k := range q.Names {
 		items := make([]any, len(q.Values[k]))
 		for i, v := range q.Values[k] {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -538,11 +539,11 @@ func zeroValue(t *dotnet.Type) any {
 func typedArray(et *dotnet.Type, items []any) (any, error) {
 	switch et {
 	case dotnet.String:
+		if slices.Contains(items, nil) {
+			return append([]any(nil), items...), nil // []string cannot hold null
+		}
 		out := make([]string, len(items))
 		for i, x := range items {
-			if x == nil {
-				continue
-			}
 			s, ok := x.(string)
 			if !ok {
 				return nil, dotnet.InvalidCast(dotnet.TypeOf(x).FullName, "System.String")

@@ -696,6 +696,13 @@ func (b *binder) stmt(s syntax.Stmt) stmtNode {
 		}
 		return n
 	case *syntax.CheckedStmt:
+		saved := b.checked
+		if s.Unchecked {
+			b.checked = 0
+		} else {
+			b.checked++
+		}
+		defer func() { b.checked = saved }()
 		return b.block(s.Body)
 	case *syntax.Using:
 		// using (resource) body: no resource here needs disposing, so it is a
@@ -942,15 +949,18 @@ func (b *binder) lambda(l *syntax.Lambda, elem *dotnet.Type) ast.Node {
 	}
 	savedFns, savedRet := b.fns, b.retType
 	b.fns = nil
+	b.lambdaResult = nil
 	if l.Expr != nil {
 		v := b.expr(l.Expr)
 		if v.n == nil {
 			v = badVal
 		}
 		def.prog = b.prog(v.n)
+		b.lambdaResult = v.t
 	} else {
 		b.retType = nil
 		def.body = b.block(l.Block)
+		b.lambdaResult = b.retType
 	}
 	b.fns, b.retType = savedFns, savedRet
 	b.pop()

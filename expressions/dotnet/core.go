@@ -281,9 +281,9 @@ func FormatDouble(f float64, bits int) string {
 	case math.IsNaN(f):
 		return "NaN"
 	case math.IsInf(f, 1):
-		return "∞"
+		return "Infinity"
 	case math.IsInf(f, -1):
-		return "-∞"
+		return "-Infinity"
 	case f == 0:
 		if math.Signbit(f) {
 			return "-0"

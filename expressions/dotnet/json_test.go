@@ -260,7 +260,7 @@ func TestJSONTreeOperations(t *testing.T) {
 	if JSONEquals(c, o) {
 		t.Error("DeepEquals after change")
 	}
-	if !JSONEquals(JInt(1), JFloat(1)) || JSONEquals(JInt(1), JString("1")) || !JInt(5).EqualsValue(JInt(5)) {
+	if JSONEquals(JInt(1), JFloat(1)) || JSONEquals(JInt(1), JString("1")) || !JInt(5).EqualsValue(JInt(5)) || !JSONEquals(JFloat(1), JFloat(1)) {
 		t.Error("value equality")
 	}
 	merge := mustParse(t, `{"a":{"b":[4],"c":1},"x y":null}`)
