@@ -205,7 +205,7 @@ type jwtValidator struct {
 
 	// issuerCheck, when set, replaces the plain issuer comparison for the
 	// metadata issuer (Entra's v1/v2 forms).
-	issuerCheck func(iss, metaIssuer string, claims jwt.MapClaims) bool
+	issuerCheck func(iss, metaIssuer string, claim func(string) string) bool
 
 	cache *jwtVerdictCache
 }
@@ -549,6 +549,20 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 		return nil, time.Time{}, err
 	}
 
+	if d, err, ok := v.verifyFast(raw, alg, kid, keys, oidcErr, requireSigned, requireExp, skew, now); ok {
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if err := v.checkClaimSet(r, d.j.Audiences, d.j.Issuer, metaIssuers, d.claim, d.j); err != nil {
+			return nil, time.Time{}, err
+		}
+		var exp time.Time
+		if d.exp != nil {
+			exp = d.exp.Time
+		}
+		return d.j, exp, nil
+	}
+
 	methods := []string{}
 	for _, m := range jwtAllMethods {
 		for _, k := range keys {
@@ -561,16 +575,8 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 	if !requireSigned {
 		methods = append(methods, "none")
 	}
-	opts := []jwt.ParserOption{
-		jwt.WithValidMethods(methods),
-		jwt.WithLeeway(time.Duration(skew) * time.Second),
-		jwt.WithTimeFunc(func() time.Time { return now }),
-	}
-	if requireExp {
-		opts = append(opts, jwt.WithExpirationRequired())
-	}
 	claims := jwt.MapClaims{}
-	_, perr := jwt.NewParser(opts...).ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+	_, perr := jwt.NewParser(jwtParserOptions(methods, requireExp, skew, now)...).ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
 		if t.Method.Alg() == "none" {
 			return jwt.UnsafeAllowNoneSignatureType, nil
 		}
@@ -588,60 +594,10 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 	if perr != nil {
 		return nil, time.Time{}, v.mapParseError(perr, raw, alg, kid, keys, oidcErr, requireSigned, now)
 	}
-
-	// Audience.
-	if len(v.audiences) > 0 {
-		allowed, err := jwtEvalAll(r, v.audiences)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		got, _ := claims.GetAudience()
-		if !jwtIntersects(got, allowed) {
-			return nil, time.Time{}, jwtFail(ErrJWTAudience, "IDX10214: Audience validation failed. Audiences: '%s'. Did not match: validationParameters.ValidAudiences: '%s'. Access denied.", strings.Join(got, ", "), strings.Join(allowed, ", "))
-		}
-	}
-	// Issuer.
-	allowedIss, err := jwtEvalAll(r, v.issuers)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	if len(allowedIss) > 0 || len(metaIssuers) > 0 {
-		iss, _ := claims.GetIssuer()
-		ok := contains(allowedIss, iss)
-		for _, mi := range metaIssuers {
-			if ok {
-				break
-			}
-			if v.issuerCheck != nil {
-				ok = v.issuerCheck(iss, mi, claims)
-			} else {
-				ok = iss == mi
-			}
-		}
-		if !ok {
-			return nil, time.Time{}, jwtFail(ErrJWTIssuer, "IDX10205: Issuer validation failed. Issuer: '%s'. Did not match: validationParameters.ValidIssuers: '%s'. Access denied.", iss, strings.Join(append(allowedIss, metaIssuers...), ", "))
-		}
-	}
+	got, _ := claims.GetAudience()
+	iss, _ := claims.GetIssuer()
 	j := dotnet.ParseJWT(raw)
-	if j == nil {
-		return nil, time.Time{}, jwtFail(ErrJWTInvalid, "IDX12741: JWT: '%s' must have three segments (JWS) or five segments (JWE).", "[PII is hidden]")
-	}
-	// Client application (validate-azure-ad-token).
-	if len(v.clientApps) > 0 {
-		allowed, err := jwtEvalAll(r, v.clientApps)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		app := jwtClaimString(claims, "azp")
-		if app == "" {
-			app = jwtClaimString(claims, "appid")
-		}
-		if !contains(allowed, app) {
-			return nil, time.Time{}, jwtFail(ErrJWTClientApp, "Client application %s is not allowed. Access denied.", app)
-		}
-	}
-	// Required claims.
-	if err := v.checkClaims(r, j); err != nil {
+	if err := v.checkClaimSet(r, got, iss, metaIssuers, func(n string) string { return jwtClaimString(claims, n) }, j); err != nil {
 		return nil, time.Time{}, err
 	}
 	var exp time.Time
@@ -649,6 +605,77 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 		exp = e.Time
 	}
 	return j, exp, nil
+}
+
+// jwtParserOptions are the lifetime and algorithm rules of a validation.
+func jwtParserOptions(methods []string, requireExp bool, skew int, now time.Time) []jwt.ParserOption {
+	opts := []jwt.ParserOption{
+		jwt.WithLeeway(time.Duration(skew) * time.Second),
+		jwt.WithTimeFunc(func() time.Time { return now }),
+	}
+	if methods != nil {
+		opts = append(opts, jwt.WithValidMethods(methods))
+	}
+	if requireExp {
+		opts = append(opts, jwt.WithExpirationRequired())
+	}
+	return opts
+}
+
+// checkClaimSet applies the checks that follow a verified signature and
+// lifetime: audience, issuer, client application, required claims. claim
+// returns a string claim ("" when absent or not a string).
+func (v *jwtValidator) checkClaimSet(r *Run, got []string, iss string, metaIssuers []string, claim func(string) string, j *dotnet.Jwt) error {
+	// Audience.
+	if len(v.audiences) > 0 {
+		allowed, err := jwtEvalAll(r, v.audiences)
+		if err != nil {
+			return err
+		}
+		if !jwtIntersects(got, allowed) {
+			return jwtFail(ErrJWTAudience, "IDX10214: Audience validation failed. Audiences: '%s'. Did not match: validationParameters.ValidAudiences: '%s'. Access denied.", strings.Join(got, ", "), strings.Join(allowed, ", "))
+		}
+	}
+	// Issuer.
+	allowedIss, err := jwtEvalAll(r, v.issuers)
+	if err != nil {
+		return err
+	}
+	if len(allowedIss) > 0 || len(metaIssuers) > 0 {
+		ok := contains(allowedIss, iss)
+		for _, mi := range metaIssuers {
+			if ok {
+				break
+			}
+			if v.issuerCheck != nil {
+				ok = v.issuerCheck(iss, mi, claim)
+			} else {
+				ok = iss == mi
+			}
+		}
+		if !ok {
+			return jwtFail(ErrJWTIssuer, "IDX10205: Issuer validation failed. Issuer: '%s'. Did not match: validationParameters.ValidIssuers: '%s'. Access denied.", iss, strings.Join(append(allowedIss, metaIssuers...), ", "))
+		}
+	}
+	if j == nil {
+		return jwtFail(ErrJWTInvalid, "IDX12741: JWT: '%s' must have three segments (JWS) or five segments (JWE).", "[PII is hidden]")
+	}
+	// Client application (validate-azure-ad-token).
+	if len(v.clientApps) > 0 {
+		allowed, err := jwtEvalAll(r, v.clientApps)
+		if err != nil {
+			return err
+		}
+		app := claim("azp")
+		if app == "" {
+			app = claim("appid")
+		}
+		if !contains(allowed, app) {
+			return jwtFail(ErrJWTClientApp, "Client application %s is not allowed. Access denied.", app)
+		}
+	}
+	// Required claims.
+	return v.checkClaims(r, j)
 }
 
 func jwtClaimString(c jwt.MapClaims, name string) string {

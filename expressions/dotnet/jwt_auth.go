@@ -51,29 +51,34 @@ type BasicAuthCredentials struct {
 // JWT (not three dot-separated parts, or a header or payload that is not
 // base64url-encoded JSON object text).
 func ParseJWT(s string) *Jwt {
+	j, _ := parseJWT(s)
+	return j
+}
+
+func parseJWT(s string) (*Jwt, []jwtMember) {
 	s = strings.TrimSpace(s)
 	if len(s) > 7 && strings.EqualFold(s[:7], "Bearer ") {
 		s = strings.TrimSpace(s[7:])
 	}
 	parts := strings.Split(s, ".")
 	if len(parts) != 3 {
-		return nil
+		return nil, nil
 	}
 	head, ok := jwtSegment(parts[0])
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	body, ok := jwtSegment(parts[1])
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	hdr, ok := jwtObject(head)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	pl, ok := jwtObject(body)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	j := &Jwt{Raw: s, Claims: NewDictionary(String, ArrayOf(String), nil)}
 	for _, kv := range hdr {
@@ -110,7 +115,7 @@ func ParseJWT(s string) *Jwt {
 	if j.Audiences == nil {
 		j.Audiences = []string{}
 	}
-	return j
+	return j, pl
 }
 
 func jwtFirst(v []string) string {
@@ -142,6 +147,9 @@ type jwtMember struct {
 
 // jwtObject splits a JSON object into its members in document order.
 func jwtObject(b []byte) ([]jwtMember, bool) {
+	if out, ok := jwtSplitObject(b); ok {
+		return out, true
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	tok, err := dec.Token()
 	if err != nil || tok != json.Delim('{') {
@@ -173,6 +181,9 @@ func jwtObject(b []byte) ([]jwtMember, bool) {
 }
 
 func jwtString(v json.RawMessage) string {
+	if s, ok := jwtPlainString(v); ok {
+		return s
+	}
 	var s string
 	if json.Unmarshal(v, &s) == nil {
 		return s
@@ -203,6 +214,9 @@ func jwtScalar(v json.RawMessage) string {
 	if len(v) > 0 && v[0] == '"' {
 		return jwtString(v)
 	}
+	if len(v) > 0 && v[0] != '{' && v[0] != '[' {
+		return string(v) // a number, true, false or null: already compact
+	}
 	var buf bytes.Buffer
 	if json.Compact(&buf, v) == nil {
 		return buf.String()
@@ -211,8 +225,8 @@ func jwtScalar(v json.RawMessage) string {
 }
 
 func jwtUnix(v json.RawMessage) *DateTime {
-	var f float64
-	if json.Unmarshal(v, &f) != nil {
+	f, ok := jwtNumber(v)
+	if !ok && json.Unmarshal(v, &f) != nil {
 		var s string
 		if json.Unmarshal(v, &s) != nil {
 			return nil
