@@ -30,6 +30,7 @@ var jwtFastPath = true
 // golang-jwt validator checks.
 type jwtDecoded struct {
 	j        *dotnet.Jwt
+	kid, alg string // as jwtPeekHeader reads them
 	members  []dotnet.JWTMember
 	exp, nbf *jwt.NumericDate
 }
@@ -76,11 +77,28 @@ func jwtFastDecode(raw string) *jwtDecoded {
 	if !ok1 || !ok2 || h == "" || p == "" || sig == "" || !jwtB64URL(h) || !jwtB64URL(p) || !jwtB64URL(sig) {
 		return nil
 	}
-	j, members := dotnet.DecodeJWT(raw)
+	j, header, members := dotnet.DecodeJWT(raw)
 	if j == nil {
 		return nil
 	}
 	d := &jwtDecoded{j: j, members: members}
+	// kid and alg as jwtPeekHeader reads them (encoding/json's
+	// case-insensitive field match, the last member wins).
+	for _, m := range header {
+		var dst *string
+		switch {
+		case strings.EqualFold(m.Key, "kid"):
+			dst = &d.kid
+		case strings.EqualFold(m.Key, "alg"):
+			dst = &d.alg
+		default:
+			continue
+		}
+		*dst = ""
+		if m.Value[0] == '"' {
+			_ = json.Unmarshal(m.Value, dst)
+		}
+	}
 	for i, m := range members {
 		for _, o := range members[:i] {
 			if o.Key == m.Key {
@@ -143,11 +161,7 @@ func jwtStrings(v json.RawMessage) bool {
 
 // verifyFast validates raw on the fast path. ok is false when the token
 // must take the general path; otherwise err is the validation outcome.
-func (v *jwtValidator) verifyFast(raw, alg, kid string, keys []*verifyKey, oidcErr error, requireSigned, requireExp bool, skew int, now time.Time) (d *jwtDecoded, err error, ok bool) {
-	if !jwtFastPath {
-		return nil, nil, false
-	}
-	d = jwtFastDecode(raw)
+func (v *jwtValidator) verifyFast(d *jwtDecoded, raw, alg, kid string, keys []*verifyKey, oidcErr error, requireSigned, requireExp bool, skew int, now time.Time) (_ *jwtDecoded, err error, ok bool) {
 	if d == nil {
 		return nil, nil, false
 	}

@@ -76,6 +76,10 @@ func TestValidateJWTFastPathAgrees(t *testing.T) {
 		"unknown kid":    rawJWS(t, key, `{"alg":"RS256","kid":"k9"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
 		"alg HS256":      rawJWS(t, key, `{"alg":"HS256","kid":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
 		"alg upper name": rawJWS(t, key, `{"ALG":"RS256","kid":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"kid upper name": rawJWS(t, key, `{"alg":"RS256","KID":"k9"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"kid twice":      rawJWS(t, key, `{"alg":"RS256","kid":"k9","Kid":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"kid number":     rawJWS(t, key, `{"alg":"RS256","kid":1}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"crit":           rawJWS(t, key, `{"alg":"RS256","kid":"k1","crit":["x"]}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
 	}
 	step, _ := compileStep(t, `<validate-jwt header-name="Authorization" output-token-variable-name="jwt"><openid-config url="`+idp.url()+`"/><audiences><audience>api://orders</audience></audiences></validate-jwt>`)
 	p := step.(*validateJWT)

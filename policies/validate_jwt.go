@@ -543,13 +543,22 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 	}
 
 	// Signing keys: inline ones first, then those of the OpenID configs.
-	kid, alg := jwtPeekHeader(raw)
+	var fast *jwtDecoded
+	if jwtFastPath {
+		fast = jwtFastDecode(raw)
+	}
+	var kid, alg string
+	if fast != nil {
+		kid, alg = fast.kid, fast.alg
+	} else {
+		kid, alg = jwtPeekHeader(raw)
+	}
 	keys, metaIssuers, oidcErr := v.keys(r, now, kid)
 	if err := jwtContext(r).Err(); err != nil {
 		return nil, time.Time{}, err
 	}
 
-	if d, err, ok := v.verifyFast(raw, alg, kid, keys, oidcErr, requireSigned, requireExp, skew, now); ok {
+	if d, err, ok := v.verifyFast(fast, raw, alg, kid, keys, oidcErr, requireSigned, requireExp, skew, now); ok {
 		if err != nil {
 			return nil, time.Time{}, err
 		}

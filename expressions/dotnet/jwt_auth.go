@@ -51,34 +51,34 @@ type BasicAuthCredentials struct {
 // JWT (not three dot-separated parts, or a header or payload that is not
 // base64url-encoded JSON object text).
 func ParseJWT(s string) *Jwt {
-	j, _ := parseJWT(s)
+	j, _, _ := parseJWT(s)
 	return j
 }
 
-func parseJWT(s string) (*Jwt, []jwtMember) {
+func parseJWT(s string) (*Jwt, []jwtMember, []jwtMember) {
 	s = strings.TrimSpace(s)
 	if len(s) > 7 && strings.EqualFold(s[:7], "Bearer ") {
 		s = strings.TrimSpace(s[7:])
 	}
 	parts := strings.Split(s, ".")
 	if len(parts) != 3 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	head, ok := jwtSegment(parts[0])
 	if !ok {
-		return nil, nil
+		return nil, nil, nil
 	}
 	body, ok := jwtSegment(parts[1])
 	if !ok {
-		return nil, nil
+		return nil, nil, nil
 	}
 	hdr, ok := jwtObject(head)
 	if !ok {
-		return nil, nil
+		return nil, nil, nil
 	}
 	pl, ok := jwtObject(body)
 	if !ok {
-		return nil, nil
+		return nil, nil, nil
 	}
 	j := &Jwt{Raw: s, Claims: NewDictionary(String, ArrayOf(String), nil)}
 	for _, kv := range hdr {
@@ -91,10 +91,11 @@ func parseJWT(s string) (*Jwt, []jwtMember) {
 	}
 	for _, kv := range pl {
 		vals := jwtClaimValues(kv.Value)
-		if old, ok := j.Claims.Get(kv.Key); ok {
+		var key any = kv.Key // boxed once for both calls
+		if old, ok := j.Claims.Get(key); ok {
 			vals = append(old.([]string), vals...)
 		}
-		_ = j.Claims.Set(kv.Key, vals)
+		_ = j.Claims.Set(key, vals)
 		switch kv.Key {
 		case "aud":
 			j.Audiences = vals
@@ -115,7 +116,7 @@ func parseJWT(s string) (*Jwt, []jwtMember) {
 	if j.Audiences == nil {
 		j.Audiences = []string{}
 	}
-	return j, pl
+	return j, hdr, pl
 }
 
 func jwtFirst(v []string) string {

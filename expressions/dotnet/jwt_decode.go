@@ -11,10 +11,11 @@ import (
 // its raw JSON value, in document order.
 type JWTMember = jwtMember
 
-// DecodeJWT is ParseJWT that also returns the payload's members, so a
-// validator can check the JSON types of registered claims without decoding
-// the token a second time. It returns nil, nil when ParseJWT would.
-func DecodeJWT(s string) (*Jwt, []JWTMember) {
+// DecodeJWT is ParseJWT that also returns the header's and the payload's
+// members, so a validator can read the header and check the JSON types of
+// registered claims without decoding the token a second time. It returns
+// nils when ParseJWT would.
+func DecodeJWT(s string) (j *Jwt, header, payload []JWTMember) {
 	return parseJWT(s)
 }
 
