@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"container/list"
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -419,7 +418,12 @@ func (v *jwtValidator) exec(r *Run) error {
 	var sum [32]byte
 	if v.cache != nil && len(raw) <= MaxJWTSize {
 		sum = sha256.Sum256([]byte(raw))
-		if j := v.cache.get(sum, now); j != nil {
+		if ok, j := v.cache.get(sum, now); ok {
+			if j == nil && v.needsModel(r) {
+				if j = dotnet.ParseJWT(raw); j == nil {
+					return v.failure(r, jwtFail(ErrJWTInvalid, "IDX12741: JWT: '%s' must have three segments (JWS) or five segments (JWE).", "[PII is hidden]"))
+				}
+			}
 			return v.success(r, j, true)
 		}
 	}
@@ -436,7 +440,11 @@ func (v *jwtValidator) exec(r *Run) error {
 		if !exp.IsZero() && exp.Before(until) {
 			until = exp
 		}
-		v.cache.put(sum, j, until)
+		var keep *dotnet.Jwt
+		if v.outputVar != "" || strings.Count(raw, ".") == 4 {
+			keep = j // what the policy outputs; or decrypted, too costly to redo
+		}
+		v.cache.put(sum, keep, until)
 	}
 	return v.success(r, j, false)
 }
@@ -939,12 +947,23 @@ func jwtIntersects(a, b []string) bool {
 	return false
 }
 
-// success stores the token variable and logs.
+// needsModel reports whether success needs the decoded token: for the
+// output variable or a debug log.
+func (v *jwtValidator) needsModel(r *Run) bool {
+	return v.outputVar != "" && r.Ctx.Variables != nil || v.debugEnabled(r)
+}
+
+func (v *jwtValidator) debugEnabled(r *Run) bool {
+	return r.Env != nil && r.Env.Logger != nil && r.Env.Logger.Enabled(r, slog.LevelDebug)
+}
+
+// success stores the token variable and logs; j may be nil when
+// needsModel is false.
 func (v *jwtValidator) success(r *Run, j *dotnet.Jwt, cached bool) error {
 	if v.outputVar != "" && r.Ctx.Variables != nil {
 		r.Ctx.Variables.Set(v.outputVar, j)
 	}
-	if r.Env != nil && r.Env.Logger != nil && r.Env.Logger.Enabled(r, slog.LevelDebug) {
+	if v.debugEnabled(r) {
 		v.log(r, slog.LevelDebug, "token validated", slog.String("subject", j.Subject), slog.String("client", jwtClientApp(j)), slog.Bool("cached", cached))
 	}
 	return nil
@@ -999,61 +1018,99 @@ func (v *jwtValidator) log(r *Run, level slog.Level, msg string, attrs ...slog.A
 
 // ---- jwtVerdict cache ----
 
+// jwtVerdict is one validated token: its SHA-256, until when the verdict
+// holds and, only when the policy outputs it (output-token-variable-name)
+// or the token was encrypted, the decoded model; otherwise an entry is a
+// few dozen bytes whatever the token's size (a debug log decodes the token
+// again).
 type jwtVerdict struct {
-	key   [32]byte
-	jwt   *dotnet.Jwt
-	until time.Time
+	key        [32]byte
+	until      int64 // Unix nanoseconds
+	jwt        *dotnet.Jwt
+	prev, next int32 // LRU links (indexes into entries; -1: none)
 }
 
-// jwtVerdictCache is a bounded LRU of validated tokens keyed by SHA-256.
+// jwtVerdictCache is a bounded LRU of validated tokens keyed by SHA-256,
+// kept in one slice so an entry costs no allocation of its own.
 type jwtVerdictCache struct {
-	mu  sync.Mutex
-	max int
-	ll  *list.List
-	m   map[[32]byte]*list.Element
+	mu         sync.Mutex
+	max        int
+	m          map[[32]byte]int32
+	entries    []jwtVerdict
+	head, tail int32
 }
 
 func newJWTVerdictCache(max int) *jwtVerdictCache {
-	return &jwtVerdictCache{max: max, ll: list.New(), m: make(map[[32]byte]*list.Element)}
+	return &jwtVerdictCache{max: max, m: make(map[[32]byte]int32), head: -1, tail: -1}
 }
 
-func (c *jwtVerdictCache) get(k [32]byte, now time.Time) *dotnet.Jwt {
+func (c *jwtVerdictCache) unlink(i int32) {
+	e := &c.entries[i]
+	if e.prev >= 0 {
+		c.entries[e.prev].next = e.next
+	} else {
+		c.head = e.next
+	}
+	if e.next >= 0 {
+		c.entries[e.next].prev = e.prev
+	} else {
+		c.tail = e.prev
+	}
+}
+
+func (c *jwtVerdictCache) pushFront(i int32) {
+	e := &c.entries[i]
+	e.prev, e.next = -1, c.head
+	if c.head >= 0 {
+		c.entries[c.head].prev = i
+	}
+	c.head = i
+	if c.tail < 0 {
+		c.tail = i
+	}
+}
+
+// get reports whether k holds a verdict at now, and the stored model (nil
+// for a signed token).
+func (c *jwtVerdictCache) get(k [32]byte, now time.Time) (bool, *dotnet.Jwt) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[k]
+	i, ok := c.m[k]
 	if !ok {
-		return nil
+		return false, nil
 	}
-	vd := e.Value.(*jwtVerdict)
-	if !now.Before(vd.until) {
-		c.ll.Remove(e)
-		delete(c.m, k)
-		return nil
+	if now.UnixNano() >= c.entries[i].until {
+		return false, nil // replaced by the next put or evicted
 	}
-	c.ll.MoveToFront(e)
-	return vd.jwt
+	c.unlink(i)
+	c.pushFront(i)
+	return true, c.entries[i].jwt
 }
 
 func (c *jwtVerdictCache) put(k [32]byte, j *dotnet.Jwt, until time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.m[k]; ok {
-		e.Value = &jwtVerdict{key: k, jwt: j, until: until}
-		c.ll.MoveToFront(e)
-		return
+	i, ok := c.m[k]
+	switch {
+	case ok:
+		c.unlink(i)
+	case len(c.entries) < c.max:
+		i = int32(len(c.entries))
+		c.entries = append(c.entries, jwtVerdict{})
+	default: // reuse the least recently used entry
+		i = c.tail
+		c.unlink(i)
+		delete(c.m, c.entries[i].key)
 	}
-	c.m[k] = c.ll.PushFront(&jwtVerdict{key: k, jwt: j, until: until})
-	for c.ll.Len() > c.max {
-		old := c.ll.Back()
-		c.ll.Remove(old)
-		delete(c.m, old.Value.(*jwtVerdict).key)
-	}
+	c.entries[i] = jwtVerdict{key: k, until: until.UnixNano(), jwt: j}
+	c.m[k] = i
+	c.pushFront(i)
 }
 
 func (c *jwtVerdictCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.ll.Len()
+	return len(c.m)
 }
 
 // certificateKey is the verification key of a certificate in the store
