@@ -92,6 +92,10 @@ type Settings struct {
 	// MaxSeriesPerMetric caps the emit-metric series per metric name
 	// (telemetry.metrics.max-series; 0: no cap).
 	MaxSeriesPerMetric int
+	// JWTVerdictCacheSize bounds each validate-jwt / validate-azure-ad-token
+	// policy's cache of validated tokens (policies.jwt.verdict-cache.size;
+	// 0: no cache).
+	JWTVerdictCacheSize int
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -203,6 +207,7 @@ var settingsTable = []setting{
 	}},
 	intSetting("net.server.max-connections", DefaultMaxConnections, 0, "max open client connections per listener (0: no cap)", func(s *Settings) *int { return &s.MaxConnections }),
 	intSetting("telemetry.metrics.max-series", policies.DefaultMaxSeriesPerMetric, 0, "max emit-metric series per metric name; the rest fold into an overflow series (0: no cap)", func(s *Settings) *int { return &s.MaxSeriesPerMetric }),
+	intSetting("policies.jwt.verdict-cache.size", policies.DefaultJWTVerdictCacheSize, 0, "validated tokens remembered per validate-jwt / validate-azure-ad-token policy (0: no cache)", func(s *Settings) *int { return &s.JWTVerdictCacheSize }),
 }
 
 // intSetting is an integer setting of at least least.

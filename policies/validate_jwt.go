@@ -134,14 +134,17 @@ func jwtFail(kind error, format string, args ...any) *jwtFailure {
 	return &jwtFailure{kind: kind, msg: fmt.Sprintf(format, args...)}
 }
 
+// DefaultJWTVerdictCacheSize is the default of JWTVerdictCacheSize.
+const DefaultJWTVerdictCacheSize = 4096
+
 // Tunables of the validators.
 var (
 	// MaxJWTSize is the largest token accepted; larger ones fail before any
 	// parsing, so oversize input costs no base64 or JSON work.
 	MaxJWTSize = 16 << 10
 	// JWTVerdictCacheSize bounds each policy instance's cache of validated
-	// tokens; 0 disables the cache.
-	JWTVerdictCacheSize = 4096
+	// tokens; 0 disables the cache. Read when a policy is compiled.
+	JWTVerdictCacheSize = DefaultJWTVerdictCacheSize
 	// JWTVerdictTTL bounds how long a jwtVerdict is reused even when exp is
 	// later, so a key removed from a JWKS stops validating cached tokens
 	// within the same window as an uncached one.

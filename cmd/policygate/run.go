@@ -94,6 +94,7 @@ func runServer(args []string, stdout, stderr io.Writer, env func(string) (string
 		fmt.Fprintln(stderr, "policygate run:", err)
 		return 2
 	}
+	policies.JWTVerdictCacheSize = set.JWTVerdictCacheSize // before any policy is compiled
 	if ctx == nil {
 		var stop context.CancelFunc
 		ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
