@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,11 +33,18 @@ type jwtDecoded struct {
 	j        *dotnet.Jwt
 	kid, alg string // as jwtPeekHeader reads them
 	members  []dotnet.JWTMember
-	exp, nbf *jwt.NumericDate
+	exp, nbf time.Time // zero: absent (or 0, which MapClaims treats as absent)
 }
 
-func (d *jwtDecoded) GetExpirationTime() (*jwt.NumericDate, error) { return d.exp, nil }
-func (d *jwtDecoded) GetNotBefore() (*jwt.NumericDate, error)      { return d.nbf, nil }
+func numericDate(t time.Time) *jwt.NumericDate {
+	if t.IsZero() {
+		return nil
+	}
+	return jwt.NewNumericDate(t)
+}
+
+func (d *jwtDecoded) GetExpirationTime() (*jwt.NumericDate, error) { return numericDate(d.exp), nil }
+func (d *jwtDecoded) GetNotBefore() (*jwt.NumericDate, error)      { return numericDate(d.nbf), nil }
 func (d *jwtDecoded) GetIssuedAt() (*jwt.NumericDate, error)       { return nil, nil }
 func (d *jwtDecoded) GetIssuer() (string, error)                   { return d.j.Issuer, nil }
 func (d *jwtDecoded) GetSubject() (string, error)                  { return d.j.Subject, nil }
@@ -126,20 +134,34 @@ func jwtFastDecode(raw string) *jwtDecoded {
 }
 
 // jwtNumericDate reads a registered time claim as MapClaims does (a JSON
-// number; 0 counts as absent); ok is false for other JSON types.
-func jwtNumericDate(v json.RawMessage) (*jwt.NumericDate, bool) {
+// number, truncated to jwt.TimePrecision; 0 counts as absent: zero time);
+// ok is false for other JSON types.
+func jwtNumericDate(v json.RawMessage) (time.Time, bool) {
 	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
-		return nil, false
+		return time.Time{}, false
 	}
-	var f float64
-	if json.Unmarshal(v, &f) != nil {
-		return nil, false
+	f, err := strconv.ParseFloat(string(v), 64) // a JSON number is ParseFloat syntax
+	if err != nil {
+		return time.Time{}, false
 	}
 	if f == 0 {
-		return nil, true
+		return time.Time{}, true
 	}
 	round, frac := math.Modf(f)
-	return jwt.NewNumericDate(time.Unix(int64(round), int64(frac*1e9))), true
+	t := time.Unix(int64(round), int64(frac*1e9)).Truncate(jwt.TimePrecision)
+	return t, !t.IsZero() // year 1 would read as absent: general path
+}
+
+// lifetimeOK reports whether exp and nbf hold at now with leeway, by the
+// comparisons of golang-jwt's validator (which gives the error otherwise).
+func (d *jwtDecoded) lifetimeOK(requireExp bool, leeway time.Duration, now time.Time) bool {
+	if d.exp.IsZero() && requireExp {
+		return false
+	}
+	if !d.exp.IsZero() && !now.Before(d.exp.Add(leeway)) {
+		return false
+	}
+	return d.nbf.IsZero() || !now.Before(d.nbf.Add(-leeway))
 }
 
 // jwtStrings reports whether v is a JSON string or an array of strings.
@@ -191,7 +213,11 @@ func (v *jwtValidator) verifyFast(d *jwtDecoded, raw, alg, kid string, keys []*v
 	if verr != nil {
 		return nil, v.mapParseError(fmt.Errorf("%w: %w", jwt.ErrTokenSignatureInvalid, verr), raw, alg, kid, keys, oidcErr, requireSigned, now), true
 	}
-	if err := jwt.NewValidator(jwtParserOptions(nil, requireExp, skew, now)...).Validate(d); err != nil {
+	if !d.lifetimeOK(requireExp, time.Duration(skew)*time.Second, now) {
+		err := jwt.NewValidator(jwtParserOptions(nil, requireExp, skew, now)...).Validate(d)
+		if err == nil { // cannot happen: the same comparisons
+			err = jwt.ErrTokenInvalidClaims
+		}
 		return nil, v.mapParseError(fmt.Errorf("%w: %w", jwt.ErrTokenInvalidClaims, err), raw, alg, kid, keys, oidcErr, requireSigned, now), true
 	}
 	return d, nil, true

@@ -576,11 +576,7 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 		if err := v.checkClaimSet(r, d.j.Audiences, d.j.Issuer, metaIssuers, d.claim, d.j); err != nil {
 			return nil, time.Time{}, err
 		}
-		var exp time.Time
-		if d.exp != nil {
-			exp = d.exp.Time
-		}
-		return d.j, exp, nil
+		return d.j, d.exp, nil
 	}
 
 	methods := []string{}
