@@ -81,6 +81,7 @@ func parseJWT(s string) (*Jwt, []jwtMember, []jwtMember) {
 		return nil, nil, nil
 	}
 	j := &Jwt{Raw: s, Claims: NewDictionary(String, ArrayOf(String), nil)}
+	jwtPresize(j.Claims, len(pl))
 	for _, kv := range hdr {
 		switch kv.Key {
 		case "alg":

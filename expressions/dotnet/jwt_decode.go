@@ -125,3 +125,13 @@ func jwtNumber(v []byte) (float64, bool) {
 	f, err := strconv.ParseFloat(string(v), 64)
 	return f, err == nil
 }
+
+// jwtPresize gives a new dictionary room for n entries, so filling it with
+// a token's claims does not grow its slices step by step.
+func jwtPresize(d *Dictionary, n int) {
+	t := d.tab()
+	t.keys = make([]any, 0, n)
+	t.vals = make([]any, 0, n)
+	t.used = make([]bool, 0, n)
+	t.buckets = make(map[any][]int, n)
+}
