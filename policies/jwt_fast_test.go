@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -121,5 +122,50 @@ func TestValidateJWTFastPathAgrees(t *testing.T) {
 		if name == "valid" && fast[:2] != "ok" {
 			t.Errorf("valid token rejected: %s", fast)
 		}
+	}
+}
+
+// TestJWTVerdictCacheConcurrentLRU hammers a small cache from several
+// goroutines and then checks its bound and that its LRU list links every
+// entry exactly once.
+func TestJWTVerdictCacheConcurrentLRU(t *testing.T) {
+	c := newJWTVerdictCache(16)
+	done := make(chan struct{})
+	for g := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 2000 {
+				k := [32]byte{byte(g), byte(i % 40)}
+				if ok, _ := c.get(k, testNow); !ok {
+					c.put(k, nil, testNow.Add(time.Minute))
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	if n := c.len(); n != 16 {
+		t.Fatalf("cache holds %d entries, want 16", n)
+	}
+	seen := map[int32]bool{}
+	prev := int32(-1)
+	for i := c.head; i >= 0; i = c.entries[i].next {
+		if seen[i] || c.entries[i].prev != prev {
+			t.Fatalf("LRU list broken at entry %d", i)
+		}
+		if j, ok := c.m[c.entries[i].key]; !ok || j != i {
+			t.Fatalf("entry %d is not indexed", i)
+		}
+		seen[i], prev = true, i
+	}
+	if len(seen) != 16 || c.tail != prev {
+		t.Fatalf("list links %d entries (tail %d, last %d)", len(seen), c.tail, prev)
+	}
+	// An expired verdict is not answered.
+	k := [32]byte{9, 9}
+	c.put(k, nil, testNow.Add(time.Second))
+	if ok, _ := c.get(k, testNow.Add(time.Second)); ok {
+		t.Error("expired verdict answered")
 	}
 }
