@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"runtime/metrics"
 	"testing"
 
 	"github.com/policygate/policygate/engine"
@@ -37,6 +38,7 @@ func BenchmarkGatewayAPIsLoaded(b *testing.B) {
 		b.Run(fmt.Sprintf("apis=%d", n), func(b *testing.B) {
 			req := httptest.NewRequest("GET", "http://gw.test/api0/items/42", nil)
 			b.ReportAllocs()
+			gc0 := gcCPU()
 			for b.Loop() {
 				w := httptest.NewRecorder()
 				g.ServeHTTP(w, req)
@@ -44,8 +46,16 @@ func BenchmarkGatewayAPIsLoaded(b *testing.B) {
 					b.Fatalf("status %d: %s", w.Code, w.Body)
 				}
 			}
+			b.ReportMetric((gcCPU()-gc0)*1e6/float64(b.N), "gc-cpu-µs/op")
 		})
 	}
+}
+
+// gcCPU is the CPU time the garbage collector has used, in seconds.
+func gcCPU() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	return s[0].Value.Float64()
 }
 
 // BenchmarkGatewayBytesPerAPI reports the heap a loaded API holds
