@@ -33,6 +33,7 @@ fuzz-smoke:
 	$(GO) test -run='^$$' -fuzz='^FuzzRoutePath$$' -fuzztime=$(FUZZTIME) ./gateway
 	$(GO) test -run='^$$' -fuzz='^FuzzGatewayHandler$$' -fuzztime=$(FUZZTIME) ./gateway
 	$(GO) test -run='^$$' -fuzz='^FuzzJWT$$' -fuzztime=$(FUZZTIME) ./policies
+	$(GO) test -run='^$$' -fuzz='^FuzzJWTSplitObject$$' -fuzztime=$(FUZZTIME) ./expressions/dotnet
 	$(GO) test -run='^$$' -fuzz='^FuzzLiquid$$' -fuzztime=$(FUZZTIME) ./policies
 	$(GO) test -run='^$$' -fuzz='^FuzzParseSpec$$' -fuzztime=$(FUZZTIME) ./gateway/apiops
 	$(GO) test -run='^$$' -fuzz='^FuzzMeter$$' -fuzztime=$(FUZZTIME) ./policies/llmtokens

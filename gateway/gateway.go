@@ -95,6 +95,26 @@ type active struct {
 	eng    *engine.Engine
 	routes *routes
 	env    *policies.Env
+	// deployment is context.Deployment, built on first use: it is the
+	// same for every request of a configuration, and expressions only
+	// read it.
+	deployment atomic.Pointer[expressions.Deployment]
+}
+
+func (a *active) deploymentOf() *expressions.Deployment {
+	if d := a.deployment.Load(); d != nil {
+		return d
+	}
+	svc := a.eng.Config.Service
+	d := &expressions.Deployment{
+		GatewayID:   orDefault(svc.GatewayID, "self-hosted"),
+		Region:      svc.Region,
+		ServiceName: svc.Name,
+		ServiceID:   svc.Name,
+		IsManaged:   svc.GatewayID == "managed",
+	}
+	a.deployment.Store(d)
+	return d
 }
 
 var (
@@ -222,15 +242,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		Variables: expressions.NewVariables(),
 		Tracing:   g.opts.tracing,
 		Now:       g.opts.now,
-		Deployment: &expressions.Deployment{
-			GatewayID:   orDefault(a.eng.Config.Service.GatewayID, "self-hosted"),
-			Region:      a.eng.Config.Service.Region,
-			ServiceName: a.eng.Config.Service.Name,
-			ServiceID:   a.eng.Config.Service.Name,
-			IsManaged:   a.eng.Config.Service.GatewayID == "managed",
-		},
-		Response: &expressions.Response{StatusCode: 200, StatusReason: "OK", Headers: expressions.NewHeaders(nil), Body: expressions.NewBody(nil)},
+		Response:  &expressions.Response{StatusCode: 200, StatusReason: "OK", Headers: expressions.NewHeaders(nil), Body: expressions.NewBody(nil)},
 	}
+	ctx.Deployment = a.deploymentOf()
 	run := &policies.Run{Context: req.Context(), Ctx: ctx, Env: a.env}
 	if g.opts.tracing {
 		run.Trace = &policies.Trace{}
@@ -366,18 +380,11 @@ func (g *Gateway) requestOf(req *http.Request) *expressions.Request {
 // fillAPI sets context.Api, Operation, MatchedParameters, the backend URL
 // and Request.Url.
 func (g *Gateway) fillAPI(run *policies.Run, rt *route) {
-	api := rt.api.api
 	su := rt.api.serviceURL
 	ctx := run.Ctx
-	ctx.API = &expressions.API{
-		ID: api.ID, Name: api.Name, Path: api.Path, Revision: orDefault(api.Revision, "1"), Version: api.Version,
-		Protocols: api.Protocols, IsCurrentRevision: api.IsCurrent || api.Revision == "",
-		ServiceURL:            urlOf(su),
-		SubscriptionKeyHeader: orDefault(api.KeyHeader, defaultKeyHeader),
-		KeyQueryParam:         orDefault(api.KeyQuery, defaultKeyQuery),
-	}
+	ctx.API = rt.api.contextAPI()
 	op := rt.op.op
-	ctx.Operation = &expressions.Operation{ID: op.ID, Method: op.Method, Name: op.Name, URLTemplate: op.URLTemplate}
+	ctx.Operation = rt.op.contextOperation()
 	run.Examples = op.Examples
 	run.Spec = op.Spec
 	ctx.Request.MatchedParameters = rt.params
@@ -387,7 +394,39 @@ func (g *Gateway) fillAPI(run *policies.Run, rt *route) {
 	run.SyncURL()
 }
 
+// contextAPI is context.Api of the route, built on first use (expressions
+// only read it).
+func (ar *apiRoute) contextAPI() *expressions.API {
+	if a := ar.ctxAPI.Load(); a != nil {
+		return a
+	}
+	api := ar.api
+	a := &expressions.API{
+		ID: api.ID, Name: api.Name, Path: api.Path, Revision: orDefault(api.Revision, "1"), Version: api.Version,
+		Protocols: api.Protocols, IsCurrentRevision: api.IsCurrent || api.Revision == "",
+		ServiceURL:            urlOf(ar.serviceURL),
+		SubscriptionKeyHeader: orDefault(api.KeyHeader, defaultKeyHeader),
+		KeyQueryParam:         orDefault(api.KeyQuery, defaultKeyQuery),
+	}
+	ar.ctxAPI.Store(a)
+	return a
+}
+
+// contextOperation is context.Operation of the route, built on first use.
+func (o *opRoute) contextOperation() *expressions.Operation {
+	if c := o.ctxOp.Load(); c != nil {
+		return c
+	}
+	op := o.op
+	c := &expressions.Operation{ID: op.ID, Method: op.Method, Name: op.Name, URLTemplate: op.URLTemplate}
+	o.ctxOp.Store(c)
+	return c
+}
+
 func cloneQuery(q *expressions.Query) *expressions.Query {
+	if len(q.Names) == 0 && len(q.Values) == 0 {
+		return &expressions.Query{Values: map[string][]string{}}
+	}
 	out := &expressions.Query{Names: append([]string(nil), q.Names...), Values: make(map[string][]string, len(q.Values))}
 	for k, vs := range q.Values {
 		out.Values[k] = append([]string(nil), vs...)

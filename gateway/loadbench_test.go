@@ -7,11 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
 	"os"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,107 +43,6 @@ const benchPolicy = `<policies>
   </outbound>
 </policies>`
 
-// BenchmarkLoopbackVsReverseProxy measures the real server (listener,
-// access log, metrics, a 4-expression policy, forward-request) against a
-// tuned bare httputil.ReverseProxy doing the same header work, with the
-// same backend, in interleaved rounds of lbRequests requests from
-// lbConcurrency keep-alive clients. Backend, servers and load generator
-// share this process (and its cores), so the figures are relative.
-//
-// Reported: rps (median round), p50/p99 in µs for each, the median of the
-// paired per-round rps ratios gateway/proxy, and
-// the heap and RSS at idle and the peak under load.
-func BenchmarkLoopbackVsReverseProxy(b *testing.B) {
-	backend := serveLoop(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"ok":true,"items":[1,2,3]}`))
-	}))
-
-	// PolicyGate server
-	set := testSettings(b)
-	srv := gateway.NewServer(set, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	cfg := &engine.Config{APIs: []*engine.API{{ID: "bench", Name: "bench", Path: "bench", ServiceURL: backend, IsCurrent: true,
-		Policy:     &engine.PolicyDoc{File: "bench.xml", Source: []byte(benchPolicy)},
-		Operations: []*engine.Operation{{ID: "get", Method: "GET", URLTemplate: "/*"}}}}}
-	e, errs := engine.Compile(cfg, engine.Options{})
-	if e == nil {
-		b.Fatal(errs)
-	}
-	srv.Activate(e)
-	gwURL := serveLoop(b, srv) + "/bench/items/42"
-
-	// bare reverse proxy with the same header work
-	target, _ := http.NewRequest("GET", backend, nil)
-	rp := &httputil.ReverseProxy{
-		Transport: gateway.DefaultTransport(),
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(target.URL)
-			pr.SetXForwarded()
-			pr.Out.URL.Path = strings.TrimPrefix(pr.In.URL.Path, "/bench")
-			pr.Out.Header.Set("X-Method", pr.In.Method)
-			pr.Out.Header.Set("X-Path", pr.Out.URL.Path)
-		},
-		ModifyResponse: func(r *http.Response) error {
-			r.Header.Set("X-Status", strconv.Itoa(r.StatusCode))
-			r.Header.Set("X-Api", strings.ToUpper("bench"))
-			return nil
-		},
-	}
-	pxURL := serveLoop(b, rp) + "/bench/items/42"
-
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: lbConcurrency * 2, MaxIdleConns: lbConcurrency * 4}}
-	check := func(url string) {
-		resp, err := client.Get(url)
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || resp.Header.Get("X-Api") != "BENCH" || resp.Header.Get("X-Status") != "200" {
-			b.Fatalf("%s: %d %v", url, resp.StatusCode, resp.Header)
-		}
-	}
-	check(gwURL)
-	check(pxURL)
-	idleHeap, idleRSS := memNow()
-
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		var gw, px []round
-		var peakHeap, peakRSS atomic.Uint64
-		stop := make(chan struct{})
-		go sampleMem(stop, &peakHeap, &peakRSS)
-		runRound(client, gwURL, lbRequests/4) // warm-up
-		runRound(client, pxURL, lbRequests/4)
-		for r := 0; r < lbRounds; r++ {
-			if r%2 == 0 {
-				gw = append(gw, runRound(client, gwURL, lbRequests))
-				px = append(px, runRound(client, pxURL, lbRequests))
-			} else {
-				px = append(px, runRound(client, pxURL, lbRequests))
-				gw = append(gw, runRound(client, gwURL, lbRequests))
-			}
-		}
-		close(stop)
-		g, p := summarize(gw), summarize(px)
-		if g.errors+p.errors > 0 {
-			b.Fatalf("errors: gateway %d, proxy %d", g.errors, p.errors)
-		}
-		b.ReportMetric(g.rps, "gw-rps")
-		b.ReportMetric(p.rps, "proxy-rps")
-		b.ReportMetric(pairedRatio(gw, px), "ratio")
-		b.ReportMetric(float64(g.p50.Microseconds()), "gw-p50-µs")
-		b.ReportMetric(float64(g.p99.Microseconds()), "gw-p99-µs")
-		b.ReportMetric(float64(p.p50.Microseconds()), "proxy-p50-µs")
-		b.ReportMetric(float64(p.p99.Microseconds()), "proxy-p99-µs")
-		b.ReportMetric(float64(idleHeap)/(1<<20), "idle-heap-MiB")
-		b.ReportMetric(float64(idleRSS)/(1<<20), "idle-rss-MiB")
-		b.ReportMetric(float64(peakHeap.Load())/(1<<20), "load-heap-MiB")
-		b.ReportMetric(float64(peakRSS.Load())/(1<<20), "load-rss-MiB")
-	}
-}
-
 func serveLoop(b *testing.B, h http.Handler) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -165,16 +62,21 @@ type round struct {
 
 // runRound sends n GETs from lbConcurrency goroutines.
 func runRound(client *http.Client, url string, n int) round {
+	return runRoundC(client, url, n, lbConcurrency)
+}
+
+// runRoundC sends n GETs from c goroutines.
+func runRoundC(client *http.Client, url string, n, c int) round {
 	var next atomic.Int64
 	var mu sync.Mutex
 	r := round{latencies: make([]time.Duration, 0, n)}
 	var wg sync.WaitGroup
 	start := time.Now()
-	for g := 0; g < lbConcurrency; g++ {
+	for g := 0; g < c; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lat := make([]time.Duration, 0, n/lbConcurrency+1)
+			lat := make([]time.Duration, 0, n/c+1)
 			errs := 0
 			for next.Add(1) <= int64(n) {
 				t0 := time.Now()

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/expressions"
@@ -28,6 +29,7 @@ type apiRoute struct {
 	api        *engine.API
 	ops        []*opRoute
 	serviceURL *url.URL
+	ctxAPI     atomic.Pointer[expressions.API]
 }
 
 type tseg struct {
@@ -47,6 +49,7 @@ type opRoute struct {
 	literals int
 	params   int
 	order    int
+	ctxOp    atomic.Pointer[expressions.Operation]
 }
 
 func splitSegs(p string) []string {

@@ -124,6 +124,10 @@ type Settings struct {
 	CRLFiles        []string
 	// Service is self-hosted gateway mode (config.service.*).
 	Service ServiceSettings
+	// JWTVerdictCacheSize bounds each validate-jwt / validate-azure-ad-token
+	// policy's cache of validated tokens (policies.jwt.verdict-cache.size;
+	// 0: no cache).
+	JWTVerdictCacheSize int
 }
 
 // setting describes one dotted name: its default and how to store it.
@@ -265,6 +269,7 @@ var settingsTable = []setting{
 	durSetting("expressions.budget.time", "5s", "wall-clock time of one expression evaluation (then 500)", func(s *Settings) *time.Duration { return &s.ExprTimeBudget }),
 	bytesSetting("expressions.budget.memory", expressions.DefaultMemoryBudget, "bytes the expressions of one request may build (then 500)", func(s *Settings) *int64 { return &s.ExprMemoryBudget }),
 	bytesSetting("expressions.budget.memory.total", DefaultExprMemoryTotal, "bytes the expressions of all requests in flight may build together (then 500)", func(s *Settings) *int64 { return &s.ExprMemoryTotal }),
+	intSetting("policies.jwt.verdict-cache.size", policies.DefaultJWTVerdictCacheSize, 0, "validated tokens remembered per validate-jwt / validate-azure-ad-token policy (0: no cache)", func(s *Settings) *int { return &s.JWTVerdictCacheSize }),
 }
 
 // bytesSetting is a positive byte count.

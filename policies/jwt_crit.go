@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -18,6 +19,9 @@ func jwtCheckCrit(raw string) error {
 	b, err := jwkB64(head)
 	if err != nil {
 		return nil
+	}
+	if !bytes.Contains(b, []byte("crit")) && !bytes.Contains(b, []byte("b64")) && bytes.IndexByte(b, '\\') < 0 {
+		return nil // neither member can be present, even escaped
 	}
 	var h map[string]json.RawMessage
 	if json.Unmarshal(b, &h) != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -243,9 +244,11 @@ func (r *Run) SyncURL() {
 
 func portOf(u *url.URL) int32 {
 	if p := u.Port(); p != "" {
-		var n int32
-		fmt.Sscan(p, &n)
-		return n
+		n, err := strconv.ParseInt(p, 10, 32) // url.Parse allows digits only
+		if err != nil {
+			return 0
+		}
+		return int32(n)
 	}
 	if u.Scheme == "https" {
 		return 443

@@ -6,8 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/policygate/policygate/parser"
 )
 
@@ -121,8 +119,8 @@ func entraMetadataURL(authority, tenant string) string {
 
 // entraIssuerOK accepts the metadata issuer (with {tenantid} filled from the
 // token's tid) and the v1 issuer of the same tenant.
-func entraIssuerOK(iss, meta string, claims jwt.MapClaims) bool {
-	tid := jwtClaimString(claims, "tid")
+func entraIssuerOK(iss, meta string, claim func(string) string) bool {
+	tid := claim("tid")
 	if strings.Contains(meta, "{tenantid}") {
 		if tid == "" {
 			return false

@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"container/list"
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -135,14 +134,17 @@ func jwtFail(kind error, format string, args ...any) *jwtFailure {
 	return &jwtFailure{kind: kind, msg: fmt.Sprintf(format, args...)}
 }
 
+// DefaultJWTVerdictCacheSize is the default of JWTVerdictCacheSize.
+const DefaultJWTVerdictCacheSize = 4096
+
 // Tunables of the validators.
 var (
 	// MaxJWTSize is the largest token accepted; larger ones fail before any
 	// parsing, so oversize input costs no base64 or JSON work.
 	MaxJWTSize = 16 << 10
 	// JWTVerdictCacheSize bounds each policy instance's cache of validated
-	// tokens; 0 disables the cache.
-	JWTVerdictCacheSize = 4096
+	// tokens; 0 disables the cache. Read when a policy is compiled.
+	JWTVerdictCacheSize = DefaultJWTVerdictCacheSize
 	// JWTVerdictTTL bounds how long a jwtVerdict is reused even when exp is
 	// later, so a key removed from a JWKS stops validating cached tokens
 	// within the same window as an uncached one.
@@ -205,7 +207,7 @@ type jwtValidator struct {
 
 	// issuerCheck, when set, replaces the plain issuer comparison for the
 	// metadata issuer (Entra's v1/v2 forms).
-	issuerCheck func(iss, metaIssuer string, claims jwt.MapClaims) bool
+	issuerCheck func(iss, metaIssuer string, claim func(string) string) bool
 
 	cache *jwtVerdictCache
 }
@@ -419,7 +421,12 @@ func (v *jwtValidator) exec(r *Run) error {
 	var sum [32]byte
 	if v.cache != nil && len(raw) <= MaxJWTSize {
 		sum = sha256.Sum256([]byte(raw))
-		if j := v.cache.get(sum, now); j != nil {
+		if ok, j := v.cache.get(sum, now); ok {
+			if j == nil && v.needsModel(r) {
+				if j = dotnet.ParseJWT(raw); j == nil {
+					return v.failure(r, jwtFail(ErrJWTInvalid, "IDX12741: JWT: '%s' must have three segments (JWS) or five segments (JWE).", "[PII is hidden]"))
+				}
+			}
 			return v.success(r, j, true)
 		}
 	}
@@ -436,7 +443,11 @@ func (v *jwtValidator) exec(r *Run) error {
 		if !exp.IsZero() && exp.Before(until) {
 			until = exp
 		}
-		v.cache.put(sum, j, until)
+		var keep *dotnet.Jwt
+		if v.outputVar != "" || strings.Count(raw, ".") == 4 {
+			keep = j // what the policy outputs; or decrypted, too costly to redo
+		}
+		v.cache.put(sum, keep, until)
 	}
 	return v.success(r, j, false)
 }
@@ -543,10 +554,29 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 	}
 
 	// Signing keys: inline ones first, then those of the OpenID configs.
-	kid, alg := jwtPeekHeader(raw)
+	var fast *jwtDecoded
+	if jwtFastPath {
+		fast = jwtFastDecode(raw)
+	}
+	var kid, alg string
+	if fast != nil {
+		kid, alg = fast.kid, fast.alg
+	} else {
+		kid, alg = jwtPeekHeader(raw)
+	}
 	keys, metaIssuers, oidcErr := v.keys(r, now, kid)
 	if err := jwtContext(r).Err(); err != nil {
 		return nil, time.Time{}, err
+	}
+
+	if d, err, ok := v.verifyFast(fast, raw, alg, kid, keys, oidcErr, requireSigned, requireExp, skew, now); ok {
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if err := v.checkClaimSet(r, d.j.Audiences, d.j.Issuer, metaIssuers, d.claim, d.j); err != nil {
+			return nil, time.Time{}, err
+		}
+		return d.j, d.exp, nil
 	}
 
 	methods := []string{}
@@ -561,16 +591,8 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 	if !requireSigned {
 		methods = append(methods, "none")
 	}
-	opts := []jwt.ParserOption{
-		jwt.WithValidMethods(methods),
-		jwt.WithLeeway(time.Duration(skew) * time.Second),
-		jwt.WithTimeFunc(func() time.Time { return now }),
-	}
-	if requireExp {
-		opts = append(opts, jwt.WithExpirationRequired())
-	}
 	claims := jwt.MapClaims{}
-	_, perr := jwt.NewParser(opts...).ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+	_, perr := jwt.NewParser(jwtParserOptions(methods, requireExp, skew, now)...).ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
 		if t.Method.Alg() == "none" {
 			return jwt.UnsafeAllowNoneSignatureType, nil
 		}
@@ -588,60 +610,10 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 	if perr != nil {
 		return nil, time.Time{}, v.mapParseError(perr, raw, alg, kid, keys, oidcErr, requireSigned, now)
 	}
-
-	// Audience.
-	if len(v.audiences) > 0 {
-		allowed, err := jwtEvalAll(r, v.audiences)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		got, _ := claims.GetAudience()
-		if !jwtIntersects(got, allowed) {
-			return nil, time.Time{}, jwtFail(ErrJWTAudience, "IDX10214: Audience validation failed. Audiences: '%s'. Did not match: validationParameters.ValidAudiences: '%s'. Access denied.", strings.Join(got, ", "), strings.Join(allowed, ", "))
-		}
-	}
-	// Issuer.
-	allowedIss, err := jwtEvalAll(r, v.issuers)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	if len(allowedIss) > 0 || len(metaIssuers) > 0 {
-		iss, _ := claims.GetIssuer()
-		ok := contains(allowedIss, iss)
-		for _, mi := range metaIssuers {
-			if ok {
-				break
-			}
-			if v.issuerCheck != nil {
-				ok = v.issuerCheck(iss, mi, claims)
-			} else {
-				ok = iss == mi
-			}
-		}
-		if !ok {
-			return nil, time.Time{}, jwtFail(ErrJWTIssuer, "IDX10205: Issuer validation failed. Issuer: '%s'. Did not match: validationParameters.ValidIssuers: '%s'. Access denied.", iss, strings.Join(append(allowedIss, metaIssuers...), ", "))
-		}
-	}
+	got, _ := claims.GetAudience()
+	iss, _ := claims.GetIssuer()
 	j := dotnet.ParseJWT(raw)
-	if j == nil {
-		return nil, time.Time{}, jwtFail(ErrJWTInvalid, "IDX12741: JWT: '%s' must have three segments (JWS) or five segments (JWE).", "[PII is hidden]")
-	}
-	// Client application (validate-azure-ad-token).
-	if len(v.clientApps) > 0 {
-		allowed, err := jwtEvalAll(r, v.clientApps)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		app := jwtClaimString(claims, "azp")
-		if app == "" {
-			app = jwtClaimString(claims, "appid")
-		}
-		if !contains(allowed, app) {
-			return nil, time.Time{}, jwtFail(ErrJWTClientApp, "Client application %s is not allowed. Access denied.", app)
-		}
-	}
-	// Required claims.
-	if err := v.checkClaims(r, j); err != nil {
+	if err := v.checkClaimSet(r, got, iss, metaIssuers, func(n string) string { return jwtClaimString(claims, n) }, j); err != nil {
 		return nil, time.Time{}, err
 	}
 	var exp time.Time
@@ -649,6 +621,77 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 		exp = e.Time
 	}
 	return j, exp, nil
+}
+
+// jwtParserOptions are the lifetime and algorithm rules of a validation.
+func jwtParserOptions(methods []string, requireExp bool, skew int, now time.Time) []jwt.ParserOption {
+	opts := []jwt.ParserOption{
+		jwt.WithLeeway(time.Duration(skew) * time.Second),
+		jwt.WithTimeFunc(func() time.Time { return now }),
+	}
+	if methods != nil {
+		opts = append(opts, jwt.WithValidMethods(methods))
+	}
+	if requireExp {
+		opts = append(opts, jwt.WithExpirationRequired())
+	}
+	return opts
+}
+
+// checkClaimSet applies the checks that follow a verified signature and
+// lifetime: audience, issuer, client application, required claims. claim
+// returns a string claim ("" when absent or not a string).
+func (v *jwtValidator) checkClaimSet(r *Run, got []string, iss string, metaIssuers []string, claim func(string) string, j *dotnet.Jwt) error {
+	// Audience.
+	if len(v.audiences) > 0 {
+		allowed, err := jwtEvalAll(r, v.audiences)
+		if err != nil {
+			return err
+		}
+		if !jwtIntersects(got, allowed) {
+			return jwtFail(ErrJWTAudience, "IDX10214: Audience validation failed. Audiences: '%s'. Did not match: validationParameters.ValidAudiences: '%s'. Access denied.", strings.Join(got, ", "), strings.Join(allowed, ", "))
+		}
+	}
+	// Issuer.
+	allowedIss, err := jwtEvalAll(r, v.issuers)
+	if err != nil {
+		return err
+	}
+	if len(allowedIss) > 0 || len(metaIssuers) > 0 {
+		ok := contains(allowedIss, iss)
+		for _, mi := range metaIssuers {
+			if ok {
+				break
+			}
+			if v.issuerCheck != nil {
+				ok = v.issuerCheck(iss, mi, claim)
+			} else {
+				ok = iss == mi
+			}
+		}
+		if !ok {
+			return jwtFail(ErrJWTIssuer, "IDX10205: Issuer validation failed. Issuer: '%s'. Did not match: validationParameters.ValidIssuers: '%s'. Access denied.", iss, strings.Join(append(allowedIss, metaIssuers...), ", "))
+		}
+	}
+	if j == nil {
+		return jwtFail(ErrJWTInvalid, "IDX12741: JWT: '%s' must have three segments (JWS) or five segments (JWE).", "[PII is hidden]")
+	}
+	// Client application (validate-azure-ad-token).
+	if len(v.clientApps) > 0 {
+		allowed, err := jwtEvalAll(r, v.clientApps)
+		if err != nil {
+			return err
+		}
+		app := claim("azp")
+		if app == "" {
+			app = claim("appid")
+		}
+		if !contains(allowed, app) {
+			return jwtFail(ErrJWTClientApp, "Client application %s is not allowed. Access denied.", app)
+		}
+	}
+	// Required claims.
+	return v.checkClaims(r, j)
 }
 
 func jwtClaimString(c jwt.MapClaims, name string) string {
@@ -903,12 +946,23 @@ func jwtIntersects(a, b []string) bool {
 	return false
 }
 
-// success stores the token variable and logs.
+// needsModel reports whether success needs the decoded token: for the
+// output variable or a debug log.
+func (v *jwtValidator) needsModel(r *Run) bool {
+	return v.outputVar != "" && r.Ctx.Variables != nil || v.debugEnabled(r)
+}
+
+func (v *jwtValidator) debugEnabled(r *Run) bool {
+	return r.Env != nil && r.Env.Logger != nil && r.Env.Logger.Enabled(r, slog.LevelDebug)
+}
+
+// success stores the token variable and logs; j may be nil when
+// needsModel is false.
 func (v *jwtValidator) success(r *Run, j *dotnet.Jwt, cached bool) error {
 	if v.outputVar != "" && r.Ctx.Variables != nil {
 		r.Ctx.Variables.Set(v.outputVar, j)
 	}
-	if r.Env != nil && r.Env.Logger != nil && r.Env.Logger.Enabled(r, slog.LevelDebug) {
+	if v.debugEnabled(r) {
 		v.log(r, slog.LevelDebug, "token validated", slog.String("subject", j.Subject), slog.String("client", jwtClientApp(j)), slog.Bool("cached", cached))
 	}
 	return nil
@@ -963,61 +1017,99 @@ func (v *jwtValidator) log(r *Run, level slog.Level, msg string, attrs ...slog.A
 
 // ---- jwtVerdict cache ----
 
+// jwtVerdict is one validated token: its SHA-256, until when the verdict
+// holds and, only when the policy outputs it (output-token-variable-name)
+// or the token was encrypted, the decoded model; otherwise an entry is a
+// few dozen bytes whatever the token's size (a debug log decodes the token
+// again).
 type jwtVerdict struct {
-	key   [32]byte
-	jwt   *dotnet.Jwt
-	until time.Time
+	key        [32]byte
+	until      int64 // Unix nanoseconds
+	jwt        *dotnet.Jwt
+	prev, next int32 // LRU links (indexes into entries; -1: none)
 }
 
-// jwtVerdictCache is a bounded LRU of validated tokens keyed by SHA-256.
+// jwtVerdictCache is a bounded LRU of validated tokens keyed by SHA-256,
+// kept in one slice so an entry costs no allocation of its own.
 type jwtVerdictCache struct {
-	mu  sync.Mutex
-	max int
-	ll  *list.List
-	m   map[[32]byte]*list.Element
+	mu         sync.Mutex
+	max        int
+	m          map[[32]byte]int32
+	entries    []jwtVerdict
+	head, tail int32
 }
 
 func newJWTVerdictCache(max int) *jwtVerdictCache {
-	return &jwtVerdictCache{max: max, ll: list.New(), m: make(map[[32]byte]*list.Element)}
+	return &jwtVerdictCache{max: max, m: make(map[[32]byte]int32), head: -1, tail: -1}
 }
 
-func (c *jwtVerdictCache) get(k [32]byte, now time.Time) *dotnet.Jwt {
+func (c *jwtVerdictCache) unlink(i int32) {
+	e := &c.entries[i]
+	if e.prev >= 0 {
+		c.entries[e.prev].next = e.next
+	} else {
+		c.head = e.next
+	}
+	if e.next >= 0 {
+		c.entries[e.next].prev = e.prev
+	} else {
+		c.tail = e.prev
+	}
+}
+
+func (c *jwtVerdictCache) pushFront(i int32) {
+	e := &c.entries[i]
+	e.prev, e.next = -1, c.head
+	if c.head >= 0 {
+		c.entries[c.head].prev = i
+	}
+	c.head = i
+	if c.tail < 0 {
+		c.tail = i
+	}
+}
+
+// get reports whether k holds a verdict at now, and the stored model (nil
+// for a signed token).
+func (c *jwtVerdictCache) get(k [32]byte, now time.Time) (bool, *dotnet.Jwt) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[k]
+	i, ok := c.m[k]
 	if !ok {
-		return nil
+		return false, nil
 	}
-	vd := e.Value.(*jwtVerdict)
-	if !now.Before(vd.until) {
-		c.ll.Remove(e)
-		delete(c.m, k)
-		return nil
+	if now.UnixNano() >= c.entries[i].until {
+		return false, nil // replaced by the next put or evicted
 	}
-	c.ll.MoveToFront(e)
-	return vd.jwt
+	c.unlink(i)
+	c.pushFront(i)
+	return true, c.entries[i].jwt
 }
 
 func (c *jwtVerdictCache) put(k [32]byte, j *dotnet.Jwt, until time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.m[k]; ok {
-		e.Value = &jwtVerdict{key: k, jwt: j, until: until}
-		c.ll.MoveToFront(e)
-		return
+	i, ok := c.m[k]
+	switch {
+	case ok:
+		c.unlink(i)
+	case len(c.entries) < c.max:
+		i = int32(len(c.entries))
+		c.entries = append(c.entries, jwtVerdict{})
+	default: // reuse the least recently used entry
+		i = c.tail
+		c.unlink(i)
+		delete(c.m, c.entries[i].key)
 	}
-	c.m[k] = c.ll.PushFront(&jwtVerdict{key: k, jwt: j, until: until})
-	for c.ll.Len() > c.max {
-		old := c.ll.Back()
-		c.ll.Remove(old)
-		delete(c.m, old.Value.(*jwtVerdict).key)
-	}
+	c.entries[i] = jwtVerdict{key: k, until: until.UnixNano(), jwt: j}
+	c.m[k] = i
+	c.pushFront(i)
 }
 
 func (c *jwtVerdictCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.ll.Len()
+	return len(c.m)
 }
 
 // certificateKey is the verification key of a certificate in the store

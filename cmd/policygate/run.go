@@ -106,6 +106,7 @@ func runServer(args []string, stdout, stderr io.Writer, env func(string) (string
 		}
 		set.ConfigDir = dir
 	}
+	policies.JWTVerdictCacheSize = set.JWTVerdictCacheSize // before any policy is compiled
 	if ctx == nil {
 		var stop context.CancelFunc
 		ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

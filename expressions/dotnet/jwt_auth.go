@@ -51,31 +51,37 @@ type BasicAuthCredentials struct {
 // JWT (not three dot-separated parts, or a header or payload that is not
 // base64url-encoded JSON object text).
 func ParseJWT(s string) *Jwt {
+	j, _, _ := parseJWT(s)
+	return j
+}
+
+func parseJWT(s string) (*Jwt, []jwtMember, []jwtMember) {
 	s = strings.TrimSpace(s)
 	if len(s) > 7 && strings.EqualFold(s[:7], "Bearer ") {
 		s = strings.TrimSpace(s[7:])
 	}
 	parts := strings.Split(s, ".")
 	if len(parts) != 3 {
-		return nil
+		return nil, nil, nil
 	}
 	head, ok := jwtSegment(parts[0])
 	if !ok {
-		return nil
+		return nil, nil, nil
 	}
 	body, ok := jwtSegment(parts[1])
 	if !ok {
-		return nil
+		return nil, nil, nil
 	}
 	hdr, ok := jwtObject(head)
 	if !ok {
-		return nil
+		return nil, nil, nil
 	}
 	pl, ok := jwtObject(body)
 	if !ok {
-		return nil
+		return nil, nil, nil
 	}
 	j := &Jwt{Raw: s, Claims: NewDictionary(String, ArrayOf(String), nil)}
+	jwtPresize(j.Claims, len(pl))
 	for _, kv := range hdr {
 		switch kv.Key {
 		case "alg":
@@ -86,10 +92,11 @@ func ParseJWT(s string) *Jwt {
 	}
 	for _, kv := range pl {
 		vals := jwtClaimValues(kv.Value)
-		if old, ok := j.Claims.Get(kv.Key); ok {
+		var key any = kv.Key // boxed once for both calls
+		if old, ok := j.Claims.Get(key); ok {
 			vals = append(old.([]string), vals...)
 		}
-		_ = j.Claims.Set(kv.Key, vals)
+		_ = j.Claims.Set(key, vals)
 		switch kv.Key {
 		case "aud":
 			j.Audiences = vals
@@ -110,7 +117,7 @@ func ParseJWT(s string) *Jwt {
 	if j.Audiences == nil {
 		j.Audiences = []string{}
 	}
-	return j
+	return j, hdr, pl
 }
 
 func jwtFirst(v []string) string {
@@ -142,6 +149,9 @@ type jwtMember struct {
 
 // jwtObject splits a JSON object into its members in document order.
 func jwtObject(b []byte) ([]jwtMember, bool) {
+	if out, ok := jwtSplitObject(b); ok {
+		return out, true
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	tok, err := dec.Token()
 	if err != nil || tok != json.Delim('{') {
@@ -173,6 +183,9 @@ func jwtObject(b []byte) ([]jwtMember, bool) {
 }
 
 func jwtString(v json.RawMessage) string {
+	if s, ok := jwtPlainString(v); ok {
+		return s
+	}
 	var s string
 	if json.Unmarshal(v, &s) == nil {
 		return s
@@ -203,6 +216,9 @@ func jwtScalar(v json.RawMessage) string {
 	if len(v) > 0 && v[0] == '"' {
 		return jwtString(v)
 	}
+	if len(v) > 0 && v[0] != '{' && v[0] != '[' {
+		return string(v) // a number, true, false or null: already compact
+	}
 	var buf bytes.Buffer
 	if json.Compact(&buf, v) == nil {
 		return buf.String()
@@ -211,8 +227,8 @@ func jwtScalar(v json.RawMessage) string {
 }
 
 func jwtUnix(v json.RawMessage) *DateTime {
-	var f float64
-	if json.Unmarshal(v, &f) != nil {
+	f, ok := jwtNumber(v)
+	if !ok && json.Unmarshal(v, &f) != nil {
 		var s string
 		if json.Unmarshal(v, &s) != nil {
 			return nil
