@@ -40,14 +40,16 @@ fuzz-smoke:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseDuration$$' -fuzztime=$(FUZZTIME) ./policies/backendpool
 	$(GO) test -run='^$$' -fuzz='^FuzzParseToken$$' -fuzztime=$(FUZZTIME) ./gateway/fleet
 
-# fuzz: longer runs, plus the targets too slow per execution for the smoke
-# run (the case-file loader links the whole gateway).
+# fuzz: every fuzz target of the tree (each func Fuzz* in a _test.go file),
+# FUZZLONG each (default 5m).
+FUZZLONG ?= 5m
 fuzz:
-	$(MAKE) fuzz-smoke FUZZTIME=2m
-	$(GO) test -run='^$$' -fuzz='^FuzzParseCase$$' -fuzztime=2m ./conformance
-	$(GO) test -run='^$$' -fuzz='^FuzzReadJSON$$' -fuzztime=2m ./gateway/apiops
-	$(GO) test -run='^$$' -fuzz='^FuzzXMLParse$$' -fuzztime=2m ./expressions/dotnet
-	$(GO) test -run='^$$' -fuzz='^FuzzXMLToJSON$$' -fuzztime=2m ./policies
+	@set -e; for f in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \
+	  for n in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -c6-); do \
+	    echo "== $$n ./$$(dirname $$f)"; \
+	    $(GO) test -run='^$$' -fuzz="^$${n}\$$" -fuzztime=$(FUZZLONG) ./$$(dirname $$f); \
+	  done; \
+	done
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
