@@ -159,14 +159,10 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 		products[id] = compileDoc(p.Policy, policies.ScopeProduct)
 	}
 	e.global = splice(gl)
+	productsOf := productsByAPI(cfg.Products)
 	for _, api := range cfg.APIs {
 		al := compileDoc(api.Policy, policies.ScopeAPI)
-		apiProducts := []string{""}
-		for id, p := range cfg.Products {
-			if contains(p.APIs, api.ID) {
-				apiProducts = append(apiProducts, id)
-			}
-		}
+		apiProducts := append([]string{""}, productsOf[api.ID]...)
 		for _, op := range api.Operations {
 			ol := compileDoc(op.Policy, policies.ScopeOperation)
 			for _, pid := range apiProducts {
