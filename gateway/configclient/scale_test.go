@@ -29,7 +29,9 @@ func genSnapshot(n, v int) *fleet.Snapshot { return genSnapshotSalted(n, v, "") 
 
 // genSnapshotSalted varies every specification with salt, so nothing
 // parsed earlier can be reused.
-func genSnapshotSalted(n, v int, salt string) *fleet.Snapshot { return genSnapshotFull(n, v, salt, false) }
+func genSnapshotSalted(n, v int, salt string) *fleet.Snapshot {
+	return genSnapshotFull(n, v, salt, false)
+}
 
 // genSnapshotFull gives every API its own specification (a title naming
 // it) when distinct is set; otherwise all APIs share one document.
