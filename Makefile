@@ -62,7 +62,7 @@ statebench:
 # gateways, 100 idle long polls, applying a generated 1,000-API snapshot).
 .PHONY: fleetbench
 fleetbench:
-	$(GO) test -run='^$$' -bench='EditToServed3|IdlePolls100|Apply' -benchtime=5x ./gateway/configclient
+	$(GO) test -run='^$$' -bench='EditToServed3|IdlePolls100|Apply|LoadFolder' -benchtime=5x ./gateway/configclient
 
 # loadbench: the server against a bare httputil.ReverseProxy on loopback, three runs.
 loadbench:

@@ -124,3 +124,19 @@ func (cc *CompileCache) end() {
 	}
 	cc.used = nil
 }
+
+// productsByAPI lists, for each API id, the products that contain it, so
+// that Compile does not search every product's list once per API.
+func productsByAPI(products map[string]*Product) map[string][]string {
+	out := map[string][]string{}
+	for id, p := range products {
+		seen := map[string]bool{}
+		for _, a := range p.APIs {
+			if !seen[a] {
+				seen[a] = true
+				out[a] = append(out[a], id)
+			}
+		}
+	}
+	return out
+}

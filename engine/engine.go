@@ -72,7 +72,6 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 	} else {
 		lookup = func(string) (namedvalues.NamedValue, bool, bool) { return namedvalues.NamedValue{}, false, false }
 	}
-	var compileOne func(pd *PolicyDoc, scope policies.Scope) *level
 	for id, fd := range cfg.Fragments {
 		doc, perrs := parser.Parse(fd.File, fd.Source)
 		errs = append(errs, perrs...)
@@ -92,32 +91,18 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 		cc.begin(cfg, opts.Strict)
 		defer cc.end()
 	}
-	compileDoc := func(pd *PolicyDoc, scope policies.Scope) *level {
-		if pd == nil || opts.Cache == nil {
-			return compileOne(pd, scope)
-		}
-		k, hit := opts.Cache.get(scope, pd)
-		if hit != nil {
-			errs = append(errs, hit.warnings...)
-			return hit.lv
-		}
-		before := len(errs)
-		lv := compileOne(pd, scope)
-		opts.Cache.put(k, lv, append(parser.Errors(nil), errs[before:]...))
-		return lv
-	}
-	compileOne = func(pd *PolicyDoc, scope policies.Scope) *level {
-		if pd == nil {
-			return nil
-		}
+	// compileOne compiles one document; it only reads shared state, so
+	// documents compile in parallel.
+	compileOne := func(pd *PolicyDoc, scope policies.Scope) (*level, parser.Errors) {
+		var errs parser.Errors
 		doc, perrs := parser.Parse(pd.File, pd.Source)
 		errs = append(errs, perrs...)
 		if doc == nil {
-			return nil
+			return nil, errs
 		}
 		if doc.Kind != parser.KindDocument {
 			errs = append(errs, &parser.Error{Pos: doc.Root.Pos, Code: parser.CodeBadStructure, Msg: "a policy document must have a <policies> root"})
-			return nil
+			return nil, errs
 		}
 		errs = append(errs, policies.Validate(doc, policies.ValidateOptions{Scope: scope, Strict: opts.Strict})...)
 		c := &policies.Compiler{NamedValues: lookup, Strict: opts.Strict, Scope: scope,
@@ -145,30 +130,38 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 			}
 			lv.sections[sec] = s
 		}
-		errs = append(errs, c.Errs...)
-		return lv
+		return lv, append(errs, c.Errs...)
 	}
 
 	global := cfg.Global
 	if global == nil {
 		global = &PolicyDoc{File: "(default global policy)", Source: []byte(defaultGlobal)}
 	}
-	gl := compileDoc(global, policies.ScopeGlobal)
+	docs := newDocSet()
+	docs.add(global, policies.ScopeGlobal)
+	for _, p := range cfg.Products {
+		docs.add(p.Policy, policies.ScopeProduct)
+	}
+	for _, api := range cfg.APIs {
+		docs.add(api.Policy, policies.ScopeAPI)
+		for _, op := range api.Operations {
+			docs.add(op.Policy, policies.ScopeOperation)
+		}
+	}
+	errs = append(errs, docs.compile(opts.Cache, compileOne)...)
+
+	gl := docs.level(global, policies.ScopeGlobal)
 	products := map[string]*level{}
 	for id, p := range cfg.Products {
-		products[id] = compileDoc(p.Policy, policies.ScopeProduct)
+		products[id] = docs.level(p.Policy, policies.ScopeProduct)
 	}
 	e.global = splice(gl)
+	productsOf := productsByAPI(cfg.Products)
 	for _, api := range cfg.APIs {
-		al := compileDoc(api.Policy, policies.ScopeAPI)
-		apiProducts := []string{""}
-		for id, p := range cfg.Products {
-			if contains(p.APIs, api.ID) {
-				apiProducts = append(apiProducts, id)
-			}
-		}
+		al := docs.level(api.Policy, policies.ScopeAPI)
+		apiProducts := append([]string{""}, productsOf[api.ID]...)
 		for _, op := range api.Operations {
-			ol := compileDoc(op.Policy, policies.ScopeOperation)
+			ol := docs.level(op.Policy, policies.ScopeOperation)
 			for _, pid := range apiProducts {
 				if opts.Cache != nil {
 					e.byOp[pipeKey{op, pid}] = opts.Cache.splice(ol, al, products[pid], gl)

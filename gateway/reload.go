@@ -60,6 +60,8 @@ type Reloader struct {
 	stopNV    func()
 	nvChanged <-chan struct{}
 	report    reloadReport
+	// cache keeps compiled documents from one reload to the next.
+	cache *engine.CompileCache
 }
 
 // NewReloader returns a reloader for dir with a buffered event channel.
@@ -126,7 +128,10 @@ func (r *Reloader) Reload(ctx context.Context, force bool) error {
 // compile compiles cfg and activates it; r.mu is held.
 func (r *Reloader) compile(cfg *engine.Config, start time.Time) error {
 	r.report.maskWith(cfg)
-	e, errs := engine.Compile(cfg, engine.Options{Strict: r.Strict})
+	if r.cache == nil {
+		r.cache = engine.NewCompileCache()
+	}
+	e, errs := engine.Compile(cfg, engine.Options{Strict: r.Strict, Cache: r.cache})
 	if e != nil {
 		errs = append(append(errs, e.Warnings...), CheckBackends(cfg)...)
 	}

@@ -229,15 +229,11 @@ func CompileValue(pv *parser.Value, k ValueKind, lookup namedvalues.LookupFunc, 
 	if liquid || !expressions.IsExpression(exp.Text) {
 		return &Value{Present: true, lit: exp.Text, pos: pv.Pos}, errs
 	}
-	var opts []expressions.Option
-	if t := expectType(k); t != nil {
-		opts = append(opts, expressions.Expect(t))
-	}
 	text, back := exp.Text, func(i int) int { return i }
 	if !strict {
 		text, back = placeholders(exp)
 	}
-	prog, err := expressions.Compile(text, opts...)
+	prog, err := compileExpression(text, expectType(k))
 	if err != nil {
 		var ces expressions.Errors
 		if !errors.As(err, &ces) {

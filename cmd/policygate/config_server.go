@@ -291,7 +291,7 @@ func printStatus(w io.Writer, gws []fleet.GatewayStatus, now time.Time) {
 // startFleetClient makes policygate run pull its configuration from
 // config.service.endpoint.
 func startFleetClient(ctx context.Context, set *gateway.Settings, srv *gateway.Server, log *slog.Logger) error {
-	c, err := configclient.New(configclient.Options{Settings: set.Service, Server: srv, Log: log,
+	c, err := configclient.New(configclient.Options{Settings: set.Service, Server: srv, Log: log, Refresh: set.NamedValueRefresh,
 		LoadOptions: []apiops.Option{apiops.WithNamedValueOptions(namedvalues.WithResolver(namedvalues.NewKeyVaultResolver()))}})
 	if err != nil {
 		return err

@@ -115,6 +115,10 @@ func (l *loader) loadAPIs() {
 			byID[r.api.ID] = append(byID[r.api.ID], r)
 		}
 	}
+	for _, f := range l.finish {
+		f()
+	}
+	l.finish = nil
 	ids := slices.Sorted(maps.Keys(byID))
 	for _, id := range ids {
 		revs := byID[id]
@@ -277,7 +281,7 @@ func (l *loader) loadAPI(dir, folder string) *apiRev {
 	}
 	api.Policy = l.policy(filepath.Join(dir, "policy.xml"))
 	l.loadSpec(dir, folder, api, p.Type, p.TranslateRequiredQueryParameters != "query")
-	l.loadOperationPolicies(dir, folder, api)
+	l.finish = append(l.finish, func() { l.loadOperationPolicies(dir, folder, api) })
 	if bad {
 		return nil
 	}

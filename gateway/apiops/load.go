@@ -85,6 +85,9 @@ type loader struct {
 	apis map[string][]*engine.API
 	// versionSets by id, for apiVersionSetId.
 	versionSets map[string]*VersionSet
+	// finish holds the steps that wait for specifications parsed in
+	// the background; loadAPIs runs them in order.
+	finish []func()
 }
 
 // Load reads the APIOps artifact folder dir into a configuration. It

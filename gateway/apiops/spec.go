@@ -72,9 +72,12 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 		}
 		return
 	}
-	ops, errs := parseSpecCached(file, src, queryTemplates)
-	l.errs = append(l.errs, errs...)
-	api.Operations = ops
+	wait := parseSpecAsync(file, src, queryTemplates)
+	l.finish = append(l.finish, func() {
+		ops, errs := wait()
+		l.errs = append(l.errs, errs...)
+		api.Operations = ops
+	})
 }
 
 // ParseSpec reads an OpenAPI 2 or 3 document (YAML or JSON, named by file)

@@ -43,6 +43,7 @@ import (
 	"github.com/policygate/policygate/gateway/apiops"
 	"github.com/policygate/policygate/gateway/fleet"
 	"github.com/policygate/policygate/identity"
+	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -69,6 +70,9 @@ type Options struct {
 	Strict      bool
 	// InstanceID names this instance in heartbeats (default random).
 	InstanceID string
+	// Refresh is the Key Vault named value refresh interval
+	// (namedvalues.keyvault.refresh; 0: the namedvalues default).
+	Refresh time.Duration
 }
 
 // Client pulls and applies snapshots.
@@ -92,6 +96,13 @@ type Client struct {
 	expiry  time.Time
 
 	cache *engine.CompileCache
+
+	// applyMu orders applies and Key Vault recompiles; under it, cfg is
+	// the active configuration and stopNV stops its refresh timer.
+	applyMu sync.Mutex
+	runCtx  context.Context
+	cfg     *engine.Config
+	stopNV  func()
 
 	applies   *prometheus.CounterVec
 	tokenTTL  prometheus.GaugeFunc
@@ -222,6 +233,10 @@ func (c *Client) LastError() string {
 // Run starts from the backup (when configured), then pulls snapshots and
 // sends heartbeats until ctx is done.
 func (c *Client) Run(ctx context.Context) {
+	c.applyMu.Lock()
+	c.runCtx = ctx
+	c.applyMu.Unlock()
+	defer c.stopRefresh()
 	if c.set.BackupPath != "" {
 		c.restore()
 	}
@@ -379,6 +394,8 @@ func (c *Client) fail(msg, detail string) {
 // apply loads and compiles sn beside the running configuration and, when
 // it has no errors, activates it (and, from the endpoint, backs it up).
 func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
+	c.applyMu.Lock()
+	defer c.applyMu.Unlock()
 	if cur := c.Current(); cur != nil && cur.Hash == sn.Hash {
 		return true
 	}
@@ -429,6 +446,7 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 		return false
 	}
 	c.o.Server.Activate(e)
+	c.startRefresh(cfg)
 	c.applies.WithLabelValues("ok").Inc()
 	c.mu.Lock()
 	c.current = sn
@@ -447,6 +465,91 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 	}
 	c.kick()
 	return true
+}
+
+// startRefresh moves the Key Vault refresh timer to cfg's named values,
+// as run --config does: a changed secret recompiles the active
+// configuration. Without Run (no context) there is no timer; applyMu is
+// held.
+func (c *Client) startRefresh(cfg *engine.Config) {
+	if c.stopNV != nil {
+		c.stopNV()
+		c.stopNV = nil
+	}
+	c.cfg = cfg
+	nv := cfg.NamedValues
+	if nv == nil || c.runCtx == nil || !hasKeyVault(nv) {
+		return
+	}
+	select {
+	case <-nv.Changed(): // the fetch before this compile; nothing new
+	default:
+	}
+	ctx, cancel := context.WithCancel(c.runCtx)
+	stopTimer := nv.StartRefresh(ctx, c.o.Refresh, func(err error) {
+		c.log.Warn("config: Key Vault named value refresh", slog.Any("error", err))
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-nv.Changed():
+				c.recompile(ctx, cfg)
+			}
+		}
+	}()
+	c.stopNV = func() {
+		cancel()
+		stopTimer()
+		<-done
+	}
+}
+
+// recompile compiles cfg again after a Key Vault value changed and
+// activates it, unless a newer snapshot replaced cfg meanwhile.
+func (c *Client) recompile(ctx context.Context, cfg *engine.Config) {
+	if !c.applyMu.TryLock() {
+		// An apply is under way; it stops this loop (waiting for it)
+		// and compiles with the current values.
+		return
+	}
+	defer c.applyMu.Unlock()
+	if c.cfg != cfg || ctx.Err() != nil {
+		return
+	}
+	c.log.Info("config: a Key Vault named value changed; recompiling")
+	e, errs := engine.Compile(cfg, engine.Options{Strict: c.o.Strict, Cache: c.cache})
+	if e == nil || errs.HasErrors() {
+		for _, d := range errs {
+			if d.Severity != parser.SeverityWarning {
+				c.log.Error("config: "+d.Msg, slog.String("pos", d.Pos.String()), slog.String("code", d.Code))
+			}
+		}
+		c.log.Error("config: the configuration does not compile with the refreshed Key Vault values; keeping the previous one")
+		return
+	}
+	c.o.Server.Activate(e)
+}
+
+func hasKeyVault(nv *namedvalues.Store) bool {
+	for _, n := range nv.Names() {
+		if v, _, _ := nv.Lookup(n); v.KeyVault != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Client) stopRefresh() {
+	c.applyMu.Lock()
+	defer c.applyMu.Unlock()
+	if c.stopNV != nil {
+		c.stopNV()
+		c.stopNV = nil
+	}
 }
 
 // kick asks for a heartbeat now.

@@ -39,11 +39,12 @@ func newCredential(set gateway.ServiceSettings, o identity.Options) (credential,
 		}
 		bc := identity.BackendCredential{Type: identity.KindClientSecret, TenantID: set.TenantID, ClientID: set.ClientID, ClientSecret: set.ClientSecret, AuthorityHost: set.Authority}
 		if set.CertificatePath != "" {
-			pem, err := os.ReadFile(set.CertificatePath)
-			if err != nil {
-				return nil, fmt.Errorf("config.service.auth.azureAd.certificatePath: %w", err)
+			bc.Type, bc.ClientSecret = identity.KindClientCertificate, ""
+			ec := &entraCert{path: set.CertificatePath, bc: bc, audience: set.TokenAudience, o: o}
+			if _, err := ec.current(); err != nil {
+				return nil, err
 			}
-			bc.Type, bc.ClientSecret, bc.Certificate = identity.KindClientCertificate, "", pem
+			return ec, nil
 		}
 		return newEntra(bc, set.TokenAudience, o)
 	case "workloadidentity":
@@ -124,4 +125,59 @@ func (e *entra) authorization(ctx context.Context) (string, time.Time, error) {
 		return "", time.Time{}, err
 	}
 	return "Bearer " + tok, exp, nil
+}
+
+// entraCert is an Entra ID application credential with a certificate
+// file, read again when it changes (a renewed certificate in a mounted
+// secret): a changed file starts a new credential, so the next token is
+// requested with the new certificate. While the file is missing or
+// unusable the previous certificate stays in use.
+type entraCert struct {
+	path     string
+	bc       identity.BackendCredential
+	audience string
+	o        identity.Options
+
+	mu   sync.Mutex
+	mod  time.Time
+	size int64
+	cur  *entra
+}
+
+// current is the credential of the file as it is now.
+func (c *entraCert) current() (*entra, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, err := os.Stat(c.path)
+	if err != nil {
+		if c.cur != nil {
+			return c.cur, nil // keep the last good certificate while the file is swapped
+		}
+		return nil, fmt.Errorf("config.service.auth.azureAd.certificatePath: %w", err)
+	}
+	if c.cur != nil && st.ModTime().Equal(c.mod) && st.Size() == c.size {
+		return c.cur, nil
+	}
+	pem, err := os.ReadFile(c.path)
+	if err == nil {
+		bc := c.bc
+		bc.Certificate = pem
+		var e *entra
+		if e, err = newEntra(bc, c.audience, c.o); err == nil {
+			c.cur, c.mod, c.size = e, st.ModTime(), st.Size()
+			return e, nil
+		}
+	}
+	if c.cur != nil {
+		return c.cur, fmt.Errorf("config.service.auth.azureAd.certificatePath changed but cannot be used (keeping the previous certificate): %w", err)
+	}
+	return nil, fmt.Errorf("config.service.auth.azureAd.certificatePath: %w", err)
+}
+
+func (c *entraCert) authorization(ctx context.Context) (string, time.Time, error) {
+	e, err := c.current()
+	if e == nil {
+		return "", time.Time{}, err
+	}
+	return e.authorization(ctx)
 }

@@ -386,6 +386,12 @@ type gw struct {
 // gateway starts a gateway whose ServiceSettings mod fills in.
 func (f *fleetT) gateway(name string, mod func(*gateway.ServiceSettings)) *gw {
 	f.t.Helper()
+	return f.gatewayWith(name, mod, nil)
+}
+
+// gatewayWith is gateway with client options that opts changes.
+func (f *fleetT) gatewayWith(name string, mod func(*gateway.ServiceSettings), opts func(*configclient.Options)) *gw {
+	f.t.Helper()
 	set, err := gateway.LoadSettings("", nil, map[string]string{"net.server.http.listen": "127.0.0.1:0", "admin.listen": "none", "net.server.shutdown.timeout": "1s"})
 	if err != nil {
 		f.t.Fatal(err)
@@ -402,8 +408,12 @@ func (f *fleetT) gateway(name string, mod func(*gateway.ServiceSettings)) *gw {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	c, err := configclient.New(configclient.Options{Settings: set.Service, Server: srv, Log: log, TLS: f.pki.clientTLS(),
-		Env: func(string) (string, bool) { return "", false }})
+	o := configclient.Options{Settings: set.Service, Server: srv, Log: log, TLS: f.pki.clientTLS(),
+		Env: func(string) (string, bool) { return "", false }}
+	if opts != nil {
+		opts(&o)
+	}
+	c, err := configclient.New(o)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -30,6 +30,12 @@ func genSnapshot(n, v int) *fleet.Snapshot { return genSnapshotSalted(n, v, "") 
 // genSnapshotSalted varies every specification with salt, so nothing
 // parsed earlier can be reused.
 func genSnapshotSalted(n, v int, salt string) *fleet.Snapshot {
+	return genSnapshotFull(n, v, salt, false)
+}
+
+// genSnapshotFull gives every API its own specification (a title naming
+// it) when distinct is set; otherwise all APIs share one document.
+func genSnapshotFull(n, v int, salt string, distinct bool) *fleet.Snapshot {
 	files := map[string][]byte{
 		"policy.xml": []byte(`<policies><inbound><set-header name="x-global" exists-action="override"><value>@(context.Request.Method)</value></set-header></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`),
 		"namedValues/greeting/namedValueInformation.json": []byte(`{"properties": {"displayName": "greeting", "value": "hello"}}`),
@@ -42,7 +48,11 @@ func genSnapshotSalted(n, v int, salt string) *fleet.Snapshot {
 		id := fmt.Sprintf("api-%04d", i)
 		members = append(members, fmt.Sprintf("%q", id))
 		files["apis/"+id+"/apiInformation.json"] = fmt.Appendf(nil, `{"properties": {"displayName": %q, "path": "p%d", "serviceUrl": "http://127.0.0.1:9", "protocols": ["http"], "subscriptionRequired": false}}`, id, i)
-		files["apis/"+id+"/specification.yaml"] = []byte("swagger: '2.0'\ninfo: {title: t" + salt + ", version: v1}\npaths:\n  /items:\n    get: {operationId: list, responses: {200: {description: ok}}}\n    post: {operationId: create, responses: {201: {description: ok}}}\n  /items/{id}:\n    get: {operationId: get, parameters: [{name: id, in: path, required: true, type: string}], responses: {200: {description: ok}}}\n")
+		title := "t" + salt
+		if distinct {
+			title += "-" + id
+		}
+		files["apis/"+id+"/specification.yaml"] = []byte("swagger: '2.0'\ninfo: {title: " + title + ", version: v1}\npaths:\n  /items:\n    get: {operationId: list, responses: {200: {description: ok}}}\n    post: {operationId: create, responses: {201: {description: ok}}}\n  /items/{id}:\n    get: {operationId: get, parameters: [{name: id, in: path, required: true, type: string}], responses: {200: {description: ok}}}\n")
 		ver := 0
 		if i == 0 {
 			ver = v
@@ -80,16 +90,28 @@ func benchClient(tb testing.TB) *Client {
 
 // BenchmarkApplyCold1000 applies a generated 1,000-API snapshot on a
 // fresh client, with specifications never seen before (nothing to reuse).
-func BenchmarkApplyCold1000(b *testing.B) {
+func BenchmarkApplyCold1000(b *testing.B) { benchApplyCold(b, false) }
+
+// BenchmarkApplyColdDistinct1000 is BenchmarkApplyCold1000 with a
+// different specification for every API, so each one is parsed.
+func BenchmarkApplyColdDistinct1000(b *testing.B) { benchApplyCold(b, true) }
+
+func benchApplyCold(b *testing.B, distinct bool) {
+	var cpu time.Duration
+	n := 0
 	for b.Loop() {
 		b.StopTimer()
-		sn := genSnapshotSalted(1000, 0, fmt.Sprint("a", salts.Add(1)))
-		b.StartTimer()
+		sn := genSnapshotFull(1000, 0, fmt.Sprint("a", salts.Add(1)), distinct)
 		c := benchClient(b)
+		c0 := processCPU()
+		b.StartTimer()
 		if !c.apply(sn, false) {
 			b.Fatal(c.LastError())
 		}
+		cpu += processCPU() - c0
+		n++
 	}
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(n), "cpu-ms/op")
 }
 
 // BenchmarkApplyOneChange1000 applies snapshots that differ from the
@@ -123,15 +145,24 @@ func processCPU() time.Duration {
 // does with the same 1,000-API configuration in a folder on disk
 // (apiops.Load and engine.Compile, specifications never seen before, no
 // compile cache).
-func BenchmarkLoadFolder1000(b *testing.B) {
+func BenchmarkLoadFolder1000(b *testing.B) { benchLoadFolder(b, false) }
+
+// BenchmarkLoadFolderDistinct1000 is BenchmarkLoadFolder1000 with a
+// different specification for every API.
+func BenchmarkLoadFolderDistinct1000(b *testing.B) { benchLoadFolder(b, true) }
+
+func benchLoadFolder(b *testing.B, distinct bool) {
+	var cpu time.Duration
+	n := 0
 	for b.Loop() {
 		b.StopTimer()
 		dir := b.TempDir()
-		for p, data := range genSnapshotSalted(1000, 0, fmt.Sprint("f", salts.Add(1))).Files {
+		for p, data := range genSnapshotFull(1000, 0, fmt.Sprint("f", salts.Add(1)), distinct).Files {
 			full := filepath.Join(dir, filepath.FromSlash(p))
 			os.MkdirAll(filepath.Dir(full), 0o755)
 			os.WriteFile(full, data, 0o644)
 		}
+		c0 := processCPU()
 		b.StartTimer()
 		cfg, errs := apiops.Load(dir)
 		if cfg == nil {
@@ -140,5 +171,10 @@ func BenchmarkLoadFolder1000(b *testing.B) {
 		if e, errs := engine.Compile(cfg, engine.Options{}); e == nil {
 			b.Fatal(errs)
 		}
+		b.StopTimer()
+		cpu += processCPU() - c0
+		n++
+		b.StartTimer()
 	}
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(n), "cpu-ms/op")
 }
