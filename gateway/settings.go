@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -113,6 +114,11 @@ type Settings struct {
 	// PEM or DER revocation lists (security.certificate-revocation.crl).
 	RevocationCheck bool
 	CRLFiles        []string
+	// DaprHTTPEndpoint is the Dapr sidecar's HTTP API base URL for
+	// publish-to-dapr and invoke-dapr-binding (dapr.http.endpoint; empty:
+	// DAPR_HTTP_ENDPOINT, then http://localhost:$DAPR_HTTP_PORT, then
+	// http://localhost:3500).
+	DaprHTTPEndpoint string
 	// Service is self-hosted gateway mode (config.service.*).
 	Service ServiceSettings
 }
@@ -266,6 +272,17 @@ var settingsTable = []setting{
 			}
 		}
 		return nil
+	}},
+	{"dapr.http.endpoint", "", "Dapr sidecar HTTP API for publish-to-dapr and invoke-dapr-binding (empty: DAPR_HTTP_ENDPOINT, else http://localhost:$DAPR_HTTP_PORT, else http://localhost:3500)", func(s *Settings, v string) error {
+		s.DaprHTTPEndpoint = v
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err == nil && (u.Scheme != "http" && u.Scheme != "https" || u.Host == "") {
+			err = fmt.Errorf("must be an http:// or https:// URL")
+		}
+		return err
 	}},
 }
 

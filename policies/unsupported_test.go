@@ -19,9 +19,7 @@ func TestUnsupportedPolicies(t *testing.T) {
 		{`<get-authorization-context provider-id="p" authorization-id="a" context-variable-name="c" />`, false},
 		{`<validate-odata-request />`, false},
 		{`<sql-data-source><connection-info><connection-string>x</connection-string></connection-info><request><sql-statement>select 1</sql-statement></request></sql-data-source>`, false},
-		{`<invoke-dapr-binding name="b" />`, false},
 		{`<send-service-bus-message queue-name="q" namespace="n"><payload>x</payload></send-service-bus-message>`, true},
-		{`<publish-to-dapr topic="t/x">hello</publish-to-dapr>`, true},
 	}
 	for _, tc := range tests {
 		doc, errs := parser.Parse("t.xml", []byte(tc.src))
