@@ -169,11 +169,11 @@ func TestInvokeDaprBinding(t *testing.T) {
 
 func TestDaprCompileErrors(t *testing.T) {
 	for src, want := range map[string]string{
-		`<publish-to-dapr topic="no-pubsub">x</publish-to-dapr>`:                                  "pubsub-name/topic-name",
-		`<publish-to-dapr topic="a/b" timeout="300">x</publish-to-dapr>`:                         "timeout must be 1 to 240",
-		`<publish-to-dapr topic="a/b" content-type="text/plain">x</publish-to-dapr>`:             "content-type must be application/json",
+		`<publish-to-dapr topic="no-pubsub">x</publish-to-dapr>`:                                    "pubsub-name/topic-name",
+		`<publish-to-dapr topic="a/b" timeout="300">x</publish-to-dapr>`:                            "timeout must be 1 to 240",
+		`<publish-to-dapr topic="a/b" content-type="text/plain">x</publish-to-dapr>`:                "content-type must be application/json",
 		`<invoke-dapr-binding name="b" operation="@(&quot;x&quot;)"><data /></invoke-dapr-binding>`: "operation does not allow policy expressions",
-		`<invoke-dapr-binding name="b"><metadata><item>v</item></metadata></invoke-dapr-binding>`:    "<item> needs a key",
+		`<invoke-dapr-binding name="b"><metadata><item>v</item></metadata></invoke-dapr-binding>`:   "<item> needs a key",
 	} {
 		errs := flowCompileErrs(t, src)
 		if !errs.HasErrors() || !strings.Contains(errs.Error(), want) || !strings.Contains(errs.Error(), "t.xml:1:") {
