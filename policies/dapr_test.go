@@ -199,3 +199,15 @@ func TestDaprSidecarDefault(t *testing.T) {
 		t.Errorf("set %q", got)
 	}
 }
+
+// TestDaprLiquidLint: a Liquid message is not read for {{named values}}.
+func TestDaprLiquidLint(t *testing.T) {
+	src := `<policies><inbound><publish-to-dapr pubsub-name="orders" topic="new" template="Liquid">{"a":"{{body.x}}"}</publish-to-dapr></inbound></policies>`
+	if p := LintFile("t.xml", []byte(src), LintOptions{Scope: ScopeAPI}).Problems; len(p) != 0 {
+		t.Errorf("problems %v", p)
+	}
+	bad := `<policies><inbound><publish-to-dapr pubsub-name="orders" topic="new" template="liquid">{% if %}</publish-to-dapr></inbound></policies>`
+	if p := LintFile("t.xml", []byte(bad), LintOptions{Scope: ScopeAPI}).Problems; !p.HasErrors() {
+		t.Errorf("a broken template passed: %v", p)
+	}
+}
