@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 FUZZTIME ?= 5s
 
-.PHONY: all build test vet race fuzz-smoke fuzz bench loadbench run corpus-report fmt
+.PHONY: all build test vet race fuzz-smoke fuzz bench loadbench run corpus-report fmt oracle
 
 all: build
 
@@ -45,6 +45,8 @@ fuzz:
 	$(MAKE) fuzz-smoke FUZZTIME=2m
 	$(GO) test -run='^$$' -fuzz='^FuzzParseCase$$' -fuzztime=2m ./conformance
 	$(GO) test -run='^$$' -fuzz='^FuzzReadJSON$$' -fuzztime=2m ./gateway/apiops
+	$(GO) test -run='^$$' -fuzz='^FuzzXMLParse$$' -fuzztime=2m ./expressions/dotnet
+	$(GO) test -run='^$$' -fuzz='^FuzzXMLToJSON$$' -fuzztime=2m ./policies
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
@@ -74,3 +76,9 @@ run:
 # corpus-report: validate ../shared/corpus and write testdata/corpus-report.md.
 corpus-report:
 	$(GO) run ./cmd/policygate corpus-report --corpus ../shared/corpus --out testdata/corpus-report.md
+
+# oracle: evaluate expressions/oracle/testdata/cases.txt on Mono (Debian
+# mono-complete, libnewtonsoft-json-cil-dev), rewrite expected.txt and
+# baseline.txt, print every disagreement with PolicyGate and the agreement.
+oracle:
+	$(GO) run ./expressions/oracle/cmd/oracle -mono -write

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -374,6 +375,16 @@ type observation struct {
 	trace     []policies.TraceEntry
 	outcome   engine.Outcome
 	varNames  []string
+	// redact masks secrets in what is shown (diffs, traces); the values
+	// above stay as they are for the checks.
+	redact func(string) string
+}
+
+func (o *observation) mask(s string) string {
+	if o == nil || o.redact == nil {
+		return s
+	}
+	return o.redact(s)
 }
 
 // RunCase runs one case of the session's file.
@@ -460,10 +471,13 @@ func (s *Session) RunCase(c *Case) *CaseResult {
 				return cr
 			}
 			ds := st.Expect.check(prefix, got)
+			for i := range ds {
+				ds[i].Expected, ds[i].Actual = got.obs.mask(ds[i].Expected), got.obs.mask(ds[i].Actual)
+			}
 			if len(ds) > 0 {
 				cr.Diffs = append(cr.Diffs, ds...)
 				if s.opts.Trace {
-					cr.Traces = append(cr.Traces, formatTrace(label, got.obs))
+					cr.Traces = append(cr.Traces, formatTrace(label, got.obs, s.file.placePos(sp)))
 				}
 			}
 		}
@@ -498,6 +512,7 @@ func observe(r *policies.Run, out engine.Outcome) *observation {
 	if r == nil || r.Ctx == nil {
 		return o
 	}
+	o.redact = r.Redact
 	if v := r.Ctx.Variables; v != nil {
 		for _, name := range v.Names() {
 			x, _ := v.Get(name)
@@ -515,9 +530,33 @@ func observe(r *policies.Run, out engine.Outcome) *observation {
 	return o
 }
 
-// formatTrace renders the policy trace of a request: every statement with
-// scope, section, timing and outcome, then the final variables.
-func formatTrace(label string, o *observation) string {
+// placePos returns the mapping of a trace position ("file#label:line" for
+// inline policy text) to the case file's own line.
+func (f *File) placePos(sp *spec) func(string) string {
+	return func(pos string) string {
+		rest, ok := strings.CutPrefix(pos, f.Path+"#")
+		if !ok {
+			return pos
+		}
+		i := strings.LastIndexByte(rest, ':')
+		if i < 0 {
+			return pos
+		}
+		line, err := strconv.Atoi(rest[i+1:])
+		tp, found := sp.where[rest[:i]]
+		if err != nil || !found {
+			return pos
+		}
+		return fmt.Sprintf("%s:%d", f.Path, tp.Line+line)
+	}
+}
+
+// formatTrace renders the policy trace of a request as a tree in execution
+// order: each statement under the one it ran in, with its section, scope,
+// file:line, outcome and time, the variables it set and the trace messages
+// it wrote; then the final variables and LastError. place maps positions
+// to the case file's lines. Secrets are masked.
+func formatTrace(label string, o *observation, place func(string) string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "trace of %s:\n", label)
 	if o == nil {
@@ -528,25 +567,29 @@ func formatTrace(label string, o *observation) string {
 		b.WriteString("  (no policy ran, or tracing is off)\n")
 	}
 	for _, e := range o.trace {
+		ind := strings.Repeat("  ", e.Depth+1)
 		if e.Outcome == "trace" {
-			fmt.Fprintf(&b, "  trace %s: %s\n", e.Policy, e.Message)
+			fmt.Fprintf(&b, "%strace %s: %s\n", ind, e.Policy, o.mask(e.Message))
 			continue
 		}
-		fmt.Fprintf(&b, "  %-9s %-8s %-40s %8s  %s\n", e.Scope, e.Section, e.Path, formatDuration(e.Duration), e.Outcome)
-		names := slices.Sorted(maps.Keys(e.Variables))
-		for _, n := range names {
-			fmt.Fprintf(&b, "  %-9s %-8s   sets %s = %q\n", "", "", n, e.Variables[n])
+		at := ""
+		if e.Pos != "" {
+			at = " at " + place(e.Pos)
+		}
+		fmt.Fprintf(&b, "%s%s %s %s%s: %s (%s)\n", ind, e.Section, e.Scope, e.Path, at, o.mask(e.Outcome), formatDuration(e.Duration))
+		for _, n := range slices.Sorted(maps.Keys(e.Variables)) {
+			fmt.Fprintf(&b, "%s    sets %s = %q\n", ind, n, o.mask(e.Variables[n]))
 		}
 	}
 	if len(o.varNames) > 0 {
 		b.WriteString("  variables:\n")
 		for _, n := range o.varNames {
-			fmt.Fprintf(&b, "    %s = %q\n", n, o.vars[n])
+			fmt.Fprintf(&b, "    %s = %q\n", n, o.mask(o.vars[n]))
 		}
 	}
 	if o.lastError != nil {
 		fmt.Fprintf(&b, "  lastError: source=%s reason=%s scope=%s section=%s path=%s message=%q\n",
-			o.lastError.Source, o.lastError.Reason, o.lastError.Scope, o.lastError.Section, o.lastError.Path, o.lastError.Message)
+			o.lastError.Source, o.lastError.Reason, o.lastError.Scope, o.lastError.Section, o.lastError.Path, o.mask(o.lastError.Message))
 	}
 	return b.String()
 }

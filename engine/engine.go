@@ -255,6 +255,8 @@ type Outcome struct {
 // Run runs the pipeline: inbound, backend and outbound, and on-error when
 // any of them fails. The response to send is in r.Ctx.Response afterwards.
 func (p *Pipeline) Run(r *policies.Run) Outcome {
+	r.Begin()
+	defer r.End()
 	var err error
 	for _, sec := range []policies.Section{policies.Inbound, policies.Backend, policies.Outbound} {
 		r.Section = sec
@@ -279,6 +281,8 @@ func (p *Pipeline) Run(r *policies.Run) Outcome {
 // Fail runs on-error for a failure raised outside the policies (routing,
 // subscription checks).
 func (p *Pipeline) Fail(r *policies.Run, pe *policies.Error, scope policies.Scope) Outcome {
+	r.Begin()
+	defer r.End()
 	return p.fail(r, &policies.Failure{Err: pe, Stmt: &policies.Stmt{Name: pe.Source, Scope: scope}, Section: policies.Inbound})
 }
 

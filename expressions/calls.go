@@ -82,7 +82,7 @@ func (b *binder) methodCall(e *syntax.Call, f *syntax.Member, recv val) val {
 		args := b.bindArgs(e.Args)
 		cands := recv.typ.Static[f.Name]
 		if len(cands) == 0 {
-			b.errorf(f.NamePos, "'%s' does not contain a definition for '%s'", recv.typ, f.Name)
+			b.errorf(f.NamePos, "'%s' does not contain a definition for '%s'%s", recv.typ, f.Name, didYouMean(recv.typ, f.Name, true))
 			return badVal
 		}
 		return b.invoke(e, f.NamePos, f.Name, cands, recv.typ, nil, typeArgs, args, true)
@@ -104,6 +104,23 @@ func (b *binder) methodCall(e *syntax.Call, f *syntax.Member, recv val) val {
 			}
 			return val{n: b.coalesce(recv.n, def), t: t.Args[0]}
 		}
+		if (f.Name == "ToString" || f.Name == "GetHashCode") && len(e.Args) == 0 {
+			// Nullable<T> answers these without a value: "" and 0.
+			var none any = ""
+			if f.Name == "GetHashCode" {
+				none = int32(0)
+			}
+			name := b.temp()
+			inner := b.invoke(e, f.NamePos, f.Name, t.Args[0].FindMethods(f.Name), t.Args[0], identNode(name), typeArgs, nil, false)
+			if inner.n == nil {
+				return inner
+			}
+			return val{n: &ast.VariableDeclaratorNode{Name: name, Value: recv.n, Expr: &ast.ConditionalNode{
+				Cond: &ast.BinaryNode{Operator: "==", Left: identNode(name), Right: nilNode()},
+				Exp1: constNode(none),
+				Exp2: inner.n,
+			}}, t: inner.t}
+		}
 		t = t.Args[0]
 	}
 	args := b.bindArgs(e.Args)
@@ -113,7 +130,17 @@ func (b *binder) methodCall(e *syntax.Call, f *syntax.Member, recv val) val {
 	}
 	cands := t.FindMethods(f.Name)
 	if len(cands) == 0 {
-		b.errorf(f.NamePos, "'%s' does not contain a definition for '%s'", t, f.Name)
+		if p := t.FindProp(f.Name); p != nil {
+			idx := "..."
+			if len(e.Args) == 1 {
+				if a, z := int(e.Args[0].Value.Pos()), int(e.Args[0].Value.End()); a >= 0 && a < z && z <= len(b.src) {
+					idx = b.src[a:z]
+				}
+			}
+			b.errorf(f.NamePos, "'%s.%s' is a property, not a method: use %s[%s]", t, f.Name, f.Name, idx)
+			return badVal
+		}
+		b.errorf(f.NamePos, "'%s' does not contain a definition for '%s'%s", t, f.Name, didYouMean(t, f.Name, false))
 		return badVal
 	}
 	return b.invoke(e, f.NamePos, f.Name, cands, t, recv.n, typeArgs, args, false)
@@ -374,10 +401,15 @@ func (b *binder) invoke(e syntax.Node, namePos syntax.Pos, name string, cands []
 	for _, ta := range typeArgs {
 		nodes = append(nodes, constNode(ta))
 	}
+	b.lambdaResult = nil
 	nodes = append(nodes, b.orderArgs(m, params, args, elem)...)
 	rt := m.Result
 	if m.ResultOf != nil {
-		rt = m.ResultOf(recvT, typeArgs)
+		hint := typeArgs
+		if (name == "Select" || name == "Zip") && len(hint) == 0 && b.lambdaResult != nil && b.lambdaResult != dotnet.Void {
+			hint = []*dotnet.Type{b.lambdaResult} // IEnumerable<TResult> of the selector
+		}
+		rt = m.ResultOf(recvT, hint)
 	}
 	if rt == nil {
 		rt = dotnet.Object
@@ -655,7 +687,7 @@ func (b *binder) newArray(e *syntax.New) val {
 	at := dotnet.ArrayOf(et)
 	if e.Size != nil {
 		n := b.rvalue(e.Size)
-		return val{n: b.call(e, fnMakeArray, constNode(et), n.n), t: at}
+		return val{n: b.call(e, fnMakeArray, envNode(), constNode(et), n.n), t: at}
 	}
 	nodes := []ast.Node{constNode(et)}
 	for _, v := range elems {
@@ -665,7 +697,11 @@ func (b *binder) newArray(e *syntax.New) val {
 }
 
 func (b *binder) newAnonymous(e *syntax.New) val {
-	var nodes []ast.Node
+	var (
+		nodes []ast.Node
+		names []string
+		types []*dotnet.Type
+	)
 	if e.Init != nil {
 		for _, mi := range e.Init.Members {
 			name := mi.Name
@@ -677,10 +713,17 @@ func (b *binder) newAnonymous(e *syntax.New) val {
 					name = x.Name
 				}
 			}
-			nodes = append(nodes, strNode(name), b.rvalue(mi.Value).n)
+			v := b.rvalue(mi.Value)
+			nodes = append(nodes, strNode(name), v.n)
+			names = append(names, name)
+			vt := v.t
+			if vt == nil {
+				vt = dotnet.Object
+			}
+			types = append(types, vt)
 		}
 	}
-	return val{n: b.call(e, fnAnon, nodes...), t: AnonType}
+	return val{n: b.call(e, fnAnon, nodes...), t: anonTypeOf(names, types)}
 }
 
 // ---- assignment ----

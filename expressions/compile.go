@@ -164,6 +164,10 @@ type binder struct {
 	retType *dotnet.Type
 	fns     map[string]*builtin.Function // functions the current expr program uses
 	ntemp   int
+	checked int // depth of checked(...) / checked { }: integer overflow throws
+	// lambdaResult is the static result type of the lambda bound last
+	// (Select's and Zip's element type).
+	lambdaResult *dotnet.Type
 }
 
 func (b *binder) errorf(pos syntax.Pos, format string, args ...any) {
@@ -236,6 +240,9 @@ func (b *binder) use(fn *builtin.Function) ast.Node {
 
 // call builds a call of fn at the source span of at.
 func (b *binder) call(at syntax.Node, fn *builtin.Function, args ...ast.Node) ast.Node {
+	if takesEnv(fn) {
+		args = append([]ast.Node{envNode()}, args...)
+	}
 	if n, ok := b.typedCall(at, fn, args); ok {
 		return n
 	}
@@ -401,6 +408,10 @@ func (b *binder) rvalue(e syntax.Expr) val {
 		b.errorf(e.Pos(), "'%s' is a namespace, which is not valid in the given context", v.ns)
 		return badVal
 	case v.lambda != nil:
+		if m, ok := e.(*syntax.Member); ok && len(v.lambda.Params) == 1 && v.lambda.Params[0].Name == "__mg" {
+			b.errorf(m.NamePos, "method '%s' must be called (a method group is only valid as a delegate argument)", m.Name)
+			return badVal
+		}
 		b.errorf(e.Pos(), "a lambda expression is not valid here")
 		return badVal
 	}
@@ -418,7 +429,15 @@ func (b *binder) expr(e syntax.Expr) val {
 	case *syntax.Paren:
 		return b.expr(e.X)
 	case *syntax.CheckedExpr:
-		return b.expr(e.X) // arithmetic wraps as in unchecked C#
+		if e.Unchecked {
+			saved := b.checked
+			b.checked = 0
+			defer func() { b.checked = saved }()
+			return b.expr(e.X)
+		}
+		b.checked++
+		defer func() { b.checked-- }()
+		return b.expr(e.X)
 	case *syntax.Ident:
 		return b.ident(e)
 	case *syntax.TypeExpr:
@@ -603,10 +622,13 @@ func (b *binder) member(e *syntax.Member, x val) val {
 			return val{typ: t}
 		}
 		if len(x.typ.Static[e.Name]) > 0 {
-			b.errorf(e.NamePos, "method '%s' must be called", e.Name)
-			return badVal
+			// A method group used as a delegate (Count(char.IsDigit),
+			// Select(int.Parse)): the lambda x => Type.Method(x).
+			arg := &syntax.Ident{Span: e.Span, Name: "__mg"}
+			call := &syntax.Call{Span: e.Span, Fun: e, Args: []syntax.Arg{{Value: arg}}}
+			return val{lambda: &syntax.Lambda{Span: e.Span, Params: []syntax.LambdaParam{{Name: "__mg"}}, Expr: call}}
 		}
-		b.errorf(e.NamePos, "'%s' does not contain a definition for '%s'", x.typ, e.Name)
+		b.errorf(e.NamePos, "'%s' does not contain a definition for '%s'%s", x.typ, e.Name, didYouMean(x.typ, e.Name, true))
 		return badVal
 	}
 	if x.lambda != nil || x.n == nil {
@@ -645,7 +667,7 @@ func (b *binder) member(e *syntax.Member, x val) val {
 		b.errorf(e.NamePos, "method '%s' must be called", e.Name)
 		return badVal
 	}
-	b.errorf(e.NamePos, "'%s' does not contain a definition for '%s'", t, e.Name)
+	b.errorf(e.NamePos, "'%s' does not contain a definition for '%s'%s", t, e.Name, didYouMean(t, e.Name, false))
 	return badVal
 }
 
@@ -666,7 +688,17 @@ func (b *binder) conditional(e *syntax.Conditional) val {
 	c := b.cond(e.Cond)
 	x := b.rvalue(e.Then)
 	y := b.rvalue(e.Else)
-	return val{n: &ast.ConditionalNode{Cond: c, Exp1: x.n, Exp2: y.n}, t: unify(x, y)}
+	t := unify(x, y)
+	// Numeric arms convert to the common type: c ? 1 : 2.5 is a double.
+	if typeRank(t) != rankNone && !x.null && !y.null {
+		if x.t != t && typeRank(x.t) != rankNone {
+			x.n = b.call(e.Then, fnConvert, x.n, constNode(t))
+		}
+		if y.t != t && typeRank(y.t) != rankNone {
+			y.n = b.call(e.Else, fnConvert, y.n, constNode(t))
+		}
+	}
+	return val{n: &ast.ConditionalNode{Cond: c, Exp1: x.n, Exp2: y.n}, t: t}
 }
 
 // cond binds a boolean condition, inserting a run-time check when its static
@@ -718,6 +750,9 @@ func (b *binder) unary(e *syntax.Unary) val {
 		t := x.t
 		if r := typeRank(t); r != rankNone && r < rankInt32+1 {
 			t = dotnet.Int32
+		}
+		if b.checked > 0 && typeRank(t) != rankNone && typeRank(t) <= rankUInt64 {
+			return val{n: b.call(e, fnCheckedArith, strNode("-"), x.n, nilNode(), constNode(t)), t: t}
 		}
 		return val{n: b.call(e, fnNeg, x.n), t: t}
 	case "+":
@@ -776,11 +811,24 @@ func (b *binder) binop(at syntax.Node, op string, x, y val) val {
 		if op == "!=" {
 			fn = fnNe
 		}
+		if usesReferenceEquality(x.t, y.t) {
+			fn = fnRefEq
+			if op == "!=" {
+				fn = fnRefNe
+			}
+		}
 		return val{n: b.call(at, fn, x.n, y.n), t: dotnet.Boolean}
 	case "<", "<=", ">", ">=":
 		return val{n: b.call(at, cmpFns[op], x.n, y.n), t: dotnet.Boolean}
 	case "+", "-", "*", "/", "%":
-		return val{n: b.call(at, arithFns[op], x.n, y.n), t: arithType(op, x.t, y.t)}
+		t := arithType(op, x.t, y.t)
+		if t == dotnet.String {
+			return val{n: b.call(at, fnStrAdd, x.n, y.n), t: t}
+		}
+		if b.checked > 0 && typeRank(t) != rankNone && typeRank(t) <= rankUInt64 {
+			return val{n: b.call(at, fnCheckedArith, strNode(op), x.n, y.n, constNode(t)), t: t}
+		}
+		return val{n: b.call(at, arithFns[op], x.n, y.n), t: t}
 	case "&", "|", "^", "<<", ">>":
 		t := x.t
 		if x.t != dotnet.Boolean {
@@ -833,8 +881,14 @@ func (b *binder) cast(e *syntax.Cast) val {
 		}
 	}
 	fn := fnCast
+	if isJTokenType(x.t) && !isJTokenType(t) && t != dotnet.Object {
+		fn = fnJTokenCast
+	}
 	if x.t != nil && typeRank(x.t) != rankNone {
 		fn = fnConvert // a numeric conversion, not an unboxing
+		if b.checked > 0 || typeRank(x.t) == rankDecimal {
+			fn = fnCheckedConvert
+		}
 	}
 	return val{n: b.call(e, fn, x.n, constNode(t)), t: t}
 }

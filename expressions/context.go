@@ -39,6 +39,9 @@ type Context struct {
 	Now func() time.Time
 	// TraceFn receives context.Trace(message) calls; nil drops them.
 	TraceFn func(message string)
+	// Budget bounds the time and memory of this request's expressions (nil:
+	// only the static caps).
+	Budget *dotnet.RequestBudget
 }
 
 // Request is context.Request.
@@ -52,6 +55,9 @@ type Request struct {
 	MatchedParameters *StringMap
 	// Certificate is the client certificate presented in the TLS handshake.
 	Certificate *dotnet.X509Certificate2
+	// ClientHost is the Host header the client sent (also in Headers); a
+	// Host header still equal to it is not forwarded as the backend's Host.
+	ClientHost string
 }
 
 // Response is context.Response and the IResponse of send-request.
@@ -738,8 +744,16 @@ func declareBody() {
 		Name: "As", TypeParams: 1, Params: []dotnet.Param{optParam("preserveContent", dotnet.Boolean, false)},
 		ResultOf: func(_ *dotnet.Type, ta []*dotnet.Type) *dotnet.Type { return ta[0] },
 		Fn:       asFn,
+		FnB: func(b *dotnet.Budget, r any, a []any) (any, error) {
+			if r != nil {
+				if err := b.Alloc(parsedBodyBytes(a[0].(*dotnet.Type), r.(*Body))); err != nil {
+					return nil, err
+				}
+			}
+			return asFn(r, a)
+		},
 	})
-	BodyType.AddMethod(method("AsFormUrlEncodedContent", dotnet.Object, func(r any, a []any) (any, error) {
+	BodyType.AddMethod(method("AsFormUrlEncodedContent", formType, func(r any, a []any) (any, error) {
 		preserve, _ := a[0].(bool)
 		data, err := r.(*Body).read(preserve)
 		if err != nil {
@@ -918,6 +932,7 @@ func declareDictionaries(strArr *dotnet.Type) {
 func parseForm(s string) any {
 	q := ParseQuery(s)
 	d := dotnet.NewDictionary(dotnet.String, dotnet.Instantiate(dotnet.ListT, dotnet.String), nil)
+	d.Missing = func() any { return dotnet.NewList(dotnet.String) }
 	for _, k := range q.Names {
 		items := make([]any, len(q.Values[k]))
 		for i, v := range q.Values[k] {

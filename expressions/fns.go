@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +18,7 @@ import (
 
 // MaxStringLength bounds strings built by concatenation, so a loop cannot
 // exhaust memory.
-const MaxStringLength = 32 << 20
+const MaxStringLength = dotnet.MaxStringLength
 
 func fn(name string, f func(args ...any) (any, error)) *builtin.Function {
 	return &builtin.Function{Name: name, Func: f}
@@ -94,6 +95,7 @@ var (
 
 	fnTypedArray = fn("_tarr", func(a ...any) (any, error) { return typedArray(a[0].(*dotnet.Type), a[1:]) })
 	fnMakeArray  = fn("_marr", func(a ...any) (any, error) {
+		f, a := frameOf(a[0]), a[1:]
 		n, err := convertValue(a[1], dotnet.Int32)
 		if err != nil {
 			return nil, err
@@ -102,14 +104,15 @@ var (
 		if size < 0 {
 			return nil, dotnet.Throw("System.OverflowException", "Arithmetic operation resulted in an overflow.")
 		}
-		if size > MaxStringLength {
-			return nil, dotnet.Throw("System.OutOfMemoryException", "Array dimensions exceeded supported range.")
+		if err := f.budget.AllocElems(size); err != nil {
+			return nil, err
 		}
 		et := a[0].(*dotnet.Type)
 		items := make([]any, size)
-		z := zeroValue(et)
-		for i := range items {
-			items[i] = z
+		if z := zeroValue(et); z != nil {
+			for i := range items {
+				items[i] = z
+			}
 		}
 		return typedArray(et, items)
 	})
@@ -219,6 +222,9 @@ type methodKey struct {
 // methodFn is the expr function for a method: args[0] is the receiver (or the
 // type for constructors, nil for static methods), the rest its arguments.
 func methodFn(m *dotnet.Method, instance bool) *builtin.Function {
+	if m.FnB != nil {
+		return budgetMethodFn(m, instance)
+	}
 	return memberFn(methodKey{m, instance}, func(name string) *builtin.Function {
 		call := func(recv any, args []any) (any, error) {
 			if instance && recv == nil {
@@ -232,6 +238,35 @@ func methodFn(m *dotnet.Method, instance bool) *builtin.Function {
 		f := fn(name, func(a ...any) (any, error) { return call(a[0], a[1:]) })
 		twins[f] = twin{f1: func(recv any) any { return must(call(recv, nil)) }}
 		packed[f] = func(recv, args any) any { return must(call(recv, args.([]any))) }
+		return f
+	})
+}
+
+// envFns are the functions whose first argument is the frame ($env),
+// which the binder's call adds.
+var envFns = map[*builtin.Function]bool{}
+
+func takesEnv(f *builtin.Function) bool {
+	fnMu.Lock()
+	defer fnMu.Unlock()
+	return envFns[f]
+}
+
+// budgetMethodFn is methodFn for a method that takes the evaluation's budget
+// (FnB): args[0] is the frame, args[1] the receiver.
+func budgetMethodFn(m *dotnet.Method, instance bool) *builtin.Function {
+	return memberFn(methodKey{m, instance}, func(name string) *builtin.Function {
+		f := fn(name, func(a ...any) (any, error) {
+			recv := a[1]
+			if instance && recv == nil {
+				return nil, dotnet.NullReference()
+			}
+			if _, isType := recv.(*dotnet.Type); isType && !instance {
+				recv = nil
+			}
+			return m.FnB(&frameOf(a[0]).budget, recv, a[2:])
+		})
+		envFns[f] = true
 		return f
 	})
 }
@@ -504,11 +539,11 @@ func zeroValue(t *dotnet.Type) any {
 func typedArray(et *dotnet.Type, items []any) (any, error) {
 	switch et {
 	case dotnet.String:
+		if slices.Contains(items, nil) {
+			return append([]any(nil), items...), nil // []string cannot hold null
+		}
 		out := make([]string, len(items))
 		for i, x := range items {
-			if x == nil {
-				continue
-			}
 			s, ok := x.(string)
 			if !ok {
 				return nil, dotnet.InvalidCast(dotnet.TypeOf(x).FullName, "System.String")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
@@ -14,6 +15,14 @@ import (
 
 // MaxSteps bounds the loop iterations and lambda calls of one evaluation.
 const MaxSteps = 1_000_000
+
+// DefaultTimeBudget and DefaultMemoryBudget are a request's expression
+// budget unless configured: the wall-clock time of one evaluation and the
+// bytes of the values its expressions build.
+const (
+	DefaultTimeBudget   = 5 * time.Second
+	DefaultMemoryBudget = 256 << 20
+)
 
 // ErrBudget is returned when an evaluation exceeds MaxSteps; try/catch in a
 // policy cannot catch it.
@@ -28,6 +37,7 @@ type Frame struct {
 	ret    any
 	vms    []*vm.VM // one per nesting depth: lambdas run while an outer VM is mid-run
 	depth  int
+	budget dotnet.Budget
 }
 
 var framePool = sync.Pool{New: func() any { return &Frame{} }}
@@ -45,7 +55,7 @@ func newFrame(c *Context, slots int) *Frame {
 
 func (f *Frame) release() {
 	clear(f.Locals)
-	f.Ctx, f.ret, f.steps, f.depth = nil, nil, 0, 0
+	f.Ctx, f.ret, f.steps, f.depth, f.budget = nil, nil, 0, 0, dotnet.Budget{}
 	framePool.Put(f)
 }
 
@@ -53,6 +63,9 @@ func (f *Frame) step() error {
 	f.steps++
 	if f.steps > MaxSteps {
 		return ErrBudget
+	}
+	if f.steps&255 == 1 { // the first step starts the clock
+		return f.budget.Check()
 	}
 	return nil
 }
@@ -82,6 +95,10 @@ func unwrapVMError(err error) error {
 	if errors.Is(err, ErrBudget) {
 		return ErrBudget
 	}
+	var be *dotnet.BudgetError
+	if errors.As(err, &be) {
+		return be
+	}
 	var rt *RuntimeError
 	if errors.As(err, &rt) {
 		return rt
@@ -104,10 +121,14 @@ type RuntimeError struct{ Msg string }
 func (e *RuntimeError) Error() string { return e.Msg }
 
 // Eval runs the program against a request context and returns its value.
-// A failure is a *dotnet.Exception (the policy's runtime error) or ErrBudget.
+// A failure is a *dotnet.Exception (the policy's runtime error), ErrBudget
+// or a *dotnet.BudgetError (the request's time or memory budget ran out).
 func (p *Program) Eval(c *Context) (v any, err error) {
 	f := newFrame(c, p.slots)
 	defer f.release()
+	if c != nil && c.Budget != nil {
+		f.budget = c.Budget.Start()
+	}
 	defer func() {
 		// A panic in runtime code (a deferred LINQ query enumerated outside the
 		// VM, or a bug) is the policy's runtime error, never a crash.
@@ -120,7 +141,7 @@ func (p *Program) Eval(c *Context) (v any, err error) {
 		if err != nil {
 			return nil, err
 		}
-		return materialize(out)
+		return materialize(&f.budget, out)
 	}
 	fl, err := p.body.exec(f)
 	if err != nil {
@@ -129,13 +150,13 @@ func (p *Program) Eval(c *Context) (v any, err error) {
 	if fl != flowReturn {
 		return nil, &RuntimeError{Msg: "block ended without return"}
 	}
-	return materialize(f.ret)
+	return materialize(&f.budget, f.ret)
 }
 
 // materialize runs a deferred LINQ query before the evaluation ends: its
 // lambdas use this evaluation's frame, which goes back to a pool, so a query
 // stored by a policy (cache-store-value, a variable) must not run later.
-func materialize(v any) (any, error) {
+func materialize(b *dotnet.Budget, v any) (any, error) {
 	var elem *dotnet.Type
 	switch q := v.(type) {
 	case *dotnet.Sequence:
@@ -147,6 +168,14 @@ func materialize(v any) (any, error) {
 	}
 	var items []any
 	err := dotnet.Enumerate(v, func(x any) (bool, error) {
+		if len(items) == dotnet.MaxCollectionLength {
+			return false, dotnet.CollectionTooLong()
+		}
+		if len(items)&1023 == 0 {
+			if err := b.Alloc(1024 * dotnet.ElemBytes); err != nil {
+				return false, err
+			}
+		}
 		items = append(items, x)
 		return true, nil
 	})
@@ -667,6 +696,13 @@ func (b *binder) stmt(s syntax.Stmt) stmtNode {
 		}
 		return n
 	case *syntax.CheckedStmt:
+		saved := b.checked
+		if s.Unchecked {
+			b.checked = 0
+		} else {
+			b.checked++
+		}
+		defer func() { b.checked = saved }()
 		return b.block(s.Body)
 	case *syntax.Using:
 		// using (resource) body: no resource here needs disposing, so it is a
@@ -913,17 +949,34 @@ func (b *binder) lambda(l *syntax.Lambda, elem *dotnet.Type) ast.Node {
 	}
 	savedFns, savedRet := b.fns, b.retType
 	b.fns = nil
+	b.lambdaResult = nil
 	if l.Expr != nil {
 		v := b.expr(l.Expr)
 		if v.n == nil {
 			v = badVal
 		}
 		def.prog = b.prog(v.n)
+		b.lambdaResult = v.t
 	} else {
 		b.retType = nil
 		def.body = b.block(l.Block)
+		b.lambdaResult = b.retType
 	}
 	b.fns, b.retType = savedFns, savedRet
 	b.pop()
 	return &ast.CallNode{Callee: b.use(fnLambda), Arguments: []ast.Node{envNode(), constNode(def)}}
+}
+
+// parsedTreeFactor estimates the memory of a parsed JSON or XML tree per
+// byte of its text (measured: 4× for long strings to 32× for small numbers).
+const parsedTreeFactor = 16
+
+// parsedBodyBytes is what reading the body as t is charged against the
+// memory budget.
+func parsedBodyBytes(t *dotnet.Type, b *Body) int64 {
+	n := int64(len(b.Bytes()))
+	if t == dotnet.String || t.Generic == dotnet.Array {
+		return n
+	}
+	return n * parsedTreeFactor
 }

@@ -272,7 +272,7 @@ func arith(op string, a, b any) (any, error) {
 			if y.IsZero() {
 				return nil, divideByZero()
 			}
-			return dotnet.Decimal{D: x.DivRound(y, 28)}, nil
+			return dotnet.DecimalDivide(dotnet.Decimal{D: x}, dotnet.Decimal{D: y})
 		case "%":
 			if y.IsZero() {
 				return nil, divideByZero()
@@ -492,6 +492,12 @@ func compare(op string, a, b any) (bool, error) {
 		default:
 			c = cmp3(toI64(a), toI64(b))
 		}
+	} else if ia, ok := enumInt(a); ok {
+		ib, ok := enumInt(b)
+		if !ok {
+			return false, dotnet.Throw("System.ArgumentException", "Object must be of the same type.")
+		}
+		c = cmp3(ia, ib)
 	} else {
 		var err error
 		c, err = dotnet.Compare(a, b)

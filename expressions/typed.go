@@ -127,6 +127,9 @@ func (b *binder) methodConstArgs(at syntax.Node, m *dotnet.Method, instance bool
 	fnMu.Lock()
 	g := packed[f]
 	fnMu.Unlock()
+	if g == nil {
+		return nil, false
+	}
 	n := &ast.CallNode{Callee: constNode(g), Arguments: []ast.Node{nodes[0], constNode(args)}}
 	b.locate(n, at)
 	return n, true

@@ -49,6 +49,9 @@ type options struct {
 	// bodyBudget caps the body bytes buffered by all requests (nil: none).
 	bodyBudget *semaphore.Weighted
 	breakers   *backendpool.Registry
+	exprTime   time.Duration
+	exprMem    int64
+	exprPool   *dotnet.MemoryPool
 }
 
 // WithStores shares rate-limit, quota and cache state between gateways
@@ -167,6 +170,9 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 			b, ok := backends[id]
 			return b, ok
 		},
+		ExprTimeout:  g.opts.exprTime,
+		ExprMaxBytes: g.opts.exprMem,
+		ExprPool:     g.opts.exprPool,
 	}
 	policies.BindStores(env, g.stores)
 	if len(cfg.Schemas) > 0 {
@@ -342,6 +348,9 @@ func (g *Gateway) requestOf(req *http.Request) *expressions.Request {
 		h = http.Header{}
 	}
 	policies.StripHopHeaders(h)
+	if req.Host != "" && h.Get("Host") == "" {
+		h.Set("Host", req.Host) // net/http moves Host out of the header map; APIM keeps it
+	}
 	ip := req.RemoteAddr
 	if hst, _, err := net.SplitHostPort(ip); err == nil {
 		ip = hst
@@ -351,6 +360,7 @@ func (g *Gateway) requestOf(req *http.Request) *expressions.Request {
 		OriginalURL: &expressions.URL{Scheme: scheme, Host: host, Port: port, Path: req.URL.EscapedPath(), Query: expressions.ParseQuery(req.URL.RawQuery)},
 		Headers:     expressions.NewHeaders(h),
 		IPAddress:   ip,
+		ClientHost:  req.Host,
 	}
 	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
 		out.Certificate = &dotnet.X509Certificate2{Cert: req.TLS.PeerCertificates[0], Chain: req.TLS.PeerCertificates[1:]}
@@ -421,7 +431,7 @@ func (rt *routes) authorize(req *http.Request, api *engine.API, ctx *expressions
 	if !present {
 		for _, p := range prods {
 			if !p.SubscriptionRequired {
-				ctx.Product = productOf(p)
+				ctx.Product = rt.contextProduct(p)
 				return p.ID, nil
 			}
 		}
@@ -451,7 +461,7 @@ func (rt *routes) authorize(req *http.Request, api *engine.API, ctx *expressions
 			return "", invalid
 		}
 		product = found.ID
-		ctx.Product = productOf(found)
+		ctx.Product = rt.contextProduct(found)
 	default:
 		return "", invalid
 	}

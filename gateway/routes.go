@@ -20,6 +20,8 @@ type routes struct {
 	keys map[string]*engine.Subscription
 	// products containing each API id, sorted by id.
 	products map[string][]*engine.Product
+	// ctxProducts is context.Product of each product.
+	ctxProducts map[*engine.Product]*expressions.Product
 }
 
 type apiRoute struct {
@@ -94,6 +96,7 @@ func buildRoutes(cfg *engine.Config) *routes {
 			rt.products[a] = append(rt.products[a], p)
 		}
 	}
+	rt.ctxProducts = contextProducts(cfg, rt.products)
 	return rt
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/gateway/telemetry"
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/policies"
@@ -83,7 +84,8 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	}
 	tc.Transport = timingTransport{telemetry.Transport(base)}
 	common := append(append([]Option(nil), opts...),
-		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithBodyBudget(set.MaxBufferedBodyBytes), WithObserver(s.observe), WithStores(s.newStores()))
+		WithClient(&tc), WithLogger(log), WithMaxBody(set.MaxBody), WithBodyBudget(set.MaxBufferedBodyBytes), WithObserver(s.observe), WithStores(s.newStores()),
+		WithExpressionBudget(set.ExprTimeBudget, set.ExprMemoryBudget), WithExpressionPool(&dotnet.MemoryPool{Max: set.ExprMemoryTotal}))
 	if o.auths == nil {
 		// one token cache for both gateways
 		common = append(common, WithBackendAuth(NewBackendAuth(o.identity)))

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/gateway/doclimit"
 	"github.com/policygate/policygate/policies"
 	"github.com/policygate/policygate/policies/state/redisstate"
@@ -77,6 +78,14 @@ type Settings struct {
 	DebugToken string
 	// TraceStoreSize bounds the stored traces (debug.trace.store.size).
 	TraceStoreSize int
+	// ExprTimeBudget is the wall-clock time of one expression evaluation
+	// (expressions.budget.time); ExprMemoryBudget the bytes the expressions
+	// of one request may build (expressions.budget.memory).
+	ExprTimeBudget   time.Duration
+	ExprMemoryBudget int64
+	// ExprMemoryTotal bounds what the expressions of all requests in flight
+	// may build together (expressions.budget.memory.total).
+	ExprMemoryTotal int64
 	// Redis holds rate-limit, quota and token-limit counters and the
 	// external cache when RedisURL is set (cache.redis.url, .password,
 	// .prefix, .timeout, .fail-closed; see README "Shared state on Redis").
@@ -186,14 +195,7 @@ var settingsTable = []setting{
 	durSetting("net.server.timeout.write", "330s", "time to write a response (forward-request's default timeout is 300 s)", func(s *Settings) *time.Duration { return &s.WriteTimeout }),
 	durSetting("net.server.timeout.idle", "120s", "keep-alive idle time", func(s *Settings) *time.Duration { return &s.IdleTimeout }),
 	durSetting("net.server.shutdown.timeout", "30s", "drain time on SIGTERM/SIGINT", func(s *Settings) *time.Duration { return &s.ShutdownTimeout }),
-	{"net.server.max-body", strconv.Itoa(DefaultMaxBody), "max buffered request body in bytes", func(s *Settings, v string) error {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err == nil && n <= 0 {
-			err = fmt.Errorf("must be positive")
-		}
-		s.MaxBody = n
-		return err
-	}},
+	bytesSetting("net.server.max-body", DefaultMaxBody, "max buffered request body in bytes", func(s *Settings) *int64 { return &s.MaxBody }),
 	durSetting("config.reload.debounce", "100ms", "quiet time before a reload (negative: no watching)", func(s *Settings) *time.Duration { return &s.ReloadDebounce }),
 	durSetting("namedvalues.keyvault.refresh", "4h", "Key Vault named value refresh interval", func(s *Settings) *time.Duration { return &s.NamedValueRefresh }),
 	strSetting("debug.token", "", "Apim-Debug-Authorization value that turns tracing on", func(s *Settings) *string { return &s.DebugToken }),
@@ -222,14 +224,7 @@ var settingsTable = []setting{
 	}},
 	intSetting("net.server.max-header-bytes", DefaultMaxHeaderBytes, 1, "max bytes of a request head (request line and headers; larger: 431)", func(s *Settings) *int { return &s.MaxHeaderBytes }),
 	intSetting("net.server.max-url-length", DefaultMaxURLLength, 1, "max length of a request URL (longer: 414)", func(s *Settings) *int { return &s.MaxURLLength }),
-	{"net.server.max-buffered-body-bytes", strconv.Itoa(DefaultMaxBufferedBodyBytes), "max request body bytes buffered by all requests at once (beyond: 503)", func(s *Settings, v string) error {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err == nil && n <= 0 {
-			err = fmt.Errorf("must be positive")
-		}
-		s.MaxBufferedBodyBytes = n
-		return err
-	}},
+	bytesSetting("net.server.max-buffered-body-bytes", DefaultMaxBufferedBodyBytes, "max request body bytes buffered by all requests at once (beyond: 503)", func(s *Settings) *int64 { return &s.MaxBufferedBodyBytes }),
 	intSetting("net.server.max-connections", DefaultMaxConnections, 0, "max open client connections per listener (0: no cap)", func(s *Settings) *int { return &s.MaxConnections }),
 	intSetting("telemetry.metrics.max-series", policies.DefaultMaxSeriesPerMetric, 0, "max emit-metric series per metric name; the rest fold into an overflow series (0: no cap)", func(s *Settings) *int { return &s.MaxSeriesPerMetric }),
 	{"observability.opentelemetry.enabled", "false", "export traces and metrics over OTLP/HTTP", func(s *Settings, v string) error {
@@ -273,6 +268,9 @@ var settingsTable = []setting{
 		}
 		return nil
 	}},
+	durSetting("expressions.budget.time", "5s", "wall-clock time of one expression evaluation (then 500)", func(s *Settings) *time.Duration { return &s.ExprTimeBudget }),
+	bytesSetting("expressions.budget.memory", expressions.DefaultMemoryBudget, "bytes the expressions of one request may build (then 500)", func(s *Settings) *int64 { return &s.ExprMemoryBudget }),
+	bytesSetting("expressions.budget.memory.total", DefaultExprMemoryTotal, "bytes the expressions of all requests in flight may build together (then 500)", func(s *Settings) *int64 { return &s.ExprMemoryTotal }),
 	{"dapr.http.endpoint", "", "Dapr sidecar HTTP API for publish-to-dapr and invoke-dapr-binding (empty: DAPR_HTTP_ENDPOINT, else http://localhost:$DAPR_HTTP_PORT, else http://localhost:3500)", func(s *Settings, v string) error {
 		s.DaprHTTPEndpoint = v
 		if v == "" {
@@ -284,6 +282,18 @@ var settingsTable = []setting{
 		}
 		return err
 	}},
+}
+
+// bytesSetting is a positive byte count.
+func bytesSetting(name string, def int64, doc string, f func(*Settings) *int64) setting {
+	return setting{name, strconv.FormatInt(def, 10), doc, func(s *Settings, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err == nil && n <= 0 {
+			err = fmt.Errorf("must be positive")
+		}
+		*f(s) = n
+		return err
+	}}
 }
 
 // intSetting is an integer setting of at least least.

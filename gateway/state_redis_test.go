@@ -91,7 +91,9 @@ func TestFleetSharesStateOnRedis(t *testing.T) {
 	srv := redistest.Start(t)
 	be, backendCalls := countingBackend(t)
 	cfg := fleetConfig(be)
-	settings := []string{"cache.redis.url", srv.URL(), "cache.redis.prefix", "fleet:"}
+	// a generous timeout: exact counts need every call to reach Redis, also
+	// under the race detector (the fault test covers the 100 ms default)
+	settings := []string{"cache.redis.url", srv.URL(), "cache.redis.prefix", "fleet:", "cache.redis.timeout", "5s"}
 	g1 := startFleetMember(t, cfg, settings...)
 	g2 := startFleetMember(t, cfg, settings...)
 

@@ -113,6 +113,7 @@ func (s *authenticationManagedIdentity) acquire(r *Run) (tok string, ok bool, er
 	ctx, end := r.StartSpan("token acquisition", "apim.token.resource", resource)
 	tok, _, err = TokenSource().Token(ctx, scope, clientID)
 	end(err)
+	r.Taint(tok) // an access token is masked like a secret named value
 	if err != nil {
 		if s.ignoreError {
 			return "", false, nil

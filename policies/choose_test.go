@@ -102,10 +102,10 @@ func TestChooseNestedFailurePath(t *testing.T) {
 	for _, e := range r.Trace.Entries {
 		paths = append(paths, e.Path)
 	}
-	want := []string{
+	want := []string{ // in execution order: the parent first
+		`choose[2]\when[2]\choose[1]`,
 		`choose[2]\when[2]\choose[1]\when[1]\set-header[1]`,
 		`choose[2]\when[2]\choose[1]\when[1]\set-header[2]`,
-		`choose[2]\when[2]\choose[1]`,
 	}
 	if d := cmp.Diff(want, paths); d != "" {
 		t.Errorf("trace paths (-want +got):\n%s", d)

@@ -162,6 +162,7 @@ type Value struct {
 	prog    *expressions.Program
 	pos     parser.Pos
 	failed  bool // did not compile (its errors are reported)
+	secret  bool // an expression whose text holds a secret named value
 }
 
 // Literal reports whether the value is fixed at load time, and its text. A
@@ -243,11 +244,12 @@ func CompileValue(pv *parser.Value, k ValueKind, lookup namedvalues.LookupFunc, 
 			ces = expressions.Errors{{Code: parser.CodeExpression, Msg: err.Error()}}
 		}
 		for _, ce := range ces {
-			errs = append(errs, &parser.Error{Pos: pv.PosOf(exp.Orig(back(ce.Offset))), Code: ce.Code, Msg: ce.Msg})
+			orig := exp.Orig(back(ce.Offset))
+			errs = append(errs, &parser.Error{Pos: pv.PosOf(orig), Code: ce.Code, Msg: secretSafeMessage(exp, lookup, orig, ce.Msg)})
 		}
 		return nil, errs
 	}
-	return &Value{Present: true, prog: prog, pos: pv.Pos}, errs
+	return &Value{Present: true, prog: prog, pos: pv.Pos, secret: exp.Secret()}, errs
 }
 
 // exprFailure is the policy error of an expression that threw.
@@ -270,7 +272,14 @@ func (v *Value) Eval(r *Run) (any, error) {
 	}
 	out, err := v.prog.Eval(r.Ctx)
 	if err != nil {
+		var ex *dotnet.Exception
+		if v.secret && errors.As(err, &ex) {
+			r.Taint(ex.Message) // the message may be built from the secret
+		}
 		return nil, exprFailure(err)
+	}
+	if v.secret && out != nil {
+		r.Taint(dotnet.ToString(out)) // derived from a secret: secret too
 	}
 	return out, nil
 }

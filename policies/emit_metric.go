@@ -56,6 +56,14 @@ func newEmitMetric(el *parser.Element, c *Compiler) (Step, error) {
 	if ns := c.Attr(el, "namespace", KindString); ns.Present {
 		s.namespace, _ = ns.Literal()
 	}
+	s.dims = compileDimensions(el, c, defaultDimension, strings.Join(defaultDimensionNames, ", "))
+	return s, nil
+}
+
+// compileDimensions reads the <dimension> children of a metric policy;
+// a dimension without value must be one that def knows (named in defaults).
+func compileDimensions(el *parser.Element, c *Compiler, def func(string) func(*Run) string, defaults string) []metricDimension {
+	var dims []metricDimension
 	for _, ch := range el.Children {
 		if ch.Name != "dimension" {
 			continue
@@ -65,18 +73,18 @@ func newEmitMetric(el *parser.Element, c *Compiler) (Step, error) {
 			d.value = v
 		} else {
 			n, _ := d.name.Literal()
-			d.def = defaultDimension(n)
+			d.def = def(n)
 			if d.def == nil {
-				c.Errorf(ch.Pos, parser.CodeBadAttribute, "dimension %q needs a value: only default dimensions (%s) may omit it", n, strings.Join(defaultDimensionNames, ", "))
+				c.Errorf(ch.Pos, parser.CodeBadAttribute, "dimension %q needs a value: only default dimensions (%s) may omit it", n, defaults)
 				continue
 			}
 		}
-		s.dims = append(s.dims, d)
+		dims = append(dims, d)
 	}
-	if len(s.dims) > maxMetricDimensions {
-		c.Errorf(el.Pos, parser.CodeBadStructure, "<emit-metric> has %d dimensions; at most %d are allowed", len(s.dims), maxMetricDimensions)
+	if len(dims) > maxMetricDimensions {
+		c.Errorf(el.Pos, parser.CodeBadStructure, "<%s> has %d dimensions; at most %d are allowed", el.Name, len(dims), maxMetricDimensions)
 	}
-	return s, nil
+	return dims
 }
 
 var defaultDimensionNames = []string{"API ID", "Operation ID", "Product ID", "User ID", "Subscription ID", "Location", "Gateway ID"}

@@ -352,7 +352,7 @@ func backendRequest(r *Run, b *BackendEntity) (*http.Request, error) {
 	}
 	StripHopHeaders(h)
 	if vs, ok := (&expressions.Headers{H: h}).Values("Host"); ok {
-		if len(vs) > 0 && vs[0] != "" {
+		if len(vs) > 0 && vs[0] != "" && vs[0] != in.ClientHost { // a Host a policy set
 			req.Host = vs[0]
 		}
 		for k := range h {

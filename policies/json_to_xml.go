@@ -2,6 +2,7 @@ package policies
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -110,11 +111,14 @@ func (s *jsonToXML) Exec(r *Run) error {
 		logConversionFailure(r, "json-to-xml", err)
 		return nil
 	}
-	cv := &jsonXMLWriter{sep: sep, prefix: prefix, block: block}
+	cv := &jsonXMLWriter{sep: sep, prefix: prefix, block: block, ctx: r.Context}
 	if !s.parseDate {
 		cv.dates = originalDates(in, tok)
 	}
 	cv.document(tok)
+	if cv.err != nil {
+		return requestGone(r, cv.err)
+	}
 	m.set([]byte(cv.b.String()), "application/xml")
 	return nil
 }
@@ -126,6 +130,10 @@ type jsonXMLWriter struct {
 	scopes             []map[string]bool // declared namespace prefixes per open element
 	// dates maps date values to their text as written (parse-date="false").
 	dates map[*dotnet.JValue]string
+	// ctx is the request's: the writer stops (err) when it ends.
+	ctx  context.Context
+	seen int
+	err  error
 }
 
 func (w *jsonXMLWriter) document(t dotnet.JToken) {
@@ -143,6 +151,12 @@ func (w *jsonXMLWriter) document(t dotnet.JToken) {
 
 // element writes <name>value</name> (arrays are expanded by the caller).
 func (w *jsonXMLWriter) element(name string, t dotnet.JToken) {
+	if w.seen++; w.seen&1023 == 0 && w.ctx != nil && w.err == nil {
+		w.err = w.ctx.Err()
+	}
+	if w.err != nil {
+		return
+	}
 	if a, ok := t.(*dotnet.JArray); ok {
 		for _, it := range a.Items() {
 			w.element(name, it)

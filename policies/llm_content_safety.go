@@ -127,36 +127,15 @@ func promptTexts(body []byte) promptParts {
 	if json.Unmarshal(body, &req) != nil {
 		return p
 	}
-	var flat func(v any) []string
-	flat = func(v any) []string {
-		switch x := v.(type) {
-		case string:
-			return []string{x}
-		case []any:
-			var out []string
-			for _, e := range x {
-				out = append(out, flat(e)...)
-			}
-			return out
-		case map[string]any:
-			if t, ok := x["text"].(string); ok {
-				return []string{t}
-			}
-			if t, ok := x["content"]; ok {
-				return flat(t)
-			}
-		}
-		return nil
-	}
 	for _, m := range req.Messages {
 		if m.Role == "user" || m.Role == "" {
-			p.user = append(p.user, flat(m.Content)...)
+			p.user = append(p.user, promptTextsOf(m.Content)...)
 		} else {
-			p.other = append(p.other, flat(m.Content)...)
+			p.other = append(p.other, promptTextsOf(m.Content)...)
 		}
 	}
-	p.user = append(p.user, flat(req.Prompt)...)
-	p.user = append(p.user, flat(req.Input)...)
+	p.user = append(p.user, promptTextsOf(req.Prompt)...)
+	p.user = append(p.user, promptTextsOf(req.Input)...)
 	return p
 }
 

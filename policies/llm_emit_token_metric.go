@@ -77,26 +77,7 @@ func newEmitTokenMetric(el *parser.Element, c *Compiler) (Step, error) {
 		s.namespace, _ = ns.Literal()
 	}
 	s.value = c.Attr(el, "value", KindString)
-	for _, ch := range el.Children {
-		if ch.Name != "dimension" {
-			continue
-		}
-		d := metricDimension{name: c.Attr(ch, "name", KindString)}
-		if v := c.Attr(ch, "value", KindString); v.Present {
-			d.value = v
-		} else {
-			n, _ := d.name.Literal()
-			d.def = tokenMetricDimension(n)
-			if d.def == nil {
-				c.Errorf(ch.Pos, parser.CodeBadAttribute, "dimension %q needs a value: only default dimensions (%s, Client IP, Backend ID) may omit it", n, strings.Join(defaultDimensionNames, ", "))
-				continue
-			}
-		}
-		s.dims = append(s.dims, d)
-	}
-	if len(s.dims) > maxMetricDimensions {
-		c.Errorf(el.Pos, parser.CodeBadStructure, "<%s> has %d dimensions; at most %d are allowed", el.Name, len(s.dims), maxMetricDimensions)
-	}
+	s.dims = compileDimensions(el, c, tokenMetricDimension, strings.Join(defaultDimensionNames, ", ")+", Client IP, Backend ID")
 	return s, nil
 }
 

@@ -150,6 +150,8 @@ func semanticPrompt(body []byte, ignoreSystem bool) (string, int) {
 	return strings.TrimSpace(b.String()), n
 }
 
+// promptTextsOf flattens an OpenAI message content (a string, parts with
+// text, or nested content) into its texts.
 func promptTextsOf(v any) []string {
 	switch x := v.(type) {
 	case string:
@@ -163,6 +165,9 @@ func promptTextsOf(v any) []string {
 	case map[string]any:
 		if t, ok := x["text"].(string); ok {
 			return []string{t}
+		}
+		if t, ok := x["content"]; ok {
+			return promptTextsOf(t)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -135,6 +136,13 @@ type Env struct {
 	// Schemas resolves validate-content schema-id (and schema-ref inside
 	// it) to a schema of the configuration; nil when there are none.
 	Schemas func(id, ref string) *openapi3.Schema
+	// ExprTimeout and ExprMaxBytes are the per-request expression budget
+	// (zero: expressions.DefaultTimeBudget, DefaultMemoryBudget).
+	ExprTimeout  time.Duration
+	ExprMaxBytes int64
+	// ExprPool bounds what the expressions of all requests in flight
+	// charge together (nil: no bound).
+	ExprPool *dotnet.MemoryPool
 }
 
 // MetricSink records custom metrics.
@@ -198,6 +206,9 @@ type Run struct {
 	// Scratch is per-request state steps keep between sections (e.g. a
 	// buffered backend response). Keys are the owning policy's names.
 	Scratch map[string]any
+	// tainted are this request's secret values beyond the named values
+	// (acquired tokens, results of expressions over secrets); see Taint.
+	taint *taintSet
 }
 
 // Now returns the run's clock reading.
@@ -292,12 +303,13 @@ func (s *Stmt) Exec(r *Run) error {
 				changed[name] = r.traceValue(v)
 			})
 		}
+		at := r.Trace.Begin(s, r.Section)
 		start := time.Now()
 		err = s.Step.Exec(r)
 		if vars != nil {
 			vars.Observe(prevObs)
 		}
-		r.Trace.Add(s, r.Section, time.Since(start), err, changed)
+		r.Trace.End(at, time.Since(start), err, changed)
 	} else {
 		err = s.Step.Exec(r)
 	}
@@ -361,12 +373,27 @@ type TraceEntry struct {
 	// Variables are the context variables the statement set, with their new
 	// values (secrets masked, long values cut).
 	Variables map[string]string `json:"variables,omitempty"`
+	// Pos is the statement's file:line; Depth its nesting under the
+	// statements running when it started (entries are in start order).
+	Pos   string `json:"pos,omitempty"`
+	Depth int    `json:"depth,omitempty"`
 }
 
 // Trace collects what ran during one request.
 type Trace struct {
 	mu      sync.Mutex
 	Entries []TraceEntry `json:"entries"`
+	open    []int        // entries begun and not ended, outermost first
+	// Redact masks secrets in what is recorded (the run's Redact; set by
+	// Run.Begin).
+	Redact func(string) string `json:"-"`
+}
+
+func (t *Trace) redact(s string) string {
+	if t.Redact == nil {
+		return s
+	}
+	return t.Redact(s)
 }
 
 // Add records one statement run and the variables it set.
@@ -376,27 +403,63 @@ func (t *Trace) Add(s *Stmt, sec Section, d time.Duration, err error, vars map[s
 	case errors.Is(err, ErrReturnResponse):
 		outcome = "return"
 	case err != nil:
-		outcome = err.Error()
+		outcome = t.redact(err.Error())
 	}
 	t.mu.Lock()
 	t.Entries = append(t.Entries, TraceEntry{Scope: s.Scope, Section: sec, Path: s.Path, Policy: s.Name, Duration: d, Outcome: outcome, Variables: vars})
 	t.mu.Unlock()
 }
 
-// Message records a trace policy's or context.Trace's message.
+// Begin records that a statement starts in section sec and returns its
+// entry for End. A statement nested in a running one is recorded in its
+// parent's section (return-response runs its children as on the response,
+// but they run in the parent's section).
+func (t *Trace) Begin(s *Stmt, sec Section) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n := len(t.open); n > 0 {
+		sec = t.Entries[t.open[n-1]].Section
+	}
+	pos := ""
+	if s.Pos.Line > 0 {
+		pos = fmt.Sprintf("%s:%d", s.Pos.File, s.Pos.Line)
+	}
+	t.Entries = append(t.Entries, TraceEntry{Scope: s.Scope, Section: sec, Path: s.Path, Policy: s.Name, Outcome: "running", Pos: pos, Depth: len(t.open)})
+	at := len(t.Entries) - 1
+	t.open = append(t.open, at)
+	return at
+}
+
+// End completes the entry Begin returned.
+func (t *Trace) End(at int, d time.Duration, err error, vars map[string]string) {
+	outcome := "ok"
+	switch {
+	case errors.Is(err, ErrReturnResponse):
+		outcome = "return"
+	case err != nil:
+		outcome = t.redact(err.Error())
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := &t.Entries[at]
+	e.Duration, e.Outcome, e.Variables = d, outcome, vars
+	if i := slices.Index(t.open, at); i >= 0 {
+		t.open = slices.Delete(t.open, i, i+1)
+	}
+}
+
+// Message records a trace policy's or context.Trace's message, nested under
+// the statement that is running.
 func (t *Trace) Message(source, msg string) {
 	t.mu.Lock()
-	t.Entries = append(t.Entries, TraceEntry{Policy: source, Outcome: "trace", Message: msg})
+	t.Entries = append(t.Entries, TraceEntry{Policy: source, Outcome: "trace", Message: t.redact(msg), Depth: len(t.open)})
 	t.mu.Unlock()
 }
 
 // traceValue renders a variable's value for a trace: its text, secrets
 // masked, cut at 256 characters.
 func (r *Run) traceValue(v any) string {
-	s := dotnet.ToString(v)
-	if r.Env != nil && r.Env.Redact != nil {
-		s = r.Env.Redact(s)
-	}
+	s := r.Redact(dotnet.ToString(v))
 	if len(s) > 256 {
 		cut := 256
 		for cut > 0 && !utf8.RuneStart(s[cut]) {

@@ -305,9 +305,13 @@ func (s *sendReqSpec) build(r *Run, ctx context.Context) (req *http.Request, req
 	if nerr != nil {
 		return nil, &Error{Reason: ReasonBackend, Message: nerr.Error(), Status: 500, Err: nerr}, nil
 	}
+	clientHost := ""
+	if r.Ctx != nil && r.Ctx.Request != nil {
+		clientHost = r.Ctx.Request.ClientHost
+	}
 	for k, vs := range h {
 		if strings.EqualFold(k, "Host") {
-			if len(vs) > 0 && vs[0] != "" {
+			if len(vs) > 0 && vs[0] != "" && vs[0] != clientHost { // a Host a policy set
 				req.Host = vs[0]
 			}
 			delete(h, k)

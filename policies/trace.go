@@ -70,7 +70,7 @@ func (s *traceStep) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	attrs := []slog.Attr{slog.String("source", s.source), slog.String("message", msg)}
+	attrs := []slog.Attr{slog.String("source", s.source), slog.String("message", r.Redact(msg))}
 	var tb strings.Builder
 	tb.WriteString(msg)
 	for _, m := range s.metadata {
@@ -82,7 +82,7 @@ func (s *traceStep) Exec(r *Run) error {
 		if err != nil {
 			return err
 		}
-		attrs = append(attrs, slog.String(n, v))
+		attrs = append(attrs, slog.String(n, r.Redact(v)))
 		tb.WriteString(" " + n + "=" + v)
 	}
 	if r.Trace != nil {

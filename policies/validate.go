@@ -240,7 +240,7 @@ func (v *validator) elem(el *parser.Element, e *ElemDecl, sec Section, policy bo
 			if (policy && a.Name == "id") || ignoredAttr(a.Name) || e.AnyAttrs {
 				continue
 			}
-			v.warnf(a.Pos, parser.CodeBadAttribute, "unknown attribute %q on <%s>", a.Name, el.Name)
+			v.warnf(a.Pos, parser.CodeBadAttribute, "unknown attribute %q on <%s>%s", a.Name, el.Name, closestAttr(a.Name, e))
 			continue
 		}
 		v.value(a.Value, a.Pos, ad.Kind, ad.Enum, ad.Expr, fmt.Sprintf("attribute %q of <%s>", a.Name, el.Name))

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"context"
 	"strings"
 
 	"github.com/policygate/policygate/expressions/dotnet"
@@ -86,22 +87,30 @@ func (s *xmlToJSON) Exec(r *Run) error {
 		logConversionFailure(r, "xml-to-json", err)
 		return nil
 	}
-	cv := xmlJSONConverter{direct: strings.EqualFold(kind, "direct"), always: always}
+	cv := &xmlJSONConverter{direct: strings.EqualFold(kind, "direct"), always: always, ctx: r.Context}
 	root := doc.Root()
 	out := dotnet.NewJObject()
-	out.Set(cv.name(root, root.Name(), false), cv.value(root))
+	v, err := cv.value(root)
+	if err != nil {
+		return requestGone(r, err)
+	}
+	out.Set(cv.name(root, root.Name(), false), v)
 	m.set([]byte(dotnet.JSONString(out, dotnet.FormattingNone)), "application/json")
 	return nil
 }
 
+// xmlJSONConverter converts in time linear in the document; it stops when
+// the request's context ends.
 type xmlJSONConverter struct {
 	direct, always bool
+	ctx            context.Context
+	seen           int
 }
 
 const xmlnsNamespace = "http://www.w3.org/2000/xmlns/"
 
 // name is the JSON name of an element or attribute name n found on e.
-func (c xmlJSONConverter) name(e *dotnet.XElement, n dotnet.XName, attr bool) string {
+func (c *xmlJSONConverter) name(e *dotnet.XElement, n dotnet.XName, attr bool) string {
 	local := n.Local
 	if n.Namespace == xmlnsNamespace {
 		local = "xmlns:" + n.Local
@@ -134,8 +143,24 @@ func isXMLNSAttr(a *dotnet.XAttribute) bool {
 	return n.Namespace == xmlnsNamespace || n.Namespace == "" && n.Local == "xmlns"
 }
 
+// ownText is the element's own text: its text and CDATA children.
+func ownText(e *dotnet.XElement) string {
+	var b strings.Builder
+	for _, n := range e.ChildNodes() {
+		if t, ok := n.(*dotnet.XText); ok {
+			b.WriteString(t.Value)
+		}
+	}
+	return b.String()
+}
+
 // value converts one element.
-func (c xmlJSONConverter) value(e *dotnet.XElement) dotnet.JToken {
+func (c *xmlJSONConverter) value(e *dotnet.XElement) (dotnet.JToken, error) {
+	if c.seen++; c.seen&1023 == 0 && c.ctx != nil {
+		if err := c.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	var attrs []*dotnet.XAttribute
 	for _, a := range e.Attributes() {
 		if !c.direct && isXMLNSAttr(a) {
@@ -144,18 +169,15 @@ func (c xmlJSONConverter) value(e *dotnet.XElement) dotnet.JToken {
 		attrs = append(attrs, a)
 	}
 	kids := e.Elements(nil)
-	text := e.Value()
-	for _, k := range kids {
-		text = strings.Replace(text, k.Value(), "", 1)
-	}
+	text := ownText(e)
 	if len(kids) > 0 {
 		text = strings.TrimSpace(text)
 	}
 	if len(attrs) == 0 && len(kids) == 0 {
 		if text == "" {
-			return dotnet.JNull()
+			return dotnet.JNull(), nil
 		}
-		return dotnet.JString(text)
+		return dotnet.JString(text), nil
 	}
 	o := dotnet.NewJObject()
 	for _, a := range attrs {
@@ -164,9 +186,15 @@ func (c xmlJSONConverter) value(e *dotnet.XElement) dotnet.JToken {
 	if text != "" {
 		o.Set("#text", dotnet.JString(text))
 	}
+	earlier := map[dotnet.XName]int{} // siblings seen so far, by name
 	for _, k := range kids {
 		n := c.name(k, k.Name(), false)
-		v := c.value(k)
+		v, err := c.value(k)
+		if err != nil {
+			return nil, err
+		}
+		grouped := earlier[k.Name()] > 1
+		earlier[k.Name()]++
 		switch prev := o.Get(n).(type) {
 		case nil:
 			if c.always {
@@ -175,7 +203,7 @@ func (c xmlJSONConverter) value(e *dotnet.XElement) dotnet.JToken {
 				o.Set(n, v)
 			}
 		case *dotnet.JArray:
-			if o.Property(n) != nil && (c.always || c.grouped(kids, k)) {
+			if o.Property(n) != nil && (c.always || grouped) {
 				prev.Append(v)
 			} else {
 				o.Set(n, dotnet.NewJArray(prev, v))
@@ -184,20 +212,5 @@ func (c xmlJSONConverter) value(e *dotnet.XElement) dotnet.JToken {
 			o.Set(n, dotnet.NewJArray(prev, v))
 		}
 	}
-	return o
-}
-
-// grouped reports whether an array already stored under k's name was
-// built from k's earlier siblings (and is not an element's own value).
-func (c xmlJSONConverter) grouped(kids []*dotnet.XElement, k *dotnet.XElement) bool {
-	n := 0
-	for _, s := range kids {
-		if s == k {
-			break
-		}
-		if s.Name() == k.Name() {
-			n++
-		}
-	}
-	return n > 1
+	return o, nil
 }

@@ -43,6 +43,35 @@ func TestValidateGolden(t *testing.T) {
 	}
 }
 
+// TestValidateTyposGolden checks the "did you mean" hints and the source
+// excerpts with a caret for misspelt attributes and expression members.
+func TestValidateTyposGolden(t *testing.T) {
+	dir := filepath.Join("testdata", "validate-typos")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"validate", filepath.Join(dir, "typos.xml")}, &out, &errOut); code != 1 {
+		t.Errorf("exit code %d, want 1; %s", code, errOut.String())
+	}
+	golden := filepath.Join(dir, "typos.golden")
+	if *update {
+		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != string(want) {
+		t.Errorf("output differs from %s (-update to rewrite):\n%s", golden, out.String())
+	}
+	// JSON output keeps the fields, without excerpts.
+	out.Reset()
+	run([]string{"validate", "--json", filepath.Join(dir, "typos.xml")}, &out, &errOut)
+	if strings.Contains(out.String(), "^") || !strings.Contains(out.String(), "did you mean 'Method'?") {
+		t.Errorf("JSON output: %s", out.String())
+	}
+}
+
 func TestValidateExitCodes(t *testing.T) {
 	t.Parallel()
 	good := filepath.Join("testdata", "validate", "good.xml")

@@ -79,3 +79,31 @@ func TestTestCmdInvalid(t *testing.T) {
 		t.Errorf("missing file: exit %d, want 2", code)
 	}
 }
+
+// TestTestCmdTraceGolden compares `policygate test --trace` on a failing case
+// with testdata/trace/trace.golden (times replaced by T): a tree in
+// execution order, scope, section and file:line per policy, secrets masked.
+func TestTestCmdTraceGolden(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"test", "--trace", "testdata/trace/trace.yaml"}, &out, &errOut)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errOut.String())
+	}
+	got := regexp.MustCompile(`\([0-9.]+(µs|ms|s)\)`).ReplaceAllString(out.String(), "(T)")
+	if strings.Contains(got, "4711") {
+		t.Errorf("the secret shows:\n%s", got)
+	}
+	golden := filepath.Join("testdata", "trace", "trace.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (-update to rewrite):\n%s", golden, got)
+	}
+}

@@ -124,8 +124,10 @@ func writeText(w io.Writer, reports []*policies.FileReport) {
 		}
 		exprs += r.Expressions
 		compiled += r.Compiled
+		lines := sourceLines(r.Path)
 		for _, p := range r.Problems {
 			fmt.Fprintf(w, "%s: %s: %s: %s\n", p.Pos, p.Severity, p.Code, p.Msg)
+			writeExcerpt(w, lines, p.Pos.Line, p.Pos.Col)
 		}
 	}
 	fmt.Fprintf(w, "%d files, %d valid, %d invalid; %d expressions, %d compiled", files, valid, files-valid, exprs, compiled)

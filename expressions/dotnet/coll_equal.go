@@ -202,7 +202,8 @@ func Compare(a, b any) (int, error) {
 	switch x := a.(type) {
 	case string:
 		if y, ok := b.(string); ok {
-			return cmp.Compare(CompareStringsOrdinal(x, y), 0), nil
+			// Comparer<string>.Default is culture-sensitive.
+			return CompareStrings(x, y, StringComparisonCurrentCulture), nil
 		}
 		return mismatch()
 	case int32:
@@ -364,6 +365,13 @@ func (c *StringComparer) Compare(a, b any) (int, error) {
 	x, ok1 := a.(string)
 	y, ok2 := b.(string)
 	if ok1 && ok2 {
+		if !strings.HasPrefix(c.Name, "Ordinal") {
+			cmp := StringComparisonCurrentCulture
+			if c.IgnoreCase {
+				cmp = StringComparisonCurrentCultureIgnoreCase
+			}
+			return CompareStrings(x, y, cmp), nil
+		}
 		if c.IgnoreCase {
 			return CompareStringsOrdinal(collUpper(x), collUpper(y)), nil
 		}

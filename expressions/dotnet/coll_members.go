@@ -638,6 +638,10 @@ func collRegisterDictionary() {
 		}
 		v, ok := d.Get(a[0])
 		if !ok {
+			if d.Missing != nil {
+				v = d.Missing()
+				return v, d.Set(a[0], v)
+			}
 			return nil, KeyNotFound(ToString(a[0]))
 		}
 		return v, nil
@@ -776,8 +780,8 @@ func collRegisterDictionary() {
 	IDictionaryT.AddMethod(T.Methods["Clear"]...)
 
 	KeyValuePairT.AddProp(
-		&Prop{Name: "Key", Get: func(r any) (any, error) { return r.(KeyValuePair).Key, nil }},
-		&Prop{Name: "Value", Get: func(r any) (any, error) { return r.(KeyValuePair).Value, nil }},
+		&Prop{Name: "Key", Get: func(r any) (any, error) { return kvpOf(r).Key, nil }},
+		&Prop{Name: "Value", Get: func(r any) (any, error) { return kvpOf(r).Value, nil }},
 	)
 	KeyValuePairT.Ctors = append(KeyValuePairT.Ctors, &Method{Name: ".ctor", Params: []Param{collParam("key", nil), collParam("value", nil)},
 		Fn: func(_ any, args []any) (any, error) {
@@ -1422,4 +1426,13 @@ func collRegisterMisc() {
 	if !slices.Contains(String.Ifaces, IEnumerable) {
 		String.Ifaces = append(String.Ifaces, IEnumerable)
 	}
+}
+
+// kvpOf reads a KeyValuePair, including the KeyValuePair<string, JToken>
+// that enumerating a JObject yields.
+func kvpOf(r any) KeyValuePair {
+	if kv, ok := r.(*JSONKeyValue); ok {
+		return KeyValuePair{Key: kv.Key, Value: kv.Value}
+	}
+	return r.(KeyValuePair)
 }

@@ -111,6 +111,9 @@ func (l *List) String() string {
 type Dictionary struct {
 	Key, Val *Type
 	t        *collTable
+	// Missing, when set, makes reading a missing key add Missing() under it
+	// (the form dictionary of AsFormUrlEncodedContent).
+	Missing func() any
 }
 
 // NewDictionary returns an empty Dictionary<key, val> using cmp for keys

@@ -210,6 +210,9 @@ func ToSlice(v any) ([]any, error) {
 	}
 	var out []any
 	for x := range seq {
+		if len(out) == MaxCollectionLength {
+			return nil, CollectionTooLong()
+		}
 		out = append(out, x)
 	}
 	return out, nil
@@ -278,9 +281,9 @@ func FormatDouble(f float64, bits int) string {
 	case math.IsNaN(f):
 		return "NaN"
 	case math.IsInf(f, 1):
-		return "∞"
+		return "Infinity"
 	case math.IsInf(f, -1):
-		return "-∞"
+		return "-Infinity"
 	case f == 0:
 		if math.Signbit(f) {
 			return "-0"

@@ -46,11 +46,11 @@ var exceptionTypes = []string{
 	"System.NotSupportedException", "System.NotImplementedException", "System.NullReferenceException",
 	"System.InvalidCastException", "System.OverflowException", "System.DivideByZeroException",
 	"System.ArithmeticException", "System.IndexOutOfRangeException", "System.TimeoutException",
-	"System.UnauthorizedAccessException", "System.UriFormatException", "System.KeyNotFoundException",
+	"System.UnauthorizedAccessException", "System.UriFormatException",
 	"System.Collections.Generic.KeyNotFoundException", "Newtonsoft.Json.JsonException",
 	"Newtonsoft.Json.JsonReaderException", "Newtonsoft.Json.JsonSerializationException",
 	"System.Text.RegularExpressions.RegexMatchTimeoutException", "System.Security.Cryptography.CryptographicException",
-	"System.Xml.XmlException",
+	"System.Xml.XmlException", "System.ObjectDisposedException",
 }
 
 func init() {
@@ -95,6 +95,23 @@ func init() {
 }
 
 func exceptionCtors(full string) []*Method {
+	ms := baseExceptionCtors(full)
+	switch full {
+	case "System.ArgumentException":
+		ms = append(ms, &Method{Name: ".ctor", Params: []Param{{Name: "message", Type: String}, {Name: "paramName", Type: String}},
+			Fn: func(_ any, a []any) (any, error) {
+				return &Exception{Type: full, Message: ToString(a[0]) + " (Parameter '" + ToString(a[1]) + "')"}, nil
+			}})
+	case "System.ArgumentNullException", "System.ArgumentOutOfRangeException":
+		ms = append(ms, &Method{Name: ".ctor", Params: []Param{{Name: "paramName", Type: String}, {Name: "message", Type: String}},
+			Fn: func(_ any, a []any) (any, error) {
+				return &Exception{Type: full, Message: ToString(a[1]) + " (Parameter '" + ToString(a[0]) + "')"}, nil
+			}})
+	}
+	return ms
+}
+
+func baseExceptionCtors(full string) []*Method {
 	return []*Method{
 		{Name: ".ctor", Fn: func(any, []any) (any, error) {
 			return &Exception{Type: full, Message: "Exception of type '" + full + "' was thrown."}, nil

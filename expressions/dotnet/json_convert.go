@@ -19,6 +19,9 @@ import (
 // values convert themselves and other registered objects write their
 // properties (in name order).
 func JSONFromObject(v any) (JToken, error) {
+	if t := TypeOf(v); t.Enum {
+		return JInt(int64(txInt(v))), nil // enums serialise as their number
+	}
 	switch x := v.(type) {
 	case nil:
 		return JNull(), nil
@@ -146,7 +149,7 @@ func SerializeObject(v any, f JSONFormatting) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return JSONString(t, f), nil
+	return JSONStringErr(t, f)
 }
 
 // DeserializeObject is JsonConvert.DeserializeObject(string): objects and
@@ -171,6 +174,8 @@ func DeserializeObjectAs(s string, target *Type) (any, error) {
 	switch {
 	case target == nil || target == Object:
 		return DeserializeObject(s)
+	case strings.TrimSpace(s) == "":
+		return jsonZero(target), nil // no content: default(T)
 	case target == JObjectT:
 		return ParseJSON(s, ParseJObject)
 	case target == JArrayT:
@@ -183,7 +188,10 @@ func DeserializeObjectAs(s string, target *Type) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return JTokenToObject(t, target)
+	if jsonIsTokenType(target) {
+		return JTokenToObject(t, target)
+	}
+	return jsonElement(t, target)
 }
 
 // jsonParseDocument parses like the serializer: additional content is a
@@ -223,6 +231,9 @@ func JTokenToObject(t JToken, target *Type) (any, error) {
 	if target != nil && target.Generic == Array && len(target.Args) == 1 {
 		return jsonToArray(t, target.Args[0])
 	}
+	if v, ok, err := jsonToCollection(t, target); ok {
+		return v, err
+	}
 	if target == nil || target == Object {
 		if jv, ok := t.(*JValue); ok {
 			return jv.v, nil
@@ -247,7 +258,7 @@ func jsonToArray(t JToken, elem *Type) (any, error) {
 	}
 	out := make([]any, len(a.items))
 	for i, it := range a.items {
-		v, err := JTokenToObject(it, elem)
+		v, err := jsonElement(it, elem)
 		if err != nil {
 			return nil, err
 		}
@@ -328,7 +339,7 @@ func JTokenConvert(v any, target *Type) (any, error) {
 		if nullable {
 			return nil, nil
 		}
-		return nil, Throw("System.ArgumentException", "Can not convert Null to %s.", name)
+		return nil, ArgumentNull("value")
 	}
 	t, ok := v.(JToken)
 	if !ok {

@@ -221,7 +221,7 @@ func jsonRegisterToken(enumerableOf func(*Type) *Type) {
 		if len(a) > 0 {
 			f = jsonArgFormatting(a[0])
 		}
-		return JSONString(jsonTok(r), f), nil
+		return JSONStringErr(jsonTok(r), f)
 	}
 	T.AddMethod(
 		jsonMethod("ToString", String, func(r any, _ []any) (any, error) { return jsonTok(r).String(), nil }),

@@ -11,6 +11,7 @@ type jsonPathStep struct {
 	names   []string // property names (field step)
 	indexes []int    // array indexes
 	slice   [3]*int  // start:end:step
+	filter  jsonFilter
 }
 
 const (
@@ -21,11 +22,12 @@ const (
 	jsonStepSlice
 	jsonStepScan // ..name
 	jsonStepScanAll
+	jsonStepFilter // [?(...)]
 )
 
 // SelectTokens evaluates a JSONPath on a token, as JToken.SelectTokens does
 // without errorWhenNoMatch. Supported: $, .name, ['name'], ['a','b'], [0],
-// [0,1], [*], .*, [start:end:step], ..name and ..*; filters ([?( )]) are not.
+// [0,1], [*], .*, [start:end:step], ..name, ..* and filters [?(...)].
 func SelectTokens(t JToken, path string) ([]JToken, error) {
 	steps, err := jsonParsePath(path)
 	if err != nil {
@@ -35,7 +37,9 @@ func SelectTokens(t JToken, path string) ([]JToken, error) {
 	for _, s := range steps {
 		var next []JToken
 		for _, c := range cur {
-			next = jsonApplyStep(next, t, c, s)
+			if next, err = jsonApplyStep(next, t, c, s); err != nil {
+				return nil, err
+			}
 		}
 		cur = next
 	}
@@ -58,10 +62,16 @@ func SelectToken(t JToken, path string) (JToken, error) {
 	return nil, Throw("Newtonsoft.Json.JsonException", "Path returned multiple tokens.")
 }
 
-func jsonApplyStep(out []JToken, root, c JToken, s jsonPathStep) []JToken {
+func jsonApplyStep(out []JToken, root, c JToken, s jsonPathStep) ([]JToken, error) {
 	switch s.kind {
 	case jsonStepRoot:
-		return append(out, root)
+		return append(out, root), nil
+	case jsonStepFilter:
+		for _, k := range JSONChildren(c) { // an object's children are its properties
+			if s.filter.match(root, k) {
+				out = append(out, k)
+			}
+		}
 	case jsonStepField:
 		if o, ok := c.(*JObject); ok {
 			for _, n := range s.names {
@@ -82,6 +92,9 @@ func jsonApplyStep(out []JToken, root, c JToken, s jsonPathStep) []JToken {
 	case jsonStepIndex:
 		if a, ok := c.(*JArray); ok {
 			for _, i := range s.indexes {
+				if i < 0 {
+					return nil, OutOfRange("index")
+				}
 				if v := a.At(i); v != nil {
 					out = append(out, v)
 				}
@@ -95,7 +108,7 @@ func jsonApplyStep(out []JToken, root, c JToken, s jsonPathStep) []JToken {
 				step = *s.slice[2]
 			}
 			if step == 0 {
-				return out
+				return out, nil
 			}
 			norm := func(p *int, def int) int {
 				if p == nil {
@@ -136,7 +149,7 @@ func jsonApplyStep(out []JToken, root, c JToken, s jsonPathStep) []JToken {
 		}
 		walk(c)
 	}
-	return out
+	return out, nil
 }
 
 func jsonPathError(format string, args ...any) error {
@@ -277,7 +290,14 @@ func jsonPathBracket(path string, i int) (jsonPathStep, int, error) {
 		}
 		return jsonPathStep{kind: jsonStepAllFields}, i + 1, nil
 	case '?':
-		return jsonPathStep{}, i, Throw("System.NotSupportedException", "JSONPath filter expressions are not supported.")
+		if i+1 >= n || path[i+1] != '(' {
+			return jsonPathStep{}, i, jsonPathError("Unexpected character while parsing path indexer: ?")
+		}
+		f, j, err := jsonParseFilter(path, i+2)
+		if err != nil {
+			return jsonPathStep{}, i, err
+		}
+		return jsonPathStep{kind: jsonStepFilter, filter: f}, j, nil
 	}
 	end := strings.IndexByte(path[i:], ']')
 	if end < 0 {

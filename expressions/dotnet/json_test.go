@@ -260,7 +260,7 @@ func TestJSONTreeOperations(t *testing.T) {
 	if JSONEquals(c, o) {
 		t.Error("DeepEquals after change")
 	}
-	if !JSONEquals(JInt(1), JFloat(1)) || JSONEquals(JInt(1), JString("1")) || !JInt(5).EqualsValue(JInt(5)) {
+	if JSONEquals(JInt(1), JFloat(1)) || JSONEquals(JInt(1), JString("1")) || !JInt(5).EqualsValue(JInt(5)) || !JSONEquals(JFloat(1), JFloat(1)) {
 		t.Error("value equality")
 	}
 	merge := mustParse(t, `{"a":{"b":[4],"c":1},"x y":null}`)
@@ -549,14 +549,43 @@ func FuzzJSONParse(f *testing.F) {
 }
 
 func FuzzXMLParse(f *testing.F) {
-	for _, s := range []string{`<a><b x="1">t</b></a>`, `<a`, `<a xmlns="u"><b/></a>`, `<?xml version="1.0"?><r/>`} {
+	for _, s := range []string{`<a><b x="1">t</b></a>`, `<a`, `<a xmlns="u"><b/></a>`, `<?xml version="1.0"?><r/>`,
+		`<p:a xmlns:p="u"><p:b><c xmlns="v">t<![CDATA[x]]></c></p:b></p:a>`,
+		strings.Repeat("<a>", MaxXMLDepth) + strings.Repeat("</a>", MaxXMLDepth),
+		strings.Repeat("<a>", MaxXMLDepth+1) + strings.Repeat("</a>", MaxXMLDepth+1),
+		strings.Repeat("<a>", 100_000) + strings.Repeat("</a>", 100_000),
+		"<r>" + strings.Repeat("<c>v</c>", 10_000) + "</r>",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		e, err := ParseXElement(s)
+		d, err := ParseXDocument(s)
 		if err != nil {
 			return
 		}
-		_ = e.String()
+		if depth := xmlDepth(d.Root()); depth > MaxXMLDepth {
+			t.Fatalf("parsed a document %d deep", depth)
+		}
+		for _, indent := range []bool{true, false} {
+			out, err := XMLStringErr(d, indent)
+			if err != nil {
+				continue // over the string cap: an OutOfMemoryException, not a crash
+			}
+			if len(out) > MaxStringLength {
+				t.Fatalf("ToString gave %d characters", len(out))
+			}
+			if _, err := ParseXDocument(out); err != nil {
+				t.Fatalf("ToString(%v) of %q is not XML: %v\n%s", indent, s, err, out)
+			}
+		}
+		_ = d.Root().String()
 	})
+}
+
+func xmlDepth(e *XElement) int {
+	most := 0
+	for _, k := range e.Elements(nil) {
+		most = max(most, xmlDepth(k))
+	}
+	return most + 1
 }

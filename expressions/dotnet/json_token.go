@@ -763,6 +763,11 @@ func jsonValueEquals(a, b *JValue) bool {
 	if a.typ == JTokenNull || a.typ == JTokenUndefined || b.typ == JTokenNull || b.typ == JTokenUndefined {
 		return (a.typ == JTokenNull || a.typ == JTokenUndefined) == (b.typ == JTokenNull || b.typ == JTokenUndefined) && a.typ == b.typ
 	}
+	// Newtonsoft's ValuesEquals: the same token type, then equal values, so
+	// 1, 1.0 and "1" are three distinct values.
+	if a.typ != b.typ {
+		return false
+	}
 	an := a.typ == JTokenInteger || a.typ == JTokenFloat
 	bn := b.typ == JTokenInteger || b.typ == JTokenFloat
 	if an || bn {

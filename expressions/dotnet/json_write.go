@@ -32,13 +32,13 @@ func (f JSONFormatting) String() string {
 }
 
 // String returns the object as indented JSON (JObject.ToString()).
-func (o *JObject) String() string { return JSONString(o, FormattingIndented) }
+func (o *JObject) String() string { return jsonCapped(o) }
 
 // String returns the array as indented JSON (JArray.ToString()).
-func (a *JArray) String() string { return JSONString(a, FormattingIndented) }
+func (a *JArray) String() string { return jsonCapped(a) }
 
 // String returns `"name": value` with the value indented (JProperty.ToString()).
-func (p *JProperty) String() string { return JSONString(p, FormattingIndented) }
+func (p *JProperty) String() string { return jsonCapped(p) }
 
 // String is JValue.ToString(): the raw value, not JSON ("" for null, a
 // string without quotes, "True" for true).
@@ -69,9 +69,41 @@ func JSONString(t JToken, f JSONFormatting) string {
 	return w.b.String()
 }
 
+// jsonCapped is ToString() of a container: indented, and past
+// MaxStringLength a panic with OutOfMemoryException (the evaluation recovers
+// it).
+func jsonCapped(t JToken) string {
+	s, err := JSONStringErr(t, FormattingIndented)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// JSONStringErr is JSONString for expressions: past MaxStringLength it
+// stops with OutOfMemoryException.
+func JSONStringErr(t JToken, f JSONFormatting) (out string, err error) {
+	w := jsonWriter{indent: f == FormattingIndented, limit: MaxStringLength}
+	defer func() {
+		if r := recover(); r != nil {
+			ex, ok := r.(*Exception)
+			if !ok || ex.Type != "System.OutOfMemoryException" {
+				panic(r)
+			}
+			out, err = "", ex
+		}
+	}()
+	w.token(t, 0)
+	if w.b.Len() > w.limit {
+		return "", StringTooLong()
+	}
+	return w.b.String(), nil
+}
+
 type jsonWriter struct {
 	b      strings.Builder
 	indent bool
+	limit  int // > 0: panic with OutOfMemoryException past it
 }
 
 func (w *jsonWriter) newline(depth int) {
@@ -85,6 +117,9 @@ func (w *jsonWriter) newline(depth int) {
 }
 
 func (w *jsonWriter) token(t JToken, depth int) {
+	if w.limit > 0 && w.b.Len() > w.limit {
+		panic(StringTooLong())
+	}
 	switch x := t.(type) {
 	case nil:
 		w.b.WriteString("null")

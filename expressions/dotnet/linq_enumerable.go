@@ -92,8 +92,18 @@ func (s *Sequence) String() string {
 
 // Items runs the sequence and collects its elements.
 func (s *Sequence) Items() ([]any, error) {
+	g, _ := s.src.(*lqGenerator)
+	if g != nil && len(s.stages) == 0 && g.n > MaxCollectionLength {
+		return nil, CollectionTooLong()
+	}
 	var out []any
-	err := s.run(func(x any) (bool, error) { out = append(out, x); return true, nil })
+	err := s.run(func(x any) (bool, error) {
+		if len(out) == MaxCollectionLength {
+			return false, CollectionTooLong()
+		}
+		out = append(out, x)
+		return true, nil
+	})
 	return out, err
 }
 
@@ -1020,47 +1030,88 @@ func lqInferElem(xs []any) *Type {
 
 func lqRegisterGenerators() {
 	EnumerableT.AddStatic(
-		&Method{Name: "Range", Params: []Param{collParam("start", Int32), collParam("count", Int32)}, Result: lqEnumOf(Int32), Fn: func(_ any, a []any) (any, error) {
-			_, a = collTypeArgs(a)
-			start, err := collInt(a[0])
-			if err != nil {
-				return nil, err
-			}
-			n, err := collInt(a[1])
-			if err != nil {
-				return nil, err
-			}
-			if n < 0 || int64(start)+int64(n)-1 > 1<<31-1 {
-				return nil, Throw("System.ArgumentOutOfRangeException", "Specified argument was out of the range of valid values. (Parameter 'count')")
-			}
-			out := make([]any, n)
-			for i := range out {
-				out[i] = int32(start + i)
-			}
-			return NewSequence(Int32, out), nil
-		}},
-		&Method{Name: "Repeat", Params: []Param{collParam("element", nil), collParam("count", Int32)}, ResultOf: lqHintRes(0, lqEnumOf), Fn: func(_ any, a []any) (any, error) {
-			ts, a := collTypeArgs(a)
-			n, err := collInt(a[1])
-			if err != nil {
-				return nil, err
-			}
-			if n < 0 {
-				return nil, Throw("System.ArgumentOutOfRangeException", "Specified argument was out of the range of valid values. (Parameter 'count')")
-			}
-			out := make([]any, n)
-			for i := range out {
-				out[i] = a[0]
-			}
-			e := lqHint(ts, 0)
-			if e == nil && a[0] != nil {
-				e = TypeOf(a[0])
-			}
-			return NewSequence(e, out), nil
-		}},
+		&Method{Name: "Range", Params: []Param{collParam("start", Int32), collParam("count", Int32)}, Result: lqEnumOf(Int32), FnB: lqRange,
+			Fn: func(r any, a []any) (any, error) { return lqRange(nil, r, a) }},
+		&Method{Name: "Repeat", Params: []Param{collParam("element", nil), collParam("count", Int32)}, ResultOf: lqHintRes(0, lqEnumOf), FnB: lqRepeat,
+			Fn: func(r any, a []any) (any, error) { return lqRepeat(nil, r, a) }},
 		&Method{Name: "Empty", TypeParams: 1, ResultOf: lqHintRes(0, lqEnumOf), Fn: func(_ any, a []any) (any, error) {
 			ts, _ := collTypeArgs(a)
 			return NewSequence(collTypeArg(ts, 0), nil), nil
 		}},
 	)
+}
+
+// lqGenerator is the lazy source of Enumerable.Range and Repeat: nothing
+// is allocated until a consumer stores the elements; enumeration observes
+// the evaluation's time budget and charges each element to its memory
+// budget.
+type lqGenerator struct {
+	start, n int
+	repeat   bool
+	elem     any
+	budget   Budget
+}
+
+func (g *lqGenerator) Iter() iter.Seq[any] {
+	return func(yield func(any) bool) {
+		for i := 0; i < g.n; i++ {
+			if i&1023 == 0 {
+				// Every element may be kept (a List, a HashSet, a string):
+				// charge it as if it were.
+				if err := g.budget.Check(); err != nil {
+					panic(err)
+				}
+				if err := g.budget.Alloc(int64(min(1024, g.n-i)) * ElemBytes); err != nil {
+					panic(err)
+				}
+			}
+			x := g.elem
+			if !g.repeat {
+				x = int32(g.start + i)
+			}
+			if !yield(x) {
+				return
+			}
+		}
+	}
+}
+
+func lqRange(b *Budget, _ any, a []any) (any, error) {
+	_, a = collTypeArgs(a)
+	start, err := collInt(a[0])
+	if err != nil {
+		return nil, err
+	}
+	n, err := collInt(a[1])
+	if err != nil {
+		return nil, err
+	}
+	if n < 0 || int64(start)+int64(n)-1 > 1<<31-1 {
+		return nil, Throw("System.ArgumentOutOfRangeException", "Specified argument was out of the range of valid values. (Parameter 'count')")
+	}
+	g := &lqGenerator{start: start, n: n}
+	if b != nil {
+		g.budget = *b
+	}
+	return &Sequence{Elem: Int32, src: g}, nil
+}
+
+func lqRepeat(b *Budget, _ any, a []any) (any, error) {
+	ts, a := collTypeArgs(a)
+	n, err := collInt(a[1])
+	if err != nil {
+		return nil, err
+	}
+	if n < 0 {
+		return nil, Throw("System.ArgumentOutOfRangeException", "Specified argument was out of the range of valid values. (Parameter 'count')")
+	}
+	g := &lqGenerator{n: n, repeat: true, elem: a[0]}
+	if b != nil {
+		g.budget = *b
+	}
+	e := lqHint(ts, 0)
+	if e == nil && a[0] != nil {
+		e = TypeOf(a[0])
+	}
+	return &Sequence{Elem: e, src: g}, nil
 }

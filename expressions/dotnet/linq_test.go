@@ -44,7 +44,7 @@ func TestLinqOperators(t *testing.T) {
 		{"DefaultIfEmpty int", []int32{}, "DefaultIfEmpty", nil, []any{int32(0)}},
 		{"OrderBy stable", words, "OrderBy", []any{ctFn1(func(x any) any { return int32(len(x.(string))) })}, []any{"fig", "pear", "kiwi", "Apple", "apple"}},
 		{"OrderByDescending", nums, "OrderByDescending", []any{ctFn1(func(x any) any { return x })}, []any{int32(8), int32(5), int32(3), int32(3), int32(1)}},
-		{"OrderBy ordinal strings", words, "OrderBy", []any{ctFn1(func(x any) any { return x })}, []any{"Apple", "apple", "fig", "kiwi", "pear"}},
+		{"OrderBy culture strings", words, "OrderBy", []any{ctFn1(func(x any) any { return x })}, []any{"apple", "Apple", "fig", "kiwi", "pear"}},
 		{"OrderBy comparer", words, "OrderBy", []any{ctFn1(func(x any) any { return x }), OrdinalIgnoreCaseComparer}, []any{"Apple", "apple", "fig", "kiwi", "pear"}},
 		{"Zip", []int32{1, 2, 3}, "Zip", []any{[]string{"a", "b"}, ctFn2(func(a, b any) any { return ToString(a) + b.(string) })}, []any{"1a", "2b"}},
 		{"OfType", []any{"a", int32(1), nil, "b"}, "OfType", []any{String}, []any{"a", "b"}},

@@ -56,7 +56,7 @@ func TestConvertAndParse(t *testing.T) {
 		{Int32, "Parse", []any{"2147483648"}, "!System.OverflowException: Value was either too large or too small for an Int32."},
 		{Int64, "Parse", []any{"9223372036854775807"}, "Int64:9223372036854775807"},
 		{Double, "Parse", []any{"3.14"}, "Double:3.14"},
-		{Double, "Parse", []any{"-Infinity"}, "Double:-∞"},
+		{Double, "Parse", []any{"-Infinity"}, "Double:-Infinity"},
 		{DecimalT, "Parse", []any{"1,000.10"}, "Decimal:1000.10"},
 		{DecimalT, "Parse", []any{"1e3"}, "!System.FormatException: Input string was not in a correct format."},
 		{Boolean, "Parse", []any{"TRUE"}, "Boolean:True"},

@@ -314,8 +314,13 @@ var StringBuilderT = Register(NewType("StringBuilder", "System.Text.StringBuilde
 // String returns the built text.
 func (sb *StringBuilder) String() string { return FromUTF16(sb.u) }
 
-// WriteString appends s.
+// WriteString appends s. Past MaxStringLength it panics with
+// OutOfMemoryException (the evaluation recovers it), as .NET throws past
+// the builder's MaxCapacity.
 func (sb *StringBuilder) WriteString(s string) {
+	if len(sb.u)+len(s) > MaxStringLength {
+		panic(StringTooLong())
+	}
 	if IsASCII(s) {
 		for i := 0; i < len(s); i++ {
 			sb.u = append(sb.u, uint16(s[i]))

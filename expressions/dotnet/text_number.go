@@ -494,6 +494,10 @@ func DecimalDivide(a, b Decimal) (Decimal, error) {
 		return Decimal{}, txDivZero()
 	}
 	q := a.D.DivRound(b.D, 28)
+	// The quotient keeps the digits a 96-bit coefficient holds.
+	for q.Exponent() < 0 && q.Coefficient().CmpAbs(maxDecimalCoefficient) > 0 {
+		q = q.RoundBank(-q.Exponent() - 1)
+	}
 	// Drop trailing zeros, as .NET's division yields the shortest scale.
 	c, e := q.Coefficient(), q.Exponent()
 	ten := big.NewInt(10)
@@ -508,6 +512,8 @@ func DecimalDivide(a, b Decimal) (Decimal, error) {
 	}
 	return Decimal{D: decimal.NewFromBigInt(c, e)}, nil
 }
+
+var maxDecimalCoefficient = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 96), big.NewInt(1))
 
 func txDecToInt(d decimal.Decimal, t *Type) (any, error) {
 	return txFitInt(d.BigInt(), t)

@@ -319,8 +319,11 @@ func CompareStrings(a, b string, c StringComparison) int {
 	case StringComparisonOrdinalIgnoreCase:
 		return txOrdinal(txFold(a), txFold(b))
 	}
+	if r := CultureCompare(a, b, c.IgnoreCase()); r != 0 || c.IgnoreCase() || a == b {
+		return r
+	}
 	ka, kb := txFold(a), txFold(b)
-	if r := txCultureCmp(ka, kb); r != 0 || c.IgnoreCase() {
+	if r := txCultureCmp(ka, kb); r != 0 {
 		return r
 	}
 	// Same letters: lower case sorts first, position by position.
@@ -690,6 +693,9 @@ func JoinValues(sep string, values any) (string, error) {
 		}
 		first = false
 		b.WriteString(txDisplay(v))
+		if b.Len() > MaxStringLength {
+			return "", StringTooLong()
+		}
 	}
 	return b.String(), nil
 }
@@ -840,18 +846,21 @@ func init() {
 	idx := func(last bool) func(any, []any) (any, error) {
 		return str(func(s string, a []any) (any, error) {
 			v := txCharStr(a[0])
-			start, cnt, cmp := -1, -1, StringComparisonOrdinal
+			start, cnt, cmp, given := -1, -1, StringComparisonOrdinal, false
 			if _, isChar := a[0].(Char); !isChar {
 				cmp = StringComparisonCurrentCulture
 			}
 			for _, x := range a[1:] {
 				if c, ok := x.(StringComparison); ok {
 					cmp = c
-				} else if start < 0 {
-					start = txInt(x)
+				} else if !given {
+					start, given = txInt(x), true
 				} else {
 					cnt = txInt(x)
 				}
+			}
+			if given && start < 0 {
+				return nil, txArgOutOfRange("startIndex", "Index was out of range. Must be non-negative and less than the size of the collection.")
 			}
 			n := txLen(s)
 			if last {
@@ -1054,9 +1063,7 @@ func init() {
 		txMethod("ToString", String, str(func(s string, _ []any) (any, error) { return s, nil })),
 		&Method{Name: "ToString", Params: []Param{{Name: "provider"}}, Result: String, Fn: str(func(s string, _ []any) (any, error) { return s, nil })},
 		txMethod("GetHashCode", Int32, str(func(s string, _ []any) (any, error) { return txStrHash(s), nil })),
-		txMethod("Normalize", String, str(func(s string, _ []any) (any, error) { return s, nil })),
 		txMethod("Clone", Object, str(func(s string, _ []any) (any, error) { return s, nil })),
-		txMethod("IsNormalized", Boolean, str(func(string, []any) (any, error) { return true, nil })),
 	)
 
 	// Statics.
@@ -1078,7 +1085,14 @@ func init() {
 			if i < 0 || n < 0 || i+n > len(all) {
 				return nil, txArgOutOfRange("startIndex", "Index and count must refer to a location within the buffer.")
 			}
-			return strings.Join(all[i:i+n], sep), nil
+			if sepBytes := len(sep) * max(n-1, 0); sepBytes > MaxStringLength {
+				return nil, StringTooLong()
+			}
+			out := strings.Join(all[i:i+n], sep)
+			if len(out) > MaxStringLength {
+				return nil, StringTooLong()
+			}
+			return out, nil
 		}
 		return JoinValues(sep, vals)
 	}
@@ -1097,6 +1111,9 @@ func init() {
 		var b strings.Builder
 		for _, x := range a {
 			b.WriteString(txDisplay(x))
+		}
+		if b.Len() > MaxStringLength {
+			return nil, StringTooLong()
 		}
 		return b.String(), nil
 	}

@@ -279,6 +279,7 @@ type tmParsed struct {
 	zone               bool
 	utcZ               bool // the zone was "Z" (for RoundtripKind)
 	offset             time.Duration
+	exact              bool // ParseExact: a quoted 'GMT' is only text
 }
 
 // tmParseExact matches s against one custom format (standard formats are
@@ -419,6 +420,10 @@ func tmParseExact(s, f string, r *tmParsed) bool {
 		case 'K':
 			n = 1
 			ok = zone(true, false)
+		case 'Z':
+			// .NET's parser reads an unquoted Z as the UTC designator.
+			n = 1
+			ok = i < len(s) && s[i] == 'Z' && zone(true, false)
 		case '\'', '"':
 			lit, next, err := tmQuoted(f, j)
 			if err != nil {
@@ -427,8 +432,8 @@ func tmParseExact(s, f string, r *tmParsed) bool {
 			if !strings.HasPrefix(s[i:], lit) {
 				return false
 			}
-			if lit == "GMT" {
-				r.zone = true
+			if lit == "GMT" && !r.exact {
+				r.zone, r.utcZ = true, true // DateTime.Parse reads GMT as UTC
 			}
 			i += len(lit)
 			j = next
@@ -628,14 +633,11 @@ func tmTryParseExact(s string, formats []string, styles DateTimeStyles) (DateTim
 				continue
 			}
 			f = pat
-			if f == "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK" && styles&StylesRoundtripKind == 0 {
-				styles |= StylesRoundtripKind
-			}
 		}
 		if f == "" {
 			continue
 		}
-		r := tmParsed{dow: -1}
+		r := tmParsed{dow: -1, exact: true}
 		if tmParseExact(in, f, &r) {
 			if d, ok := tmResolve(&r, styles); ok {
 				return d, true

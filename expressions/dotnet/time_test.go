@@ -301,13 +301,13 @@ func TestDateTimeParseExact(t *testing.T) {
 		want   string
 	}{
 		{"20240102", "yyyyMMdd", 0, "2024-01-02T00:00:00.0000000"},
-		{"2024-01-02T03:04:05Z", "yyyy-MM-ddTHH:mm:ssZ", 0, "2024-01-02T03:04:05.0000000"},
+		{"2024-01-02T03:04:05Z", "yyyy-MM-ddTHH:mm:ssZ", 0, "2024-01-02T03:04:05.0000000+00:00"}, // Z is the UTC designator: converted to local (UTC on the gateway)
 		{"2024-01-02T03:04:05Z", "yyyy-MM-ddTHH:mm:ssK", 0, "2024-01-02T03:04:05.0000000+00:00"},
 		{"2024-01-02T03:04:05Z", "yyyy-MM-ddTHH:mm:ssK", StylesAdjustToUniversal, "2024-01-02T03:04:05.0000000Z"},
-		{"2024-01-02T03:04:05.1234567Z", "o", 0, "2024-01-02T03:04:05.1234567Z"},
+		{"2024-01-02T03:04:05.1234567Z", "o", 0, "2024-01-02T03:04:05.1234567+00:00"}, // local unless RoundtripKind
 		{"02/01/2024 15:04", "dd/MM/yyyy HH:mm", 0, "2024-01-02T15:04:00.0000000"},
 		{"2024-01-02 03:04:05", "yyyy-MM-dd HH:mm:ss", StylesAssumeUniversal | StylesAdjustToUniversal, "2024-01-02T03:04:05.0000000Z"},
-		{"Tue, 02 Jan 2024 03:04:05 GMT", "r", 0, "2024-01-02T03:04:05.0000000+00:00"},
+		{"Tue, 02 Jan 2024 03:04:05 GMT", "r", 0, "2024-01-02T03:04:05.0000000"}, // the quoted GMT is text: Unspecified
 		{"2024-01-02T03:04:05.12", "yyyy-MM-ddTHH:mm:ss.FFF", 0, "2024-01-02T03:04:05.1200000"},
 		{"2024-01-02T03:04:05", "yyyy-MM-ddTHH:mm:ss.FFF", 0, "2024-01-02T03:04:05.0000000"},
 	}

@@ -93,6 +93,9 @@ type Method struct {
 	// Omitted optional parameters are filled with their Default; a params
 	// parameter receives its values as one []any.
 	Fn func(recv any, args []any) (any, error)
+	// FnB, when set, is Fn given the evaluation's budget; the compiler calls
+	// it instead of Fn (which other callers use, with no budget).
+	FnB func(b *Budget, recv any, args []any) (any, error)
 }
 
 // Prop is a property, field, constant or enum value.

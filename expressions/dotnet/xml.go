@@ -261,6 +261,9 @@ func (c *xmlContainer) insertNode(i int, n XNode) {
 	c.nodes[i] = n
 }
 
+// ChildNodes returns the container's child nodes (not a copy).
+func (c *xmlContainer) ChildNodes() []XNode { return c.nodes }
+
 func (c *xmlContainer) removeNodes() {
 	for _, n := range c.nodes {
 		xmlSetParent(n, nil)
@@ -467,7 +470,12 @@ func xmlError(msg string) *Exception {
 	return Throw("System.Xml.XmlException", "%s", msg)
 }
 
-// ParseXDocument is XDocument.Parse (LoadOptions.None).
+// MaxXMLDepth bounds the element nesting of parsed XML, as the JSON
+// reader's MaxDepth (64) does for JSON.
+const MaxXMLDepth = 64
+
+// ParseXDocument is XDocument.Parse (LoadOptions.None). Text nested deeper
+// than MaxXMLDepth is an XmlException.
 func ParseXDocument(s string) (*XDocument, error) {
 	doc := NewXDocument()
 	dec := xml.NewDecoder(strings.NewReader(s))
@@ -493,6 +501,10 @@ func ParseXDocument(s string) (*XDocument, error) {
 				return nil, xmlError("There are multiple root elements.")
 			}
 			sawRoot = true
+			if len(stack) >= MaxXMLDepth {
+				line, _ := dec.InputPos()
+				return nil, xmlError("The XML is nested deeper than the maximum depth of " + strconv.Itoa(MaxXMLDepth) + ". Line " + strconv.Itoa(line) + ".")
+			}
 			e := NewXElement(XName{Namespace: t.Name.Space, Local: t.Name.Local})
 			for _, a := range t.Attr {
 				n := XName{Namespace: a.Name.Space, Local: a.Name.Local}
@@ -559,6 +571,9 @@ func xmlDropWhitespace(c *xmlContainer) {
 
 // XMLString writes a node as .NET's ToString() does: indented by two
 // spaces unless the content is mixed (or indent is false), no declaration.
+//
+// A result longer than MaxStringLength panics with OutOfMemoryException
+// (the evaluation recovers it); XMLStringErr returns it instead.
 func XMLString(n any, indent bool) string {
 	var b strings.Builder
 	switch x := n.(type) {
@@ -581,6 +596,33 @@ func XMLString(n any, indent bool) string {
 		return x.String()
 	}
 	return b.String()
+}
+
+// XMLStringErr is XMLString with the OutOfMemoryException of a result
+// longer than MaxStringLength returned.
+func XMLStringErr(n any, indent bool) (out string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ex, ok := r.(*Exception)
+			if !ok || ex.Type != "System.OutOfMemoryException" {
+				panic(r)
+			}
+			out, err = "", ex
+		}
+	}()
+	return XMLString(n, indent), nil
+}
+
+// xmlIndent writes the line break and indentation of depth, checking the
+// string cap first: indentation makes deep documents grow quadratically.
+func xmlIndent(b *strings.Builder, depth int) {
+	if b.Len()+2*depth > MaxStringLength {
+		panic(StringTooLong())
+	}
+	b.WriteString(JSONNewLine)
+	for ; depth > 0; depth-- {
+		b.WriteString("  ")
+	}
 }
 
 // String is XElement.ToString(): indented XML.
@@ -610,6 +652,9 @@ func (p *XProcessingInstruction) String() string {
 // xmlWriteNode writes n; def is the default namespace in effect at n's
 // parent, including declarations the writer added itself.
 func xmlWriteNode(b *strings.Builder, n XNode, depth int, indent bool, def string) {
+	if b.Len() > MaxStringLength {
+		panic(StringTooLong())
+	}
 	switch x := n.(type) {
 	case *XText:
 		if x.CData {
@@ -666,16 +711,17 @@ func xmlWriteNode(b *strings.Builder, n XNode, depth int, indent bool, def strin
 		}
 		for _, k := range x.nodes {
 			if childIndent {
-				b.WriteString(JSONNewLine)
-				b.WriteString(strings.Repeat("  ", depth+1))
+				xmlIndent(b, depth+1)
 			}
 			xmlWriteNode(b, k, depth+1, childIndent, def)
 		}
 		if childIndent {
-			b.WriteString(JSONNewLine)
-			b.WriteString(strings.Repeat("  ", depth))
+			xmlIndent(b, depth)
 		}
 		b.WriteString("</" + qn + ">")
+		if b.Len() > MaxStringLength {
+			panic(StringTooLong())
+		}
 	}
 }
 

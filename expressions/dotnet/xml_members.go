@@ -222,10 +222,10 @@ func init() {
 	)
 	XNodeT.AddMethod(
 		jsonMethod("Remove", Void, func(r any, _ []any) (any, error) { return nil, XMLRemove(r.(XNode)) }),
-		jsonMethod("ToString", String, func(r any, _ []any) (any, error) { return XMLString(r, true), nil }),
+		jsonMethod("ToString", String, func(r any, _ []any) (any, error) { return XMLStringErr(r, true) }),
 		jsonMethod("ToString", String, func(r any, a []any) (any, error) {
 			o, _ := a[0].(XMLSaveOptions)
-			return XMLString(r, o&1 == 0), nil
+			return XMLStringErr(r, o&1 == 0)
 		}, jsonParam("options", SaveOptionsT)),
 		jsonMethod("AddAfterSelf", Void, func(r any, a []any) (any, error) { return nil, xmlAddBeside(r.(XNode), 1, xmlParamsArg(a)) }, jsonParams("content", Object)),
 		jsonMethod("AddBeforeSelf", Void, func(r any, a []any) (any, error) { return nil, xmlAddBeside(r.(XNode), 0, xmlParamsArg(a)) }, jsonParams("content", Object)),

@@ -1,0 +1,4 @@
+package expressions
+
+// The .NET namespaces registered from their own packages.
+import _ "github.com/policygate/policygate/expressions/dotnet/sysnet"
