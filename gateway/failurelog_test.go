@@ -245,7 +245,7 @@ func reloadFolder(t *testing.T, dir, policy, secret string) {
 func TestFailureLogReload(t *testing.T) {
 	const secret = "mode-secret-c0ffee"
 	dir := t.TempDir()
-	warned := `<policies><inbound><base /><publish-to-dapr topic="t" /></inbound><backend><base /></backend><outbound><base /></outbound></policies>`
+	warned := `<policies><inbound><base /><validate-odata-request /></inbound><backend><base /></backend><outbound><base /></outbound></policies>`
 	reloadFolder(t, dir, warned, secret)
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -267,7 +267,7 @@ func TestFailureLogReload(t *testing.T) {
 	if got := logs.lines(t, "configuration 2 applied: 1 apis, 1 operations, 1 warnings"); len(got) != 1 {
 		t.Errorf("no line for configuration 2:\n%s", logs)
 	}
-	if n := strings.Count(logs.String(), "publish-to-dapr"); n != 1 {
+	if n := strings.Count(logs.String(), "validate-odata-request"); n != 1 {
 		t.Errorf("the warning was printed %d times over two identical loads, want 1:\n%s", n, logs)
 	}
 	// a broken policy whose error quotes a secret named value

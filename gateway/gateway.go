@@ -282,6 +282,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 
 	rt, ok := a.routes.find(req)
+	if !ok && globalCrossDomain(run, req, a) {
+		written = true
+		writeResponse(w, run)
+		return
+	}
 	if !ok {
 		out = a.eng.GlobalPipeline().Fail(run, errNotFound(), policies.ScopeGlobal)
 		written = true

@@ -68,6 +68,7 @@ func NewServer(set *Settings, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{set: set, log: log, metrics: NewMetricsBuckets(secondsOf(set.OTelBuckets)), traces: NewTraceStore(set.TraceStoreSize)}
 	s.metrics.LimitSeries(set.MaxSeriesPerMetric, log)
 	s.otel = s.startTelemetry()
+	policies.SetDaprSidecar(set.DaprHTTPEndpoint)
 	var o options
 	for _, f := range opts {
 		f(&o)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -122,6 +123,11 @@ type Settings struct {
 	// PEM or DER revocation lists (security.certificate-revocation.crl).
 	RevocationCheck bool
 	CRLFiles        []string
+	// DaprHTTPEndpoint is the Dapr sidecar's HTTP API base URL for
+	// publish-to-dapr and invoke-dapr-binding (dapr.http.endpoint; empty:
+	// DAPR_HTTP_ENDPOINT, then http://localhost:$DAPR_HTTP_PORT, then
+	// http://localhost:3500).
+	DaprHTTPEndpoint string
 	// Service is self-hosted gateway mode (config.service.*).
 	Service ServiceSettings
 	// JWTVerdictCacheSize bounds each validate-jwt / validate-azure-ad-token
@@ -270,6 +276,17 @@ var settingsTable = []setting{
 	bytesSetting("expressions.budget.memory", expressions.DefaultMemoryBudget, "bytes the expressions of one request may build (then 500)", func(s *Settings) *int64 { return &s.ExprMemoryBudget }),
 	bytesSetting("expressions.budget.memory.total", DefaultExprMemoryTotal, "bytes the expressions of all requests in flight may build together (then 500)", func(s *Settings) *int64 { return &s.ExprMemoryTotal }),
 	intSetting("policies.jwt.verdict-cache.size", policies.DefaultJWTVerdictCacheSize, 0, "validated tokens remembered per validate-jwt / validate-azure-ad-token policy (0: no cache)", func(s *Settings) *int { return &s.JWTVerdictCacheSize }),
+	{"dapr.http.endpoint", "", "Dapr sidecar HTTP API for publish-to-dapr and invoke-dapr-binding (empty: DAPR_HTTP_ENDPOINT, else http://localhost:$DAPR_HTTP_PORT, else http://localhost:3500)", func(s *Settings, v string) error {
+		s.DaprHTTPEndpoint = v
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err == nil && (u.Scheme != "http" && u.Scheme != "https" || u.Host == "") {
+			err = fmt.Errorf("must be an http:// or https:// URL")
+		}
+		return err
+	}},
 }
 
 // bytesSetting is a positive byte count.

@@ -19,8 +19,9 @@ import (
 //
 // A request whose path ends in /crossdomain.xml gets 200 text/xml with the
 // <cross-domain-policy> document (its markup as written); any other request
-// goes on. Only requests that reach a policy document run it: a path that
-// matches no API is answered 404 by the gateway before any inbound policy.
+// goes on. Only requests that reach a policy document run it; the bare
+// /crossdomain.xml, which matches no API, is answered by the gateway with
+// the global document's inbound cross-domain (GlobalCrossDomain).
 type crossDomain struct{ body []byte }
 
 var _ Step = (*crossDomain)(nil)
@@ -76,4 +77,25 @@ func (s *crossDomain) Exec(r *Run) error {
 		Headers: expressions.NewHeaders(http.Header{"Content-Type": {"text/xml"}}),
 		Body:    expressions.NewBody(append([]byte(nil), s.body...))}
 	return ErrReturnResponse
+}
+
+// GlobalCrossDomain returns the policy file of the first <cross-domain> in
+// the inbound section of a global policy document (nil when it has none),
+// for the gateway's answer to a bare /crossdomain.xml no API matches.
+func GlobalCrossDomain(doc *parser.Document) []byte {
+	if doc == nil || doc.Root == nil {
+		return nil
+	}
+	for _, sec := range doc.Root.Children {
+		if sec.Name != "inbound" {
+			continue
+		}
+		for _, el := range sec.Children {
+			if el.Name == "cross-domain" {
+				st, _ := compileCrossDomain(el, &Compiler{})
+				return st.(*crossDomain).body
+			}
+		}
+	}
+	return nil
 }

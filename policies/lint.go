@@ -103,8 +103,13 @@ func lookupOrNone(l namedvalues.LookupFunc) namedvalues.LookupFunc {
 	return func(string) (namedvalues.NamedValue, bool, bool) { return namedvalues.NamedValue{}, false, false }
 }
 
-// isLiquid reports whether e is a set-body whose text is a Liquid template.
+// isLiquid reports whether e is a set-body (or publish-to-dapr) whose text
+// is a Liquid template.
 func isLiquid(e *parser.Element) bool {
+	if e.Name == "publish-to-dapr" {
+		a := e.Attr("template")
+		return a != nil && a.Value != nil && strings.EqualFold(strings.TrimSpace(a.Value.Text), "liquid")
+	}
 	if e.Name != "set-body" {
 		return false
 	}

@@ -17,7 +17,7 @@ import (
 //     event) is skipped, and each skip is counted in the metric
 //     policy-skipped{policy} (exported as policygate_custom_policy_skipped);
 //   - every other one guards or shapes the request (authorization context,
-//     OData validation, a Dapr binding's answer, XSLT,
+//     OData validation, XSLT,
 //     GraphQL data sources) and fails closed: 500, LastError Source = the policy, Reason
 //     PolicyNotSupported.
 //
@@ -32,7 +32,7 @@ const SkippedMetric = "policy-skipped"
 
 // skippable are the unsupported policies whose only effect is a side effect.
 var skippable = map[string]bool{
-	"send-service-bus-message": true, "publish-to-dapr": true, "publish-event": true,
+	"publish-event": true,
 }
 
 // unsupportedWhy says why a policy is not supported, where it is not just
@@ -40,7 +40,6 @@ var skippable = map[string]bool{
 var unsupportedWhy = map[string]string{
 	"xsl-transform":             "no well-kept XSLT 1.0 engine is available to Go",
 	"get-authorization-context": "it needs APIM's credential manager",
-	"send-service-bus-message":  "it needs Azure Service Bus",
 }
 
 // unsupportedWarning is the load warning of an unsupported policy.
