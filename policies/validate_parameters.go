@@ -3,8 +3,10 @@ package policies
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -136,9 +138,7 @@ func (s *validateParameters) run(r *Run, v *validationRun) error {
 			present = queryNames
 			values = func(name string) ([]string, bool) { vs, ok := query[name]; return vs, ok }
 		case openapi3.ParameterInHeader:
-			for k := range hreq.Header {
-				present = append(present, k)
-			}
+			present = slices.Sorted(maps.Keys(hreq.Header)) // errors in a stable order
 			values = func(name string) ([]string, bool) {
 				vs, ok := hreq.Header[http.CanonicalHeaderKey(name)]
 				return vs, ok
