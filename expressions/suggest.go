@@ -16,7 +16,7 @@ func didYouMean(t *dotnet.Type, name string, static bool) string {
 			return
 		}
 		seen[n] = true
-		if d := editDistance(name, n); d < bestD {
+		if d := EditDistance(name, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -51,8 +51,9 @@ func didYouMean(t *dotnet.Type, name string, static bool) string {
 	return "; did you mean '" + best + "'?"
 }
 
-// editDistance is the Levenshtein distance of a and b, ignoring case.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance of a and b (bytes), ignoring
+// case; the "did you mean" suggestions of expressions and policies use it.
+func EditDistance(a, b string) int {
 	a, b = strings.ToLower(a), strings.ToLower(b)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)

@@ -8,8 +8,9 @@ package policies
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
+
+	"github.com/policygate/policygate/expressions"
 )
 
 // Section is one of the four sections of a policy document.
@@ -261,34 +262,11 @@ func All() []*Decl {
 func closest(name string) string {
 	best, bestD := "", len(name)/2+2
 	for _, d := range All() {
-		if dist := editDistance(name, d.Name); dist < bestD {
+		if dist := expressions.EditDistance(name, d.Name); dist < bestD {
 			best, bestD = d.Name, dist
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b (bytes,
-// case-insensitive).
-func editDistance(a, b string) int {
-	a, b = strings.ToLower(a), strings.ToLower(b)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Helpers for writing declarations compactly. They return plain data.
