@@ -308,15 +308,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			defer g.opts.bodyBudget.Release(held)
 		}
 		switch {
-		case errors.Is(err, errBodyTooLarge):
+		case errors.Is(err, errBodyTooLarge), errors.Is(err, errBodyBudget):
 			pe := &policies.Error{Source: "gateway", Message: msgEntityTooLarge, Status: http.StatusRequestEntityTooLarge}
+			if errors.Is(err, errBodyBudget) {
+				pe.Message, pe.Status = msgBodyBudget, http.StatusServiceUnavailable
+			}
 			out = engine.Outcome{Failure: &policies.Failure{Err: pe, Stmt: &policies.Stmt{Name: "gateway"}, Section: policies.Inbound}}
 			engine.DefaultAnswer(run, pe)
-			written = true
-			writeResponse(w, run)
-			return
-		case errors.Is(err, errBodyBudget):
-			engine.DefaultAnswer(run, &policies.Error{Source: "gateway", Message: msgBodyBudget, Status: http.StatusServiceUnavailable})
 			written = true
 			writeResponse(w, run)
 			return

@@ -265,13 +265,16 @@ func TestHardeningSlowBodyIs408(t *testing.T) {
 
 func TestHardeningBufferedBodyBudget(t *testing.T) {
 	be := newBackend(t)
-	addr, _ := hardServer(t, baseConfig(be.URL), "net.server.max-buffered-body-bytes", "100")
+	addr, logs := hardServer(t, baseConfig(be.URL), "net.server.max-buffered-body-bytes", "100")
 	post := func(path string, n int) int {
 		resp, _ := rawExchange(t, addr, "POST "+path+" HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nContent-Length: "+strconv.Itoa(n)+"\r\n\r\n"+strings.Repeat("b", n))
 		return resp.StatusCode
 	}
 	if s := post("/echo/a", 150); s != http.StatusServiceUnavailable {
 		t.Errorf("a body over the budget: %d", s)
+	}
+	if l := logs.String(); !strings.Contains(l, `"level":"ERROR","msg":"request failed"`) || !strings.Contains(l, `"status":503`) {
+		t.Errorf("a refused body logs no failure line:\n%s", l)
 	}
 	done := make(chan int)
 	go func() { done <- post("/echo/slow", 80) }() // holds 80 bytes for 2 s
