@@ -116,14 +116,7 @@ type promptParts struct {
 // promptTexts reads the texts of an OpenAI-style request body.
 func promptTexts(body []byte) promptParts {
 	var p promptParts
-	var req struct {
-		Messages []struct {
-			Role    string `json:"role"`
-			Content any    `json:"content"`
-		} `json:"messages"`
-		Prompt any `json:"prompt"`
-		Input  any `json:"input"`
-	}
+	var req chatRequest
 	if json.Unmarshal(body, &req) != nil {
 		return p
 	}

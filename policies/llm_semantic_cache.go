@@ -119,17 +119,21 @@ func newSemanticLookup(el *parser.Element, c *Compiler) (Step, error) {
 	return s, nil
 }
 
+// chatRequest is what the LLM policies read of an OpenAI-style request
+// body: chat messages, or a completions prompt, or an embeddings input.
+type chatRequest struct {
+	Messages []struct {
+		Role    string `json:"role"`
+		Content any    `json:"content"`
+	} `json:"messages"`
+	Prompt any `json:"prompt"`
+	Input  any `json:"input"`
+}
+
 // semanticPrompt is the text the cache compares, and the number of
 // messages it holds.
 func semanticPrompt(body []byte, ignoreSystem bool) (string, int) {
-	var req struct {
-		Messages []struct {
-			Role    string `json:"role"`
-			Content any    `json:"content"`
-		} `json:"messages"`
-		Prompt any `json:"prompt"`
-		Input  any `json:"input"`
-	}
+	var req chatRequest
 	if json.Unmarshal(body, &req) != nil {
 		return "", 0
 	}
