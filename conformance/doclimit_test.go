@@ -5,23 +5,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// yamlBomb is nine levels of nine aliases: 1 KB that expands to ~4·10^8 nodes.
-const yamlBomb = `a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-`
+	"github.com/policygate/policygate/gateway/doclimit/doclimittest"
+)
 
 // A case file with an alias bomb is refused at the alias, at once.
 func TestCaseFileAliasBomb(t *testing.T) {
-	src := "suite: bomb\n" + yamlBomb + "cases:\n  - name: one\n    request: {url: /x, headers: {X: *i}}\n    expect: {status: 200}\n"
+	src := "suite: bomb\n" + doclimittest.YAMLBomb() + "cases:\n  - name: one\n    request: {url: /x, headers: {X: *i}}\n    expect: {status: 200}\n"
 	start := time.Now()
 	_, err := Parse("bomb.yaml", []byte(src))
 	var fe *FileError

@@ -6,23 +6,13 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
-)
 
-// bomb is the classic "billion laughs" in YAML: nine levels of nine aliases.
-const bomb = `a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-`
+	"github.com/policygate/policygate/gateway/doclimit/doclimittest"
+)
 
 func TestCheckYAMLRefusesABomb(t *testing.T) {
 	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(bomb), &n); err != nil {
+	if err := yaml.Unmarshal([]byte(doclimittest.YAMLBomb()), &n); err != nil {
 		t.Fatal(err)
 	}
 	err := CheckYAML(&n)
