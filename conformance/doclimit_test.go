@@ -11,7 +11,7 @@ import (
 
 // A case file with an alias bomb is refused at the alias, at once.
 func TestCaseFileAliasBomb(t *testing.T) {
-	src := "suite: bomb\n" + doclimittest.YAMLBomb() + "cases:\n  - name: one\n    request: {url: /x, headers: {X: *i}}\n    expect: {status: 200}\n"
+	src := "suite: bomb\n" + doclimittest.YAMLBomb("", 9) + "cases:\n  - name: one\n    request: {url: /x, headers: {X: *i}}\n    expect: {status: 200}\n"
 	start := time.Now()
 	_, err := Parse("bomb.yaml", []byte(src))
 	var fe *FileError

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/engine"
+	"github.com/policygate/policygate/gateway/doclimit/doclimittest"
 )
 
 // The hardening suite sends hostile requests over real sockets to a
@@ -371,15 +372,7 @@ func TestHardeningMetricCardinality(t *testing.T) {
 
 // Item 10: a settings file with an alias bomb is refused at the alias.
 func TestHardeningSettingsAliasBomb(t *testing.T) {
-	src := "net:\n  server:\n    max-body: 10\n" + strings.ReplaceAll(`x-a: &a ["l","l","l","l","l","l","l","l","l"]
-x-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-x-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-x-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-x-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-x-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-x-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-x-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-`, "\t", "")
+	src := "net:\n  server:\n    max-body: 10\n" + doclimittest.YAMLBomb("x-", 8)
 	file := t.TempDir() + "/settings.yaml"
 	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 
 func TestCheckYAMLRefusesABomb(t *testing.T) {
 	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(doclimittest.YAMLBomb()), &n); err != nil {
+	if err := yaml.Unmarshal([]byte(doclimittest.YAMLBomb("", 9)), &n); err != nil {
 		t.Fatal(err)
 	}
 	err := CheckYAML(&n)

@@ -7,15 +7,15 @@ import (
 	"strings"
 )
 
-// YAMLBomb is the classic "billion laughs" in YAML: nine levels (keys a to i,
-// on lines 1 to 9) of nine aliases each, about 1 KB expanding to ~4·10^8
-// nodes. It ends with a newline.
-func YAMLBomb() string {
+// YAMLBomb is the classic "billion laughs" in YAML: levels lines (keys
+// keyPrefix+"a", keyPrefix+"b", …) of nine aliases each to the line before.
+// Nine levels are about 1 KB expanding to ~4·10^8 nodes. It ends with a
+// newline.
+func YAMLBomb(keyPrefix string, levels int) string {
 	var b strings.Builder
-	b.WriteString(`a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
-	for k := 'b'; k <= 'i'; k++ {
-		ref := "*" + string(k-1)
-		fmt.Fprintf(&b, "%c: &%c [%s]\n", k, k, strings.TrimSuffix(strings.Repeat(ref+",", 9), ","))
+	fmt.Fprintf(&b, "%sa: &a [%s]\n", keyPrefix, strings.TrimSuffix(strings.Repeat(`"lol",`, 9), ","))
+	for k := 'b'; k < 'a'+rune(levels); k++ {
+		fmt.Fprintf(&b, "%s%c: &%c [%s]\n", keyPrefix, k, k, strings.TrimSuffix(strings.Repeat("*"+string(k-1)+",", 9), ","))
 	}
 	return b.String()
 }
