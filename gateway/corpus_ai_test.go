@@ -1,12 +1,9 @@
 package gateway
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"maps"
-	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -14,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/gateway/fakeopenai"
@@ -36,24 +32,10 @@ var (
 // azure-openai-* policy may be reported as not implemented, and no
 // request may panic.
 func TestCorpusAIGateway(t *testing.T) {
-	dir := ""
-	for _, d := range []string{"../../shared/corpus", "../../../shared/corpus"} {
-		if _, err := os.Stat(filepath.Join(d, "FILES.tsv")); err == nil {
-			dir = d
-		}
-	}
-	if dir == "" {
-		t.Skip("../shared/corpus not present")
-	}
-	policies.SetTokenSource(staticToken{})
-	t.Cleanup(func() { policies.SetTokenSource(nil) })
+	dir := corpusRunSetup(t)
 	fake := httptest.NewServer(fakeopenai.New("corpus"))
 	defer fake.Close()
-	addr := fake.Listener.Addr().String()
-	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, network, addr)
-	}
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: dial, DialTLSContext: dial}}
+	client := loopbackClient(fake.Listener.Addr().String())
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var ai, loaded, clean, ran int
 	warned := map[string]int{}

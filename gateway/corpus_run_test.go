@@ -36,17 +36,7 @@ func (staticToken) Token(context.Context, string, string) (string, time.Time, er
 // managed identity tokens come from a static source, so nothing leaves the
 // machine.
 func TestCorpusRuns(t *testing.T) {
-	dir := ""
-	for _, d := range []string{"../../shared/corpus", "../../../shared/corpus"} {
-		if _, err := os.Stat(filepath.Join(d, "FILES.tsv")); err == nil {
-			dir = d
-		}
-	}
-	if dir == "" {
-		t.Skip("../shared/corpus not present")
-	}
-	policies.SetTokenSource(staticToken{})
-	t.Cleanup(func() { policies.SetTokenSource(nil) })
+	dir := corpusRunSetup(t)
 
 	stub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -54,19 +44,7 @@ func TestCorpusRuns(t *testing.T) {
 		io.WriteString(w, `{"id":1,"name":"x","items":[{"a":1}],"choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`)
 	}))
 	defer stub.Close()
-	stubAddr := stub.Listener.Addr().String()
-	client := &http.Client{
-		Timeout: 5 * time.Second,
-		Transport: &http.Transport{
-			// Every host, plain or TLS, reaches the stub on loopback.
-			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-				return (&net.Dialer{}).DialContext(ctx, network, stubAddr)
-			},
-			DialTLSContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-				return (&net.Dialer{}).DialContext(ctx, network, stubAddr)
-			},
-		},
-	}
+	client := loopbackClient(stub.Listener.Addr().String())
 
 	files := corpusDocuments(t, dir)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -143,6 +121,33 @@ func TestCorpusRuns(t *testing.T) {
 }
 
 // corpusDocuments lists the corpus files FILES.tsv calls full documents.
+// corpusRunSetup finds ../shared/corpus (skipping the test when it is absent)
+// and gives managed identity a static token for the test's duration.
+func corpusRunSetup(t *testing.T) string {
+	t.Helper()
+	dir := ""
+	for _, d := range []string{"../../shared/corpus", "../../../shared/corpus"} {
+		if _, err := os.Stat(filepath.Join(d, "FILES.tsv")); err == nil {
+			dir = d
+		}
+	}
+	if dir == "" {
+		t.Skip("../shared/corpus not present")
+	}
+	policies.SetTokenSource(staticToken{})
+	t.Cleanup(func() { policies.SetTokenSource(nil) })
+	return dir
+}
+
+// loopbackClient is an HTTP client whose every host, plain or TLS, reaches
+// addr on loopback.
+func loopbackClient(addr string) *http.Client {
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: dial, DialTLSContext: dial}}
+}
+
 func corpusDocuments(t *testing.T, dir string) []string {
 	t.Helper()
 	fh, err := os.Open(filepath.Join(dir, "FILES.tsv"))
