@@ -2,6 +2,8 @@
 #   docker build -t policygate .
 #   docker run -p 8080:8080 -p 8081:8081 -v "$PWD/artifacts:/config:ro" policygate
 # Without a mounted configuration it serves the embedded demo (/echo/).
+# The binary is static, built without cgo: xsl-transform (libxslt) is
+# reported as unsupported in this image.
 
 FROM golang:1.26 AS build
 WORKDIR /src

@@ -20,8 +20,10 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-# test: vet, the whole suite, the race detector on the concurrent packages, a short fuzz smoke.
+# test: vet, the build without cgo (the container image's), the whole suite,
+# the race detector, a short fuzz smoke.
 test: vet
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/policygate
 	$(GO) test -count=1 $(PKGS)
 	$(GO) test -count=1 -race ./...
 	$(MAKE) fuzz-smoke FUZZTIME=3s

@@ -58,6 +58,7 @@ func LintFile(path string, src []byte, opts LintOptions) *FileReport {
 	if !opts.Strict {
 		r.Problems = append(r.Problems, unsupportedUses(doc.Root)...)
 	}
+	r.Problems = append(r.Problems, lintXSLTransforms(doc.Root)...)
 	var lookup namedvalues.LookupFunc
 	if opts.NamedValues != nil {
 		lookup = opts.NamedValues.Lookup

@@ -17,8 +17,8 @@ import (
 //     event) is skipped, and each skip is counted in the metric
 //     policy-skipped{policy} (exported as policygate_custom_policy_skipped);
 //   - every other one guards or shapes the request (authorization context,
-//     OData validation, XSLT,
-//     GraphQL data sources) and fails closed: 500, LastError Source = the policy, Reason
+//     OData validation, XSLT in a build without cgo, GraphQL data sources)
+//     and fails closed: 500, LastError Source = the policy, Reason
 //     PolicyNotSupported.
 //
 // With --strict (Compiler.Strict, validate --strict) each is a load error.
@@ -38,7 +38,6 @@ var skippable = map[string]bool{
 // unsupportedWhy says why a policy is not supported, where it is not just
 // not done yet.
 var unsupportedWhy = map[string]string{
-	"xsl-transform":             "no well-kept XSLT 1.0 engine is available to Go",
 	"get-authorization-context": "it needs APIM's credential manager",
 }
 
