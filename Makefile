@@ -41,6 +41,7 @@ fuzz-smoke:
 	$(GO) test -run='^$$' -fuzz='^FuzzMeter$$' -fuzztime=$(FUZZTIME) ./policies/llmtokens
 	$(GO) test -run='^$$' -fuzz='^FuzzParseDuration$$' -fuzztime=$(FUZZTIME) ./policies/backendpool
 	$(GO) test -run='^$$' -fuzz='^FuzzParseToken$$' -fuzztime=$(FUZZTIME) ./gateway/fleet
+	$(GO) test -run='^$$' -fuzz='^FuzzTransform$$' -fuzztime=$(FUZZTIME) ./policies/xslt
 
 # fuzz: every fuzz target of the tree (each func Fuzz* in a _test.go file),
 # FUZZLONG each (default 5m).

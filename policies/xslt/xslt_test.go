@@ -139,3 +139,22 @@ func TestTransformConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// FuzzTransform runs the docs' identity-with-parameter stylesheet over
+// arbitrary bodies and parameter values: an error or a result, never a
+// crash.
+func FuzzTransform(f *testing.F) {
+	s, err := Compile([]byte(copyWithAttr))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{`<a/>`, `<a><b x="1">t</b></a>`, `<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>`, `<a`, ``, "<a>\x00</a>"} {
+		f.Add(seed, "ua")
+	}
+	f.Fuzz(func(t *testing.T, body, ua string) {
+		out, err := s.Transform(context.Background(), []byte(body), map[string]string{"User-Agent": ua}, time.Second)
+		if err == nil && len(out) == 0 {
+			t.Fatalf("no error and no result for %q", body)
+		}
+	})
+}
