@@ -5,11 +5,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/expressions/dotnet"
 )
 
@@ -22,8 +24,8 @@ func renderJwt(j *dotnet.Jwt) string {
 		return d.T.String()
 	}
 	s := fmt.Sprintf("alg=%s typ=%s aud=%q exp=%s iat=%s nbf=%s jti=%s iss=%s sub=%s raw=%s claims:", j.Algorithm, j.Type, j.Audiences, date(j.ExpirationTime), date(j.IssuedAt), date(j.NotBefore), j.ID, j.Issuer, j.Subject, j.Raw)
-	for _, k := range j.Claims.Keys() {
-		v, _ := j.Claims.Get(k)
+	for _, k := range j.Claims().Keys() {
+		v, _ := j.Claims().Get(k)
 		s += fmt.Sprintf(" %v=%q", k, v)
 	}
 	return s
@@ -167,5 +169,101 @@ func TestJWTVerdictCacheConcurrentLRU(t *testing.T) {
 	c.put(k, nil, testNow.Add(time.Second))
 	if ok, _ := c.get(k, testNow.Add(time.Second)); ok {
 		t.Error("expired verdict answered")
+	}
+}
+
+// TestValidateJWTLazyModelExpressions: with output-token-variable-name,
+// expressions read the token's claims from the lazily built model; on the
+// fast path, the general path and a verdict-cache hit they see the same
+// values, and for the plain token the values its payload holds.
+func TestValidateJWTLazyModelExpressions(t *testing.T) {
+	idp := newTestIdP(t, false, "")
+	idp.setKeys("k1")
+	key := idp.key("k1").(*rsa.PrivateKey)
+	iss := idp.srv.URL
+	exp := testNow.Unix() + 3600
+	h := `{"alg":"RS256","kid":"k1","typ":"JWT"}`
+	raw := base64.RawURLEncoding
+	payloads := map[string]string{
+		"plain":          fmt.Sprintf(`{"iss":%q,"aud":["api://orders","api://other"],"sub":"alice","exp":%d,"iat":%d,"roles":["reader","writer"],"scp":"read write","tier":"gold","n":1.50,"o":{"x": [1, 2]},"ok":true}`, iss, exp, testNow.Unix()),
+		"escapes":        fmt.Sprintf(`{"iss":%q,"aud":"api://orders","sub":"caf\u00e9 \"x\"","exp":%d,"roles":["reader","writer"],"scp":"write","tier":"a\/b"}`, iss, exp),
+		"escaped name":   fmt.Sprintf(`{"iss":%q,"aud":"api://orders","sub":"bob","exp":%d,"r\u006fles":["reader","writer"],"scp":"read","tier":"x"}`, iss, exp),
+		"repeated claim": fmt.Sprintf(`{"iss":%q,"aud":"api://orders","sub":"carol","exp":%d,"roles":["reader"],"roles":"writer","scp":"read","tier":"x","tier":"y"}`, iss, exp),
+	}
+	exprs := []string{
+		`@(((Jwt)context.Variables["jwt"]).Subject)`,
+		`@(string.Join("|", ((Jwt)context.Variables["jwt"]).Audiences))`,
+		`@(((Jwt)context.Variables["jwt"]).Claims["roles"][1])`,
+		`@(string.Join("|", ((Jwt)context.Variables["jwt"]).Claims["roles"]))`,
+		`@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("scp", "none"))`,
+		`@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("tier", "none"))`,
+		`@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("o", "none"))`,
+		`@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("n", "none"))`,
+		`@(((Jwt)context.Variables["jwt"]).Claims.Count.ToString())`,
+		`@(((Jwt)context.Variables["jwt"]).Claims.ContainsKey("missing").ToString())`,
+		`@(((Jwt)context.Variables["jwt"]).ExpirationTime.Value.ToString("o"))`,
+	}
+	progs := make([]*expressions.Program, len(exprs))
+	for i, src := range exprs {
+		p, err := expressions.Compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		progs[i] = p
+	}
+	policy := `<validate-jwt header-name="Authorization" output-token-variable-name="jwt"><openid-config url="` + idp.url() + `"/>
+  <audiences><audience>api://orders</audience></audiences>
+  <required-claims>
+    <claim name="roles" match="all"><value>reader</value><value>writer</value></claim>
+    <claim name="scp" match="any" separator=" "><value>read</value><value>write</value></claim>
+    <claim name="tier" />
+  </required-claims>
+</validate-jwt>`
+	eval := func(mode, tok string) string {
+		step, _ := compileStep(t, policy)
+		p := step.(*validateJWT)
+		jwtFastPath = mode != "general"
+		defer func() { jwtFastPath = true }()
+		now := testNow
+		if mode == "cached" {
+			if p.v.cache == nil {
+				t.Fatal("the policy has no verdict cache")
+			}
+			if err := p.Exec(newJWTRun(nil, &now, bearer(tok))); err != nil {
+				return "error " + err.Error()
+			}
+		} else {
+			p.v.cache = nil
+		}
+		r := newJWTRun(nil, &now, bearer(tok))
+		if err := p.Exec(r); err != nil {
+			return "error " + err.Error()
+		}
+		var out []string
+		for _, prog := range progs {
+			v, err := prog.Eval(r.Ctx)
+			out = append(out, fmt.Sprintf("%v/%v", v, err))
+		}
+		return fmt.Sprint(out)
+	}
+	for name, pl := range payloads {
+		tok := rawJWS(t, key, h, pl, raw)
+		fast := eval("fast", tok)
+		if general := eval("general", tok); general != fast {
+			t.Errorf("%s: fast path\n  %s\ngeneral path\n  %s", name, fast, general)
+		}
+		if cached := eval("cached", tok); cached != fast {
+			t.Errorf("%s: fast path\n  %s\ncache hit\n  %s", name, fast, cached)
+		}
+		if strings.HasPrefix(fast, "error") {
+			t.Errorf("%s: %s", name, fast)
+		}
+		if name == "plain" {
+			want := fmt.Sprint([]string{"alice/<nil>", "api://orders|api://other/<nil>", "writer/<nil>", "reader|writer/<nil>", "read write/<nil>",
+				"gold/<nil>", `{"x":[1,2]}/<nil>`, "1.50/<nil>", "11/<nil>", "False/<nil>", time.Unix(exp, 0).UTC().Format("2006-01-02T15:04:05.0000000Z") + "/<nil>"})
+			if fast != want {
+				t.Errorf("plain token:\n got  %s\n want %s", fast, want)
+			}
+		}
 	}
 }
