@@ -235,6 +235,19 @@ var jwtSigScratch = sync.Pool{New: func() any { b := make([]byte, 0, 2048); retu
 
 const jwtSigScratchMax = 32 << 10
 
+// jwtSum is the SHA-256 of raw, the verdict cache's key, hashed from the
+// pooled buffer rather than a copy per request.
+func jwtSum(raw string) [32]byte {
+	bp := jwtSigScratch.Get().(*[]byte)
+	buf := append((*bp)[:0], raw...)
+	sum := sha256.Sum256(buf)
+	if cap(buf) <= jwtSigScratchMax {
+		*bp = buf
+		jwtSigScratch.Put(bp)
+	}
+	return sum
+}
+
 // jwtVerify is method.Verify(string(input), sig, key). For RS256/384/512
 // it hashes input in place and calls rsa.VerifyPKCS1v15 exactly as
 // golang-jwt's SigningMethodRSA does, without its copy of the input and

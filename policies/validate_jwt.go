@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -420,7 +419,7 @@ func (v *jwtValidator) exec(r *Run) error {
 	now := r.Now()
 	var sum [32]byte
 	if v.cache != nil && len(raw) <= MaxJWTSize {
-		sum = sha256.Sum256([]byte(raw))
+		sum = jwtSum(raw)
 		if ok, j := v.cache.get(sum, now); ok {
 			if j == nil && v.needsModel(r) {
 				if j = dotnet.ParseJWT(raw); j == nil {
@@ -822,7 +821,11 @@ func (v *jwtValidator) keys(r *Run, now time.Time, kid string) ([]*verifyKey, []
 		if iss != "" {
 			issuers = append(issuers, iss)
 		}
-		keys = append(keys, ks...)
+		if keys == nil {
+			keys = ks[:len(ks):len(ks)] // shared, read only: a later append copies
+		} else {
+			keys = append(keys, ks...)
+		}
 	}
 	return keys, issuers, lastErr
 }
