@@ -320,3 +320,33 @@ func BenchmarkParseJWTLazy(b *testing.B) {
 		}
 	})
 }
+
+// FuzzJwtLazyMatchesEager: for any header and payload text, the lazy
+// model and the eager reference agree (both nil, or the same fields and
+// claims).
+func FuzzJwtLazyMatchesEager(f *testing.F) {
+	for _, c := range jwtLazyCases {
+		f.Add(c.header, c.payload)
+	}
+	f.Fuzz(func(t *testing.T, header, payload string) {
+		tok := base64.RawURLEncoding.EncodeToString([]byte(header)) + "." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".c2ln"
+		want, got := eagerParse(tok), ParseJWT(tok)
+		if (want == nil) != (got == nil) {
+			t.Fatalf("eager %v, lazy %v", want, got)
+		}
+		if want == nil {
+			return
+		}
+		members, _ := got.Members(nil)
+		for _, m := range members {
+			vals, ok := got.ClaimValues(m.Key)
+			wv, _ := want.claims.Get(m.Key)
+			if !ok || fmt.Sprintf("%q", vals) != fmt.Sprintf("%q", wv) {
+				t.Fatalf("ClaimValues(%q) = %q %v, want %q", m.Key, vals, ok, wv)
+			}
+		}
+		if w, g := want.String(), renderLazy(got); w != g {
+			t.Fatalf("\n eager %s\n lazy  %s", w, g)
+		}
+	})
+}
