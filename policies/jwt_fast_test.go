@@ -35,8 +35,14 @@ func renderJwt(j *dotnet.Jwt) string {
 // tokens golang-jwt would never produce: duplicate claims, odd types).
 func rawJWS(t *testing.T, key *rsa.PrivateKey, header, payload string, enc *base64.Encoding) string {
 	t.Helper()
+	return rawJWSWith(t, jwt.SigningMethodRS256, key, header, payload, enc)
+}
+
+// rawJWSWith is rawJWS with another signing method.
+func rawJWSWith(t *testing.T, m jwt.SigningMethod, key *rsa.PrivateKey, header, payload string, enc *base64.Encoding) string {
+	t.Helper()
 	in := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload))
-	sig, err := jwt.SigningMethodRS256.Sign(in, key)
+	sig, err := m.Sign(in, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +93,25 @@ func TestValidateJWTFastPathAgrees(t *testing.T) {
 		"kid twice":      rawJWS(t, key, `{"alg":"RS256","kid":"k9","Kid":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
 		"kid number":     rawJWS(t, key, `{"alg":"RS256","kid":1}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
 		"crit":           rawJWS(t, key, `{"alg":"RS256","kid":"k1","crit":["x"]}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		// The header as the fast path reads it: crit, b64 and kid from the
+		// decoded members, escaped names through the decoder.
+		"crit empty":   rawJWS(t, key, `{"alg":"RS256","kid":"k1","crit":[]}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"crit escaped": rawJWS(t, key, `{"alg":"RS256","kid":"k1","cr\u0069t":["x"]}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"b64 false":    rawJWS(t, key, `{"alg":"RS256","kid":"k1","b64":false}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"b64 true":     rawJWS(t, key, `{"alg":"RS256","kid":"k1","b64":true}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"kid escaped":  rawJWS(t, key, `{"alg":"RS256","k\u0069d":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"kid escapes":  rawJWS(t, key, `{"alg":"RS256","kid":"k\u0031"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"alg escaped":  rawJWS(t, key, `{"alg":"RS\u0032\u00356","kid":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		// Every RSA method: RS384/RS512 are verified in place, PS* by
+		// golang-jwt's method.
+		"alg RS384":     rawJWSWith(t, jwt.SigningMethodRS384, key, `{"alg":"RS384","kid":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"alg RS512":     rawJWSWith(t, jwt.SigningMethodRS512, key, `{"alg":"RS512","kid":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"alg PS256":     rawJWSWith(t, jwt.SigningMethodPS256, key, `{"alg":"PS256","kid":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"RS512 as 256":  rawJWSWith(t, jwt.SigningMethodRS512, key, `{"alg":"RS256","kid":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"RS384 wrong":   rawJWSWith(t, jwt.SigningMethodRS384, other, `{"alg":"RS384","kid":"k1"}`, body(fmt.Sprintf(`,"exp":%d`, exp)), raw),
+		"alg none":      raw.EncodeToString([]byte(`{"alg":"none"}`)) + "." + raw.EncodeToString([]byte(body(fmt.Sprintf(`,"exp":%d`, exp)))) + ".",
+		"sig truncated": rawJWS(t, key, h, body(fmt.Sprintf(`,"exp":%d`, exp)), raw)[:300],
+		"sig not b64":   rawJWS(t, key, h, body(fmt.Sprintf(`,"exp":%d`, exp)), raw) + "*",
 	}
 	step, _ := compileStep(t, `<validate-jwt header-name="Authorization" output-token-variable-name="jwt"><openid-config url="`+idp.url()+`"/><audiences><audience>api://orders</audience></audiences></validate-jwt>`)
 	p := step.(*validateJWT)
@@ -106,7 +131,7 @@ func TestValidateJWTFastPathAgrees(t *testing.T) {
 		v, _ := r.Ctx.Variables.Get("jwt")
 		return "ok " + renderJwt(v.(*dotnet.Jwt))
 	}
-	for _, name := range []string{"valid", "exp fraction", "expired", "wrong key"} {
+	for _, name := range []string{"valid", "exp fraction", "expired", "wrong key", "crit escaped", "b64 false", "kid escaped", "alg RS384", "alg RS512", "alg PS256", "RS384 wrong"} {
 		if jwtFastDecode(tokens[name]) == nil {
 			t.Errorf("%s: the fast path declined the token", name)
 		}
@@ -121,7 +146,13 @@ func TestValidateJWTFastPathAgrees(t *testing.T) {
 		if fast != slow {
 			t.Errorf("%s: fast path\n  %s\ngeneral path\n  %s", name, fast, slow)
 		}
-		if name == "valid" && fast[:2] != "ok" {
+		switch name {
+		case "crit", "crit empty", "crit escaped", "b64 false", "alg none", "RS512 as 256", "RS384 wrong", "alg HS256", "sig truncated":
+			if !strings.HasPrefix(fast, "error") {
+				t.Errorf("%s: accepted: %s", name, fast)
+			}
+		}
+		if (name == "valid" || name == "alg RS384" || name == "alg RS512" || name == "alg PS256" || name == "kid escaped" || name == "b64 true") && fast[:2] != "ok" {
 			t.Errorf("valid token rejected: %s", fast)
 		}
 	}
