@@ -27,14 +27,29 @@ func jwtCheckCrit(raw string) error {
 	if json.Unmarshal(b, &h) != nil {
 		return nil
 	}
+	var crit, b64 *string
 	if c, ok := h["crit"]; ok {
+		s := string(c)
+		crit = &s
+	}
+	if v, ok := h["b64"]; ok {
+		s := string(v)
+		b64 = &s
+	}
+	return jwtCritError(crit, b64)
+}
+
+// jwtCritError judges the header members crit and b64 (raw JSON values;
+// nil when absent).
+func jwtCritError(crit, b64 *string) error {
+	if crit != nil {
 		var names []string
-		if json.Unmarshal(c, &names) != nil || len(names) == 0 {
+		if json.Unmarshal([]byte(*crit), &names) != nil || len(names) == 0 {
 			return jwtFail(ErrJWTInvalid, "IDX14100: JWT is not well formed: the header parameter 'crit' must be a non-empty array of names.")
 		}
 		return jwtFail(ErrJWTInvalid, "IDX14100: JWT is not well formed: the header marks extensions as critical that are not understood: '%s'.", strings.Join(names, ", "))
 	}
-	if v, ok := h["b64"]; ok && strings.TrimSpace(string(v)) != "true" {
+	if b64 != nil && strings.TrimSpace(*b64) != "true" {
 		return jwtFail(ErrJWTInvalid, "IDX14100: JWT is not well formed: unencoded payloads (b64) are not supported.")
 	}
 	return nil

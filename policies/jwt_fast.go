@@ -1,13 +1,19 @@
 package policies
 
 import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -28,11 +34,13 @@ import (
 var jwtFastPath = true
 
 // jwtDecoded is a token decoded by the fast path; it is the jwt.Claims the
-// golang-jwt validator checks.
+// golang-jwt validator checks. The .NET model j builds its claims
+// dictionary only when something reads it (an expression, through
+// output-token-variable-name).
 type jwtDecoded struct {
 	j        *dotnet.Jwt
-	kid, alg string // as jwtPeekHeader reads them
-	members  []dotnet.JWTMember
+	kid, alg string    // as jwtPeekHeader reads them
+	crit     error     // what jwtCheckCrit says of the header
 	exp, nbf time.Time // zero: absent (or 0, which MapClaims treats as absent)
 }
 
@@ -51,18 +59,37 @@ func (d *jwtDecoded) GetSubject() (string, error)                  { return d.j.
 func (d *jwtDecoded) GetAudience() (jwt.ClaimStrings, error)       { return d.j.Audiences, nil }
 
 // claim returns a string claim ("" when absent or not a JSON string), as
-// a MapClaims lookup does.
+// a MapClaims lookup does (the fast path takes no repeated names).
 func (d *jwtDecoded) claim(name string) string {
-	for _, m := range d.members {
+	var buf [16]dotnet.JWTMember
+	members, _ := d.j.Members(buf[:0])
+	for _, m := range members {
 		if m.Key == name {
-			var s string
-			if len(m.Value) > 0 && m.Value[0] == '"' && json.Unmarshal(m.Value, &s) == nil {
-				return s
+			if len(m.Value) > 0 && m.Value[0] == '"' {
+				if s, ok := jwtJSONString(m.Value); ok {
+					return s
+				}
 			}
 			return ""
 		}
 	}
 	return ""
+}
+
+// jwtJSONString decodes the JSON string v as encoding/json does; without
+// escapes it is a substring of v.
+func jwtJSONString(v string) (string, bool) {
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		in := v[1 : len(v)-1]
+		if strings.IndexByte(in, '\\') < 0 && strings.IndexByte(in, '"') < 0 && utf8.ValidString(in) {
+			return in, true
+		}
+	}
+	var s string
+	if json.Unmarshal([]byte(v), &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // jwtB64URL reports whether s is unpadded base64url text, which both
@@ -85,16 +112,25 @@ func jwtFastDecode(raw string) *jwtDecoded {
 	if !ok1 || !ok2 || h == "" || p == "" || sig == "" || !jwtB64URL(h) || !jwtB64URL(p) || !jwtB64URL(sig) {
 		return nil
 	}
-	j, header, members := dotnet.DecodeJWT(raw)
+	var hbuf [8]dotnet.JWTMember
+	j, header := dotnet.DecodeJWT(raw, hbuf[:0])
 	if j == nil {
 		return nil
 	}
-	d := &jwtDecoded{j: j, members: members}
+	d := &jwtDecoded{j: j}
 	// kid and alg as jwtPeekHeader reads them (encoding/json's
-	// case-insensitive field match, the last member wins).
-	for _, m := range header {
+	// case-insensitive field match, the last member wins); crit and b64 as
+	// jwtCheckCrit's map does (exact names, the last wins).
+	var crit, b64 *dotnet.JWTMember
+	for i, m := range header {
 		var dst *string
 		switch {
+		case m.Key == "crit":
+			crit = &header[i]
+			continue
+		case m.Key == "b64":
+			b64 = &header[i]
+			continue
 		case strings.EqualFold(m.Key, "kid"):
 			dst = &d.kid
 		case strings.EqualFold(m.Key, "alg"):
@@ -104,9 +140,21 @@ func jwtFastDecode(raw string) *jwtDecoded {
 		}
 		*dst = ""
 		if m.Value[0] == '"' {
-			_ = json.Unmarshal(m.Value, dst)
+			*dst, _ = jwtJSONString(m.Value)
 		}
 	}
+	if crit != nil || b64 != nil {
+		var c, b *string
+		if crit != nil {
+			c = &crit.Value
+		}
+		if b64 != nil {
+			b = &b64.Value
+		}
+		d.crit = jwtCritError(c, b)
+	}
+	var buf [16]dotnet.JWTMember
+	members, _ := j.Members(buf[:0])
 	for i, m := range members {
 		for _, o := range members[:i] {
 			if o.Key == m.Key {
@@ -136,11 +184,11 @@ func jwtFastDecode(raw string) *jwtDecoded {
 // jwtNumericDate reads a registered time claim as MapClaims does (a JSON
 // number, truncated to jwt.TimePrecision; 0 counts as absent: zero time);
 // ok is false for other JSON types.
-func jwtNumericDate(v json.RawMessage) (time.Time, bool) {
+func jwtNumericDate(v string) (time.Time, bool) {
 	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
 		return time.Time{}, false
 	}
-	f, err := strconv.ParseFloat(string(v), 64) // a JSON number is ParseFloat syntax
+	f, err := strconv.ParseFloat(v, 64) // a JSON number is ParseFloat syntax
 	if err != nil {
 		return time.Time{}, false
 	}
@@ -165,12 +213,12 @@ func (d *jwtDecoded) lifetimeOK(requireExp bool, leeway time.Duration, now time.
 }
 
 // jwtStrings reports whether v is a JSON string or an array of strings.
-func jwtStrings(v json.RawMessage) bool {
+func jwtStrings(v string) bool {
 	if v[0] == '"' {
 		return true
 	}
 	var arr []json.RawMessage
-	if v[0] != '[' || json.Unmarshal(v, &arr) != nil {
+	if v[0] != '[' || json.Unmarshal([]byte(v), &arr) != nil {
 		return false
 	}
 	for _, x := range arr {
@@ -179,6 +227,52 @@ func jwtStrings(v json.RawMessage) bool {
 		}
 	}
 	return true
+}
+
+// jwtSigScratch holds a token's signing input and decoded signature while
+// they are verified.
+var jwtSigScratch = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+const jwtSigScratchMax = 32 << 10
+
+// jwtSum is the SHA-256 of raw, the verdict cache's key, hashed from the
+// pooled buffer rather than a copy per request.
+func jwtSum(raw string) [32]byte {
+	bp := jwtSigScratch.Get().(*[]byte)
+	buf := append((*bp)[:0], raw...)
+	sum := sha256.Sum256(buf)
+	if cap(buf) <= jwtSigScratchMax {
+		*bp = buf
+		jwtSigScratch.Put(bp)
+	}
+	return sum
+}
+
+// jwtVerify is method.Verify(string(input), sig, key). For RS256/384/512
+// it hashes input in place and calls rsa.VerifyPKCS1v15 exactly as
+// golang-jwt's SigningMethodRSA does, without its copy of the input and
+// its hasher (three allocations). The verification itself stays the
+// standard library's: in Go 1.26 crypto/rsa rebuilds the modulus'
+// Montgomery form (bigmod.NewModulus) on every call, for the same
+// *PublicKey too, and has no API to keep it; a math/big verification
+// measured slower than that, so there is no prepared key to keep.
+func jwtVerify(method jwt.SigningMethod, input, sig []byte, key any) error {
+	pub, ok := key.(*rsa.PublicKey)
+	if !ok {
+		return method.Verify(string(input), sig, key)
+	}
+	switch method {
+	case jwt.SigningMethodRS256:
+		h := sha256.Sum256(input)
+		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig)
+	case jwt.SigningMethodRS384:
+		h := sha512.Sum384(input)
+		return rsa.VerifyPKCS1v15(pub, crypto.SHA384, h[:], sig)
+	case jwt.SigningMethodRS512:
+		h := sha512.Sum512(input)
+		return rsa.VerifyPKCS1v15(pub, crypto.SHA512, h[:], sig)
+	}
+	return method.Verify(string(input), sig, key)
 }
 
 // verifyFast validates raw on the fast path. ok is false when the token
@@ -192,10 +286,23 @@ func (v *jwtValidator) verifyFast(d *jwtDecoded, raw, alg, kid string, keys []*v
 		return nil, nil, false
 	}
 	dot := strings.LastIndexByte(raw, '.')
-	sig, derr := base64.RawURLEncoding.DecodeString(raw[dot+1:])
+	// The signing input and the decoded signature, in a pooled buffer.
+	bp := jwtSigScratch.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= jwtSigScratchMax {
+			jwtSigScratch.Put(bp)
+		}
+	}()
+	need := len(raw) + base64.RawURLEncoding.DecodedLen(len(raw)-dot-1)
+	if cap(*bp) < need {
+		*bp = make([]byte, 0, need)
+	}
+	buf := append((*bp)[:0], raw...)
+	sig, derr := base64.RawURLEncoding.AppendDecode(buf[len(buf):], buf[dot+1:])
 	if derr != nil {
 		return nil, nil, false
 	}
+	input := buf[:dot]
 	var verr error
 	tried := false
 	for _, k := range keys {
@@ -203,7 +310,7 @@ func (v *jwtValidator) verifyFast(d *jwtDecoded, raw, alg, kid string, keys []*v
 			continue
 		}
 		tried = true
-		if verr = method.Verify(raw[:dot], sig, k.Key); verr == nil {
+		if verr = jwtVerify(method, input, sig, k.Key); verr == nil {
 			break
 		}
 	}

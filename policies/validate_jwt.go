@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -420,7 +419,7 @@ func (v *jwtValidator) exec(r *Run) error {
 	now := r.Now()
 	var sum [32]byte
 	if v.cache != nil && len(raw) <= MaxJWTSize {
-		sum = sha256.Sum256([]byte(raw))
+		sum = jwtSum(raw)
 		if ok, j := v.cache.get(sum, now); ok {
 			if j == nil && v.needsModel(r) {
 				if j = dotnet.ParseJWT(raw); j == nil {
@@ -537,33 +536,38 @@ func (v *jwtValidator) validate(r *Run, raw string, now time.Time) (*dotnet.Jwt,
 		return nil, time.Time{}, err
 	}
 
-	if err := jwtCheckCrit(raw); err != nil {
-		return nil, time.Time{}, err
-	}
 	// JWE: decrypt first; the plaintext is a nested JWS (or, unsigned, the
 	// claims themselves).
 	if strings.Count(raw, ".") == 4 {
+		if err := jwtCheckCrit(raw); err != nil {
+			return nil, time.Time{}, err
+		}
 		inner, err := v.decrypt(r, raw)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
 		raw = inner
-		if err := jwtCheckCrit(raw); err != nil {
-			return nil, time.Time{}, err
-		}
 	}
-
-	// Signing keys: inline ones first, then those of the OpenID configs.
+	// The fast path decodes the token once, and reads crit, kid and alg
+	// from that header.
 	var fast *jwtDecoded
 	if jwtFastPath {
 		fast = jwtFastDecode(raw)
 	}
 	var kid, alg string
 	if fast != nil {
+		if fast.crit != nil {
+			return nil, time.Time{}, fast.crit
+		}
 		kid, alg = fast.kid, fast.alg
 	} else {
+		if err := jwtCheckCrit(raw); err != nil {
+			return nil, time.Time{}, err
+		}
 		kid, alg = jwtPeekHeader(raw)
 	}
+
+	// Signing keys: inline ones first, then those of the OpenID configs.
 	keys, metaIssuers, oidcErr := v.keys(r, now, kid)
 	if err := jwtContext(r).Err(); err != nil {
 		return nil, time.Time{}, err
@@ -817,7 +821,11 @@ func (v *jwtValidator) keys(r *Run, now time.Time, kid string) ([]*verifyKey, []
 		if iss != "" {
 			issuers = append(issuers, iss)
 		}
-		keys = append(keys, ks...)
+		if keys == nil {
+			keys = ks[:len(ks):len(ks)] // shared, read only: a later append copies
+		} else {
+			keys = append(keys, ks...)
+		}
 	}
 	return keys, issuers, lastErr
 }
@@ -877,8 +885,7 @@ func (v *jwtValidator) decrypt(r *Run, raw string) (string, error) {
 func (v *jwtValidator) checkClaims(r *Run, j *dotnet.Jwt) error {
 	var missing []string
 	for _, c := range v.claims {
-		got, ok := j.Claims.Get(c.name)
-		vals, _ := got.([]string)
+		vals, ok := j.ClaimValues(c.name)
 		if !ok || len(vals) == 0 {
 			missing = append(missing, c.name)
 			continue
@@ -970,10 +977,8 @@ func (v *jwtValidator) success(r *Run, j *dotnet.Jwt, cached bool) error {
 
 func jwtClientApp(j *dotnet.Jwt) string {
 	for _, n := range []string{"azp", "appid", "client_id"} {
-		if got, ok := j.Claims.Get(n); ok {
-			if vs, _ := got.([]string); len(vs) > 0 {
-				return vs[0]
-			}
+		if vs, _ := j.ClaimValues(n); len(vs) > 0 {
+			return vs[0]
 		}
 	}
 	return ""

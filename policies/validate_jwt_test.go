@@ -479,7 +479,7 @@ func TestValidateJWTOutputVariable(t *testing.T) {
 		if !ok || j == nil {
 			t.Fatalf("%s: variable jwt = %#v", round, v)
 		}
-		roles, _ := j.Claims.Get("roles")
+		roles, _ := j.Claims().Get("roles")
 		if j.Subject != "alice" || j.Issuer != "https://idp/" || j.Algorithm != "HS256" || fmt.Sprint(roles) != "[a b]" || j.Raw != tok {
 			t.Errorf("%s: jwt = %+v roles %v", round, j, roles)
 		}

@@ -1,12 +1,10 @@
 package dotnet
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"reflect"
 	"strings"
-	"time"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -25,12 +23,14 @@ var (
 func ClaimsType() *Type { return Instantiate(IReadOnlyDictionaryT, String, ArrayOf(String)) }
 
 // Jwt is a decoded JWT. Nothing is validated: not the signature, not the
-// lifetime.
+// lifetime. The claims dictionary is built on first use (Claims): a
+// validator that only checks a few claims, or outputs a token no
+// expression reads, never pays for it. A Jwt may be shared by concurrent
+// requests (the validators' verdict cache).
 type Jwt struct {
-	Algorithm      string   // header "alg"
-	Type           string   // header "typ"
-	Audiences      []string // "aud", a string or an array
-	Claims         *Dictionary
+	Algorithm      string    // header "alg"
+	Type           string    // header "typ"
+	Audiences      []string  // "aud", a string or an array
 	ExpirationTime *DateTime // "exp"; nil when absent
 	IssuedAt       *DateTime // "iat"
 	NotBefore      *DateTime // "nbf"
@@ -38,6 +38,74 @@ type Jwt struct {
 	Issuer         string    // "iss"
 	Subject        string    // "sub"
 	Raw            string    // the token as parsed (without "Bearer ")
+
+	payload string // the payload's JSON text
+	valid   bool   // payload is valid JSON
+	plain   bool   // the splitter reads it (no escaped member names)
+
+	once   sync.Once
+	claims *Dictionary
+
+	aud   [1]string   // Audiences of a single-string "aud"
+	dates [3]DateTime // what ExpirationTime, IssuedAt, NotBefore point to
+}
+
+// Claims is Jwt.Claims: every payload member as its string values, in
+// document order (a repeated name's values appended).
+func (j *Jwt) Claims() *Dictionary {
+	j.once.Do(func() {
+		members, _ := j.Members(make([]JWTMember, 0, 16))
+		d := NewDictionary(String, ArrayOf(String), nil)
+		jwtPresize(d, len(members))
+		for _, kv := range members {
+			vals := jwtClaimValues(kv.Value)
+			var key any = kv.Key // boxed once for both calls
+			if old, ok := d.Get(key); ok {
+				vals = append(old.([]string), vals...)
+			}
+			_ = d.Set(key, vals)
+		}
+		j.claims = d
+	})
+	return j.claims
+}
+
+// Members appends the payload's members to dst in document order (names
+// unescaped, values raw JSON text); ok is false for a Jwt not made by
+// ParseJWT.
+func (j *Jwt) Members(dst []JWTMember) ([]JWTMember, bool) {
+	if j.payload == "" {
+		return dst, false
+	}
+	if j.plain {
+		return jwtScanObject(j.payload, dst)
+	}
+	out, _, ok := jwtObject(j.payload, j.valid, dst)
+	return out, ok
+}
+
+// ClaimValues is Claims().Get(name) as a []string; it reads the payload
+// again rather than build the dictionary.
+func (j *Jwt) ClaimValues(name string) ([]string, bool) {
+	if j.plain {
+		var buf [16]JWTMember
+		members, _ := j.Members(buf[:0])
+		var vals []string
+		found := false
+		for _, kv := range members {
+			if kv.Key == name {
+				vals = append(vals, jwtClaimValues(kv.Value)...)
+				found = true
+			}
+		}
+		if found && vals == nil {
+			vals = []string{}
+		}
+		return vals, found
+	}
+	got, ok := j.Claims().Get(name)
+	vals, _ := got.([]string)
+	return vals, ok
 }
 
 // BasicAuthCredentials is a decoded HTTP Basic Authorization value.
@@ -51,38 +119,38 @@ type BasicAuthCredentials struct {
 // JWT (not three dot-separated parts, or a header or payload that is not
 // base64url-encoded JSON object text).
 func ParseJWT(s string) *Jwt {
-	j, _, _ := parseJWT(s)
+	var hdr [8]jwtMember
+	j, _ := parseJWT(s, hdr[:0])
 	return j
 }
 
-func parseJWT(s string) (*Jwt, []jwtMember, []jwtMember) {
+func parseJWT(s string, hdr []jwtMember) (*Jwt, []jwtMember) {
 	s = strings.TrimSpace(s)
 	if len(s) > 7 && strings.EqualFold(s[:7], "Bearer ") {
 		s = strings.TrimSpace(s[7:])
 	}
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
-		return nil, nil, nil
+	h, rest, _ := strings.Cut(s, ".")
+	p, sig, ok := strings.Cut(rest, ".")
+	if !ok || strings.IndexByte(sig, '.') >= 0 {
+		return nil, nil
 	}
-	head, ok := jwtSegment(parts[0])
+	text, split, valid, ok := jwtDecodeSegments(h, p)
 	if !ok {
-		return nil, nil, nil
+		return nil, nil
 	}
-	body, ok := jwtSegment(parts[1])
+	start := len(hdr)
+	hdr, _, ok = jwtObject(text[:split], valid[0], hdr)
 	if !ok {
-		return nil, nil, nil
+		return nil, nil
 	}
-	hdr, ok := jwtObject(head)
+	j := &Jwt{Raw: s, payload: text[split:], valid: valid[1]}
+	var pbuf [16]jwtMember
+	pl, plain, ok := jwtObject(j.payload, j.valid, pbuf[:0])
 	if !ok {
-		return nil, nil, nil
+		return nil, nil
 	}
-	pl, ok := jwtObject(body)
-	if !ok {
-		return nil, nil, nil
-	}
-	j := &Jwt{Raw: s, Claims: NewDictionary(String, ArrayOf(String), nil)}
-	jwtPresize(j.Claims, len(pl))
-	for _, kv := range hdr {
+	j.plain = plain
+	for _, kv := range hdr[start:] {
 		switch kv.Key {
 		case "alg":
 			j.Algorithm = jwtString(kv.Value)
@@ -90,34 +158,59 @@ func parseJWT(s string) (*Jwt, []jwtMember, []jwtMember) {
 			j.Type = jwtString(kv.Value)
 		}
 	}
-	for _, kv := range pl {
-		vals := jwtClaimValues(kv.Value)
-		var key any = kv.Key // boxed once for both calls
-		if old, ok := j.Claims.Get(key); ok {
-			vals = append(old.([]string), vals...)
+	// The fields as the claims dictionary reads them: a repeated name's
+	// values are appended, so aud holds them all, jti, iss and sub the
+	// first; a repeated time claim is the last one.
+	var haveID, haveIss, haveSub, haveAud bool
+	first := func(have *bool, dst *string, v string) {
+		if *have {
+			return
 		}
-		_ = j.Claims.Set(key, vals)
+		*dst, *have = jwtFirstValue(v)
+	}
+	for _, kv := range pl {
 		switch kv.Key {
 		case "aud":
-			j.Audiences = vals
+			var vals []string
+			if t := strings.TrimSpace(kv.Value); len(t) > 0 && t[0] != '[' {
+				j.aud[0] = jwtScalar(t)
+				vals = j.aud[:1:1]
+			} else {
+				vals = jwtClaimValues(kv.Value)
+			}
+			if haveAud {
+				vals = append(j.Audiences[:len(j.Audiences):len(j.Audiences)], vals...)
+			}
+			j.Audiences, haveAud = vals, true
 		case "exp":
-			j.ExpirationTime = jwtUnix(kv.Value)
+			j.ExpirationTime = jwtDate(&j.dates[0], kv.Value)
 		case "iat":
-			j.IssuedAt = jwtUnix(kv.Value)
+			j.IssuedAt = jwtDate(&j.dates[1], kv.Value)
 		case "nbf":
-			j.NotBefore = jwtUnix(kv.Value)
+			j.NotBefore = jwtDate(&j.dates[2], kv.Value)
 		case "jti":
-			j.ID = jwtFirst(vals)
+			first(&haveID, &j.ID, kv.Value)
 		case "iss":
-			j.Issuer = jwtFirst(vals)
+			first(&haveIss, &j.Issuer, kv.Value)
 		case "sub":
-			j.Subject = jwtFirst(vals)
+			first(&haveSub, &j.Subject, kv.Value)
 		}
 	}
 	if j.Audiences == nil {
 		j.Audiences = []string{}
 	}
-	return j, hdr, pl
+	return j, hdr
+}
+
+// jwtDate stores the time claim v in *dst and returns dst, or nil when v
+// is not a time.
+func jwtDate(dst *DateTime, v string) *DateTime {
+	d, ok := jwtUnix(v)
+	if !ok {
+		return nil
+	}
+	*dst = d
+	return dst
 }
 
 func jwtFirst(v []string) string {
@@ -125,120 +218,6 @@ func jwtFirst(v []string) string {
 		return ""
 	}
 	return v[0]
-}
-
-func jwtSegment(s string) ([]byte, bool) {
-	s = strings.TrimRight(s, "=")
-	if s == "" {
-		return nil, false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		// Some issuers use the standard alphabet.
-		if b, err = base64.RawStdEncoding.DecodeString(s); err != nil {
-			return nil, false
-		}
-	}
-	return b, true
-}
-
-type jwtMember struct {
-	Key   string
-	Value json.RawMessage
-}
-
-// jwtObject splits a JSON object into its members in document order.
-func jwtObject(b []byte) ([]jwtMember, bool) {
-	if out, ok := jwtSplitObject(b); ok {
-		return out, true
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
-		return nil, false
-	}
-	var out []jwtMember
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return nil, false
-		}
-		key, ok := k.(string)
-		if !ok {
-			return nil, false
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, false
-		}
-		out = append(out, jwtMember{key, v})
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, false
-	}
-	if len(bytes.TrimSpace(b[dec.InputOffset():])) != 0 {
-		return nil, false // trailing data
-	}
-	return out, true
-}
-
-func jwtString(v json.RawMessage) string {
-	if s, ok := jwtPlainString(v); ok {
-		return s
-	}
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	return string(v)
-}
-
-// jwtClaimValues renders a claim as the string values JwtSecurityToken gives
-// it: a string as itself, an array as one value per element, other JSON as
-// its text (numbers as written, true/false, objects as compact JSON).
-func jwtClaimValues(v json.RawMessage) []string {
-	v = bytes.TrimSpace(v)
-	if len(v) > 0 && v[0] == '[' {
-		var arr []json.RawMessage
-		if json.Unmarshal(v, &arr) == nil {
-			out := make([]string, 0, len(arr))
-			for _, x := range arr {
-				out = append(out, jwtScalar(x))
-			}
-			return out
-		}
-	}
-	return []string{jwtScalar(v)}
-}
-
-func jwtScalar(v json.RawMessage) string {
-	v = bytes.TrimSpace(v)
-	if len(v) > 0 && v[0] == '"' {
-		return jwtString(v)
-	}
-	if len(v) > 0 && v[0] != '{' && v[0] != '[' {
-		return string(v) // a number, true, false or null: already compact
-	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, v) == nil {
-		return buf.String()
-	}
-	return string(v)
-}
-
-func jwtUnix(v json.RawMessage) *DateTime {
-	f, ok := jwtNumber(v)
-	if !ok && json.Unmarshal(v, &f) != nil {
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			return nil
-		}
-		if json.Unmarshal([]byte(s), &f) != nil {
-			return nil
-		}
-	}
-	sec := int64(f)
-	return &DateTime{T: time.Unix(sec, 0).UTC(), Kind: KindUtc}
 }
 
 // ParseBasic decodes an HTTP Basic Authorization value ("Basic " followed by
@@ -322,7 +301,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return j.Claims, nil
+			return j.Claims(), nil
 		}},
 		date("ExpirationTime", func(j *Jwt) *DateTime { return j.ExpirationTime }),
 		date("IssuedAt", func(j *Jwt) *DateTime { return j.IssuedAt }),

@@ -42,7 +42,7 @@ func TestJwtParse(t *testing.T) {
 		{"number claim", ctClaim(t, j, "n"), []string{"42"}},
 		{"bool claim", ctClaim(t, j, "ok"), []string{"true"}},
 		{"object claim", ctClaim(t, j, "obj"), []string{`{"a":1}`}},
-		{"claim order", j.Claims.Keys()[:3], []any{"iss", "sub", "aud"}},
+		{"claim order", j.Claims().Keys()[:3], []any{"iss", "sub", "aud"}},
 	}
 	for _, c := range checks {
 		if diff := cmp.Diff(c.want, c.got, cmp.Comparer(func(a, b DateTime) bool { return a.T.Equal(b.T) && a.Kind == b.Kind })); diff != "" {
@@ -69,7 +69,7 @@ func TestJwtParse(t *testing.T) {
 
 func ctClaim(t *testing.T, j *Jwt, name string) any {
 	t.Helper()
-	v, ok := j.Claims.Get(name)
+	v, ok := j.Claims().Get(name)
 	if !ok {
 		t.Fatalf("no claim %s", name)
 	}

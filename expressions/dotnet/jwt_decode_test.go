@@ -15,7 +15,7 @@ func jwtObjectByDecoder(b []byte) ([]jwtMember, bool) {
 	if err != nil || tok != json.Delim('{') {
 		return nil, false
 	}
-	out := []jwtMember{}
+	var out []jwtMember
 	for dec.More() {
 		k, err := dec.Token()
 		if err != nil {
@@ -29,7 +29,7 @@ func jwtObjectByDecoder(b []byte) ([]jwtMember, bool) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, false
 		}
-		out = append(out, jwtMember{key, v})
+		out = append(out, jwtMember{key, string(v)})
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, false
