@@ -20,6 +20,7 @@ import (
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/cryptography"
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
@@ -375,7 +376,7 @@ func (g *Gateway) requestOf(req *http.Request) *expressions.Request {
 		ClientHost:  req.Host,
 	}
 	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
-		out.Certificate = &dotnet.X509Certificate2{Cert: req.TLS.PeerCertificates[0], Chain: req.TLS.PeerCertificates[1:]}
+		out.Certificate = &cryptography.X509Certificate2{Cert: req.TLS.PeerCertificates[0], Chain: req.TLS.PeerCertificates[1:]}
 	}
 	return out
 }

@@ -9,7 +9,7 @@ import (
 
 // The registered System.Text.RegularExpressions types.
 var (
-	RegexOptionsT      = Register(tmEnumType("RegexOptions", "System.Text.RegularExpressions.RegexOptions", RegexNone))
+	RegexOptionsT      = Register(NewEnumType("RegexOptions", "System.Text.RegularExpressions.RegexOptions", RegexNone))
 	RegexT             = Register(NewType("Regex", "System.Text.RegularExpressions.Regex", nil, reflect.TypeOf((*Regex)(nil))))
 	CaptureT           = Register(NewType("Capture", "System.Text.RegularExpressions.Capture", nil, reflect.TypeOf((*Capture)(nil))))
 	GroupT             = Register(NewType("Group", "System.Text.RegularExpressions.Group", CaptureT, reflect.TypeOf((*Group)(nil))))
@@ -64,7 +64,7 @@ func rxMatchOf(r any) *Match {
 
 // rxArgs reads the common (input, pattern) arguments of static members.
 func rxInput(v any, name string) (string, error) {
-	s, ok := tmStr(v)
+	s, ok := StringArg(v)
 	if !ok {
 		return "", ArgumentNull(name)
 	}
@@ -72,13 +72,13 @@ func rxInput(v any, name string) (string, error) {
 }
 
 func rxStatic(a []any, optIdx int) (*Regex, error) {
-	p, ok := tmStr(a[1])
+	p, ok := StringArg(a[1])
 	if !ok {
 		return nil, ArgumentNull("pattern")
 	}
 	opts := RegexNone
 	if optIdx > 0 && optIdx < len(a) {
-		opts = RegexOptions(tmInt(a[optIdx]))
+		opts = RegexOptions(IntArg(a[optIdx]))
 	}
 	timeout := RegexTimeout
 	if optIdx > 0 && optIdx+1 < len(a) {
@@ -109,8 +109,8 @@ func init() {
 	for _, o := range rxOptionNames {
 		opts[o.n] = o.v
 	}
-	tmEnumValues(RegexOptionsT, opts)
-	MatchEvaluatorT.AddMethod(tmM("Invoke", String, nil, "match", MatchT))
+	AddEnumValues(RegexOptionsT, opts)
+	MatchEvaluatorT.AddMethod(NewMethod("Invoke", String, nil, "match", MatchT))
 
 	strs := ArrayOf(String)
 	mcIface := Instantiate(IEnumerable, MatchT)
@@ -123,13 +123,13 @@ func init() {
 	// ---- Regex ----
 	t := RegexT
 	ctor := func(_ any, a []any) (any, error) {
-		p, ok := tmStr(a[0])
+		p, ok := StringArg(a[0])
 		if !ok {
 			return nil, ArgumentNull("pattern")
 		}
 		o := RegexNone
 		if len(a) > 1 {
-			o = RegexOptions(tmInt(a[1]))
+			o = RegexOptions(IntArg(a[1]))
 		}
 		timeout := RegexTimeout
 		if len(a) > 2 {
@@ -138,9 +138,9 @@ func init() {
 		return rxCompile(p, o, timeout)
 	}
 	t.Ctors = append(t.Ctors,
-		tmM(".ctor", t, ctor, "pattern", String),
-		tmM(".ctor", t, ctor, "pattern", String, "options", RegexOptionsT),
-		tmM(".ctor", t, ctor, "pattern", String, "options", RegexOptionsT, "matchTimeout", TimeSpanT),
+		NewMethod(".ctor", t, ctor, "pattern", String),
+		NewMethod(".ctor", t, ctor, "pattern", String, "options", RegexOptionsT),
+		NewMethod(".ctor", t, ctor, "pattern", String, "options", RegexOptionsT, "matchTimeout", TimeSpanT),
 	)
 	re := func(r any) *Regex { return r.(*Regex) }
 	isMatch := func(r any, a []any) (any, error) {
@@ -149,7 +149,7 @@ func init() {
 			return nil, err
 		}
 		if len(a) > 1 {
-			m, err := re(r).matchAt(in, int(tmInt(a[1])))
+			m, err := re(r).matchAt(in, int(IntArg(a[1])))
 			if err != nil {
 				return nil, err
 			}
@@ -181,7 +181,7 @@ func init() {
 			ev, _ := rxEvaluator(f)
 			return re(r).ReplaceFunc(in, ev, count, start)
 		}
-		repl, ok := tmStr(a[1])
+		repl, ok := StringArg(a[1])
 		if !ok {
 			return nil, ArgumentNull("replacement")
 		}
@@ -206,24 +206,24 @@ func init() {
 		return re(r).Split(in, rxOptInt(a, 1, 0), rxOptInt(a, 2, -1))
 	}
 	t.AddMethod(
-		tmM("IsMatch", Boolean, isMatch, "input", String),
-		tmM("IsMatch", Boolean, isMatch, "input", String, "startat", Int32),
-		tmM("Match", MatchT, match, "input", String),
-		tmM("Match", MatchT, match, "input", String, "startat", Int32),
-		tmM("Matches", MatchCollectionT, matches, "input", String),
-		tmM("Matches", MatchCollectionT, matches, "input", String, "startat", Int32),
-		tmM("Replace", String, replace, "input", String, "replacement", String),
-		tmM("Replace", String, replace, "input", String, "replacement", String, "count", Int32),
-		tmM("Replace", String, replace, "input", String, "replacement", String, "count", Int32, "startat", Int32),
-		tmM("Replace", String, replaceEval, "input", String, "evaluator", MatchEvaluatorT),
-		tmM("Replace", String, replaceEval, "input", String, "evaluator", MatchEvaluatorT, "count", Int32),
-		tmM("Replace", String, replaceEval, "input", String, "evaluator", MatchEvaluatorT, "count", Int32, "startat", Int32),
-		tmM("Split", strs, split, "input", String),
-		tmM("Split", strs, split, "input", String, "count", Int32),
-		tmM("Split", strs, split, "input", String, "count", Int32, "startat", Int32),
-		tmM("ToString", String, func(r any, _ []any) (any, error) { return re(r).pattern, nil }),
-		tmM("GetGroupNames", strs, func(r any, _ []any) (any, error) { return re(r).re.GetGroupNames(), nil }),
-		tmM("GetGroupNumbers", ArrayOf(Int32), func(r any, _ []any) (any, error) {
+		NewMethod("IsMatch", Boolean, isMatch, "input", String),
+		NewMethod("IsMatch", Boolean, isMatch, "input", String, "startat", Int32),
+		NewMethod("Match", MatchT, match, "input", String),
+		NewMethod("Match", MatchT, match, "input", String, "startat", Int32),
+		NewMethod("Matches", MatchCollectionT, matches, "input", String),
+		NewMethod("Matches", MatchCollectionT, matches, "input", String, "startat", Int32),
+		NewMethod("Replace", String, replace, "input", String, "replacement", String),
+		NewMethod("Replace", String, replace, "input", String, "replacement", String, "count", Int32),
+		NewMethod("Replace", String, replace, "input", String, "replacement", String, "count", Int32, "startat", Int32),
+		NewMethod("Replace", String, replaceEval, "input", String, "evaluator", MatchEvaluatorT),
+		NewMethod("Replace", String, replaceEval, "input", String, "evaluator", MatchEvaluatorT, "count", Int32),
+		NewMethod("Replace", String, replaceEval, "input", String, "evaluator", MatchEvaluatorT, "count", Int32, "startat", Int32),
+		NewMethod("Split", strs, split, "input", String),
+		NewMethod("Split", strs, split, "input", String, "count", Int32),
+		NewMethod("Split", strs, split, "input", String, "count", Int32, "startat", Int32),
+		NewMethod("ToString", String, func(r any, _ []any) (any, error) { return re(r).pattern, nil }),
+		NewMethod("GetGroupNames", strs, func(r any, _ []any) (any, error) { return re(r).re.GetGroupNames(), nil }),
+		NewMethod("GetGroupNumbers", ArrayOf(Int32), func(r any, _ []any) (any, error) {
 			ns := re(r).re.GetGroupNumbers()
 			out := make([]int32, len(ns))
 			for i, n := range ns {
@@ -231,18 +231,18 @@ func init() {
 			}
 			return out, nil
 		}),
-		tmM("GroupNameFromNumber", String, func(r any, a []any) (any, error) {
-			return re(r).re.GroupNameFromNumber(int(tmInt(a[0]))), nil
+		NewMethod("GroupNameFromNumber", String, func(r any, a []any) (any, error) {
+			return re(r).re.GroupNameFromNumber(int(IntArg(a[0]))), nil
 		}, "i", Int32),
-		tmM("GroupNumberFromName", Int32, func(r any, a []any) (any, error) {
-			n, _ := tmStr(a[0])
+		NewMethod("GroupNumberFromName", Int32, func(r any, a []any) (any, error) {
+			n, _ := StringArg(a[0])
 			return int32(re(r).re.GroupNumberFromName(n)), nil
 		}, "name", String),
 	)
 	t.AddProp(
-		tmP("Options", RegexOptionsT, func(r any) (any, error) { return re(r).opts, nil }),
-		tmP("RightToLeft", Boolean, func(r any) (any, error) { return re(r).opts&RegexRightToLeft != 0, nil }),
-		tmP("MatchTimeout", TimeSpanT, func(r any) (any, error) { return TimeSpan(re(r).timeout / 100), nil }),
+		NewProp("Options", RegexOptionsT, func(r any) (any, error) { return re(r).opts, nil }),
+		NewProp("RightToLeft", Boolean, func(r any) (any, error) { return re(r).opts&RegexRightToLeft != 0, nil }),
+		NewProp("MatchTimeout", TimeSpanT, func(r any) (any, error) { return TimeSpan(re(r).timeout / 100), nil }),
 	)
 
 	// Static members compile through the cache: Regex.IsMatch(input, pattern[, options[, timeout]]).
@@ -274,32 +274,32 @@ func init() {
 	pRepl := append(append([]any{}, p2...), "replacement", String)
 	pEval := append(append([]any{}, p2...), "evaluator", MatchEvaluatorT)
 	t.AddStatic(
-		tmM("IsMatch", Boolean, static(isMatch, 0), p2...),
-		tmM("IsMatch", Boolean, static(isMatch, 2), withOpts(p2...)...),
-		tmM("IsMatch", Boolean, static(isMatch, 2), withTimeout(p2...)...),
-		tmM("Match", MatchT, static(match, 0), p2...),
-		tmM("Match", MatchT, static(match, 2), withOpts(p2...)...),
-		tmM("Match", MatchT, static(match, 2), withTimeout(p2...)...),
-		tmM("Matches", MatchCollectionT, static(matches, 0), p2...),
-		tmM("Matches", MatchCollectionT, static(matches, 2), withOpts(p2...)...),
-		tmM("Matches", MatchCollectionT, static(matches, 2), withTimeout(p2...)...),
-		tmM("Split", strs, static(split, 0), p2...),
-		tmM("Split", strs, static(split, 2), withOpts(p2...)...),
-		tmM("Split", strs, static(split, 2), withTimeout(p2...)...),
-		tmM("Replace", String, static(replace, 0, 2), pRepl...),
-		tmM("Replace", String, static(replace, 3, 2), withOpts(pRepl...)...),
-		tmM("Replace", String, static(replace, 3, 2), withTimeout(pRepl...)...),
-		tmM("Replace", String, static(replaceEval, 0, 2), pEval...),
-		tmM("Replace", String, static(replaceEval, 3, 2), withOpts(pEval...)...),
-		tmM("Replace", String, static(replaceEval, 3, 2), withTimeout(pEval...)...),
-		tmM("Escape", String, func(_ any, a []any) (any, error) {
+		NewMethod("IsMatch", Boolean, static(isMatch, 0), p2...),
+		NewMethod("IsMatch", Boolean, static(isMatch, 2), withOpts(p2...)...),
+		NewMethod("IsMatch", Boolean, static(isMatch, 2), withTimeout(p2...)...),
+		NewMethod("Match", MatchT, static(match, 0), p2...),
+		NewMethod("Match", MatchT, static(match, 2), withOpts(p2...)...),
+		NewMethod("Match", MatchT, static(match, 2), withTimeout(p2...)...),
+		NewMethod("Matches", MatchCollectionT, static(matches, 0), p2...),
+		NewMethod("Matches", MatchCollectionT, static(matches, 2), withOpts(p2...)...),
+		NewMethod("Matches", MatchCollectionT, static(matches, 2), withTimeout(p2...)...),
+		NewMethod("Split", strs, static(split, 0), p2...),
+		NewMethod("Split", strs, static(split, 2), withOpts(p2...)...),
+		NewMethod("Split", strs, static(split, 2), withTimeout(p2...)...),
+		NewMethod("Replace", String, static(replace, 0, 2), pRepl...),
+		NewMethod("Replace", String, static(replace, 3, 2), withOpts(pRepl...)...),
+		NewMethod("Replace", String, static(replace, 3, 2), withTimeout(pRepl...)...),
+		NewMethod("Replace", String, static(replaceEval, 0, 2), pEval...),
+		NewMethod("Replace", String, static(replaceEval, 3, 2), withOpts(pEval...)...),
+		NewMethod("Replace", String, static(replaceEval, 3, 2), withTimeout(pEval...)...),
+		NewMethod("Escape", String, func(_ any, a []any) (any, error) {
 			s, err := rxInput(a[0], "str")
 			if err != nil {
 				return nil, err
 			}
 			return RegexEscape(s), nil
 		}, "str", String),
-		tmM("Unescape", String, func(_ any, a []any) (any, error) {
+		NewMethod("Unescape", String, func(_ any, a []any) (any, error) {
 			s, err := rxInput(a[0], "str")
 			if err != nil {
 				return nil, err
@@ -312,30 +312,30 @@ func init() {
 		}, "str", String),
 	)
 	t.AddStaticProp(
-		tmP("InfiniteMatchTimeout", TimeSpanT, func(any) (any, error) { return TimeSpan(-TicksPerMillisecond), nil }),
-		tmP("CacheSize", Int32, func(any) (any, error) { return int32(RegexCacheSize), nil }),
+		NewProp("InfiniteMatchTimeout", TimeSpanT, func(any) (any, error) { return TimeSpan(-TicksPerMillisecond), nil }),
+		NewProp("CacheSize", Int32, func(any) (any, error) { return int32(RegexCacheSize), nil }),
 	)
 
 	// ---- Capture, Group, Match ----
 	CaptureT.AddProp(
-		tmP("Index", Int32, func(r any) (any, error) { return int32(rxCapOf(r).Index), nil }),
-		tmP("Length", Int32, func(r any) (any, error) { return int32(rxCapOf(r).Length), nil }),
-		tmP("Value", String, func(r any) (any, error) { return rxCapOf(r).Value, nil }),
+		NewProp("Index", Int32, func(r any) (any, error) { return int32(rxCapOf(r).Index), nil }),
+		NewProp("Length", Int32, func(r any) (any, error) { return int32(rxCapOf(r).Length), nil }),
+		NewProp("Value", String, func(r any) (any, error) { return rxCapOf(r).Value, nil }),
 	)
-	CaptureT.AddMethod(tmM("ToString", String, func(r any, _ []any) (any, error) { return rxCapOf(r).Value, nil }))
+	CaptureT.AddMethod(NewMethod("ToString", String, func(r any, _ []any) (any, error) { return rxCapOf(r).Value, nil }))
 	GroupT.AddProp(
-		tmP("Success", Boolean, func(r any) (any, error) { return rxGroupOf(r).Success, nil }),
-		tmP("Name", String, func(r any) (any, error) { return rxGroupOf(r).Name, nil }),
-		tmP("Captures", CaptureCollectionT, func(r any) (any, error) {
+		NewProp("Success", Boolean, func(r any) (any, error) { return rxGroupOf(r).Success, nil }),
+		NewProp("Name", String, func(r any) (any, error) { return rxGroupOf(r).Name, nil }),
+		NewProp("Captures", CaptureCollectionT, func(r any) (any, error) {
 			return &CaptureCollection{Items: rxGroupOf(r).Captures}, nil
 		}),
 	)
-	MatchT.AddProp(tmP("Groups", GroupCollectionT, func(r any) (any, error) { return &GroupCollection{m: rxMatchOf(r)}, nil }))
-	MatchT.AddStaticProp(tmP("Empty", MatchT, func(any) (any, error) { return rxFailed(nil, newRxText("")), nil }))
+	MatchT.AddProp(NewProp("Groups", GroupCollectionT, func(r any) (any, error) { return &GroupCollection{m: rxMatchOf(r)}, nil }))
+	MatchT.AddStaticProp(NewProp("Empty", MatchT, func(any) (any, error) { return rxFailed(nil, newRxText("")), nil }))
 	MatchT.AddMethod(
-		tmM("NextMatch", MatchT, func(r any, _ []any) (any, error) { return rxMatchOf(r).NextMatch() }),
-		tmM("Result", String, func(r any, a []any) (any, error) {
-			s, ok := tmStr(a[0])
+		NewMethod("NextMatch", MatchT, func(r any, _ []any) (any, error) { return rxMatchOf(r).NextMatch() }),
+		NewMethod("Result", String, func(r any, a []any) (any, error) {
+			s, ok := StringArg(a[0])
 			if !ok {
 				return nil, ArgumentNull("replacement")
 			}
@@ -347,15 +347,15 @@ func init() {
 	gc := GroupCollectionT
 	gcOf := func(r any) *GroupCollection { return r.(*GroupCollection) }
 	gc.AddProp(
-		tmP("Count", Int32, func(r any) (any, error) { return int32(len(gcOf(r).m.allGroups())), nil }),
-		tmP("Keys", ArrayOf(String), func(r any) (any, error) {
+		NewProp("Count", Int32, func(r any) (any, error) { return int32(len(gcOf(r).m.allGroups())), nil }),
+		NewProp("Keys", ArrayOf(String), func(r any) (any, error) {
 			m := gcOf(r).m
 			if m.regex == nil {
 				return []string{"0"}, nil
 			}
 			return m.regex.re.GetGroupNames(), nil
 		}),
-		tmP("Values", ArrayOf(GroupT), func(r any) (any, error) {
+		NewProp("Values", ArrayOf(GroupT), func(r any) (any, error) {
 			var out []any
 			for _, g := range gcOf(r).m.allGroups() {
 				out = append(out, g)
@@ -364,35 +364,35 @@ func init() {
 		}),
 	)
 	gc.Indexers = append(gc.Indexers,
-		tmM("get_Item", GroupT, func(r any, a []any) (any, error) { return gcOf(r).m.GroupByNumber(int(tmInt(a[0]))), nil }, "groupnum", Int32),
-		tmM("get_Item", GroupT, func(r any, a []any) (any, error) {
-			n, _ := tmStr(a[0])
+		NewMethod("get_Item", GroupT, func(r any, a []any) (any, error) { return gcOf(r).m.GroupByNumber(int(IntArg(a[0]))), nil }, "groupnum", Int32),
+		NewMethod("get_Item", GroupT, func(r any, a []any) (any, error) {
+			n, _ := StringArg(a[0])
 			return gcOf(r).m.GroupByName(n), nil
 		}, "groupname", String),
 	)
 	gc.AddMethod(
-		tmM("TryGetValue", Boolean, func(r any, a []any) (any, error) {
-			n, _ := tmStr(a[0])
+		NewMethod("TryGetValue", Boolean, func(r any, a []any) (any, error) {
+			n, _ := StringArg(a[0])
 			m := gcOf(r).m
 			if m.regex == nil || m.regex.re.GroupNumberFromName(n) < 0 {
-				tmSetOut(a[1], nil)
+				SetOut(a[1], nil)
 				return false, nil
 			}
-			tmSetOut(a[1], m.GroupByName(n))
+			SetOut(a[1], m.GroupByName(n))
 			return true, nil
-		}, "key", String, "value", tmOutP("value", GroupT)),
-		tmM("ContainsKey", Boolean, func(r any, a []any) (any, error) {
-			n, _ := tmStr(a[0])
+		}, "key", String, "value", OutParam("value", GroupT)),
+		NewMethod("ContainsKey", Boolean, func(r any, a []any) (any, error) {
+			n, _ := StringArg(a[0])
 			m := gcOf(r).m
 			return m.regex != nil && m.regex.re.GroupNumberFromName(n) >= 0, nil
 		}, "key", String),
 	)
 
 	mcOf := func(r any) *MatchCollection { return r.(*MatchCollection) }
-	MatchCollectionT.AddProp(tmP("Count", Int32, func(r any) (any, error) { return int32(len(mcOf(r).Items)), nil }))
+	MatchCollectionT.AddProp(NewProp("Count", Int32, func(r any) (any, error) { return int32(len(mcOf(r).Items)), nil }))
 	MatchCollectionT.Indexers = append(MatchCollectionT.Indexers,
-		tmM("get_Item", MatchT, func(r any, a []any) (any, error) {
-			i := tmInt(a[0])
+		NewMethod("get_Item", MatchT, func(r any, a []any) (any, error) {
+			i := IntArg(a[0])
 			if i < 0 || i >= int64(len(mcOf(r).Items)) {
 				return nil, rxArgOutOfRange("i")
 			}
@@ -400,10 +400,10 @@ func init() {
 		}, "i", Int32))
 
 	ccOf := func(r any) *CaptureCollection { return r.(*CaptureCollection) }
-	CaptureCollectionT.AddProp(tmP("Count", Int32, func(r any) (any, error) { return int32(len(ccOf(r).Items)), nil }))
+	CaptureCollectionT.AddProp(NewProp("Count", Int32, func(r any) (any, error) { return int32(len(ccOf(r).Items)), nil }))
 	CaptureCollectionT.Indexers = append(CaptureCollectionT.Indexers,
-		tmM("get_Item", CaptureT, func(r any, a []any) (any, error) {
-			i := tmInt(a[0])
+		NewMethod("get_Item", CaptureT, func(r any, a []any) (any, error) {
+			i := IntArg(a[0])
 			if i < 0 || i >= int64(len(ccOf(r).Items)) {
 				return nil, rxArgOutOfRange("i")
 			}
@@ -414,7 +414,7 @@ func init() {
 // rxOptInt is the optional int argument a[i], or def when the overload has none.
 func rxOptInt(a []any, i, def int) int {
 	if len(a) > i {
-		return int(tmInt(a[i]))
+		return int(IntArg(a[i]))
 	}
 	return def
 }

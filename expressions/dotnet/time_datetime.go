@@ -2,7 +2,6 @@ package dotnet
 
 import (
 	"math"
-	"reflect"
 	"strconv"
 	"time"
 )
@@ -70,28 +69,16 @@ const (
 
 // The registered time types.
 var (
-	DateTimeT       = Register(tmValueType("DateTime", "System.DateTime", DateTime{}))
-	TimeSpanT       = Register(tmValueType("TimeSpan", "System.TimeSpan", TimeSpan(0)))
-	DateTimeOffsetT = Register(tmValueType("DateTimeOffset", "System.DateTimeOffset", DateTimeOffset{}))
-	GuidT           = Register(tmValueType("Guid", "System.Guid", Guid{}))
-	DateTimeKindT   = Register(tmEnumType("DateTimeKind", "System.DateTimeKind", KindUnspecified))
-	DayOfWeekT      = Register(tmEnumType("DayOfWeek", "System.DayOfWeek", Sunday))
+	DateTimeT       = Register(NewValueType("DateTime", "System.DateTime", DateTime{}))
+	TimeSpanT       = Register(NewValueType("TimeSpan", "System.TimeSpan", TimeSpan(0)))
+	DateTimeOffsetT = Register(NewValueType("DateTimeOffset", "System.DateTimeOffset", DateTimeOffset{}))
+	GuidT           = Register(NewValueType("Guid", "System.Guid", Guid{}))
+	DateTimeKindT   = Register(NewEnumType("DateTimeKind", "System.DateTimeKind", KindUnspecified))
+	DayOfWeekT      = Register(NewEnumType("DayOfWeek", "System.DayOfWeek", Sunday))
 	// DateTimeStylesT is System.Globalization.DateTimeStyles, taken by
 	// ParseExact and TryParseExact.
-	DateTimeStylesT = Register(tmEnumType("DateTimeStyles", "System.Globalization.DateTimeStyles", StylesNone))
+	DateTimeStylesT = Register(NewEnumType("DateTimeStyles", "System.Globalization.DateTimeStyles", StylesNone))
 )
-
-func tmValueType(name, full string, zero any) *Type {
-	t := NewType(name, full, nil, reflect.TypeOf(zero))
-	t.ValueType = true
-	return t
-}
-
-func tmEnumType(name, full string, zero any) *Type {
-	t := tmValueType(name, full, zero)
-	t.Enum = true
-	return t
-}
 
 // Tick arithmetic. DateTime ticks count 100 ns from 0001-01-01T00:00:00.
 const (
@@ -283,42 +270,6 @@ func tmAddUnits(d DateTime, v float64, perUnit int64) (DateTime, error) {
 
 // ---- argument helpers shared by the time, regex and crypto files ----
 
-// tmInt converts any integral (or enum, or floating) argument to int64.
-func tmInt(v any) int64 {
-	switch x := v.(type) {
-	case int32:
-		return int64(x)
-	case int64:
-		return x
-	case int:
-		return int64(x)
-	case float64:
-		return int64(x)
-	case nil:
-		return 0
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return rv.Int()
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return int64(rv.Uint())
-	case reflect.Float32, reflect.Float64:
-		return int64(rv.Float())
-	}
-	return 0
-}
-
-func tmStr(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case nil:
-		return "", false
-	}
-	return ToString(v), true
-}
-
 func tmDT(v any) DateTime {
 	switch x := v.(type) {
 	case DateTime:
@@ -338,53 +289,25 @@ func tmTS(v any) TimeSpan {
 	case *TimeSpan:
 		return *x
 	}
-	return TimeSpan(tmInt(v))
-}
-
-func tmSetOut(p any, v any) {
-	if o, ok := p.(*any); ok && o != nil {
-		*o = v
-	}
+	return TimeSpan(IntArg(v))
 }
 
 // ---- member tables ----
 
-// tmM builds a method; ps alternates parameter names and types.
-func tmM(name string, result *Type, fn func(recv any, args []any) (any, error), ps ...any) *Method {
-	m := &Method{Name: name, Result: result, Fn: fn}
-	for i := 0; i+1 < len(ps); i += 2 {
-		p := Param{Name: ps[i].(string)}
-		switch t := ps[i+1].(type) {
-		case *Type:
-			p.Type = t
-		case Param:
-			p = t
-		}
-		m.Params = append(m.Params, p)
-	}
-	return m
-}
-
-func tmOutP(name string, t *Type) Param { return Param{Name: name, Type: t, Out: true} }
-
-func tmP(name string, t *Type, get func(recv any) (any, error)) *Prop {
-	return &Prop{Name: name, Type: t, Get: get}
-}
-
 // tmDTProp builds a DateTime instance property from a function of it.
 func tmDTProp(name string, t *Type, f func(d DateTime) any) *Prop {
-	return tmP(name, t, func(r any) (any, error) { return f(tmDT(r)), nil })
+	return NewProp(name, t, func(r any) (any, error) { return f(tmDT(r)), nil })
 }
 
 func init() {
 	t := DateTimeT
-	tmEnumValues(DateTimeKindT, map[string]any{"Unspecified": KindUnspecified, "Utc": KindUtc, "Local": KindLocal})
+	AddEnumValues(DateTimeKindT, map[string]any{"Unspecified": KindUnspecified, "Utc": KindUtc, "Local": KindLocal})
 	dows := map[string]any{}
 	for i, n := range tmDayNames {
 		dows[n] = DayOfWeek(i)
 	}
-	tmEnumValues(DayOfWeekT, dows)
-	tmEnumValues(DateTimeStylesT, map[string]any{"None": StylesNone, "AllowLeadingWhite": StylesAllowLeadingWhite,
+	AddEnumValues(DayOfWeekT, dows)
+	AddEnumValues(DateTimeStylesT, map[string]any{"None": StylesNone, "AllowLeadingWhite": StylesAllowLeadingWhite,
 		"AllowTrailingWhite": StylesAllowTrailingWhite, "AllowInnerWhite": StylesAllowInnerWhite,
 		"AllowWhiteSpaces": StylesAllowWhiteSpaces, "NoCurrentDateDefault": StylesNoCurrentDateDefault,
 		"AdjustToUniversal": StylesAdjustToUniversal, "AssumeLocal": StylesAssumeLocal,
@@ -399,14 +322,14 @@ func init() {
 		if withKind {
 			ps = append(ps, "kind", DateTimeKindT)
 		}
-		return tmM(".ctor", t, func(_ any, a []any) (any, error) {
+		return NewMethod(".ctor", t, func(_ any, a []any) (any, error) {
 			v := [7]int{}
 			for i := range n {
-				v[i] = int(tmInt(a[i]))
+				v[i] = int(IntArg(a[i]))
 			}
 			k := KindUnspecified
 			if withKind {
-				k = DateTimeKind(tmInt(a[n]))
+				k = DateTimeKind(IntArg(a[n]))
 			} else if kk, ok := a[n-1].(DateTimeKind); ok && n == 7 {
 				// (y, m, d, h, mi, s, kind) resolved to the millisecond overload.
 				k, v[6] = kk, 0
@@ -419,14 +342,14 @@ func init() {
 		if withKind {
 			ps = append(ps, "kind", DateTimeKindT)
 		}
-		return tmM(".ctor", t, func(_ any, a []any) (any, error) {
-			n := tmInt(a[0])
+		return NewMethod(".ctor", t, func(_ any, a []any) (any, error) {
+			n := IntArg(a[0])
 			if n < 0 || n > tmMaxTicks {
 				return nil, Throw("System.ArgumentOutOfRangeException", "Ticks must be between DateTime.MinValue.Ticks and DateTime.MaxValue.Ticks. (Parameter 'ticks')")
 			}
 			k := KindUnspecified
 			if withKind {
-				k = DateTimeKind(tmInt(a[1]))
+				k = DateTimeKind(IntArg(a[1]))
 			}
 			return DateTimeFromTicks(n, k), nil
 		}, ps...)
@@ -434,15 +357,15 @@ func init() {
 	t.Ctors = append(t.Ctors, ticksCtor(false), ticksCtor(true), ctor(3, false), ctor(6, false), ctor(6, true), ctor(7, false), ctor(7, true))
 
 	t.AddStaticProp(
-		tmP("Now", t, func(any) (any, error) { return DateTime{T: tmNowUTC(), Kind: KindLocal}, nil }),
-		tmP("UtcNow", t, func(any) (any, error) { return DateTime{T: tmNowUTC(), Kind: KindUtc}, nil }),
-		tmP("Today", t, func(any) (any, error) {
+		NewProp("Now", t, func(any) (any, error) { return DateTime{T: tmNowUTC(), Kind: KindLocal}, nil }),
+		NewProp("UtcNow", t, func(any) (any, error) { return DateTime{T: tmNowUTC(), Kind: KindUtc}, nil }),
+		NewProp("Today", t, func(any) (any, error) {
 			n := tmNowUTC()
 			return DateTime{T: time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC), Kind: KindLocal}, nil
 		}),
-		tmP("MinValue", t, func(any) (any, error) { return DateTimeMinValue, nil }),
-		tmP("MaxValue", t, func(any) (any, error) { return DateTimeMaxValue, nil }),
-		tmP("UnixEpoch", t, func(any) (any, error) { return DateTimeFromTicks(tmUnixEpochTicks, KindUtc), nil }),
+		NewProp("MinValue", t, func(any) (any, error) { return DateTimeMinValue, nil }),
+		NewProp("MaxValue", t, func(any) (any, error) { return DateTimeMaxValue, nil }),
+		NewProp("UnixEpoch", t, func(any) (any, error) { return DateTimeFromTicks(tmUnixEpochTicks, KindUtc), nil }),
 	)
 
 	t.AddProp(
@@ -467,62 +390,62 @@ func init() {
 	)
 
 	addD := func(name string, per int64) *Method {
-		return tmM(name, t, func(r any, a []any) (any, error) { return tmAddUnits(tmDT(r), txF64(a[0]), per) }, "value", Double)
+		return NewMethod(name, t, func(r any, a []any) (any, error) { return tmAddUnits(tmDT(r), txF64(a[0]), per) }, "value", Double)
 	}
 	t.AddMethod(
-		tmM("Add", t, func(r any, a []any) (any, error) { return DateTimeAddChecked(tmDT(r), tmTS(a[0])) }, "value", TimeSpanT),
+		NewMethod("Add", t, func(r any, a []any) (any, error) { return DateTimeAddChecked(tmDT(r), tmTS(a[0])) }, "value", TimeSpanT),
 		addD("AddDays", tmTicksPerDay),
 		addD("AddHours", int64(TicksPerHour)),
 		addD("AddMinutes", int64(TicksPerMinute)),
 		addD("AddSeconds", int64(TicksPerSecond)),
 		addD("AddMilliseconds", int64(TicksPerMillisecond)),
 		addD("AddMicroseconds", 10),
-		tmM("AddTicks", t, func(r any, a []any) (any, error) { return tmAddTicks(tmDT(r), tmInt(a[0]), "value") }, "value", Int64),
-		tmM("AddMonths", t, func(r any, a []any) (any, error) { return tmAddMonths(tmDT(r), tmInt(a[0]), "months") }, "months", Int32),
-		tmM("AddYears", t, func(r any, a []any) (any, error) {
-			n := tmInt(a[0])
+		NewMethod("AddTicks", t, func(r any, a []any) (any, error) { return tmAddTicks(tmDT(r), IntArg(a[0]), "value") }, "value", Int64),
+		NewMethod("AddMonths", t, func(r any, a []any) (any, error) { return tmAddMonths(tmDT(r), IntArg(a[0]), "months") }, "months", Int32),
+		NewMethod("AddYears", t, func(r any, a []any) (any, error) {
+			n := IntArg(a[0])
 			if n < -10000 || n > 10000 {
 				return nil, Throw("System.ArgumentOutOfRangeException", "Years value must be between +/-10000. (Parameter 'years')")
 			}
 			return tmAddMonths(tmDT(r), n*12, "years")
 		}, "value", Int32),
-		tmM("Subtract", TimeSpanT, func(r any, a []any) (any, error) { return DateTimeDiff(tmDT(r), tmDT(a[0])), nil }, "value", t),
-		tmM("Subtract", t, func(r any, a []any) (any, error) {
+		NewMethod("Subtract", TimeSpanT, func(r any, a []any) (any, error) { return DateTimeDiff(tmDT(r), tmDT(a[0])), nil }, "value", t),
+		NewMethod("Subtract", t, func(r any, a []any) (any, error) {
 			ts := tmTS(a[0])
 			if ts == math.MinInt64 {
 				return nil, tmUnrepresentable("value")
 			}
 			return DateTimeAddChecked(tmDT(r), -ts)
 		}, "value", TimeSpanT),
-		tmM("ToUniversalTime", t, func(r any, _ []any) (any, error) { d := tmDT(r); d.Kind = KindUtc; return d, nil }),
-		tmM("ToLocalTime", t, func(r any, _ []any) (any, error) { d := tmDT(r); d.Kind = KindLocal; return d, nil }),
-		tmM("IsDaylightSavingTime", Boolean, func(any, []any) (any, error) { return false, nil }),
-		tmM("ToString", String, func(r any, _ []any) (any, error) { return tmDT(r).String(), nil }),
-		tmM("ToString", String, func(r any, a []any) (any, error) {
-			f, _ := tmStr(a[0])
+		NewMethod("ToUniversalTime", t, func(r any, _ []any) (any, error) { d := tmDT(r); d.Kind = KindUtc; return d, nil }),
+		NewMethod("ToLocalTime", t, func(r any, _ []any) (any, error) { d := tmDT(r); d.Kind = KindLocal; return d, nil }),
+		NewMethod("IsDaylightSavingTime", Boolean, func(any, []any) (any, error) { return false, nil }),
+		NewMethod("ToString", String, func(r any, _ []any) (any, error) { return tmDT(r).String(), nil }),
+		NewMethod("ToString", String, func(r any, a []any) (any, error) {
+			f, _ := StringArg(a[0])
 			return tmDT(r).Format(f)
 		}, "format", String),
-		tmM("ToString", String, func(r any, a []any) (any, error) {
-			f, _ := tmStr(a[0])
+		NewMethod("ToString", String, func(r any, a []any) (any, error) {
+			f, _ := StringArg(a[0])
 			return tmDT(r).Format(f)
 		}, "format", String, "provider", nil),
-		tmM("ToString", String, func(r any, a []any) (any, error) {
+		NewMethod("ToString", String, func(r any, a []any) (any, error) {
 			// ToString(IFormatProvider); a string here is a format.
 			if f, ok := a[0].(string); ok {
 				return tmDT(r).Format(f)
 			}
 			return tmDT(r).String(), nil
 		}, "provider", nil),
-		tmM("ToShortDateString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("d") }),
-		tmM("ToLongDateString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("D") }),
-		tmM("ToShortTimeString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("t") }),
-		tmM("ToLongTimeString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("T") }),
-		tmM("ToFileTimeUtc", Int64, func(r any, _ []any) (any, error) { return tmDT(r).Ticks() - 504911232000000000, nil }),
-		tmM("ToBinary", Int64, func(r any, _ []any) (any, error) {
+		NewMethod("ToShortDateString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("d") }),
+		NewMethod("ToLongDateString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("D") }),
+		NewMethod("ToShortTimeString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("t") }),
+		NewMethod("ToLongTimeString", String, func(r any, _ []any) (any, error) { return tmDT(r).Format("T") }),
+		NewMethod("ToFileTimeUtc", Int64, func(r any, _ []any) (any, error) { return tmDT(r).Ticks() - 504911232000000000, nil }),
+		NewMethod("ToBinary", Int64, func(r any, _ []any) (any, error) {
 			d := tmDT(r)
 			return d.Ticks() | int64(d.Kind)<<62, nil
 		}),
-		tmM("CompareTo", Int32, func(r any, a []any) (any, error) {
+		NewMethod("CompareTo", Int32, func(r any, a []any) (any, error) {
 			if a[0] == nil {
 				return int32(1), nil
 			}
@@ -532,20 +455,20 @@ func init() {
 			}
 			return int32(CompareDateTime(tmDT(r), d)), nil
 		}, "value", nil),
-		tmM("CompareTo", Int32, func(r any, a []any) (any, error) { return int32(CompareDateTime(tmDT(r), tmDT(a[0]))), nil }, "value", t),
-		tmM("Equals", Boolean, func(r any, a []any) (any, error) {
+		NewMethod("CompareTo", Int32, func(r any, a []any) (any, error) { return int32(CompareDateTime(tmDT(r), tmDT(a[0]))), nil }, "value", t),
+		NewMethod("Equals", Boolean, func(r any, a []any) (any, error) {
 			d, ok := a[0].(DateTime)
 			return ok && CompareDateTime(tmDT(r), d) == 0, nil
 		}, "value", nil),
-		tmM("GetHashCode", Int32, func(r any, _ []any) (any, error) {
+		NewMethod("GetHashCode", Int32, func(r any, _ []any) (any, error) {
 			n := tmDT(r).Ticks()
 			return int32(n) ^ int32(n>>32), nil
 		}),
 	)
 
 	t.AddStatic(
-		tmM("DaysInMonth", Int32, func(_ any, a []any) (any, error) {
-			y, m := tmInt(a[0]), tmInt(a[1])
+		NewMethod("DaysInMonth", Int32, func(_ any, a []any) (any, error) {
+			y, m := IntArg(a[0]), IntArg(a[1])
 			if m < 1 || m > 12 {
 				return nil, Throw("System.ArgumentOutOfRangeException", "Month must be between one and twelve. (Parameter 'month')")
 			}
@@ -554,22 +477,22 @@ func init() {
 			}
 			return int32(tmDaysInMonth(int(y), int(m))), nil
 		}, "year", Int32, "month", Int32),
-		tmM("IsLeapYear", Boolean, func(_ any, a []any) (any, error) {
-			y := tmInt(a[0])
+		NewMethod("IsLeapYear", Boolean, func(_ any, a []any) (any, error) {
+			y := IntArg(a[0])
 			if y < 1 || y > 9999 {
 				return nil, Throw("System.ArgumentOutOfRangeException", "Year must be between 1 and 9999. (Parameter 'year')")
 			}
 			return tmIsLeap(int(y)), nil
 		}, "year", Int32),
-		tmM("Compare", Int32, func(_ any, a []any) (any, error) { return int32(CompareDateTime(tmDT(a[0]), tmDT(a[1]))), nil }, "t1", t, "t2", t),
-		tmM("Equals", Boolean, func(_ any, a []any) (any, error) { return CompareDateTime(tmDT(a[0]), tmDT(a[1])) == 0, nil }, "t1", t, "t2", t),
-		tmM("SpecifyKind", t, func(_ any, a []any) (any, error) {
+		NewMethod("Compare", Int32, func(_ any, a []any) (any, error) { return int32(CompareDateTime(tmDT(a[0]), tmDT(a[1]))), nil }, "t1", t, "t2", t),
+		NewMethod("Equals", Boolean, func(_ any, a []any) (any, error) { return CompareDateTime(tmDT(a[0]), tmDT(a[1])) == 0, nil }, "t1", t, "t2", t),
+		NewMethod("SpecifyKind", t, func(_ any, a []any) (any, error) {
 			d := tmDT(a[0])
-			d.Kind = DateTimeKind(tmInt(a[1]))
+			d.Kind = DateTimeKind(IntArg(a[1]))
 			return d, nil
 		}, "value", t, "kind", DateTimeKindT),
-		tmM("FromFileTimeUtc", t, func(_ any, a []any) (any, error) {
-			n := tmInt(a[0])
+		NewMethod("FromFileTimeUtc", t, func(_ any, a []any) (any, error) {
+			n := IntArg(a[0])
 			if n < 0 || n > tmMaxTicks-504911232000000000 {
 				return nil, Throw("System.ArgumentOutOfRangeException", "Not a valid Win32 FileTime. (Parameter 'fileTime')")
 			}
@@ -577,12 +500,4 @@ func init() {
 		}, "fileTime", Int64),
 	)
 	tmRegisterParse(t)
-}
-
-// tmEnumValues fills an enum type's values.
-func tmEnumValues(t *Type, vals map[string]any) {
-	for n, v := range vals {
-		t.AddStaticProp(tmP(n, t, func(any) (any, error) { return v, nil }))
-	}
-	t.AddMethod(tmM("ToString", String, func(r any, _ []any) (any, error) { return ToString(r), nil }))
 }

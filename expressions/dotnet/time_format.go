@@ -656,7 +656,7 @@ func tmFormats(v any) []string {
 	case []any:
 		out := make([]string, 0, len(x))
 		for _, e := range x {
-			s, _ := tmStr(e)
+			s, _ := StringArg(e)
 			out = append(out, s)
 		}
 		return out
@@ -666,7 +666,7 @@ func tmFormats(v any) []string {
 
 func tmRegisterParse(t *Type) {
 	nullCheck := func(v any, p string) (string, error) {
-		s, ok := tmStr(v)
+		s, ok := StringArg(v)
 		if !ok {
 			return "", ArgumentNull(p)
 		}
@@ -684,21 +684,21 @@ func tmRegisterParse(t *Type) {
 		if err != nil {
 			return nil, err
 		}
-		if d, ok := tmTryParse(s, DateTimeStyles(tmInt(a[2]))); ok {
+		if d, ok := tmTryParse(s, DateTimeStyles(IntArg(a[2]))); ok {
 			return d, nil
 		}
 		return nil, FormatError("String '" + s + "' was not recognized as a valid DateTime.")
 	}
 	tryParse := func(_ any, a []any) (any, error) {
-		s, ok := tmStr(a[0])
+		s, ok := StringArg(a[0])
 		d, ok2 := tmTryParse(s, StylesNone)
-		tmSetOut(a[len(a)-1], d)
+		SetOut(a[len(a)-1], d)
 		return ok && ok2, nil
 	}
 	tryParseStyles := func(_ any, a []any) (any, error) {
-		s, ok := tmStr(a[0])
-		d, ok2 := tmTryParse(s, DateTimeStyles(tmInt(a[2])))
-		tmSetOut(a[3], d)
+		s, ok := StringArg(a[0])
+		d, ok2 := tmTryParse(s, DateTimeStyles(IntArg(a[2])))
+		SetOut(a[3], d)
 		return ok && ok2, nil
 	}
 	exact := func(withStyles bool) func(any, []any) (any, error) {
@@ -712,29 +712,29 @@ func tmRegisterParse(t *Type) {
 			}
 			st := StylesNone
 			if withStyles {
-				st = DateTimeStyles(tmInt(a[3]))
+				st = DateTimeStyles(IntArg(a[3]))
 			}
 			return ParseDateTimeExact(s, tmFormats(a[1]), st)
 		}
 	}
 	tryExact := func(_ any, a []any) (any, error) {
-		s, ok := tmStr(a[0])
-		d, ok2 := tmTryParseExact(s, tmFormats(a[1]), DateTimeStyles(tmInt(a[3])))
-		tmSetOut(a[4], d)
+		s, ok := StringArg(a[0])
+		d, ok2 := tmTryParseExact(s, tmFormats(a[1]), DateTimeStyles(IntArg(a[3])))
+		SetOut(a[4], d)
 		return ok && ok2, nil
 	}
 	strs := ArrayOf(String)
 	t.AddStatic(
-		tmM("Parse", t, parse, "s", String),
-		tmM("Parse", t, parse, "s", String, "provider", nil),
-		tmM("Parse", t, parseStyles, "s", String, "provider", nil, "styles", DateTimeStylesT),
-		tmM("TryParse", Boolean, tryParse, "s", String, "result", tmOutP("result", t)),
-		tmM("TryParse", Boolean, tryParseStyles, "s", String, "provider", nil, "styles", DateTimeStylesT, "result", tmOutP("result", t)),
-		tmM("ParseExact", t, exact(false), "s", String, "format", String, "provider", nil),
-		tmM("ParseExact", t, exact(true), "s", String, "format", String, "provider", nil, "style", DateTimeStylesT),
-		tmM("ParseExact", t, exact(true), "s", String, "formats", strs, "provider", nil, "style", DateTimeStylesT),
-		tmM("TryParseExact", Boolean, tryExact, "s", String, "format", String, "provider", nil, "style", DateTimeStylesT, "result", tmOutP("result", t)),
-		tmM("TryParseExact", Boolean, tryExact, "s", String, "formats", strs, "provider", nil, "style", DateTimeStylesT, "result", tmOutP("result", t)),
+		NewMethod("Parse", t, parse, "s", String),
+		NewMethod("Parse", t, parse, "s", String, "provider", nil),
+		NewMethod("Parse", t, parseStyles, "s", String, "provider", nil, "styles", DateTimeStylesT),
+		NewMethod("TryParse", Boolean, tryParse, "s", String, "result", OutParam("result", t)),
+		NewMethod("TryParse", Boolean, tryParseStyles, "s", String, "provider", nil, "styles", DateTimeStylesT, "result", OutParam("result", t)),
+		NewMethod("ParseExact", t, exact(false), "s", String, "format", String, "provider", nil),
+		NewMethod("ParseExact", t, exact(true), "s", String, "format", String, "provider", nil, "style", DateTimeStylesT),
+		NewMethod("ParseExact", t, exact(true), "s", String, "formats", strs, "provider", nil, "style", DateTimeStylesT),
+		NewMethod("TryParseExact", Boolean, tryExact, "s", String, "format", String, "provider", nil, "style", DateTimeStylesT, "result", OutParam("result", t)),
+		NewMethod("TryParseExact", Boolean, tryExact, "s", String, "formats", strs, "provider", nil, "style", DateTimeStylesT, "result", OutParam("result", t)),
 	)
 }
 

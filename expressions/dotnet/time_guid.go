@@ -128,15 +128,15 @@ func tmGuid(v any) Guid {
 func init() {
 	t := GuidT
 	t.Ctors = append(t.Ctors,
-		tmM(".ctor", t, func(_ any, a []any) (any, error) {
-			s, ok := tmStr(a[0])
+		NewMethod(".ctor", t, func(_ any, a []any) (any, error) {
+			s, ok := StringArg(a[0])
 			if !ok {
 				return nil, ArgumentNull("g")
 			}
 			return ParseGuid(s)
 		}, "g", String),
-		tmM(".ctor", t, func(_ any, a []any) (any, error) {
-			b, err := crBytes(a[0], "b")
+		NewMethod(".ctor", t, func(_ any, a []any) (any, error) {
+			b, err := BytesArg(a[0], "b")
 			if err != nil {
 				return nil, err
 			}
@@ -150,20 +150,20 @@ func init() {
 			return g, nil
 		}, "b", ArrayOf(Byte)),
 	)
-	t.AddStaticProp(tmP("Empty", t, func(any) (any, error) { return Guid{}, nil }))
+	t.AddStaticProp(NewProp("Empty", t, func(any) (any, error) { return Guid{}, nil }))
 	parse := func(_ any, a []any) (any, error) {
-		s, ok := tmStr(a[0])
+		s, ok := StringArg(a[0])
 		if !ok {
 			return nil, ArgumentNull("input")
 		}
 		return ParseGuid(s)
 	}
 	exact := func(_ any, a []any) (any, error) {
-		s, ok := tmStr(a[0])
+		s, ok := StringArg(a[0])
 		if !ok {
 			return nil, ArgumentNull("input")
 		}
-		f, _ := tmStr(a[1])
+		f, _ := StringArg(a[1])
 		if len(f) != 1 || !strings.Contains("NnDdBbPpXx", f) {
 			return nil, FormatError(`Format string can be only "D", "d", "N", "n", "P", "p", "B", "b", "X" or "x".`)
 		}
@@ -173,41 +173,41 @@ func init() {
 		return nil, FormatError("Unrecognized Guid format.")
 	}
 	t.AddStatic(
-		tmM("NewGuid", t, func(any, []any) (any, error) { return NewGuid(), nil }),
-		tmM("Parse", t, parse, "input", String),
-		tmM("Parse", t, parse, "input", String, "provider", nil),
-		tmM("TryParse", Boolean, func(_ any, a []any) (any, error) {
-			s, ok := tmStr(a[0])
+		NewMethod("NewGuid", t, func(any, []any) (any, error) { return NewGuid(), nil }),
+		NewMethod("Parse", t, parse, "input", String),
+		NewMethod("Parse", t, parse, "input", String, "provider", nil),
+		NewMethod("TryParse", Boolean, func(_ any, a []any) (any, error) {
+			s, ok := StringArg(a[0])
 			g, ok2 := tmParseGuid(strings.TrimSpace(s), "")
 			if !ok2 {
 				g = Guid{}
 			}
-			tmSetOut(a[1], g)
+			SetOut(a[1], g)
 			return ok && ok2, nil
-		}, "input", String, "result", tmOutP("result", t)),
-		tmM("ParseExact", t, exact, "input", String, "format", String),
-		tmM("TryParseExact", Boolean, func(_ any, a []any) (any, error) {
+		}, "input", String, "result", OutParam("result", t)),
+		NewMethod("ParseExact", t, exact, "input", String, "format", String),
+		NewMethod("TryParseExact", Boolean, func(_ any, a []any) (any, error) {
 			v, err := exact(nil, a[:2])
 			if err != nil {
-				tmSetOut(a[2], Guid{})
+				SetOut(a[2], Guid{})
 				return false, nil
 			}
-			tmSetOut(a[2], v)
+			SetOut(a[2], v)
 			return true, nil
-		}, "input", String, "format", String, "result", tmOutP("result", t)),
+		}, "input", String, "format", String, "result", OutParam("result", t)),
 	)
 	toStr := func(r any, a []any) (any, error) {
 		f := ""
 		if len(a) > 0 {
-			f, _ = tmStr(a[0])
+			f, _ = StringArg(a[0])
 		}
 		return tmGuid(r).Format(f)
 	}
 	t.AddMethod(
-		tmM("ToString", String, toStr),
-		tmM("ToString", String, toStr, "format", String),
-		tmM("ToString", String, toStr, "format", String, "provider", nil),
-		tmM("ToByteArray", ArrayOf(Byte), func(r any, _ []any) (any, error) {
+		NewMethod("ToString", String, toStr),
+		NewMethod("ToString", String, toStr, "format", String),
+		NewMethod("ToString", String, toStr, "format", String, "provider", nil),
+		NewMethod("ToByteArray", ArrayOf(Byte), func(r any, _ []any) (any, error) {
 			g := tmGuid(r)
 			out := make([]byte, 16)
 			for i, p := range tmGuidBytesOrder {
@@ -215,11 +215,11 @@ func init() {
 			}
 			return out, nil
 		}),
-		tmM("Equals", Boolean, func(r any, a []any) (any, error) {
+		NewMethod("Equals", Boolean, func(r any, a []any) (any, error) {
 			g, ok := a[0].(Guid)
 			return ok && g == tmGuid(r), nil
 		}, "o", nil),
-		tmM("CompareTo", Int32, func(r any, a []any) (any, error) {
+		NewMethod("CompareTo", Int32, func(r any, a []any) (any, error) {
 			if a[0] == nil {
 				return int32(1), nil
 			}
@@ -230,7 +230,7 @@ func init() {
 			a0 := tmGuid(r)
 			return int32(bytes.Compare(a0[:], g[:])), nil
 		}, "value", nil),
-		tmM("GetHashCode", Int32, func(r any, _ []any) (any, error) {
+		NewMethod("GetHashCode", Int32, func(r any, _ []any) (any, error) {
 			g := tmGuid(r)
 			var h int32
 			for i := 0; i < 16; i += 4 {

@@ -135,7 +135,7 @@ func tmTryParseDTO(s string, formats []string, styles DateTimeStyles) (DateTimeO
 }
 
 func tmDTOProp(name string, t *Type, f func(o DateTimeOffset) any) *Prop {
-	return tmP(name, t, func(r any) (any, error) { return f(tmDTO(r)), nil })
+	return NewProp(name, t, func(r any) (any, error) { return f(tmDTO(r)), nil })
 }
 
 func tmDTOWithClock(o DateTimeOffset, d DateTime, err error) (any, error) {
@@ -167,7 +167,7 @@ func init() {
 		v := [7]int{}
 		n := len(a) - 1
 		for i := range n {
-			v[i] = int(tmInt(a[i]))
+			v[i] = int(IntArg(a[i]))
 		}
 		d, err := NewDateTime(v[0], v[1], v[2], v[3], v[4], v[5], v[6], KindUnspecified)
 		if err != nil {
@@ -183,44 +183,44 @@ func init() {
 		return append(out, "offset", TimeSpanT)
 	}
 	t.Ctors = append(t.Ctors,
-		tmM(".ctor", t, fromDT, "dateTime", DateTimeT),
-		tmM(".ctor", t, fromDT, "dateTime", DateTimeT, "offset", TimeSpanT),
-		tmM(".ctor", t, func(_ any, a []any) (any, error) { return NewDateTimeOffset(tmInt(a[0]), tmTS(a[1])) }, "ticks", Int64, "offset", TimeSpanT),
-		tmM(".ctor", t, parts, ps("year", "month", "day", "hour", "minute", "second")...),
-		tmM(".ctor", t, parts, ps("year", "month", "day", "hour", "minute", "second", "millisecond")...),
+		NewMethod(".ctor", t, fromDT, "dateTime", DateTimeT),
+		NewMethod(".ctor", t, fromDT, "dateTime", DateTimeT, "offset", TimeSpanT),
+		NewMethod(".ctor", t, func(_ any, a []any) (any, error) { return NewDateTimeOffset(IntArg(a[0]), tmTS(a[1])) }, "ticks", Int64, "offset", TimeSpanT),
+		NewMethod(".ctor", t, parts, ps("year", "month", "day", "hour", "minute", "second")...),
+		NewMethod(".ctor", t, parts, ps("year", "month", "day", "hour", "minute", "second", "millisecond")...),
 	)
 	now := func(any) (any, error) { return NewDateTimeOffset(tmTicksOf(tmNowUTC()), 0) }
 	t.AddStaticProp(
-		tmP("UtcNow", t, now),
-		tmP("Now", t, now),
-		tmP("MinValue", t, func(any) (any, error) { return NewDateTimeOffset(0, 0) }),
-		tmP("MaxValue", t, func(any) (any, error) { return NewDateTimeOffset(tmMaxTicks, 0) }),
-		tmP("UnixEpoch", t, func(any) (any, error) { return NewDateTimeOffset(tmUnixEpochTicks, 0) }),
+		NewProp("UtcNow", t, now),
+		NewProp("Now", t, now),
+		NewProp("MinValue", t, func(any) (any, error) { return NewDateTimeOffset(0, 0) }),
+		NewProp("MaxValue", t, func(any) (any, error) { return NewDateTimeOffset(tmMaxTicks, 0) }),
+		NewProp("UnixEpoch", t, func(any) (any, error) { return NewDateTimeOffset(tmUnixEpochTicks, 0) }),
 	)
 	parse := func(_ any, a []any) (any, error) {
-		s, ok := tmStr(a[0])
+		s, ok := StringArg(a[0])
 		if !ok {
 			return nil, ArgumentNull("input")
 		}
 		return ParseDateTimeOffset(s)
 	}
 	tryParse := func(_ any, a []any) (any, error) {
-		s, ok := tmStr(a[0])
+		s, ok := StringArg(a[0])
 		o, ok2 := tmTryParseDTO(s, nil, StylesNone)
 		if !ok2 {
 			o = tmDTO(nil)
 		}
-		tmSetOut(a[len(a)-1], o)
+		SetOut(a[len(a)-1], o)
 		return ok && ok2, nil
 	}
 	exact := func(_ any, a []any) (any, error) {
-		s, ok := tmStr(a[0])
+		s, ok := StringArg(a[0])
 		if !ok {
 			return nil, ArgumentNull("input")
 		}
 		st := StylesNone
 		if len(a) > 3 {
-			st = DateTimeStyles(tmInt(a[3]))
+			st = DateTimeStyles(IntArg(a[3]))
 		}
 		if o, ok := tmTryParseDTO(s, tmFormats(a[1]), st); ok {
 			return o, nil
@@ -228,29 +228,29 @@ func init() {
 		return nil, FormatError("String '" + s + "' was not recognized as a valid DateTime.")
 	}
 	t.AddStatic(
-		tmM("FromUnixTimeSeconds", t, func(_ any, a []any) (any, error) {
-			s := tmInt(a[0])
+		NewMethod("FromUnixTimeSeconds", t, func(_ any, a []any) (any, error) {
+			s := IntArg(a[0])
 			if s < -tmUnixEpochSeconds || s > 253402300799 {
 				return nil, Throw("System.ArgumentOutOfRangeException", "Valid values are between -62135596800 and 253402300799, inclusive. (Parameter 'seconds')")
 			}
 			return NewDateTimeOffset(s*tmTicksPerSec+tmUnixEpochTicks, 0)
 		}, "seconds", Int64),
-		tmM("FromUnixTimeMilliseconds", t, func(_ any, a []any) (any, error) {
-			ms := tmInt(a[0])
+		NewMethod("FromUnixTimeMilliseconds", t, func(_ any, a []any) (any, error) {
+			ms := IntArg(a[0])
 			if ms < -tmUnixEpochSeconds*1000 || ms > 253402300799999 {
 				return nil, Throw("System.ArgumentOutOfRangeException", "Valid values are between -62135596800000 and 253402300799999, inclusive. (Parameter 'milliseconds')")
 			}
 			return NewDateTimeOffset(ms*int64(TicksPerMillisecond)+tmUnixEpochTicks, 0)
 		}, "milliseconds", Int64),
-		tmM("Parse", t, parse, "input", String),
-		tmM("Parse", t, parse, "input", String, "formatProvider", nil),
-		tmM("TryParse", Boolean, tryParse, "input", String, "result", tmOutP("result", t)),
-		tmM("ParseExact", t, exact, "input", String, "format", String, "formatProvider", nil),
-		tmM("ParseExact", t, exact, "input", String, "format", String, "formatProvider", nil, "styles", DateTimeStylesT),
-		tmM("Compare", Int32, func(_ any, a []any) (any, error) {
+		NewMethod("Parse", t, parse, "input", String),
+		NewMethod("Parse", t, parse, "input", String, "formatProvider", nil),
+		NewMethod("TryParse", Boolean, tryParse, "input", String, "result", OutParam("result", t)),
+		NewMethod("ParseExact", t, exact, "input", String, "format", String, "formatProvider", nil),
+		NewMethod("ParseExact", t, exact, "input", String, "format", String, "formatProvider", nil, "styles", DateTimeStylesT),
+		NewMethod("Compare", Int32, func(_ any, a []any) (any, error) {
 			return int32(tmCmp(tmDTO(a[0]).UtcTicks(), tmDTO(a[1]).UtcTicks())), nil
 		}, "first", t, "second", t),
-		tmM("Equals", Boolean, func(_ any, a []any) (any, error) {
+		NewMethod("Equals", Boolean, func(_ any, a []any) (any, error) {
 			return tmDTO(a[0]).UtcTicks() == tmDTO(a[1]).UtcTicks(), nil
 		}, "first", t, "second", t),
 	)
@@ -290,15 +290,15 @@ func init() {
 	toStr := func(r any, a []any) (any, error) {
 		f := ""
 		if len(a) > 0 {
-			f, _ = tmStr(a[0])
+			f, _ = StringArg(a[0])
 		}
 		return tmDTO(r).Format(f)
 	}
 	t.AddMethod(
-		tmM("Subtract", TimeSpanT, func(r any, a []any) (any, error) {
+		NewMethod("Subtract", TimeSpanT, func(r any, a []any) (any, error) {
 			return TimeSpan(tmDTO(r).UtcTicks() - tmDTO(a[0]).UtcTicks()), nil
 		}, "value", t),
-		tmM("Subtract", t, func(r any, a []any) (any, error) {
+		NewMethod("Subtract", t, func(r any, a []any) (any, error) {
 			o := tmDTO(r)
 			ts := tmTS(a[0])
 			if ts == math.MinInt64 {
@@ -307,33 +307,33 @@ func init() {
 			d, err := DateTimeAddChecked(clock(o), -ts)
 			return tmDTOWithClock(o, d, err)
 		}, "value", TimeSpanT),
-		tmM("ToUnixTimeSeconds", Int64, func(r any, _ []any) (any, error) {
+		NewMethod("ToUnixTimeSeconds", Int64, func(r any, _ []any) (any, error) {
 			return tmDTO(r).UtcTicks()/tmTicksPerSec - tmUnixEpochSeconds, nil
 		}),
-		tmM("ToUnixTimeMilliseconds", Int64, func(r any, _ []any) (any, error) {
+		NewMethod("ToUnixTimeMilliseconds", Int64, func(r any, _ []any) (any, error) {
 			return tmDTO(r).UtcTicks()/int64(TicksPerMillisecond) - tmUnixEpochSeconds*1000, nil
 		}),
-		tmM("ToUniversalTime", t, func(r any, _ []any) (any, error) { return NewDateTimeOffset(tmDTO(r).UtcTicks(), 0) }),
-		tmM("ToLocalTime", t, func(r any, _ []any) (any, error) { return NewDateTimeOffset(tmDTO(r).UtcTicks(), 0) }),
-		tmM("ToOffset", t, func(r any, a []any) (any, error) {
+		NewMethod("ToUniversalTime", t, func(r any, _ []any) (any, error) { return NewDateTimeOffset(tmDTO(r).UtcTicks(), 0) }),
+		NewMethod("ToLocalTime", t, func(r any, _ []any) (any, error) { return NewDateTimeOffset(tmDTO(r).UtcTicks(), 0) }),
+		NewMethod("ToOffset", t, func(r any, a []any) (any, error) {
 			off := tmTS(a[0])
 			return NewDateTimeOffset(tmDTO(r).UtcTicks()+int64(off), off)
 		}, "offset", TimeSpanT),
-		tmM("ToString", String, toStr),
-		tmM("ToString", String, toStr, "format", String),
-		tmM("ToString", String, toStr, "format", String, "formatProvider", nil),
-		tmM("CompareTo", Int32, func(r any, a []any) (any, error) {
+		NewMethod("ToString", String, toStr),
+		NewMethod("ToString", String, toStr, "format", String),
+		NewMethod("ToString", String, toStr, "format", String, "formatProvider", nil),
+		NewMethod("CompareTo", Int32, func(r any, a []any) (any, error) {
 			return int32(tmCmp(tmDTO(r).UtcTicks(), tmDTO(a[0]).UtcTicks())), nil
 		}, "other", t),
-		tmM("Equals", Boolean, func(r any, a []any) (any, error) {
+		NewMethod("Equals", Boolean, func(r any, a []any) (any, error) {
 			o, ok := a[0].(DateTimeOffset)
 			return ok && o.UtcTicks() == tmDTO(r).UtcTicks(), nil
 		}, "obj", nil),
-		tmM("EqualsExact", Boolean, func(r any, a []any) (any, error) {
+		NewMethod("EqualsExact", Boolean, func(r any, a []any) (any, error) {
 			x, y := tmDTO(r), tmDTO(a[0])
 			return x.ClockTicks() == y.ClockTicks() && x.Offset() == y.Offset(), nil
 		}, "other", t),
-		tmM("GetHashCode", Int32, func(r any, _ []any) (any, error) {
+		NewMethod("GetHashCode", Int32, func(r any, _ []any) (any, error) {
 			n := tmDTO(r).UtcTicks()
 			return int32(n) ^ int32(n>>32), nil
 		}),

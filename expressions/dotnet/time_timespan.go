@@ -269,7 +269,7 @@ func tmTSAdd(a, b TimeSpan) (TimeSpan, error) {
 }
 
 func tmTSProp(name string, t *Type, f func(ts TimeSpan) any) *Prop {
-	return tmP(name, t, func(r any) (any, error) { return f(tmTS(r)), nil })
+	return NewProp(name, t, func(r any) (any, error) { return f(tmTS(r)), nil })
 }
 
 func init() {
@@ -279,12 +279,12 @@ func init() {
 		for _, n := range names {
 			ps = append(ps, n, Int32)
 		}
-		return tmM(".ctor", t, func(_ any, a []any) (any, error) {
+		return NewMethod(".ctor", t, func(_ any, a []any) (any, error) {
 			v := make([]int64, 5)
 			copy(v[5-len(a):], func() []int64 {
 				out := make([]int64, len(a))
 				for i := range a {
-					out[i] = tmInt(a[i])
+					out[i] = IntArg(a[i])
 				}
 				return out
 			}())
@@ -308,16 +308,16 @@ func init() {
 		}, ps...)
 	}
 	t.Ctors = append(t.Ctors,
-		tmM(".ctor", t, func(_ any, a []any) (any, error) { return TimeSpan(tmInt(a[0])), nil }, "ticks", Int64),
+		NewMethod(".ctor", t, func(_ any, a []any) (any, error) { return TimeSpan(IntArg(a[0])), nil }, "ticks", Int64),
 		ctor("hours", "minutes", "seconds"),
 		ctor("days", "hours", "minutes", "seconds"),
 		ctor("days", "hours", "minutes", "seconds", "milliseconds"),
 	)
 	from := func(name string, scale TimeSpan) *Method {
-		return tmM(name, t, func(_ any, a []any) (any, error) { return tmFromUnits(txF64(a[0]), float64(scale)) }, "value", Double)
+		return NewMethod(name, t, func(_ any, a []any) (any, error) { return tmFromUnits(txF64(a[0]), float64(scale)) }, "value", Double)
 	}
 	cnst := func(name string, v any, typ *Type) *Prop {
-		return tmP(name, typ, func(any) (any, error) { return v, nil })
+		return NewProp(name, typ, func(any) (any, error) { return v, nil })
 	}
 	t.AddStaticProp(
 		cnst("Zero", TimeSpan(0), t),
@@ -330,16 +330,16 @@ func init() {
 		cnst("TicksPerDay", int64(TicksPerDay), Int64),
 	)
 	parse := func(_ any, a []any) (any, error) {
-		s, ok := tmStr(a[0])
+		s, ok := StringArg(a[0])
 		if !ok {
 			return nil, ArgumentNull("input")
 		}
 		return ParseTimeSpan(s)
 	}
 	tryParse := func(_ any, a []any) (any, error) {
-		s, _ := tmStr(a[0])
+		s, _ := StringArg(a[0])
 		ts, code := tmParseTS(s)
-		tmSetOut(a[len(a)-1], ts)
+		SetOut(a[len(a)-1], ts)
 		return a[0] != nil && code == 0, nil
 	}
 	t.AddStatic(
@@ -348,13 +348,13 @@ func init() {
 		from("FromMinutes", TicksPerMinute),
 		from("FromSeconds", TicksPerSecond),
 		from("FromMilliseconds", TicksPerMillisecond),
-		tmM("FromTicks", t, func(_ any, a []any) (any, error) { return TimeSpan(tmInt(a[0])), nil }, "value", Int64),
-		tmM("Parse", t, parse, "s", String),
-		tmM("Parse", t, parse, "input", String, "formatProvider", nil),
-		tmM("TryParse", Boolean, tryParse, "s", String, "result", tmOutP("result", t)),
-		tmM("TryParse", Boolean, tryParse, "input", String, "formatProvider", nil, "result", tmOutP("result", t)),
-		tmM("Compare", Int32, func(_ any, a []any) (any, error) { return int32(tmCmp(int64(tmTS(a[0])), int64(tmTS(a[1])))), nil }, "t1", t, "t2", t),
-		tmM("Equals", Boolean, func(_ any, a []any) (any, error) { return tmTS(a[0]) == tmTS(a[1]), nil }, "t1", t, "t2", t),
+		NewMethod("FromTicks", t, func(_ any, a []any) (any, error) { return TimeSpan(IntArg(a[0])), nil }, "value", Int64),
+		NewMethod("Parse", t, parse, "s", String),
+		NewMethod("Parse", t, parse, "input", String, "formatProvider", nil),
+		NewMethod("TryParse", Boolean, tryParse, "s", String, "result", OutParam("result", t)),
+		NewMethod("TryParse", Boolean, tryParse, "input", String, "formatProvider", nil, "result", OutParam("result", t)),
+		NewMethod("Compare", Int32, func(_ any, a []any) (any, error) { return int32(tmCmp(int64(tmTS(a[0])), int64(tmTS(a[1])))), nil }, "t1", t, "t2", t),
+		NewMethod("Equals", Boolean, func(_ any, a []any) (any, error) { return tmTS(a[0]) == tmTS(a[1]), nil }, "t1", t, "t2", t),
 	)
 	t.AddProp(
 		tmTSProp("Ticks", Int64, func(ts TimeSpan) any { return int64(ts) }),
@@ -372,27 +372,27 @@ func init() {
 	toStr := func(r any, a []any) (any, error) {
 		f := ""
 		if len(a) > 0 {
-			f, _ = tmStr(a[0])
+			f, _ = StringArg(a[0])
 		}
 		return tmTS(r).Format(f)
 	}
 	t.AddMethod(
-		tmM("Add", t, func(r any, a []any) (any, error) { return tmTSAdd(tmTS(r), tmTS(a[0])) }, "ts", t),
-		tmM("Subtract", t, func(r any, a []any) (any, error) {
+		NewMethod("Add", t, func(r any, a []any) (any, error) { return tmTSAdd(tmTS(r), tmTS(a[0])) }, "ts", t),
+		NewMethod("Subtract", t, func(r any, a []any) (any, error) {
 			b := tmTS(a[0])
 			if b == math.MinInt64 {
 				return nil, tmTSOverflow()
 			}
 			return tmTSAdd(tmTS(r), -b)
 		}, "ts", t),
-		tmM("Negate", t, func(r any, _ []any) (any, error) {
+		NewMethod("Negate", t, func(r any, _ []any) (any, error) {
 			ts := tmTS(r)
 			if ts == math.MinInt64 {
 				return nil, Throw("System.OverflowException", "Negating the minimum value of a twos complement number is invalid.")
 			}
 			return -ts, nil
 		}),
-		tmM("Duration", t, func(r any, _ []any) (any, error) {
+		NewMethod("Duration", t, func(r any, _ []any) (any, error) {
 			ts := tmTS(r)
 			if ts == math.MinInt64 {
 				return nil, Throw("System.OverflowException", "The duration cannot be returned for TimeSpan.MinValue because the absolute value of TimeSpan.MinValue exceeds the value of TimeSpan.MaxValue.")
@@ -402,13 +402,13 @@ func init() {
 			}
 			return ts, nil
 		}),
-		tmM("Multiply", t, func(r any, a []any) (any, error) {
+		NewMethod("Multiply", t, func(r any, a []any) (any, error) {
 			return tmFromUnits(float64(tmTS(r)), txF64(a[0]))
 		}, "factor", Double),
-		tmM("Divide", t, func(r any, a []any) (any, error) {
+		NewMethod("Divide", t, func(r any, a []any) (any, error) {
 			return tmFromUnits(float64(tmTS(r))/txF64(a[0]), 1)
 		}, "divisor", Double),
-		tmM("CompareTo", Int32, func(r any, a []any) (any, error) {
+		NewMethod("CompareTo", Int32, func(r any, a []any) (any, error) {
 			if a[0] == nil {
 				return int32(1), nil
 			}
@@ -418,17 +418,17 @@ func init() {
 			}
 			return int32(tmCmp(int64(tmTS(r)), int64(o))), nil
 		}, "value", nil),
-		tmM("CompareTo", Int32, func(r any, a []any) (any, error) { return int32(tmCmp(int64(tmTS(r)), int64(tmTS(a[0])))), nil }, "value", t),
-		tmM("Equals", Boolean, func(r any, a []any) (any, error) {
+		NewMethod("CompareTo", Int32, func(r any, a []any) (any, error) { return int32(tmCmp(int64(tmTS(r)), int64(tmTS(a[0])))), nil }, "value", t),
+		NewMethod("Equals", Boolean, func(r any, a []any) (any, error) {
 			o, ok := a[0].(TimeSpan)
 			return ok && o == tmTS(r), nil
 		}, "obj", nil),
-		tmM("GetHashCode", Int32, func(r any, _ []any) (any, error) {
+		NewMethod("GetHashCode", Int32, func(r any, _ []any) (any, error) {
 			n := int64(tmTS(r))
 			return int32(n) ^ int32(n>>32), nil
 		}),
-		tmM("ToString", String, toStr),
-		tmM("ToString", String, toStr, "format", String),
-		tmM("ToString", String, toStr, "format", String, "formatProvider", nil),
+		NewMethod("ToString", String, toStr),
+		NewMethod("ToString", String, toStr, "format", String),
+		NewMethod("ToString", String, toStr, "format", String, "formatProvider", nil),
 	)
 }

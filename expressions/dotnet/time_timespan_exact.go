@@ -126,15 +126,15 @@ func init() {
 	tryExact := func(_ any, a []any) (any, error) {
 		v, err := exact(nil, a[:2])
 		if err != nil {
-			tmSetOut(a[3], TimeSpan(0))
+			SetOut(a[3], TimeSpan(0))
 			return false, nil
 		}
-		tmSetOut(a[3], v)
+		SetOut(a[3], v)
 		return true, nil
 	}
 	t := TimeSpanT
 	t.AddStatic(
-		tmM("ParseExact", t, exact, "input", String, "format", String, "formatProvider", nil),
-		tmM("TryParseExact", Boolean, tryExact, "input", String, "format", String, "formatProvider", nil, "result", tmOutP("result", t)),
+		NewMethod("ParseExact", t, exact, "input", String, "format", String, "formatProvider", nil),
+		NewMethod("TryParseExact", Boolean, tryExact, "input", String, "format", String, "formatProvider", nil, "result", OutParam("result", t)),
 	)
 }

@@ -144,11 +144,11 @@ func (z *TimeZoneInfo) fromUTC(utc int64) (DateTime, error) {
 func init() {
 	t := TimeZoneInfoT
 	t.AddStaticProp(
-		tmP("Utc", t, func(any) (any, error) { return tmUTCZone, nil }),
-		tmP("Local", t, func(any) (any, error) { return tmUTCZone, nil }),
+		NewProp("Utc", t, func(any) (any, error) { return tmUTCZone, nil }),
+		NewProp("Local", t, func(any) (any, error) { return tmUTCZone, nil }),
 	)
 	find := func(v any) (*TimeZoneInfo, error) {
-		id, ok := tmStr(v)
+		id, ok := StringArg(v)
 		if !ok {
 			return nil, ArgumentNull("id")
 		}
@@ -189,15 +189,15 @@ func init() {
 		return z.fromUTC(d.Ticks())
 	}
 	t.AddStatic(
-		tmM("FindSystemTimeZoneById", t, func(_ any, a []any) (any, error) { return find(a[0]) }, "id", String),
-		tmM("ConvertTimeFromUtc", DateTimeT, func(_ any, a []any) (any, error) {
+		NewMethod("FindSystemTimeZoneById", t, func(_ any, a []any) (any, error) { return find(a[0]) }, "id", String),
+		NewMethod("ConvertTimeFromUtc", DateTimeT, func(_ any, a []any) (any, error) {
 			return tmZone(a[1]).fromUTC(tmDT(a[0]).Ticks())
 		}, "dateTime", DateTimeT, "destinationTimeZone", t),
-		tmM("ConvertTimeToUtc", DateTimeT, func(_ any, a []any) (any, error) {
+		NewMethod("ConvertTimeToUtc", DateTimeT, func(_ any, a []any) (any, error) {
 			// Unspecified reads as local time, and the local zone is UTC.
 			return DateTimeFromTicks(tmDT(a[0]).Ticks(), KindUtc), nil
 		}, "dateTime", DateTimeT),
-		tmM("ConvertTimeToUtc", DateTimeT, func(_ any, a []any) (any, error) {
+		NewMethod("ConvertTimeToUtc", DateTimeT, func(_ any, a []any) (any, error) {
 			d := tmDT(a[0])
 			n := tmZone(a[1]).utcTicksOf(d)
 			if n < 0 || n > tmMaxTicks {
@@ -205,21 +205,21 @@ func init() {
 			}
 			return DateTimeFromTicks(n, KindUtc), nil
 		}, "dateTime", DateTimeT, "sourceTimeZone", t),
-		tmM("ConvertTime", DateTimeT, convert, "dateTime", DateTimeT, "destinationTimeZone", t),
-		tmM("ConvertTime", DateTimeT, convert, "dateTime", DateTimeT, "sourceTimeZone", t, "destinationTimeZone", t),
-		tmM("ConvertTime", DateTimeOffsetT, convert, "dateTimeOffset", DateTimeOffsetT, "destinationTimeZone", t),
-		tmM("ConvertTimeBySystemTimeZoneId", DateTimeT, byID, "dateTime", DateTimeT, "destinationTimeZoneId", String),
-		tmM("ConvertTimeBySystemTimeZoneId", DateTimeT, byID, "dateTime", DateTimeT, "sourceTimeZoneId", String, "destinationTimeZoneId", String),
-		tmM("ConvertTimeBySystemTimeZoneId", DateTimeOffsetT, byID, "dateTimeOffset", DateTimeOffsetT, "destinationTimeZoneId", String),
+		NewMethod("ConvertTime", DateTimeT, convert, "dateTime", DateTimeT, "destinationTimeZone", t),
+		NewMethod("ConvertTime", DateTimeT, convert, "dateTime", DateTimeT, "sourceTimeZone", t, "destinationTimeZone", t),
+		NewMethod("ConvertTime", DateTimeOffsetT, convert, "dateTimeOffset", DateTimeOffsetT, "destinationTimeZone", t),
+		NewMethod("ConvertTimeBySystemTimeZoneId", DateTimeT, byID, "dateTime", DateTimeT, "destinationTimeZoneId", String),
+		NewMethod("ConvertTimeBySystemTimeZoneId", DateTimeT, byID, "dateTime", DateTimeT, "sourceTimeZoneId", String, "destinationTimeZoneId", String),
+		NewMethod("ConvertTimeBySystemTimeZoneId", DateTimeOffsetT, byID, "dateTimeOffset", DateTimeOffsetT, "destinationTimeZoneId", String),
 	)
 	z := func(r any) *TimeZoneInfo { return tmZone(r) }
 	t.AddProp(
-		tmP("Id", String, func(r any) (any, error) { return z(r).ID, nil }),
-		tmP("StandardName", String, func(r any) (any, error) { return z(r).ID, nil }),
-		tmP("DaylightName", String, func(r any) (any, error) { return z(r).ID, nil }),
-		tmP("DisplayName", String, func(r any) (any, error) { return z(r).displayName(), nil }),
-		tmP("BaseUtcOffset", TimeSpanT, func(r any) (any, error) { return z(r).baseOffset(), nil }),
-		tmP("SupportsDaylightSavingTime", Boolean, func(r any) (any, error) {
+		NewProp("Id", String, func(r any) (any, error) { return z(r).ID, nil }),
+		NewProp("StandardName", String, func(r any) (any, error) { return z(r).ID, nil }),
+		NewProp("DaylightName", String, func(r any) (any, error) { return z(r).ID, nil }),
+		NewProp("DisplayName", String, func(r any) (any, error) { return z(r).displayName(), nil }),
+		NewProp("BaseUtcOffset", TimeSpanT, func(r any) (any, error) { return z(r).baseOffset(), nil }),
+		NewProp("SupportsDaylightSavingTime", Boolean, func(r any) (any, error) {
 			y := tmNowUTC().Year()
 			_, a := time.Date(y, 1, 1, 0, 0, 0, 0, z(r).Loc).Zone()
 			_, b := time.Date(y, 7, 1, 0, 0, 0, 0, z(r).Loc).Zone()
@@ -227,16 +227,16 @@ func init() {
 		}),
 	)
 	t.AddMethod(
-		tmM("GetUtcOffset", TimeSpanT, func(r any, a []any) (any, error) {
+		NewMethod("GetUtcOffset", TimeSpanT, func(r any, a []any) (any, error) {
 			return z(r).offsetAt(z(r).utcTicksOf(tmDT(a[0]))), nil
 		}, "dateTime", DateTimeT),
-		tmM("GetUtcOffset", TimeSpanT, func(r any, a []any) (any, error) {
+		NewMethod("GetUtcOffset", TimeSpanT, func(r any, a []any) (any, error) {
 			return z(r).offsetAt(tmDTO(a[0]).UtcTicks()), nil
 		}, "dateTimeOffset", DateTimeOffsetT),
-		tmM("IsDaylightSavingTime", Boolean, func(r any, a []any) (any, error) {
+		NewMethod("IsDaylightSavingTime", Boolean, func(r any, a []any) (any, error) {
 			n := z(r).utcTicksOf(tmDT(a[0]))
 			return DateTimeFromTicks(n, KindUtc).T.In(z(r).Loc).IsDST(), nil
 		}, "dateTime", DateTimeT),
-		tmM("ToString", String, func(r any, _ []any) (any, error) { return z(r).displayName(), nil }),
+		NewMethod("ToString", String, func(r any, _ []any) (any, error) { return z(r).displayName(), nil }),
 	)
 }

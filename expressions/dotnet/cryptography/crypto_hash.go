@@ -1,4 +1,4 @@
-package dotnet
+package cryptography
 
 import (
 	"crypto/hmac"
@@ -10,6 +10,8 @@ import (
 	"hash"
 	"reflect"
 	"sync"
+
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // HashAlgorithm is the state behind every System.Security.Cryptography hash
@@ -41,7 +43,7 @@ func (h *HashAlgorithm) fresh() hash.Hash {
 
 func (h *HashAlgorithm) check() error {
 	if h.disposed {
-		return Throw("System.ObjectDisposedException", "Cannot access a disposed object.\nObject name: '%s'.", h.name)
+		return dotnet.Throw("System.ObjectDisposedException", "Cannot access a disposed object.\nObject name: '%s'.", h.name)
 	}
 	return nil
 }
@@ -87,16 +89,16 @@ type (
 
 // crClass describes one registered hash class.
 type crClass struct {
-	t       *Type
+	t       *dotnet.Type
 	wrap    func(*HashAlgorithm) any
 	newHash func() hash.Hash
 	hmac    bool
 }
 
-var crClasses = map[*Type]*crClass{}
+var crClasses = map[*dotnet.Type]*crClass{}
 
-func crDef[T any](name string, base *Type, newHash func() hash.Hash, isHMAC bool) *Type {
-	t := Register(NewType(name, "System.Security.Cryptography."+name, base, reflect.TypeOf(crObj[T]{})))
+func crDef[T any](name string, base *dotnet.Type, newHash func() hash.Hash, isHMAC bool) *dotnet.Type {
+	t := dotnet.Register(dotnet.NewType(name, "System.Security.Cryptography."+name, base, reflect.TypeOf(crObj[T]{})))
 	crClasses[t] = &crClass{t: t, wrap: func(h *HashAlgorithm) any { return crObj[T]{h} }, newHash: newHash, hmac: isHMAC}
 	return t
 }
@@ -126,10 +128,10 @@ var (
 // HMACSHA256T, ...) as the expression runtime holds it. key is used by HMAC
 // classes only; nil gives a random 64-byte key as .NET's parameterless
 // constructor does.
-func NewHashObject(t *Type, key []byte) (any, error) {
+func NewHashObject(t *dotnet.Type, key []byte) (any, error) {
 	c := crClasses[t]
 	if c == nil || c.newHash == nil {
-		return nil, Throw("System.MissingMethodException", "Cannot create an abstract class.")
+		return nil, dotnet.Throw("System.MissingMethodException", "Cannot create an abstract class.")
 	}
 	h := &HashAlgorithm{name: t.FullName, newHash: c.newHash, hmac: c.hmac}
 	if c.hmac {
@@ -145,39 +147,22 @@ func NewHashObject(t *Type, key []byte) (any, error) {
 	return c.wrap(h), nil
 }
 
-// crBytes reads a byte[] argument.
-func crBytes(v any, param string) ([]byte, error) {
-	switch x := v.(type) {
-	case []byte:
-		return x, nil
-	case nil:
-		return nil, ArgumentNull(param)
-	case []any:
-		out := make([]byte, len(x))
-		for i, e := range x {
-			out[i] = byte(tmInt(e))
-		}
-		return out, nil
-	}
-	return nil, InvalidCast(TypeOf(v).FullName, "System.Byte[]")
-}
-
 // crSpan is the byte[] argument a[0] (named param), cut to a[1] (offset)
 // and a[2] (count) when the overload has them, with .NET's range checks.
 func crSpan(a []any, param string) ([]byte, error) {
-	b, err := crBytes(a[0], param)
+	b, err := dotnet.BytesArg(a[0], param)
 	if err != nil || len(a) < 3 {
 		return b, err
 	}
-	off, count := tmInt(a[1]), tmInt(a[2])
+	off, count := dotnet.IntArg(a[1]), dotnet.IntArg(a[2])
 	if off < 0 {
-		return nil, Throw("System.ArgumentOutOfRangeException", "Non-negative number required. (Parameter 'offset')")
+		return nil, dotnet.Throw("System.ArgumentOutOfRangeException", "Non-negative number required. (Parameter 'offset')")
 	}
 	if count < 0 || count > int64(len(b)) {
-		return nil, Throw("System.ArgumentException", "Value was invalid.")
+		return nil, dotnet.Throw("System.ArgumentException", "Value was invalid.")
 	}
 	if int64(len(b))-count < off {
-		return nil, Throw("System.ArgumentException", "Offset and length were out of bounds for the array or count is greater than the number of elements from index to the end of the source collection.")
+		return nil, dotnet.Throw("System.ArgumentException", "Offset and length were out of bounds for the array or count is greater than the number of elements from index to the end of the source collection.")
 	}
 	return b[off : off+count], nil
 }
@@ -186,7 +171,7 @@ func crAlg(r any) *HashAlgorithm {
 	if h, ok := r.(crHasher); ok {
 		return h.hashAlg()
 	}
-	return &HashAlgorithm{disposed: true, name: TypeOf(r).FullName}
+	return &HashAlgorithm{disposed: true, name: dotnet.TypeOf(r).FullName}
 }
 
 func init() {
@@ -224,37 +209,37 @@ func init() {
 		x.mu.Unlock()
 		return nil, nil
 	}
-	ba := ArrayOf(Byte)
+	ba := dotnet.ArrayOf(dotnet.Byte)
 	h.AddMethod(
-		tmM("ComputeHash", ba, compute, "buffer", ba),
-		tmM("ComputeHash", ba, compute, "buffer", ba, "offset", Int32, "count", Int32),
-		tmM("TransformBlock", Int32, func(r any, a []any) (any, error) {
+		dotnet.NewMethod("ComputeHash", ba, compute, "buffer", ba),
+		dotnet.NewMethod("ComputeHash", ba, compute, "buffer", ba, "offset", dotnet.Int32, "count", dotnet.Int32),
+		dotnet.NewMethod("TransformBlock", dotnet.Int32, func(r any, a []any) (any, error) {
 			return transform(r, a, func(_ *HashAlgorithm, in []byte) any {
 				if out, ok := a[3].([]byte); ok && out != nil {
-					copy(out[tmInt(a[4]):], in)
+					copy(out[dotnet.IntArg(a[4]):], in)
 				}
 				return int32(len(in))
 			})
-		}, "inputBuffer", ba, "inputOffset", Int32, "inputCount", Int32, "outputBuffer", ba, "outputOffset", Int32),
-		tmM("TransformFinalBlock", ba, func(r any, a []any) (any, error) {
+		}, "inputBuffer", ba, "inputOffset", dotnet.Int32, "inputCount", dotnet.Int32, "outputBuffer", ba, "outputOffset", dotnet.Int32),
+		dotnet.NewMethod("TransformFinalBlock", ba, func(r any, a []any) (any, error) {
 			return transform(r, a, func(x *HashAlgorithm, in []byte) any {
 				x.last = x.inc.Sum(nil)
 				x.inc = nil
 				return append([]byte(nil), in...)
 			})
-		}, "inputBuffer", ba, "inputOffset", Int32, "inputCount", Int32),
-		tmM("Initialize", Void, func(r any, _ []any) (any, error) {
+		}, "inputBuffer", ba, "inputOffset", dotnet.Int32, "inputCount", dotnet.Int32),
+		dotnet.NewMethod("Initialize", dotnet.Void, func(r any, _ []any) (any, error) {
 			x := crAlg(r)
 			x.mu.Lock()
 			x.inc = nil
 			x.mu.Unlock()
 			return nil, nil
 		}),
-		tmM("Dispose", Void, dispose),
-		tmM("Clear", Void, dispose),
+		dotnet.NewMethod("Dispose", dotnet.Void, dispose),
+		dotnet.NewMethod("Clear", dotnet.Void, dispose),
 	)
 	h.AddProp(
-		tmP("Hash", ba, func(r any) (any, error) {
+		dotnet.NewProp("Hash", ba, func(r any) (any, error) {
 			x := crAlg(r)
 			x.mu.Lock()
 			defer x.mu.Unlock()
@@ -262,17 +247,17 @@ func init() {
 				return nil, err
 			}
 			if x.last == nil || x.inc != nil {
-				return nil, Throw("System.Security.Cryptography.CryptographicUnexpectedOperationException", "Hash must be finalized before the hash value is retrieved.")
+				return nil, dotnet.Throw("System.Security.Cryptography.CryptographicUnexpectedOperationException", "Hash must be finalized before the hash value is retrieved.")
 			}
 			return append([]byte(nil), x.last...), nil
 		}),
-		tmP("HashSize", Int32, func(r any) (any, error) { return int32(crAlg(r).newHash().Size() * 8), nil }),
-		tmP("InputBlockSize", Int32, func(any) (any, error) { return int32(1), nil }),
-		tmP("OutputBlockSize", Int32, func(any) (any, error) { return int32(1), nil }),
-		tmP("CanTransformMultipleBlocks", Boolean, func(any) (any, error) { return true, nil }),
-		tmP("CanReuseTransform", Boolean, func(any) (any, error) { return true, nil }),
+		dotnet.NewProp("HashSize", dotnet.Int32, func(r any) (any, error) { return int32(crAlg(r).newHash().Size() * 8), nil }),
+		dotnet.NewProp("InputBlockSize", dotnet.Int32, func(any) (any, error) { return int32(1), nil }),
+		dotnet.NewProp("OutputBlockSize", dotnet.Int32, func(any) (any, error) { return int32(1), nil }),
+		dotnet.NewProp("CanTransformMultipleBlocks", dotnet.Boolean, func(any) (any, error) { return true, nil }),
+		dotnet.NewProp("CanReuseTransform", dotnet.Boolean, func(any) (any, error) { return true, nil }),
 	)
-	KeyedHashAlgorithmT.AddProp(&Prop{Name: "Key", Type: ba,
+	KeyedHashAlgorithmT.AddProp(&dotnet.Prop{Name: "Key", Type: ba,
 		Get: func(r any) (any, error) {
 			x := crAlg(r)
 			x.mu.Lock()
@@ -283,7 +268,7 @@ func init() {
 			return append([]byte(nil), x.key...), nil
 		},
 		Set: func(r any, v any) error {
-			b, err := crBytes(v, "value")
+			b, err := dotnet.BytesArg(v, "value")
 			if err != nil {
 				return err
 			}
@@ -294,21 +279,21 @@ func init() {
 				return err
 			}
 			if x.inc != nil {
-				return Throw("System.Security.Cryptography.CryptographicException", "Hash key cannot be changed after the first write to the stream.")
+				return dotnet.Throw("System.Security.Cryptography.CryptographicException", "Hash key cannot be changed after the first write to the stream.")
 			}
 			x.key = append([]byte(nil), b...)
 			return nil
 		}})
-	HMACT.AddProp(tmP("HashName", String, func(r any) (any, error) {
+	HMACT.AddProp(dotnet.NewProp("HashName", dotnet.String, func(r any) (any, error) {
 		return map[int]string{16: "MD5", 20: "SHA1", 32: "SHA256", 48: "SHA384", 64: "SHA512"}[crAlg(r).newHash().Size()], nil
 	}))
 
-	create := func(t *Type) *Method {
-		return tmM("Create", t, func(any, []any) (any, error) { return NewHashObject(t, nil) })
+	create := func(t *dotnet.Type) *dotnet.Method {
+		return dotnet.NewMethod("Create", t, func(any, []any) (any, error) { return NewHashObject(t, nil) })
 	}
-	hashData := func(t *Type) *Method {
-		return tmM("HashData", ba, func(_ any, a []any) (any, error) {
-			b, err := crBytes(a[0], "source")
+	hashData := func(t *dotnet.Type) *dotnet.Method {
+		return dotnet.NewMethod("HashData", ba, func(_ any, a []any) (any, error) {
+			b, err := dotnet.BytesArg(a[0], "source")
 			if err != nil {
 				return nil, err
 			}
@@ -317,29 +302,29 @@ func init() {
 			return x.Sum(nil), nil
 		}, "source", ba)
 	}
-	for _, t := range []*Type{MD5T, SHA1T, SHA256T, SHA384T, SHA512T} {
+	for _, t := range []*dotnet.Type{MD5T, SHA1T, SHA256T, SHA384T, SHA512T} {
 		t.AddStatic(create(t), hashData(t))
 	}
-	for _, t := range []*Type{SHA1ManagedT, SHA256ManagedT, SHA384ManagedT, SHA512ManagedT} {
-		t.Ctors = append(t.Ctors, tmM(".ctor", t, func(any, []any) (any, error) { return NewHashObject(t, nil) }))
+	for _, t := range []*dotnet.Type{SHA1ManagedT, SHA256ManagedT, SHA384ManagedT, SHA512ManagedT} {
+		t.Ctors = append(t.Ctors, dotnet.NewMethod(".ctor", t, func(any, []any) (any, error) { return NewHashObject(t, nil) }))
 	}
-	for _, t := range []*Type{HMACMD5T, HMACSHA1T, HMACSHA256T, HMACSHA384T, HMACSHA512T} {
+	for _, t := range []*dotnet.Type{HMACMD5T, HMACSHA1T, HMACSHA256T, HMACSHA384T, HMACSHA512T} {
 		t.Ctors = append(t.Ctors,
-			tmM(".ctor", t, func(any, []any) (any, error) { return NewHashObject(t, nil) }),
-			tmM(".ctor", t, func(_ any, a []any) (any, error) {
-				k, err := crBytes(a[0], "key")
+			dotnet.NewMethod(".ctor", t, func(any, []any) (any, error) { return NewHashObject(t, nil) }),
+			dotnet.NewMethod(".ctor", t, func(_ any, a []any) (any, error) {
+				k, err := dotnet.BytesArg(a[0], "key")
 				if err != nil {
 					return nil, err
 				}
 				return NewHashObject(t, k)
 			}, "key", ba),
 		)
-		t.AddStatic(tmM("HashData", ba, func(_ any, a []any) (any, error) {
-			k, err := crBytes(a[0], "key")
+		t.AddStatic(dotnet.NewMethod("HashData", ba, func(_ any, a []any) (any, error) {
+			k, err := dotnet.BytesArg(a[0], "key")
 			if err != nil {
 				return nil, err
 			}
-			b, err := crBytes(a[1], "source")
+			b, err := dotnet.BytesArg(a[1], "source")
 			if err != nil {
 				return nil, err
 			}
@@ -348,18 +333,18 @@ func init() {
 			return m.Sum(nil), nil
 		}, "key", ba, "source", ba))
 	}
-	byName := map[string]*Type{
+	byName := map[string]*dotnet.Type{
 		"MD5": MD5T, "SHA1": SHA1T, "SHA": SHA1T, "SHA256": SHA256T, "SHA-256": SHA256T, "SHA384": SHA384T, "SHA-384": SHA384T,
 		"SHA512": SHA512T, "SHA-512": SHA512T, "HMACMD5": HMACMD5T, "HMACSHA1": HMACSHA1T, "HMACSHA256": HMACSHA256T,
 		"HMACSHA384": HMACSHA384T, "HMACSHA512": HMACSHA512T,
 	}
-	for _, t := range []*Type{MD5T, SHA1T, SHA256T, SHA384T, SHA512T, HMACMD5T, HMACSHA1T, HMACSHA256T, HMACSHA384T, HMACSHA512T} {
+	for _, t := range []*dotnet.Type{MD5T, SHA1T, SHA256T, SHA384T, SHA512T, HMACMD5T, HMACSHA1T, HMACSHA256T, HMACSHA384T, HMACSHA512T} {
 		byName[t.FullName] = t
 	}
 	createByName := func(_ any, a []any) (any, error) {
-		n, ok := tmStr(a[0])
+		n, ok := dotnet.StringArg(a[0])
 		if !ok {
-			return nil, ArgumentNull("hashName")
+			return nil, dotnet.ArgumentNull("hashName")
 		}
 		t := byName[n]
 		if t == nil {
@@ -367,6 +352,6 @@ func init() {
 		}
 		return NewHashObject(t, nil)
 	}
-	HashAlgorithmT.AddStatic(tmM("Create", HashAlgorithmT, createByName, "hashName", String))
-	KeyedHashAlgorithmT.AddStatic(tmM("Create", KeyedHashAlgorithmT, createByName, "algName", String))
+	HashAlgorithmT.AddStatic(dotnet.NewMethod("Create", HashAlgorithmT, createByName, "hashName", dotnet.String))
+	KeyedHashAlgorithmT.AddStatic(dotnet.NewMethod("Create", KeyedHashAlgorithmT, createByName, "algName", dotnet.String))
 }

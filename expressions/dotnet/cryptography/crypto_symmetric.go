@@ -1,4 +1,4 @@
-package dotnet
+package cryptography
 
 import (
 	"crypto/aes"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // CipherMode is System.Security.Cryptography.CipherMode.
@@ -74,20 +76,20 @@ type CryptoTransform struct {
 
 // The registered symmetric-cipher types.
 var (
-	CipherModeT         = Register(tmEnumType("CipherMode", "System.Security.Cryptography.CipherMode", CipherMode(0)))
-	PaddingModeT        = Register(tmEnumType("PaddingMode", "System.Security.Cryptography.PaddingMode", PaddingMode(0)))
-	SymmetricAlgorithmT = Register(NewType("SymmetricAlgorithm", "System.Security.Cryptography.SymmetricAlgorithm", nil, nil))
-	AesT                = Register(NewType("Aes", "System.Security.Cryptography.Aes", SymmetricAlgorithmT, reflect.TypeOf((*SymmetricAlgorithm)(nil))))
-	ICryptoTransformT   = Register(&Type{Name: "ICryptoTransform", FullName: "System.Security.Cryptography.ICryptoTransform", Interface: true,
-		Methods: map[string][]*Method{}, Props: map[string]*Prop{}})
+	CipherModeT         = dotnet.Register(dotnet.NewEnumType("CipherMode", "System.Security.Cryptography.CipherMode", CipherMode(0)))
+	PaddingModeT        = dotnet.Register(dotnet.NewEnumType("PaddingMode", "System.Security.Cryptography.PaddingMode", PaddingMode(0)))
+	SymmetricAlgorithmT = dotnet.Register(dotnet.NewType("SymmetricAlgorithm", "System.Security.Cryptography.SymmetricAlgorithm", nil, nil))
+	AesT                = dotnet.Register(dotnet.NewType("Aes", "System.Security.Cryptography.Aes", SymmetricAlgorithmT, reflect.TypeOf((*SymmetricAlgorithm)(nil))))
+	ICryptoTransformT   = dotnet.Register(&dotnet.Type{Name: "ICryptoTransform", FullName: "System.Security.Cryptography.ICryptoTransform", Interface: true,
+		Methods: map[string][]*dotnet.Method{}, Props: map[string]*dotnet.Prop{}})
 	// UniversalCryptoTransformT is the concrete type behind ICryptoTransform.
-	UniversalCryptoTransformT = Register(&Type{Name: "UniversalCryptoTransform", FullName: "System.Security.Cryptography.UniversalCryptoTransform",
-		Base: Object, Ifaces: []*Type{ICryptoTransformT}, GoType: reflect.TypeOf((*CryptoTransform)(nil)),
-		Methods: map[string][]*Method{}, Props: map[string]*Prop{}, Static: map[string][]*Method{}, StaticProps: map[string]*Prop{}})
+	UniversalCryptoTransformT = dotnet.Register(&dotnet.Type{Name: "UniversalCryptoTransform", FullName: "System.Security.Cryptography.UniversalCryptoTransform",
+		Base: dotnet.Object, Ifaces: []*dotnet.Type{ICryptoTransformT}, GoType: reflect.TypeOf((*CryptoTransform)(nil)),
+		Methods: map[string][]*dotnet.Method{}, Props: map[string]*dotnet.Prop{}, Static: map[string][]*dotnet.Method{}, StaticProps: map[string]*dotnet.Prop{}})
 )
 
-func crCryptoErr(msg string) *Exception {
-	return Throw("System.Security.Cryptography.CryptographicException", "%s", msg)
+func crCryptoErr(msg string) *dotnet.Exception {
+	return dotnet.Throw("System.Security.Cryptography.CryptographicException", "%s", msg)
 }
 
 // NewAes returns an Aes with a random key and IV, as Aes.Create() does.
@@ -102,7 +104,7 @@ func (a *SymmetricAlgorithm) transform(encrypt bool, key, iv []byte) (*CryptoTra
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.disposed {
-		return nil, Throw("System.ObjectDisposedException", "Cannot access a disposed object.\nObject name: 'System.Security.Cryptography.Aes'.")
+		return nil, dotnet.Throw("System.ObjectDisposedException", "Cannot access a disposed object.\nObject name: 'System.Security.Cryptography.Aes'.")
 	}
 	if key == nil {
 		key = a.key
@@ -268,7 +270,7 @@ func crSymmetric(alg string, enc bool, data, key, iv []byte) ([]byte, error) {
 	switch strings.ToLower(strings.TrimPrefix(alg, "System.Security.Cryptography.")) {
 	case "aes", "aesmanaged", "aescryptoserviceprovider", "rijndael", "rijndaelmanaged", "aescng":
 	default:
-		return nil, Throw("System.ArgumentException", "Algorithm '%s' is not supported. (Parameter 'alg')", alg)
+		return nil, dotnet.Throw("System.ArgumentException", "Algorithm '%s' is not supported. (Parameter 'alg')", alg)
 	}
 	t := &CryptoTransform{encrypt: enc, key: key, iv: iv, mode: CipherCBC, padding: PaddingPKCS7, feedback: 8}
 	return t.TransformFinalBlock(data)
@@ -304,18 +306,18 @@ func init() {
 	for _, m := range []CipherMode{CipherCBC, CipherECB, CipherOFB, CipherCFB, CipherCTS} {
 		cm[m.String()] = m
 	}
-	tmEnumValues(CipherModeT, cm)
+	dotnet.AddEnumValues(CipherModeT, cm)
 	pm := map[string]any{}
 	for _, p := range []PaddingMode{PaddingNone, PaddingPKCS7, PaddingZeros, PaddingANSIX923, PaddingISO10126} {
 		pm[p.String()] = p
 	}
-	tmEnumValues(PaddingModeT, pm)
+	dotnet.AddEnumValues(PaddingModeT, pm)
 
-	ba := ArrayOf(Byte)
+	ba := dotnet.ArrayOf(dotnet.Byte)
 	s := SymmetricAlgorithmT
 	create := func(_ any, a []any) (any, error) {
 		if len(a) > 0 {
-			n, _ := tmStr(a[0])
+			n, _ := dotnet.StringArg(a[0])
 			switch strings.ToLower(strings.TrimPrefix(n, "System.Security.Cryptography.")) {
 			case "aes", "aesmanaged", "aescryptoserviceprovider", "rijndael", "rijndaelmanaged", "aescng":
 			default:
@@ -324,11 +326,11 @@ func init() {
 		}
 		return NewAes(), nil
 	}
-	AesT.AddStatic(tmM("Create", AesT, create), tmM("Create", AesT, create, "algorithmName", String))
-	s.AddStatic(tmM("Create", s, create, "algName", String))
+	AesT.AddStatic(dotnet.NewMethod("Create", AesT, create), dotnet.NewMethod("Create", AesT, create, "algorithmName", dotnet.String))
+	s.AddStatic(dotnet.NewMethod("Create", s, create, "algName", dotnet.String))
 
-	bytesProp := func(name string, get func(a *SymmetricAlgorithm) *[]byte, valid func(n int) bool, msg string) *Prop {
-		return &Prop{Name: name, Type: ba,
+	bytesProp := func(name string, get func(a *SymmetricAlgorithm) *[]byte, valid func(n int) bool, msg string) *dotnet.Prop {
+		return &dotnet.Prop{Name: name, Type: ba,
 			Get: func(r any) (any, error) {
 				a := crSym(r)
 				a.mu.Lock()
@@ -336,7 +338,7 @@ func init() {
 				return append([]byte(nil), (*get(a))...), nil
 			},
 			Set: func(r any, v any) error {
-				b, err := crBytes(v, "value")
+				b, err := dotnet.BytesArg(v, "value")
 				if err != nil {
 					return err
 				}
@@ -355,30 +357,30 @@ func init() {
 			func(n int) bool { return n == 16 || n == 24 || n == 32 }, "Specified key is not a valid size for this algorithm."),
 		bytesProp("IV", func(a *SymmetricAlgorithm) *[]byte { return &a.iv },
 			func(n int) bool { return n == 16 }, "Specified initialization vector (IV) does not match the block size for this algorithm."),
-		&Prop{Name: "Mode", Type: CipherModeT,
+		&dotnet.Prop{Name: "Mode", Type: CipherModeT,
 			Get: func(r any) (any, error) { return crSym(r).mode, nil },
 			Set: func(r any, v any) error {
-				m := CipherMode(tmInt(v))
+				m := CipherMode(dotnet.IntArg(v))
 				if m < CipherCBC || m > CipherCTS {
 					return crCryptoErr("Specified cipher mode is not valid for this algorithm.")
 				}
 				crSym(r).mode = m
 				return nil
 			}},
-		&Prop{Name: "Padding", Type: PaddingModeT,
+		&dotnet.Prop{Name: "Padding", Type: PaddingModeT,
 			Get: func(r any) (any, error) { return crSym(r).padding, nil },
 			Set: func(r any, v any) error {
-				p := PaddingMode(tmInt(v))
+				p := PaddingMode(dotnet.IntArg(v))
 				if p < PaddingNone || p > PaddingISO10126 {
 					return crCryptoErr("Specified padding mode is not valid for this algorithm.")
 				}
 				crSym(r).padding = p
 				return nil
 			}},
-		&Prop{Name: "KeySize", Type: Int32,
+		&dotnet.Prop{Name: "KeySize", Type: dotnet.Int32,
 			Get: func(r any) (any, error) { return int32(len(crSym(r).key) * 8), nil },
 			Set: func(r any, v any) error {
-				n := tmInt(v)
+				n := dotnet.IntArg(v)
 				if n != 128 && n != 192 && n != 256 {
 					return crCryptoErr("Specified key is not a valid size for this algorithm.")
 				}
@@ -387,34 +389,34 @@ func init() {
 				_, _ = rand.Read(a.key)
 				return nil
 			}},
-		&Prop{Name: "FeedbackSize", Type: Int32,
+		&dotnet.Prop{Name: "FeedbackSize", Type: dotnet.Int32,
 			Get: func(r any) (any, error) { return int32(crSym(r).feedback), nil },
 			Set: func(r any, v any) error {
-				n := tmInt(v)
+				n := dotnet.IntArg(v)
 				if n != 8 && n != 128 {
 					return crCryptoErr("Specified feedback size is invalid.")
 				}
 				crSym(r).feedback = int(n)
 				return nil
 			}},
-		tmP("BlockSize", Int32, func(any) (any, error) { return int32(128), nil }),
+		dotnet.NewProp("BlockSize", dotnet.Int32, func(any) (any, error) { return int32(128), nil }),
 	)
 	xform := func(enc bool) func(any, []any) (any, error) {
 		return func(r any, a []any) (any, error) {
 			var key, iv []byte
 			if len(a) == 2 {
 				var err error
-				if key, err = crBytes(a[0], "rgbKey"); err != nil {
+				if key, err = dotnet.BytesArg(a[0], "rgbKey"); err != nil {
 					return nil, err
 				}
-				iv, _ = crBytes(a[1], "rgbIV")
+				iv, _ = dotnet.BytesArg(a[1], "rgbIV")
 			}
 			return crSym(r).transform(enc, key, iv)
 		}
 	}
 	oneShot := func(enc bool, mode CipherMode, withIV bool) func(any, []any) (any, error) {
 		return func(r any, a []any) (any, error) {
-			data, err := crBytes(a[0], "plaintext")
+			data, err := dotnet.BytesArg(a[0], "plaintext")
 			if err != nil {
 				return nil, err
 			}
@@ -422,13 +424,13 @@ func init() {
 			t := &CryptoTransform{encrypt: enc, key: alg.key, mode: mode, padding: PaddingPKCS7, feedback: 8}
 			next := 1
 			if withIV {
-				if t.iv, err = crBytes(a[1], "iv"); err != nil {
+				if t.iv, err = dotnet.BytesArg(a[1], "iv"); err != nil {
 					return nil, err
 				}
 				next = 2
 			}
 			if len(a) > next {
-				t.padding = PaddingMode(tmInt(a[next]))
+				t.padding = PaddingMode(dotnet.IntArg(a[next]))
 			}
 			return t.TransformFinalBlock(data)
 		}
@@ -440,16 +442,16 @@ func init() {
 		a.mu.Unlock()
 		return nil, nil
 	}
-	padOpt := Param{Name: "paddingMode", Type: PaddingModeT, Optional: true, Default: PaddingPKCS7}
+	padOpt := dotnet.Param{Name: "paddingMode", Type: PaddingModeT, Optional: true, Default: PaddingPKCS7}
 	s.AddMethod(
-		tmM("GenerateKey", Void, func(r any, _ []any) (any, error) {
+		dotnet.NewMethod("GenerateKey", dotnet.Void, func(r any, _ []any) (any, error) {
 			a := crSym(r)
 			a.mu.Lock()
 			defer a.mu.Unlock()
 			_, _ = rand.Read(a.key)
 			return nil, nil
 		}),
-		tmM("GenerateIV", Void, func(r any, _ []any) (any, error) {
+		dotnet.NewMethod("GenerateIV", dotnet.Void, func(r any, _ []any) (any, error) {
 			a := crSym(r)
 			a.mu.Lock()
 			defer a.mu.Unlock()
@@ -457,33 +459,33 @@ func init() {
 			_, _ = rand.Read(a.iv)
 			return nil, nil
 		}),
-		tmM("CreateEncryptor", ICryptoTransformT, xform(true)),
-		tmM("CreateEncryptor", ICryptoTransformT, xform(true), "rgbKey", ba, "rgbIV", ba),
-		tmM("CreateDecryptor", ICryptoTransformT, xform(false)),
-		tmM("CreateDecryptor", ICryptoTransformT, xform(false), "rgbKey", ba, "rgbIV", ba),
-		tmM("EncryptCbc", ba, oneShot(true, CipherCBC, true), "plaintext", ba, "iv", ba, "paddingMode", padOpt),
-		tmM("DecryptCbc", ba, oneShot(false, CipherCBC, true), "ciphertext", ba, "iv", ba, "paddingMode", padOpt),
-		tmM("EncryptEcb", ba, oneShot(true, CipherECB, false), "plaintext", ba, "paddingMode", PaddingModeT),
-		tmM("DecryptEcb", ba, oneShot(false, CipherECB, false), "ciphertext", ba, "paddingMode", PaddingModeT),
-		tmM("Dispose", Void, dispose),
-		tmM("Clear", Void, dispose),
+		dotnet.NewMethod("CreateEncryptor", ICryptoTransformT, xform(true)),
+		dotnet.NewMethod("CreateEncryptor", ICryptoTransformT, xform(true), "rgbKey", ba, "rgbIV", ba),
+		dotnet.NewMethod("CreateDecryptor", ICryptoTransformT, xform(false)),
+		dotnet.NewMethod("CreateDecryptor", ICryptoTransformT, xform(false), "rgbKey", ba, "rgbIV", ba),
+		dotnet.NewMethod("EncryptCbc", ba, oneShot(true, CipherCBC, true), "plaintext", ba, "iv", ba, "paddingMode", padOpt),
+		dotnet.NewMethod("DecryptCbc", ba, oneShot(false, CipherCBC, true), "ciphertext", ba, "iv", ba, "paddingMode", padOpt),
+		dotnet.NewMethod("EncryptEcb", ba, oneShot(true, CipherECB, false), "plaintext", ba, "paddingMode", PaddingModeT),
+		dotnet.NewMethod("DecryptEcb", ba, oneShot(false, CipherECB, false), "ciphertext", ba, "paddingMode", PaddingModeT),
+		dotnet.NewMethod("Dispose", dotnet.Void, dispose),
+		dotnet.NewMethod("Clear", dotnet.Void, dispose),
 	)
 
 	ct := func(r any) *CryptoTransform { return r.(*CryptoTransform) }
 	ICryptoTransformT.AddMethod(
-		tmM("TransformFinalBlock", ba, func(r any, a []any) (any, error) {
+		dotnet.NewMethod("TransformFinalBlock", ba, func(r any, a []any) (any, error) {
 			in, err := crSpan(a, "inputBuffer")
 			if err != nil {
 				return nil, err
 			}
 			return ct(r).TransformFinalBlock(in)
-		}, "inputBuffer", ba, "inputOffset", Int32, "inputCount", Int32),
-		tmM("Dispose", Void, func(any, []any) (any, error) { return nil, nil }),
+		}, "inputBuffer", ba, "inputOffset", dotnet.Int32, "inputCount", dotnet.Int32),
+		dotnet.NewMethod("Dispose", dotnet.Void, func(any, []any) (any, error) { return nil, nil }),
 	)
 	ICryptoTransformT.AddProp(
-		tmP("InputBlockSize", Int32, func(any) (any, error) { return int32(16), nil }),
-		tmP("OutputBlockSize", Int32, func(any) (any, error) { return int32(16), nil }),
-		tmP("CanTransformMultipleBlocks", Boolean, func(any) (any, error) { return true, nil }),
-		tmP("CanReuseTransform", Boolean, func(any) (any, error) { return true, nil }),
+		dotnet.NewProp("InputBlockSize", dotnet.Int32, func(any) (any, error) { return int32(16), nil }),
+		dotnet.NewProp("OutputBlockSize", dotnet.Int32, func(any) (any, error) { return int32(16), nil }),
+		dotnet.NewProp("CanTransformMultipleBlocks", dotnet.Boolean, func(any) (any, error) { return true, nil }),
+		dotnet.NewProp("CanReuseTransform", dotnet.Boolean, func(any) (any, error) { return true, nil }),
 	)
 }

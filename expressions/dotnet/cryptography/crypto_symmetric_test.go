@@ -1,8 +1,10 @@
-package dotnet
+package cryptography
 
 import (
 	"encoding/hex"
 	"testing"
+
+	"github.com/policygate/policygate/expressions/dotnet/dotnettest"
 )
 
 func crHex(t *testing.T, s string) []byte {
@@ -34,7 +36,7 @@ func TestCryptoAes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := tmCall(t, AesT.Static["Create"], nil)
+			a, err := dotnettest.Call(t, AesT.Static["Create"], nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,19 +50,19 @@ func TestCryptoAes(t *testing.T) {
 			set("Mode", tc.mode)
 			set("Padding", tc.padding)
 			set("FeedbackSize", tc.fb)
-			enc, err := tmCall(t, SymmetricAlgorithmT.Methods["CreateEncryptor"], a)
+			enc, err := dotnettest.Call(t, SymmetricAlgorithmT.Methods["CreateEncryptor"], a)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := tmCall(t, ICryptoTransformT.Methods["TransformFinalBlock"], enc, tc.in, int32(0), int32(len(tc.in)))
+			out, err := dotnettest.Call(t, ICryptoTransformT.Methods["TransformFinalBlock"], enc, tc.in, int32(0), int32(len(tc.in)))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := hex.EncodeToString(out.([]byte)); got != tc.want {
 				t.Errorf("encrypt = %s, want %s", got, tc.want)
 			}
-			dec, _ := tmCall(t, SymmetricAlgorithmT.Methods["CreateDecryptor"], a)
-			back, err := tmCall(t, ICryptoTransformT.Methods["TransformFinalBlock"], dec, out, int32(0), int32(len(out.([]byte))))
+			dec, _ := dotnettest.Call(t, SymmetricAlgorithmT.Methods["CreateDecryptor"], a)
+			back, err := dotnettest.Call(t, ICryptoTransformT.Methods["TransformFinalBlock"], dec, out, int32(0), int32(len(out.([]byte))))
 			if err != nil || hex.EncodeToString(back.([]byte)) != hex.EncodeToString(tc.in) {
 				t.Errorf("decrypt = %x, %v", back, err)
 			}
@@ -77,13 +79,13 @@ func TestCryptoAes(t *testing.T) {
 		t.Errorf("SymmetricDecrypt = %x, %v", pt, err)
 	}
 	ct[31] ^= 1
-	if _, err := SymmetricDecrypt("Aes", ct, key, iv); excType(err) != "System.Security.Cryptography.CryptographicException" {
+	if _, err := SymmetricDecrypt("Aes", ct, key, iv); dotnettest.ExceptionType(err) != "System.Security.Cryptography.CryptographicException" {
 		t.Errorf("bad padding error = %v", err)
 	}
-	if _, err := SymmetricEncrypt("Aes", plain, key[:5], iv); excType(err) != "System.Security.Cryptography.CryptographicException" {
+	if _, err := SymmetricEncrypt("Aes", plain, key[:5], iv); dotnettest.ExceptionType(err) != "System.Security.Cryptography.CryptographicException" {
 		t.Errorf("bad key error = %v", err)
 	}
-	if _, err := SymmetricEncrypt("DES", plain, key, iv); excType(err) != "System.ArgumentException" {
+	if _, err := SymmetricEncrypt("DES", plain, key, iv); dotnettest.ExceptionType(err) != "System.ArgumentException" {
 		t.Errorf("unknown algorithm error = %v", err)
 	}
 	for _, p := range []PaddingMode{PaddingPKCS7, PaddingZeros, PaddingANSIX923, PaddingISO10126} {

@@ -1,15 +1,17 @@
-package dotnet
+package cryptography
 
 import (
 	"encoding/hex"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/dotnettest"
 )
 
 func TestCryptoHash(t *testing.T) {
 	tests := []struct {
-		typ   *Type
+		typ   *dotnet.Type
 		input string
 		want  string
 	}{
@@ -21,14 +23,14 @@ func TestCryptoHash(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.typ.Name, func(t *testing.T) {
-			h, err := tmCall(t, tc.typ.Static["Create"], nil)
+			h, err := dotnettest.Call(t, tc.typ.Static["Create"], nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if TypeOf(h) != tc.typ || !IsInstance(h, HashAlgorithmT) {
-				t.Errorf("TypeOf = %v", TypeOf(h))
+			if dotnet.TypeOf(h) != tc.typ || !dotnet.IsInstance(h, HashAlgorithmT) {
+				t.Errorf("TypeOf = %v", dotnet.TypeOf(h))
 			}
-			sum, err := tmCall(t, HashAlgorithmT.Methods["ComputeHash"], h, []byte(tc.input))
+			sum, err := dotnettest.Call(t, HashAlgorithmT.Methods["ComputeHash"], h, []byte(tc.input))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,7 +40,7 @@ func TestCryptoHash(t *testing.T) {
 			if last, _ := HashAlgorithmT.Props["Hash"].Get(h); hex.EncodeToString(last.([]byte)) != tc.want {
 				t.Errorf("Hash property = %x", last)
 			}
-			data, _ := tmCall(t, tc.typ.Static["HashData"], nil, []byte(tc.input))
+			data, _ := dotnettest.Call(t, tc.typ.Static["HashData"], nil, []byte(tc.input))
 			if got := hex.EncodeToString(data.([]byte)); got != tc.want {
 				t.Errorf("HashData = %s", got)
 			}
@@ -46,27 +48,27 @@ func TestCryptoHash(t *testing.T) {
 	}
 
 	sha, _ := NewHashObject(SHA256ManagedT, nil)
-	part, err := tmCall(t, HashAlgorithmT.Methods["ComputeHash"], sha, []byte("xabcx"), int32(1), int32(3))
+	part, err := dotnettest.Call(t, HashAlgorithmT.Methods["ComputeHash"], sha, []byte("xabcx"), int32(1), int32(3))
 	if err != nil || hex.EncodeToString(part.([]byte)) != tests[2].want {
 		t.Errorf("ComputeHash(offset, count) = %x, %v", part, err)
 	}
-	if _, err := tmCall(t, HashAlgorithmT.Methods["ComputeHash"], sha, []byte("ab"), int32(1), int32(3)); excType(err) != "System.ArgumentException" {
+	if _, err := dotnettest.Call(t, HashAlgorithmT.Methods["ComputeHash"], sha, []byte("ab"), int32(1), int32(3)); dotnettest.ExceptionType(err) != "System.ArgumentException" {
 		t.Errorf("bad range error = %v", err)
 	}
-	if _, err := tmCall(t, HashAlgorithmT.Methods["TransformFinalBlock"], sha, []byte("ab"), int32(-1), int32(1)); excType(err) != "System.ArgumentOutOfRangeException" {
+	if _, err := dotnettest.Call(t, HashAlgorithmT.Methods["TransformFinalBlock"], sha, []byte("ab"), int32(-1), int32(1)); dotnettest.ExceptionType(err) != "System.ArgumentOutOfRangeException" {
 		t.Errorf("negative offset error = %v", err)
 	}
-	if !IsInstance(sha, SHA256T) || IsInstance(sha, SHA1T) {
+	if !dotnet.IsInstance(sha, SHA256T) || dotnet.IsInstance(sha, SHA1T) {
 		t.Errorf("SHA256Managed must be a SHA256 and not a SHA1")
 	}
 	// Incremental hashing.
-	_, _ = tmCall(t, HashAlgorithmT.Methods["TransformBlock"], sha, []byte("ab"), int32(0), int32(2), nil, int32(0))
-	_, _ = tmCall(t, HashAlgorithmT.Methods["TransformFinalBlock"], sha, []byte("c"), int32(0), int32(1))
+	_, _ = dotnettest.Call(t, HashAlgorithmT.Methods["TransformBlock"], sha, []byte("ab"), int32(0), int32(2), nil, int32(0))
+	_, _ = dotnettest.Call(t, HashAlgorithmT.Methods["TransformFinalBlock"], sha, []byte("c"), int32(0), int32(1))
 	if last, _ := HashAlgorithmT.Props["Hash"].Get(sha); hex.EncodeToString(last.([]byte)) != tests[2].want {
 		t.Errorf("incremental Hash = %x", last)
 	}
-	_, _ = tmCall(t, HashAlgorithmT.Methods["Dispose"], sha)
-	if _, err := tmCall(t, HashAlgorithmT.Methods["ComputeHash"], sha, []byte("a")); excType(err) != "System.ObjectDisposedException" {
+	_, _ = dotnettest.Call(t, HashAlgorithmT.Methods["Dispose"], sha)
+	if _, err := dotnettest.Call(t, HashAlgorithmT.Methods["ComputeHash"], sha, []byte("a")); dotnettest.ExceptionType(err) != "System.ObjectDisposedException" {
 		t.Errorf("after Dispose: %v", err)
 	}
 }
@@ -74,7 +76,7 @@ func TestCryptoHash(t *testing.T) {
 func TestCryptoHMAC(t *testing.T) {
 	// RFC 2202 / RFC 4231: key "Jefe", data "what do ya want for nothing?".
 	tests := []struct {
-		typ  *Type
+		typ  *dotnet.Type
 		want string
 	}{
 		{HMACMD5T, "750c783e6ab0b503eaa86e310a5db738"},
@@ -86,14 +88,14 @@ func TestCryptoHMAC(t *testing.T) {
 	key, data := []byte("Jefe"), []byte("what do ya want for nothing?")
 	for _, tc := range tests {
 		t.Run(tc.typ.Name, func(t *testing.T) {
-			h, err := tmCall(t, tc.typ.Ctors, nil, key)
+			h, err := dotnettest.Call(t, tc.typ.Ctors, nil, key)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if TypeOf(h) != tc.typ || !IsInstance(h, HMACT) || !IsInstance(h, KeyedHashAlgorithmT) {
-				t.Errorf("type of %v", TypeOf(h))
+			if dotnet.TypeOf(h) != tc.typ || !dotnet.IsInstance(h, HMACT) || !dotnet.IsInstance(h, KeyedHashAlgorithmT) {
+				t.Errorf("type of %v", dotnet.TypeOf(h))
 			}
-			sum, err := tmCall(t, tc.typ.FindMethods("ComputeHash"), h, data)
+			sum, err := dotnettest.Call(t, tc.typ.FindMethods("ComputeHash"), h, data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,43 +106,43 @@ func TestCryptoHMAC(t *testing.T) {
 			if string(k.([]byte)) != "Jefe" {
 				t.Errorf("Key = %q", k)
 			}
-			one, _ := tmCall(t, tc.typ.Static["HashData"], nil, key, data)
+			one, _ := dotnettest.Call(t, tc.typ.Static["HashData"], nil, key, data)
 			if got := hex.EncodeToString(one.([]byte)); got != tc.want {
 				t.Errorf("HashData = %s", got)
 			}
 		})
 	}
-	h, _ := tmCall(t, HMACSHA256T.Ctors, nil)
+	h, _ := dotnettest.Call(t, HMACSHA256T.Ctors, nil)
 	if k, _ := HMACSHA256T.FindProp("Key").Get(h); len(k.([]byte)) != 64 {
 		t.Errorf("random key length = %d", len(k.([]byte)))
 	}
 	if err := HMACSHA256T.FindProp("Key").Set(h, key); err != nil {
 		t.Fatal(err)
 	}
-	sum, _ := tmCall(t, HMACSHA256T.FindMethods("ComputeHash"), h, data)
+	sum, _ := dotnettest.Call(t, HMACSHA256T.FindMethods("ComputeHash"), h, data)
 	if hex.EncodeToString(sum.([]byte)) != tests[2].want {
 		t.Errorf("after Key set: %x", sum)
 	}
-	if _, err := tmCall(t, HMACSHA256T.Ctors, nil, nil); excType(err) != "System.ArgumentNullException" {
+	if _, err := dotnettest.Call(t, HMACSHA256T.Ctors, nil, nil); dotnettest.ExceptionType(err) != "System.ArgumentNullException" {
 		t.Errorf("null key: %v", err)
 	}
-	alg, _ := tmCall(t, HashAlgorithmT.Static["Create"], nil, "SHA256")
-	if TypeOf(alg) != SHA256T {
-		t.Errorf("HashAlgorithm.Create(SHA256) = %v", TypeOf(alg))
+	alg, _ := dotnettest.Call(t, HashAlgorithmT.Static["Create"], nil, "SHA256")
+	if dotnet.TypeOf(alg) != SHA256T {
+		t.Errorf("HashAlgorithm.Create(SHA256) = %v", dotnet.TypeOf(alg))
 	}
 }
 
 func TestCryptoRandomNumberGenerator(t *testing.T) {
-	b, _ := tmCall(t, RandomNumberGeneratorT.Static["GetBytes"], nil, int32(32))
+	b, _ := dotnettest.Call(t, RandomNumberGeneratorT.Static["GetBytes"], nil, int32(32))
 	if len(b.([]byte)) != 32 {
 		t.Errorf("GetBytes(32) length = %d", len(b.([]byte)))
 	}
-	rng, _ := tmCall(t, RNGCryptoServiceProviderT.Ctors, nil)
+	rng, _ := dotnettest.Call(t, RNGCryptoServiceProviderT.Ctors, nil)
 	buf := make([]byte, 16)
-	if _, err := tmCall(t, RandomNumberGeneratorT.Methods["GetBytes"], rng, buf); err != nil || cmp.Equal(buf, make([]byte, 16)) {
+	if _, err := dotnettest.Call(t, RandomNumberGeneratorT.Methods["GetBytes"], rng, buf); err != nil || cmp.Equal(buf, make([]byte, 16)) {
 		t.Errorf("GetBytes(buf) = %x, %v", buf, err)
 	}
-	if !IsInstance(rng, RNGCryptoServiceProviderT) || !IsInstance(rng, RandomNumberGeneratorT) {
+	if !dotnet.IsInstance(rng, RNGCryptoServiceProviderT) || !dotnet.IsInstance(rng, RandomNumberGeneratorT) {
 		t.Errorf("RNGCryptoServiceProvider type checks")
 	}
 }

@@ -1,4 +1,4 @@
-package dotnet
+package cryptography
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"errors"
 	"sync/atomic"
 	"time"
+
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // X509Trust is what client certificates are checked against: by
@@ -100,7 +102,7 @@ func (t *X509Trust) Revoked(chain []*x509.Certificate) error {
 // VerifyNoRevocation() (never).
 func verifyX509(c *X509Certificate2, revocation bool) bool {
 	t := CurrentX509Trust()
-	chain, err := t.VerifyChain(c, Now(), true)
+	chain, err := t.VerifyChain(c, dotnet.Now(), true)
 	if err != nil {
 		return false
 	}

@@ -1,4 +1,4 @@
-package dotnet
+package cryptography
 
 import (
 	"crypto"
@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // HashAlgorithmName is System.Security.Cryptography.HashAlgorithmName.
@@ -64,13 +66,13 @@ func NewRSA(priv *rsa.PrivateKey, pub *rsa.PublicKey) *RSA {
 
 // The registered asymmetric-crypto types.
 var (
-	HashAlgorithmNameT   = Register(tmValueType("HashAlgorithmName", "System.Security.Cryptography.HashAlgorithmName", HashAlgorithmName{}))
-	RSASignaturePaddingT = Register(NewType("RSASignaturePadding", "System.Security.Cryptography.RSASignaturePadding", nil,
+	HashAlgorithmNameT   = dotnet.Register(dotnet.NewValueType("HashAlgorithmName", "System.Security.Cryptography.HashAlgorithmName", HashAlgorithmName{}))
+	RSASignaturePaddingT = dotnet.Register(dotnet.NewType("RSASignaturePadding", "System.Security.Cryptography.RSASignaturePadding", nil,
 		reflect.TypeOf(RSASignaturePadding{})))
-	RSAEncryptionPaddingT = Register(NewType("RSAEncryptionPadding", "System.Security.Cryptography.RSAEncryptionPadding", nil,
+	RSAEncryptionPaddingT = dotnet.Register(dotnet.NewType("RSAEncryptionPadding", "System.Security.Cryptography.RSAEncryptionPadding", nil,
 		reflect.TypeOf(RSAEncryptionPadding{})))
-	AsymmetricAlgorithmT = Register(NewType("AsymmetricAlgorithm", "System.Security.Cryptography.AsymmetricAlgorithm", nil, nil))
-	RSAT                 = Register(NewType("RSA", "System.Security.Cryptography.RSA", AsymmetricAlgorithmT, reflect.TypeOf((*RSA)(nil))))
+	AsymmetricAlgorithmT = dotnet.Register(dotnet.NewType("AsymmetricAlgorithm", "System.Security.Cryptography.AsymmetricAlgorithm", nil, nil))
+	RSAT                 = dotnet.Register(dotnet.NewType("RSA", "System.Security.Cryptography.RSA", AsymmetricAlgorithmT, reflect.TypeOf((*RSA)(nil))))
 	// RSACngT and the other platform classes accept any RSA value, so
 	// "as RSACng" casts keep working.
 	RSACngT                   = crRSAClass("RSACng")
@@ -78,17 +80,17 @@ var (
 	RSAOpenSslT               = crRSAClass("RSAOpenSsl")
 )
 
-func crRSAClass(name string) *Type {
-	t := NewType(name, "System.Security.Cryptography."+name, RSAT, nil)
+func crRSAClass(name string) *dotnet.Type {
+	t := dotnet.NewType(name, "System.Security.Cryptography."+name, RSAT, nil)
 	t.Is = func(v any) bool { _, ok := v.(*RSA); return ok }
-	return Register(t)
+	return dotnet.Register(t)
 }
 
 func crHashOf(v any) (crypto.Hash, error) {
 	h, _ := v.(HashAlgorithmName)
 	switch strings.ToUpper(h.Name) {
 	case "":
-		return 0, Throw("System.ArgumentException", "The hash algorithm name cannot be null or empty. (Parameter 'hashAlgorithm')")
+		return 0, dotnet.Throw("System.ArgumentException", "The hash algorithm name cannot be null or empty. (Parameter 'hashAlgorithm')")
 	case "MD5":
 		return crypto.MD5, nil
 	case "SHA1":
@@ -107,7 +109,7 @@ func (k *RSA) key(needPrivate bool) (*rsa.PrivateKey, *rsa.PublicKey, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.disposed {
-		return nil, nil, Throw("System.ObjectDisposedException", "Cannot access a disposed object.\nObject name: 'RSA'.")
+		return nil, nil, dotnet.Throw("System.ObjectDisposedException", "Cannot access a disposed object.\nObject name: 'RSA'.")
 	}
 	if k.pub == nil || (needPrivate && k.priv == nil) {
 		return nil, nil, crCryptoErr("Key does not exist.")
@@ -158,7 +160,7 @@ func crImportPEM(text string) (*RSA, error) {
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
 		if b == nil {
-			return nil, Throw("System.ArgumentException", "No supported key formats were found. Check that the input represents the contents of a PEM-encoded key file, not the path to such a file. (Parameter 'input')")
+			return nil, dotnet.Throw("System.ArgumentException", "No supported key formats were found. Check that the input represents the contents of a PEM-encoded key file, not the path to such a file. (Parameter 'input')")
 		}
 		k, err := crImportDER(b.Type, b.Bytes)
 		if err == nil {
@@ -213,29 +215,29 @@ func init() {
 	h := HashAlgorithmNameT
 	for _, n := range []string{"MD5", "SHA1", "SHA256", "SHA384", "SHA512", "SHA3_256", "SHA3_384", "SHA3_512"} {
 		v := HashAlgorithmName{strings.ReplaceAll(n, "_", "-")}
-		h.AddStaticProp(tmP(n, h, func(any) (any, error) { return v, nil }))
+		h.AddStaticProp(dotnet.NewProp(n, h, func(any) (any, error) { return v, nil }))
 	}
-	h.Ctors = append(h.Ctors, tmM(".ctor", h, func(_ any, a []any) (any, error) {
-		s, _ := tmStr(a[0])
+	h.Ctors = append(h.Ctors, dotnet.NewMethod(".ctor", h, func(_ any, a []any) (any, error) {
+		s, _ := dotnet.StringArg(a[0])
 		return HashAlgorithmName{s}, nil
-	}, "name", String))
-	h.AddProp(tmP("Name", String, func(r any) (any, error) { return r.(HashAlgorithmName).Name, nil }))
-	h.AddMethod(tmM("ToString", String, func(r any, _ []any) (any, error) { return r.(HashAlgorithmName).Name, nil }))
+	}, "name", dotnet.String))
+	h.AddProp(dotnet.NewProp("Name", dotnet.String, func(r any) (any, error) { return r.(HashAlgorithmName).Name, nil }))
+	h.AddMethod(dotnet.NewMethod("ToString", dotnet.String, func(r any, _ []any) (any, error) { return r.(HashAlgorithmName).Name, nil }))
 
 	sp := RSASignaturePaddingT
 	sp.AddStaticProp(
-		tmP("Pkcs1", sp, func(any) (any, error) { return RSASignaturePadding{}, nil }),
-		tmP("Pss", sp, func(any) (any, error) { return RSASignaturePadding{PSS: true}, nil }),
+		dotnet.NewProp("Pkcs1", sp, func(any) (any, error) { return RSASignaturePadding{}, nil }),
+		dotnet.NewProp("Pss", sp, func(any) (any, error) { return RSASignaturePadding{PSS: true}, nil }),
 	)
 	ep := RSAEncryptionPaddingT
-	ep.AddStaticProp(tmP("Pkcs1", ep, func(any) (any, error) { return RSAEncryptionPadding{}, nil }))
+	ep.AddStaticProp(dotnet.NewProp("Pkcs1", ep, func(any) (any, error) { return RSAEncryptionPadding{}, nil }))
 	for _, n := range []string{"SHA1", "SHA256", "SHA384", "SHA512"} {
 		v := RSAEncryptionPadding{OAEP: true, Hash: n}
-		ep.AddStaticProp(tmP("Oaep"+n, ep, func(any) (any, error) { return v, nil }))
+		ep.AddStaticProp(dotnet.NewProp("Oaep"+n, ep, func(any) (any, error) { return v, nil }))
 	}
 
 	t := RSAT
-	ba := ArrayOf(Byte)
+	ba := dotnet.ArrayOf(dotnet.Byte)
 	k := func(r any) *RSA {
 		if x, ok := r.(*RSA); ok {
 			return x
@@ -245,7 +247,7 @@ func init() {
 	create := func(_ any, a []any) (any, error) {
 		bits := 2048
 		if len(a) > 0 {
-			bits = int(tmInt(a[0]))
+			bits = int(dotnet.IntArg(a[0]))
 		}
 		if bits < 512 || bits > 16384 || bits%8 != 0 {
 			return nil, crCryptoErr("Specified key is not a valid size for this algorithm.")
@@ -257,12 +259,12 @@ func init() {
 		return NewRSA(priv, nil), nil
 	}
 	t.AddStatic(
-		tmM("Create", t, create),
-		tmM("Create", t, create, "keySizeInBits", Int32),
+		dotnet.NewMethod("Create", t, create),
+		dotnet.NewMethod("Create", t, create, "keySizeInBits", dotnet.Int32),
 	)
 	sign := func(digest bool) func(any, []any) (any, error) {
 		return func(r any, a []any) (any, error) {
-			data, err := crBytes(a[0], "data")
+			data, err := dotnet.BytesArg(a[0], "data")
 			if err != nil {
 				return nil, err
 			}
@@ -279,11 +281,11 @@ func init() {
 	}
 	verify := func(digest bool) func(any, []any) (any, error) {
 		return func(r any, a []any) (any, error) {
-			data, err := crBytes(a[0], "data")
+			data, err := dotnet.BytesArg(a[0], "data")
 			if err != nil {
 				return nil, err
 			}
-			sig, err := crBytes(a[1], "signature")
+			sig, err := dotnet.BytesArg(a[1], "signature")
 			if err != nil {
 				return nil, err
 			}
@@ -300,7 +302,7 @@ func init() {
 	}
 	crypt := func(enc bool) func(any, []any) (any, error) {
 		return func(r any, a []any) (any, error) {
-			data, err := crBytes(a[0], "data")
+			data, err := dotnet.BytesArg(a[0], "data")
 			if err != nil {
 				return nil, err
 			}
@@ -337,7 +339,7 @@ func init() {
 	}
 	importDER := func(kind string) func(any, []any) (any, error) {
 		return func(r any, a []any) (any, error) {
-			der, err := crBytes(a[0], "source")
+			der, err := dotnet.BytesArg(a[0], "source")
 			if err != nil {
 				return nil, err
 			}
@@ -350,23 +352,23 @@ func init() {
 			x.priv, x.pub = nk.priv, nk.pub
 			x.mu.Unlock()
 			if len(a) > 1 {
-				tmSetOut(a[1], int32(len(der)))
+				dotnet.SetOut(a[1], int32(len(der)))
 			}
 			return nil, nil
 		}
 	}
 	hashP, sigP, encP := HashAlgorithmNameT, RSASignaturePaddingT, RSAEncryptionPaddingT
 	t.AddMethod(
-		tmM("SignData", ba, sign(false), "data", ba, "hashAlgorithm", hashP, "padding", sigP),
-		tmM("SignHash", ba, sign(true), "hash", ba, "hashAlgorithm", hashP, "padding", sigP),
-		tmM("VerifyData", Boolean, verify(false), "data", ba, "signature", ba, "hashAlgorithm", hashP, "padding", sigP),
-		tmM("VerifyHash", Boolean, verify(true), "hash", ba, "signature", ba, "hashAlgorithm", hashP, "padding", sigP),
-		tmM("Encrypt", ba, crypt(true), "data", ba, "padding", encP),
-		tmM("Decrypt", ba, crypt(false), "data", ba, "padding", encP),
-		tmM("ImportFromPem", Void, func(r any, a []any) (any, error) {
-			s, ok := tmStr(a[0])
+		dotnet.NewMethod("SignData", ba, sign(false), "data", ba, "hashAlgorithm", hashP, "padding", sigP),
+		dotnet.NewMethod("SignHash", ba, sign(true), "hash", ba, "hashAlgorithm", hashP, "padding", sigP),
+		dotnet.NewMethod("VerifyData", dotnet.Boolean, verify(false), "data", ba, "signature", ba, "hashAlgorithm", hashP, "padding", sigP),
+		dotnet.NewMethod("VerifyHash", dotnet.Boolean, verify(true), "hash", ba, "signature", ba, "hashAlgorithm", hashP, "padding", sigP),
+		dotnet.NewMethod("Encrypt", ba, crypt(true), "data", ba, "padding", encP),
+		dotnet.NewMethod("Decrypt", ba, crypt(false), "data", ba, "padding", encP),
+		dotnet.NewMethod("ImportFromPem", dotnet.Void, func(r any, a []any) (any, error) {
+			s, ok := dotnet.StringArg(a[0])
 			if !ok {
-				return nil, ArgumentNull("input")
+				return nil, dotnet.ArgumentNull("input")
 			}
 			nk, err := crImportPEM(s)
 			if err != nil {
@@ -377,19 +379,19 @@ func init() {
 			x.priv, x.pub = nk.priv, nk.pub
 			x.mu.Unlock()
 			return nil, nil
-		}, "input", String),
-		tmM("ImportRSAPrivateKey", Void, importDER("RSA PRIVATE KEY"), "source", ba, "bytesRead", tmOutP("bytesRead", Int32)),
-		tmM("ImportPkcs8PrivateKey", Void, importDER("PRIVATE KEY"), "source", ba, "bytesRead", tmOutP("bytesRead", Int32)),
-		tmM("ImportRSAPublicKey", Void, importDER("RSA PUBLIC KEY"), "source", ba, "bytesRead", tmOutP("bytesRead", Int32)),
-		tmM("ImportSubjectPublicKeyInfo", Void, importDER("PUBLIC KEY"), "source", ba, "bytesRead", tmOutP("bytesRead", Int32)),
-		tmM("ExportRSAPublicKey", ba, func(r any, _ []any) (any, error) {
+		}, "input", dotnet.String),
+		dotnet.NewMethod("ImportRSAPrivateKey", dotnet.Void, importDER("RSA PRIVATE KEY"), "source", ba, "bytesRead", dotnet.OutParam("bytesRead", dotnet.Int32)),
+		dotnet.NewMethod("ImportPkcs8PrivateKey", dotnet.Void, importDER("PRIVATE KEY"), "source", ba, "bytesRead", dotnet.OutParam("bytesRead", dotnet.Int32)),
+		dotnet.NewMethod("ImportRSAPublicKey", dotnet.Void, importDER("RSA PUBLIC KEY"), "source", ba, "bytesRead", dotnet.OutParam("bytesRead", dotnet.Int32)),
+		dotnet.NewMethod("ImportSubjectPublicKeyInfo", dotnet.Void, importDER("PUBLIC KEY"), "source", ba, "bytesRead", dotnet.OutParam("bytesRead", dotnet.Int32)),
+		dotnet.NewMethod("ExportRSAPublicKey", ba, func(r any, _ []any) (any, error) {
 			_, pub, err := k(r).key(false)
 			if err != nil {
 				return nil, err
 			}
 			return x509.MarshalPKCS1PublicKey(pub), nil
 		}),
-		tmM("ExportSubjectPublicKeyInfo", ba, func(r any, _ []any) (any, error) {
+		dotnet.NewMethod("ExportSubjectPublicKeyInfo", ba, func(r any, _ []any) (any, error) {
 			_, pub, err := k(r).key(false)
 			if err != nil {
 				return nil, err
@@ -400,7 +402,7 @@ func init() {
 			}
 			return der, nil
 		}),
-		tmM("Dispose", Void, func(r any, _ []any) (any, error) {
+		dotnet.NewMethod("Dispose", dotnet.Void, func(r any, _ []any) (any, error) {
 			x := k(r)
 			x.mu.Lock()
 			x.disposed = true
@@ -408,7 +410,7 @@ func init() {
 			return nil, nil
 		}),
 	)
-	t.AddProp(tmP("KeySize", Int32, func(r any) (any, error) {
+	t.AddProp(dotnet.NewProp("KeySize", dotnet.Int32, func(r any) (any, error) {
 		_, pub, err := k(r).key(false)
 		if err != nil {
 			return nil, err

@@ -1,4 +1,4 @@
-package dotnet
+package cryptography
 
 import (
 	"crypto"
@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/policygate/policygate/expressions/dotnet"
 	"golang.org/x/crypto/pkcs12"
 )
 
@@ -35,12 +36,12 @@ func (n X500DistinguishedName) String() string { return n.Name }
 
 // X509 types.
 var (
-	X509Certificate2T = Register(NewType("X509Certificate2", "System.Security.Cryptography.X509Certificates.X509Certificate2", nil,
+	X509Certificate2T = dotnet.Register(dotnet.NewType("X509Certificate2", "System.Security.Cryptography.X509Certificates.X509Certificate2", nil,
 		reflect.TypeOf((*X509Certificate2)(nil))))
-	X509CertificateT = Register(&Type{Name: "X509Certificate", FullName: "System.Security.Cryptography.X509Certificates.X509Certificate",
-		Base: Object, Methods: map[string][]*Method{}, Props: map[string]*Prop{},
+	X509CertificateT = dotnet.Register(&dotnet.Type{Name: "X509Certificate", FullName: "System.Security.Cryptography.X509Certificates.X509Certificate",
+		Base: dotnet.Object, Methods: map[string][]*dotnet.Method{}, Props: map[string]*dotnet.Prop{},
 		Is: func(v any) bool { _, ok := v.(*X509Certificate2); return ok }})
-	X500DistinguishedNameT = Register(NewType("X500DistinguishedName", "System.Security.Cryptography.X509Certificates.X500DistinguishedName", nil,
+	X500DistinguishedNameT = dotnet.Register(dotnet.NewType("X500DistinguishedName", "System.Security.Cryptography.X509Certificates.X500DistinguishedName", nil,
 		reflect.TypeOf(X500DistinguishedName{})))
 )
 
@@ -130,52 +131,54 @@ func serialHex(c *x509.Certificate) string {
 	return strings.ToUpper(hex.EncodeToString(c.SerialNumber.Bytes()))
 }
 
-func localDate(t time.Time) DateTime { return DateTime{T: t.UTC(), Kind: KindLocal} }
+func localDate(t time.Time) dotnet.DateTime {
+	return dotnet.DateTime{T: t.UTC(), Kind: dotnet.KindLocal}
+}
 
 func init() {
 	t := X509Certificate2T
 	t.Base = X509CertificateT
-	bytesT := ArrayOf(Byte)
+	bytesT := dotnet.ArrayOf(dotnet.Byte)
 	construct := func(_ any, a []any) (any, error) {
 		data, ok := a[0].([]byte)
 		if !ok {
-			return nil, Throw("System.Security.Cryptography.CryptographicException", "Policy expressions cannot read certificate files; pass the certificate's bytes.")
+			return nil, dotnet.Throw("System.Security.Cryptography.CryptographicException", "Policy expressions cannot read certificate files; pass the certificate's bytes.")
 		}
 		pw := ""
 		if len(a) > 1 && a[1] != nil {
-			pw = ToString(a[1])
+			pw = dotnet.ToString(a[1])
 		}
 		c, err := ParseX509(data, pw)
 		if err != nil {
-			return nil, Throw("System.Security.Cryptography.CryptographicException", "Cannot find the requested object. (%v)", err)
+			return nil, dotnet.Throw("System.Security.Cryptography.CryptographicException", "Cannot find the requested object. (%v)", err)
 		}
 		return c, nil
 	}
-	t.Ctors = []*Method{
-		{Name: ".ctor", Params: []Param{{Name: "rawData", Type: bytesT}}, Fn: construct},
-		{Name: ".ctor", Params: []Param{{Name: "rawData", Type: bytesT}, {Name: "password", Type: String}}, Fn: construct},
-		{Name: ".ctor", Params: []Param{{Name: "rawData", Type: bytesT}, {Name: "password", Type: String}, {Name: "keyStorageFlags"}}, Fn: construct},
+	t.Ctors = []*dotnet.Method{
+		{Name: ".ctor", Params: []dotnet.Param{{Name: "rawData", Type: bytesT}}, Fn: construct},
+		{Name: ".ctor", Params: []dotnet.Param{{Name: "rawData", Type: bytesT}, {Name: "password", Type: dotnet.String}}, Fn: construct},
+		{Name: ".ctor", Params: []dotnet.Param{{Name: "rawData", Type: bytesT}, {Name: "password", Type: dotnet.String}, {Name: "keyStorageFlags"}}, Fn: construct},
 	}
 	str := func(f func(c *X509Certificate2) any) func(any) (any, error) {
 		return func(r any) (any, error) { return f(x509Of(r)), nil }
 	}
-	dateT := Lookup("DateTime")
+	dateT := dotnet.Lookup("DateTime")
 	t.AddProp(
-		&Prop{Name: "Thumbprint", Type: String, Get: str(func(c *X509Certificate2) any { return c.Thumbprint() })},
-		&Prop{Name: "Subject", Type: String, Get: str(func(c *X509Certificate2) any { return dnString(c.Cert.Subject) })},
-		&Prop{Name: "Issuer", Type: String, Get: str(func(c *X509Certificate2) any { return dnString(c.Cert.Issuer) })},
-		&Prop{Name: "SubjectName", Type: X500DistinguishedNameT, Get: str(func(c *X509Certificate2) any { return X500DistinguishedName{dnString(c.Cert.Subject)} })},
-		&Prop{Name: "IssuerName", Type: X500DistinguishedNameT, Get: str(func(c *X509Certificate2) any { return X500DistinguishedName{dnString(c.Cert.Issuer)} })},
-		&Prop{Name: "SerialNumber", Type: String, Get: str(func(c *X509Certificate2) any { return serialHex(c.Cert) })},
-		&Prop{Name: "NotBefore", Type: dateT, Get: str(func(c *X509Certificate2) any { return localDate(c.Cert.NotBefore) })},
-		&Prop{Name: "NotAfter", Type: dateT, Get: str(func(c *X509Certificate2) any { return localDate(c.Cert.NotAfter) })},
-		&Prop{Name: "RawData", Type: bytesT, Get: str(func(c *X509Certificate2) any { return append([]byte(nil), c.Cert.Raw...) })},
-		&Prop{Name: "HasPrivateKey", Type: Boolean, Get: str(func(c *X509Certificate2) any { return c.Key != nil })},
-		&Prop{Name: "Version", Type: Int32, Get: str(func(c *X509Certificate2) any { return int32(c.Cert.Version) })},
-		&Prop{Name: "FriendlyName", Type: String, Get: str(func(*X509Certificate2) any { return "" })},
-		&Prop{Name: "SignatureAlgorithm", Type: Object, Get: str(func(c *X509Certificate2) any { return c.Cert.SignatureAlgorithm.String() })},
+		&dotnet.Prop{Name: "Thumbprint", Type: dotnet.String, Get: str(func(c *X509Certificate2) any { return c.Thumbprint() })},
+		&dotnet.Prop{Name: "Subject", Type: dotnet.String, Get: str(func(c *X509Certificate2) any { return dnString(c.Cert.Subject) })},
+		&dotnet.Prop{Name: "Issuer", Type: dotnet.String, Get: str(func(c *X509Certificate2) any { return dnString(c.Cert.Issuer) })},
+		&dotnet.Prop{Name: "SubjectName", Type: X500DistinguishedNameT, Get: str(func(c *X509Certificate2) any { return X500DistinguishedName{dnString(c.Cert.Subject)} })},
+		&dotnet.Prop{Name: "IssuerName", Type: X500DistinguishedNameT, Get: str(func(c *X509Certificate2) any { return X500DistinguishedName{dnString(c.Cert.Issuer)} })},
+		&dotnet.Prop{Name: "SerialNumber", Type: dotnet.String, Get: str(func(c *X509Certificate2) any { return serialHex(c.Cert) })},
+		&dotnet.Prop{Name: "NotBefore", Type: dateT, Get: str(func(c *X509Certificate2) any { return localDate(c.Cert.NotBefore) })},
+		&dotnet.Prop{Name: "NotAfter", Type: dateT, Get: str(func(c *X509Certificate2) any { return localDate(c.Cert.NotAfter) })},
+		&dotnet.Prop{Name: "RawData", Type: bytesT, Get: str(func(c *X509Certificate2) any { return append([]byte(nil), c.Cert.Raw...) })},
+		&dotnet.Prop{Name: "HasPrivateKey", Type: dotnet.Boolean, Get: str(func(c *X509Certificate2) any { return c.Key != nil })},
+		&dotnet.Prop{Name: "Version", Type: dotnet.Int32, Get: str(func(c *X509Certificate2) any { return int32(c.Cert.Version) })},
+		&dotnet.Prop{Name: "FriendlyName", Type: dotnet.String, Get: str(func(*X509Certificate2) any { return "" })},
+		&dotnet.Prop{Name: "SignatureAlgorithm", Type: dotnet.Object, Get: str(func(c *X509Certificate2) any { return c.Cert.SignatureAlgorithm.String() })},
 	)
-	X500DistinguishedNameT.AddProp(&Prop{Name: "Name", Type: String, Get: func(r any) (any, error) { return r.(X500DistinguishedName).Name, nil }})
+	X500DistinguishedNameT.AddProp(&dotnet.Prop{Name: "Name", Type: dotnet.String, Get: func(r any) (any, error) { return r.(X500DistinguishedName).Name, nil }})
 	rsaKey := func(private bool) func(any, []any) (any, error) {
 		return func(r any, _ []any) (any, error) {
 			c := x509Of(r)
@@ -194,24 +197,24 @@ func init() {
 		}
 	}
 	t.AddMethod(
-		&Method{Name: "GetRSAPrivateKey", Result: RSAT, Fn: rsaKey(true)},
-		&Method{Name: "GetRSAPublicKey", Result: RSAT, Fn: rsaKey(false)},
-		&Method{Name: "GetCertHash", Result: bytesT, Fn: func(r any, _ []any) (any, error) {
+		&dotnet.Method{Name: "GetRSAPrivateKey", Result: RSAT, Fn: rsaKey(true)},
+		&dotnet.Method{Name: "GetRSAPublicKey", Result: RSAT, Fn: rsaKey(false)},
+		&dotnet.Method{Name: "GetCertHash", Result: bytesT, Fn: func(r any, _ []any) (any, error) {
 			sum := sha1.Sum(x509Of(r).Cert.Raw)
 			return sum[:], nil
 		}},
-		&Method{Name: "GetCertHash", Params: []Param{{Name: "hashAlgorithm"}}, Result: bytesT, Fn: func(r any, a []any) (any, error) {
-			if strings.EqualFold(ToString(a[0]), "SHA256") {
+		&dotnet.Method{Name: "GetCertHash", Params: []dotnet.Param{{Name: "hashAlgorithm"}}, Result: bytesT, Fn: func(r any, a []any) (any, error) {
+			if strings.EqualFold(dotnet.ToString(a[0]), "SHA256") {
 				sum := sha256.Sum256(x509Of(r).Cert.Raw)
 				return sum[:], nil
 			}
 			sum := sha1.Sum(x509Of(r).Cert.Raw)
 			return sum[:], nil
 		}},
-		&Method{Name: "GetCertHashString", Result: String, Fn: func(r any, _ []any) (any, error) { return x509Of(r).Thumbprint(), nil }},
-		&Method{Name: "GetSerialNumberString", Result: String, Fn: func(r any, _ []any) (any, error) { return serialHex(x509Of(r).Cert), nil }},
-		&Method{Name: "GetRawCertData", Result: bytesT, Fn: func(r any, _ []any) (any, error) { return append([]byte(nil), x509Of(r).Cert.Raw...), nil }},
-		&Method{Name: "GetNameInfo", Params: []Param{{Name: "nameType"}, {Name: "forIssuer", Type: Boolean}}, Result: String, Fn: func(r any, a []any) (any, error) {
+		&dotnet.Method{Name: "GetCertHashString", Result: dotnet.String, Fn: func(r any, _ []any) (any, error) { return x509Of(r).Thumbprint(), nil }},
+		&dotnet.Method{Name: "GetSerialNumberString", Result: dotnet.String, Fn: func(r any, _ []any) (any, error) { return serialHex(x509Of(r).Cert), nil }},
+		&dotnet.Method{Name: "GetRawCertData", Result: bytesT, Fn: func(r any, _ []any) (any, error) { return append([]byte(nil), x509Of(r).Cert.Raw...), nil }},
+		&dotnet.Method{Name: "GetNameInfo", Params: []dotnet.Param{{Name: "nameType"}, {Name: "forIssuer", Type: dotnet.Boolean}}, Result: dotnet.String, Fn: func(r any, a []any) (any, error) {
 			n := x509Of(r).Cert.Subject
 			if b, _ := a[1].(bool); b {
 				n = x509Of(r).Cert.Issuer
@@ -220,8 +223,8 @@ func init() {
 		}},
 		// Verify checks the chain against the trusted roots (SetX509Trust)
 		// and, when the trust asks for it, the revocation lists.
-		&Method{Name: "Verify", Result: Boolean, Fn: func(r any, _ []any) (any, error) { return verifyX509(x509Of(r), true), nil }},
+		&dotnet.Method{Name: "Verify", Result: dotnet.Boolean, Fn: func(r any, _ []any) (any, error) { return verifyX509(x509Of(r), true), nil }},
 		// VerifyNoRevocation is APIM's extension (spec expressions.md §4).
-		&Method{Name: "VerifyNoRevocation", Result: Boolean, Fn: func(r any, _ []any) (any, error) { return verifyX509(x509Of(r), false), nil }},
+		&dotnet.Method{Name: "VerifyNoRevocation", Result: dotnet.Boolean, Fn: func(r any, _ []any) (any, error) { return verifyX509(x509Of(r), false), nil }},
 	)
 }
