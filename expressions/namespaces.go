@@ -4,4 +4,5 @@ package expressions
 import (
 	_ "github.com/policygate/policygate/expressions/dotnet/cryptography"
 	_ "github.com/policygate/policygate/expressions/dotnet/sysnet"
+	_ "github.com/policygate/policygate/expressions/dotnet/xmllinq"
 )

@@ -52,6 +52,8 @@
 //	               hashes and HMACs, RSA, AES, RandomNumberGenerator,
 //	               X509Certificate2 and the gateway's X.509 trust settings
 //	sysnet         System.Net: IPAddress, AddressFamily
+//	xmllinq        System.Xml.Linq: XDocument, XElement, XAttribute, XName
+//	               and the other LINQ-to-XML nodes, their parser and writer
 //
 // dotnettest holds helpers for their tests.
 package dotnet

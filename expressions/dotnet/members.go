@@ -115,3 +115,42 @@ func BytesArg(v any, param string) ([]byte, error) {
 	}
 	return nil, InvalidCast(TypeOf(v).FullName, "System.Byte[]")
 }
+
+// MethodOf builds a method from its parameters.
+func MethodOf(name string, result *Type, fn func(recv any, args []any) (any, error), params ...Param) *Method {
+	return &Method{Name: name, Result: result, Params: params, Fn: fn}
+}
+
+// ParamOf is a parameter of type t.
+func ParamOf(name string, t *Type) Param { return Param{Name: name, Type: t} }
+
+// ParamsArray is a params parameter: any number of elem arguments, passed
+// as one array.
+func ParamsArray(name string, elem *Type) Param {
+	return Param{Name: name, Type: ArrayOf(elem), Params: true}
+}
+
+// ToStringArg is a string argument as it is, and any other value through
+// ToString.
+func ToStringArg(v any) string { return jsonArgString(v) }
+
+// InvariantChangeType is Convert.ChangeType(value, target,
+// InvariantCulture), as JValue conversions use it.
+func InvariantChangeType(v any, target *Type) (any, error) { return jsonChangeType(v, target) }
+
+// ---- invariant text of values, as JSON and XML write them ----
+
+// ISODate is a DateTime in the round-trip ISO 8601 form ("o").
+func ISODate(d DateTime) string { return jsonISODate(d) }
+
+// ISODateOffset is a DateTimeOffset in the round-trip ISO 8601 form.
+func ISODateOffset(d DateTimeOffset) string { return jsonISOOffset(d) }
+
+// TimeSpanText is TimeSpan.ToString() ("c").
+func TimeSpanText(ts TimeSpan) string { return jsonTimeSpanText(ts) }
+
+// GuidText is Guid.ToString("D").
+func GuidText(g Guid) string { return jsonGuidText(g) }
+
+// DecimalText is a Decimal with its scale, invariant.
+func DecimalText(d Decimal) string { return jsonDecimalText(d) }

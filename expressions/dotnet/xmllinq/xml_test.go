@@ -1,8 +1,11 @@
-package dotnet
+package xmllinq
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/dotnettest"
 )
 
 func mustXML(t *testing.T, s string) *XElement {
@@ -53,27 +56,27 @@ func TestXMLParseErrors(t *testing.T) {
 	for _, in := range []string{"", "  ", "<a>", "<a></b>", "<a/><b/>", "text"} {
 		t.Run(in, func(t *testing.T) {
 			_, err := ParseXElement(in)
-			e, ok := err.(*Exception)
+			e, ok := err.(*dotnet.Exception)
 			if !ok || e.Type != "System.Xml.XmlException" {
 				t.Fatalf("got %v, want an XmlException", err)
 			}
 		})
 	}
-	if _, err := ParseXElement(""); err.(*Exception).Message != "Root element is missing." {
+	if _, err := ParseXElement(""); err.(*dotnet.Exception).Message != "Root element is missing." {
 		t.Errorf("empty: %v", err)
 	}
 }
 
 func TestXMLMembers(t *testing.T) {
-	doc := jsonCall(t, XDocumentT, nil, "Parse", `<r xmlns="urn:u"><Value>1</Value><k a="5"><Value>2</Value></k></r>`).(*XDocument)
+	doc := dotnettest.MustCall(t, XDocumentT, nil, "Parse", `<r xmlns="urn:u"><Value>1</Value><k a="5"><Value>2</Value></k></r>`).(*XDocument)
 	root := doc.Root()
-	if jsonCall(t, XElementT, root, "Element", "Value") != nil {
+	if dotnettest.MustCall(t, XElementT, root, "Element", "Value") != nil {
 		t.Error("Element(\"Value\") must not match a namespaced element")
 	}
-	if e := jsonCall(t, XElementT, root, "Element", "{urn:u}Value"); e == nil || e.(*XElement).Value() != "1" {
+	if e := dotnettest.MustCall(t, XElementT, root, "Element", "{urn:u}Value"); e == nil || e.(*XElement).Value() != "1" {
 		t.Errorf("Element({urn:u}Value) = %v", e)
 	}
-	all := jsonCall(t, XElementT, root, "Descendants").([]any)
+	all := dotnettest.MustCall(t, XElementT, root, "Descendants").([]any)
 	var locals []string
 	for _, e := range all {
 		n, _ := XNameT.FindProp("LocalName").Get(e.(*XElement).Name())
@@ -86,14 +89,14 @@ func TestXMLMembers(t *testing.T) {
 		t.Errorf("Value = %v", v)
 	}
 	k := root.Elements(nil)[1]
-	attr := jsonCall(t, XElementT, k, "Attribute", "a")
-	if n, err := FindConversion(XAttributeT, Int32)(attr); err != nil || n != int32(5) {
+	attr := dotnettest.MustCall(t, XElementT, k, "Attribute", "a")
+	if n, err := dotnet.FindConversion(XAttributeT, dotnet.Int32)(attr); err != nil || n != int32(5) {
 		t.Errorf("(int)attr = %v, %v", n, err)
 	}
-	if s, err := FindConversion(XElementT, String)(k); err != nil || s != "2" {
+	if s, err := dotnet.FindConversion(XElementT, dotnet.String)(k); err != nil || s != "2" {
 		t.Errorf("(string)element = %v, %v", s, err)
 	}
-	if s, err := FindConversion(XElementT, String)(nil); err != nil || s != nil {
+	if s, err := dotnet.FindConversion(XElementT, dotnet.String)(nil); err != nil || s != nil {
 		t.Errorf("(string)null = %v, %v", s, err)
 	}
 	if p, _ := XObjectT.FindProp("Parent").Get(k); p != root {
@@ -101,14 +104,14 @@ func TestXMLMembers(t *testing.T) {
 	}
 
 	// Building elements in code.
-	e := jsonNew(t, XElementT, "root", []any{
-		jsonNew(t, XElementT, "a", []any{int32(1)}),
-		jsonNew(t, XAttributeT, "id", true),
-		[]any{jsonNew(t, XElementT, "b", []any{2.5}), jsonNew(t, XElementT, "c")},
+	e := dotnettest.MustNew(t, XElementT, "root", []any{
+		dotnettest.MustNew(t, XElementT, "a", []any{int32(1)}),
+		dotnettest.MustNew(t, XAttributeT, "id", true),
+		[]any{dotnettest.MustNew(t, XElementT, "b", []any{2.5}), dotnettest.MustNew(t, XElementT, "c")},
 	}).(*XElement)
-	jsonCall(t, XElementT, e, "SetAttributeValue", "x", "q\"")
-	jsonCall(t, XElementT, e, "SetElementValue", "d", "text")
-	jsonCall(t, XElementT, e, "SetElementValue", "a", nil)
+	dotnettest.MustCall(t, XElementT, e, "SetAttributeValue", "x", "q\"")
+	dotnettest.MustCall(t, XElementT, e, "SetElementValue", "d", "text")
+	dotnettest.MustCall(t, XElementT, e, "SetElementValue", "a", nil)
 	want := "<root id=\"true\" x=\"q&quot;\">\n  <b>2.5</b>\n  <c />\n  <d>text</d>\n</root>"
 	if got := e.String(); got != want {
 		t.Errorf("built:\n%s\nwant\n%s", got, want)

@@ -1,4 +1,4 @@
-package dotnet
+package xmllinq
 
 import (
 	"encoding/xml"
@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // XName is System.Xml.Linq.XName: a namespace URI and a local name.
@@ -275,7 +277,7 @@ func (c *xmlContainer) removeNodes() {
 func XMLRemove(n XNode) error {
 	p := n.xmlParentRef()
 	if p == nil {
-		return Throw("System.InvalidOperationException", "The parent is missing.")
+		return dotnet.Throw("System.InvalidOperationException", "The parent is missing.")
 	}
 	for i, x := range p.nodes {
 		if x == n {
@@ -370,17 +372,17 @@ func xmlAddAt(c *xmlContainer, i int, content any) error {
 	case nil:
 		return nil
 	case *XDocument:
-		return Throw("System.ArgumentException", "An XDocument cannot be added as content.")
+		return dotnet.Throw("System.ArgumentException", "An XDocument cannot be added as content.")
 	case XNode:
 		c.insertNode(i, x)
 		return nil
 	case *XAttribute:
 		e, ok := c.owner.(*XElement)
 		if !ok {
-			return Throw("System.ArgumentException", "An attribute cannot be added to content.")
+			return dotnet.Throw("System.ArgumentException", "An attribute cannot be added to content.")
 		}
 		if e.Attribute(x.name) != nil {
-			return Throw("System.InvalidOperationException", "Duplicate attribute.")
+			return dotnet.Throw("System.InvalidOperationException", "Duplicate attribute.")
 		}
 		if x.parent != nil {
 			x = &XAttribute{name: x.name, value: x.value}
@@ -393,7 +395,7 @@ func xmlAddAt(c *xmlContainer, i int, content any) error {
 		return nil
 	}
 	if _, isBytes := content.([]byte); !isBytes {
-		if items, ok := Iterate(content); ok {
+		if items, ok := dotnet.Iterate(content); ok {
 			k := 0
 			for it := range items {
 				before := len(c.nodes)
@@ -426,20 +428,20 @@ func XMLText(v any) string {
 		return xmlFloat(x, 64)
 	case float32:
 		return xmlFloat(float64(x), 32)
-	case DateTime:
-		return jsonISODate(x)
-	case DateTimeOffset:
-		return jsonISOOffset(x)
-	case TimeSpan:
-		return jsonTimeSpanText(x)
-	case Guid:
-		return jsonGuidText(x)
-	case Decimal:
-		return jsonDecimalText(x)
+	case dotnet.DateTime:
+		return dotnet.ISODate(x)
+	case dotnet.DateTimeOffset:
+		return dotnet.ISODateOffset(x)
+	case dotnet.TimeSpan:
+		return dotnet.TimeSpanText(x)
+	case dotnet.Guid:
+		return dotnet.GuidText(x)
+	case dotnet.Decimal:
+		return dotnet.DecimalText(x)
 	case XName:
 		return x.String()
 	}
-	return ToString(v)
+	return dotnet.ToString(v)
 }
 
 func xmlFloat(f float64, bits int) string {
@@ -449,7 +451,7 @@ func xmlFloat(f float64, bits int) string {
 	case math.IsInf(f, -1):
 		return "-INF"
 	}
-	return FormatDouble(f, bits)
+	return dotnet.FormatDouble(f, bits)
 }
 
 // ---- parsing ----
@@ -466,8 +468,8 @@ func ParseXElement(s string) (*XElement, error) {
 	return r, nil
 }
 
-func xmlError(msg string) *Exception {
-	return Throw("System.Xml.XmlException", "%s", msg)
+func xmlError(msg string) *dotnet.Exception {
+	return dotnet.Throw("System.Xml.XmlException", "%s", msg)
 }
 
 // MaxXMLDepth bounds the element nesting of parsed XML, as the JSON
@@ -581,7 +583,7 @@ func XMLString(n any, indent bool) string {
 		first := true
 		for _, k := range x.nodes {
 			if !first && indent {
-				b.WriteString(JSONNewLine)
+				b.WriteString(dotnet.JSONNewLine)
 			}
 			first = false
 			xmlWriteNode(&b, k, 0, indent, "")
@@ -603,7 +605,7 @@ func XMLString(n any, indent bool) string {
 func XMLStringErr(n any, indent bool) (out string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ex, ok := r.(*Exception)
+			ex, ok := r.(*dotnet.Exception)
 			if !ok || ex.Type != "System.OutOfMemoryException" {
 				panic(r)
 			}
@@ -616,10 +618,10 @@ func XMLStringErr(n any, indent bool) (out string, err error) {
 // xmlIndent writes the line break and indentation of depth, checking the
 // string cap first: indentation makes deep documents grow quadratically.
 func xmlIndent(b *strings.Builder, depth int) {
-	if b.Len()+2*depth > MaxStringLength {
-		panic(StringTooLong())
+	if b.Len()+2*depth > dotnet.MaxStringLength {
+		panic(dotnet.StringTooLong())
 	}
-	b.WriteString(JSONNewLine)
+	b.WriteString(dotnet.JSONNewLine)
 	for ; depth > 0; depth-- {
 		b.WriteString("  ")
 	}
@@ -652,8 +654,8 @@ func (p *XProcessingInstruction) String() string {
 // xmlWriteNode writes n; def is the default namespace in effect at n's
 // parent, including declarations the writer added itself.
 func xmlWriteNode(b *strings.Builder, n XNode, depth int, indent bool, def string) {
-	if b.Len() > MaxStringLength {
-		panic(StringTooLong())
+	if b.Len() > dotnet.MaxStringLength {
+		panic(dotnet.StringTooLong())
 	}
 	switch x := n.(type) {
 	case *XText:
@@ -719,8 +721,8 @@ func xmlWriteNode(b *strings.Builder, n XNode, depth int, indent bool, def strin
 			xmlIndent(b, depth)
 		}
 		b.WriteString("</" + qn + ">")
-		if b.Len() > MaxStringLength {
-			panic(StringTooLong())
+		if b.Len() > dotnet.MaxStringLength {
+			panic(dotnet.StringTooLong())
 		}
 	}
 }
