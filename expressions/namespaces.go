@@ -4,5 +4,6 @@ package expressions
 import (
 	_ "github.com/policygate/policygate/expressions/dotnet/cryptography"
 	_ "github.com/policygate/policygate/expressions/dotnet/sysnet"
+	_ "github.com/policygate/policygate/expressions/dotnet/systime"
 	_ "github.com/policygate/policygate/expressions/dotnet/xmllinq"
 )

@@ -21,6 +21,7 @@ import (
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/expressions/dotnet"
 	"github.com/policygate/policygate/expressions/dotnet/cryptography"
+	"github.com/policygate/policygate/expressions/dotnet/systime"
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
@@ -238,7 +239,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	a := g.active.Load()
 	now := g.opts.now()
 	ctx := &expressions.Context{
-		RequestID: dotnet.NewGuid(),
+		RequestID: systime.NewGuid(),
 		Timestamp: dotnet.DateTime{T: now.UTC(), Kind: dotnet.KindUtc},
 		Variables: expressions.NewVariables(),
 		Tracing:   g.opts.tracing,

@@ -23,6 +23,7 @@ import (
 
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/systime"
 	"github.com/policygate/policygate/expressions/dotnet/xmllinq"
 	"github.com/policygate/policygate/parser"
 )
@@ -292,7 +293,7 @@ func liquidDate(v any, format string) (any, error) {
 				d.T = d.T.Truncate(24 * 60 * 60 * 1e9)
 			}
 		default:
-			p, err := dotnet.ParseDateTime(x)
+			p, err := systime.ParseDateTime(x)
 			if err != nil {
 				return x, nil
 			}

@@ -52,6 +52,10 @@
 //	               hashes and HMACs, RSA, AES, RandomNumberGenerator,
 //	               X509Certificate2 and the gateway's X.509 trust settings
 //	sysnet         System.Net: IPAddress, AddressFamily
+//	systime        the members of System.DateTime, TimeSpan, DateTimeOffset
+//	               and Guid, their parsers, TimeZoneInfo, DayOfWeek,
+//	               DateTimeStyles and Convert.ToDateTime (the values, their
+//	               descriptors and formatting are core: values_time*.go)
 //	xmllinq        System.Xml.Linq: XDocument, XElement, XAttribute, XName
 //	               and the other LINQ-to-XML nodes, their parser and writer
 //

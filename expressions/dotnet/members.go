@@ -154,3 +154,6 @@ func GuidText(g Guid) string { return jsonGuidText(g) }
 
 // DecimalText is a Decimal with its scale, invariant.
 func DecimalText(d Decimal) string { return jsonDecimalText(d) }
+
+// Float64Arg converts a numeric argument to float64.
+func Float64Arg(v any) float64 { return txF64(v) }

@@ -82,7 +82,7 @@ func rxStatic(a []any, optIdx int) (*Regex, error) {
 	}
 	timeout := RegexTimeout
 	if optIdx > 0 && optIdx+1 < len(a) {
-		timeout = time.Duration(tmTS(a[optIdx+1])) * 100
+		timeout = time.Duration(TimeSpanArg(a[optIdx+1])) * 100
 	}
 	return rxCompile(p, opts, timeout)
 }
@@ -133,7 +133,7 @@ func init() {
 		}
 		timeout := RegexTimeout
 		if len(a) > 2 {
-			timeout = time.Duration(tmTS(a[2])) * 100
+			timeout = time.Duration(TimeSpanArg(a[2])) * 100
 		}
 		return rxCompile(p, o, timeout)
 	}

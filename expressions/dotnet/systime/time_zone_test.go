@@ -1,6 +1,10 @@
-package dotnet
+package systime
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/policygate/policygate/expressions/dotnet"
+)
 
 func TestTimeZoneInfo(t *testing.T) {
 	find := func(id string) any {
@@ -11,11 +15,11 @@ func TestTimeZoneInfo(t *testing.T) {
 		}
 		return z
 	}
-	summer := mustDT(t, 2024, 7, 1, 12, 0, 0, 0, KindUtc)
-	winter := mustDT(t, 2024, 1, 15, 12, 0, 0, 0, KindUtc)
+	summer := mustDT(t, 2024, 7, 1, 12, 0, 0, 0, dotnet.KindUtc)
+	winter := mustDT(t, 2024, 1, 15, 12, 0, 0, 0, dotnet.KindUtc)
 	tests := []struct {
 		id   string
-		d    DateTime
+		d    dotnet.DateTime
 		want string
 	}{
 		{"W. Europe Standard Time", summer, "2024-07-01T14:00:00.0000000"},
@@ -30,7 +34,7 @@ func TestTimeZoneInfo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := v.(DateTime).Format("o"); got != tc.want {
+		if got, _ := v.(dotnet.DateTime).Format("o"); got != tc.want {
 			t.Errorf("ConvertTimeFromUtc(%s, %s) = %s, want %s", tc.d, tc.id, got, tc.want)
 		}
 		byID, _ := TimeZoneInfoT.Static["ConvertTimeBySystemTimeZoneId"][0].Fn(nil, []any{tc.d, tc.id})
@@ -42,19 +46,19 @@ func TestTimeZoneInfo(t *testing.T) {
 	if id, _ := TimeZoneInfoT.Props["Id"].Get(est); id != "Eastern Standard Time" {
 		t.Errorf("Id = %v", id)
 	}
-	local := mustDT(t, 2024, 1, 15, 7, 0, 0, 0, KindUnspecified)
+	local := mustDT(t, 2024, 1, 15, 7, 0, 0, 0, dotnet.KindUnspecified)
 	for _, m := range TimeZoneInfoT.Static["ConvertTimeToUtc"] {
 		if len(m.Params) == 2 {
 			v, err := m.Fn(nil, []any{local, est})
-			if err != nil || v.(DateTime).String() != "01/15/2024 12:00:00" || v.(DateTime).Kind != KindUtc {
+			if err != nil || v.(dotnet.DateTime).String() != "01/15/2024 12:00:00" || v.(dotnet.DateTime).Kind != dotnet.KindUtc {
 				t.Errorf("ConvertTimeToUtc = %v, %v", v, err)
 			}
 		}
 	}
-	if off, _ := tmCall(t, TimeZoneInfoT.Methods["GetUtcOffset"], est, summer); off != TimeSpan(-4*TicksPerHour) {
+	if off, _ := tmCall(t, TimeZoneInfoT.Methods["GetUtcOffset"], est, summer); off != dotnet.TimeSpan(-4*dotnet.TicksPerHour) {
 		t.Errorf("GetUtcOffset(summer) = %v", off)
 	}
-	if b, _ := TimeZoneInfoT.Props["BaseUtcOffset"].Get(est); b != TimeSpan(-5*TicksPerHour) {
+	if b, _ := TimeZoneInfoT.Props["BaseUtcOffset"].Get(est); b != dotnet.TimeSpan(-5*dotnet.TicksPerHour) {
 		t.Errorf("BaseUtcOffset = %v", b)
 	}
 	if dn, _ := TimeZoneInfoT.Props["DisplayName"].Get(est); dn != "(UTC-05:00) Eastern Standard Time" {
@@ -65,9 +69,9 @@ func TestTimeZoneInfo(t *testing.T) {
 	}
 	o, _ := NewDateTimeOffset(summer.Ticks(), 0)
 	for _, m := range TimeZoneInfoT.Static["ConvertTime"] {
-		if m.Params[0].Type == DateTimeOffsetT {
+		if m.Params[0].Type == dotnet.DateTimeOffsetT {
 			v, err := m.Fn(nil, []any{o, find("W. Europe Standard Time")})
-			if got, _ := v.(DateTimeOffset).Format("o"); err != nil || got != "2024-07-01T14:00:00.0000000+02:00" {
+			if got, _ := v.(dotnet.DateTimeOffset).Format("o"); err != nil || got != "2024-07-01T14:00:00.0000000+02:00" {
 				t.Errorf("ConvertTime(DateTimeOffset) = %s, %v", got, err)
 			}
 		}

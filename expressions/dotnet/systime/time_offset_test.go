@@ -1,19 +1,20 @@
-package dotnet
+package systime
 
 import (
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 func TestDateTimeOffset(t *testing.T) {
-	d := mustDT(t, 2024, 1, 2, 3, 4, 5, 0, KindUnspecified)
-	o, err := tmCall(t, DateTimeOffsetT.Ctors, nil, d, TimeSpan(2*TicksPerHour))
+	d := mustDT(t, 2024, 1, 2, 3, 4, 5, 0, dotnet.KindUnspecified)
+	o, err := tmCall(t, dotnet.DateTimeOffsetT.Ctors, nil, d, dotnet.TimeSpan(2*dotnet.TicksPerHour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dto := o.(DateTimeOffset)
+	dto := o.(dotnet.DateTimeOffset)
 	formats := []struct{ f, want string }{
 		{"", "01/02/2024 03:04:05 +02:00"},
 		{"o", "2024-01-02T03:04:05.0000000+02:00"},
@@ -32,72 +33,72 @@ func TestDateTimeOffset(t *testing.T) {
 		t.Errorf(`Format("U") = %v`, err)
 	}
 	get := func(v any, name string) any {
-		p := DateTimeOffsetT.FindProp(name)
+		p := dotnet.DateTimeOffsetT.FindProp(name)
 		r, err := p.Get(v)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return r
 	}
-	if got := ToString(get(dto, "UtcDateTime")); got != "01/02/2024 01:04:05" {
+	if got := dotnet.ToString(get(dto, "UtcDateTime")); got != "01/02/2024 01:04:05" {
 		t.Errorf("UtcDateTime = %s", got)
 	}
-	if k := get(dto, "UtcDateTime").(DateTime).Kind; k != KindUtc {
+	if k := get(dto, "UtcDateTime").(dotnet.DateTime).Kind; k != dotnet.KindUtc {
 		t.Errorf("UtcDateTime.Kind = %v", k)
 	}
-	if got := get(dto, "DateTime").(DateTime); got != d {
+	if got := get(dto, "DateTime").(dotnet.DateTime); got != d {
 		t.Errorf("DateTime = %v", got)
 	}
-	if got := get(dto, "Offset"); got != TimeSpan(2*TicksPerHour) {
+	if got := get(dto, "Offset"); got != dotnet.TimeSpan(2*dotnet.TicksPerHour) {
 		t.Errorf("Offset = %v", got)
 	}
 	if got := get(dto, "Hour"); got != int32(3) {
 		t.Errorf("Hour = %v", got)
 	}
-	if got, _ := tmCall(t, DateTimeOffsetT.Methods["ToUnixTimeSeconds"], dto); got != int64(1704157445) {
+	if got, _ := tmCall(t, dotnet.DateTimeOffsetT.Methods["ToUnixTimeSeconds"], dto); got != int64(1704157445) {
 		t.Errorf("ToUnixTimeSeconds = %v", got)
 	}
-	if got, _ := tmCall(t, DateTimeOffsetT.Methods["ToUnixTimeMilliseconds"], dto); got != int64(1704157445000) {
+	if got, _ := tmCall(t, dotnet.DateTimeOffsetT.Methods["ToUnixTimeMilliseconds"], dto); got != int64(1704157445000) {
 		t.Errorf("ToUnixTimeMilliseconds = %v", got)
 	}
-	added, err := tmCall(t, DateTimeOffsetT.Methods["AddMinutes"], dto, 90.0)
-	if err != nil || added.(DateTimeOffset).String() != "01/02/2024 04:34:05 +02:00" {
+	added, err := tmCall(t, dotnet.DateTimeOffsetT.Methods["AddMinutes"], dto, 90.0)
+	if err != nil || added.(dotnet.DateTimeOffset).String() != "01/02/2024 04:34:05 +02:00" {
 		t.Errorf("AddMinutes = %v, %v", added, err)
 	}
 
-	from, _ := tmCall(t, DateTimeOffsetT.Static["FromUnixTimeSeconds"], nil, int64(1700000000))
-	if got, _ := from.(DateTimeOffset).Format("o"); got != "2023-11-14T22:13:20.0000000+00:00" {
+	from, _ := tmCall(t, dotnet.DateTimeOffsetT.Static["FromUnixTimeSeconds"], nil, int64(1700000000))
+	if got, _ := from.(dotnet.DateTimeOffset).Format("o"); got != "2023-11-14T22:13:20.0000000+00:00" {
 		t.Errorf("FromUnixTimeSeconds = %s", got)
 	}
-	ms, _ := tmCall(t, DateTimeOffsetT.Static["FromUnixTimeMilliseconds"], nil, int64(-1500))
-	if got, _ := tmCall(t, DateTimeOffsetT.Methods["ToUnixTimeSeconds"], ms); got != int64(-2) {
+	ms, _ := tmCall(t, dotnet.DateTimeOffsetT.Static["FromUnixTimeMilliseconds"], nil, int64(-1500))
+	if got, _ := tmCall(t, dotnet.DateTimeOffsetT.Methods["ToUnixTimeSeconds"], ms); got != int64(-2) {
 		t.Errorf("ToUnixTimeSeconds(-1.5 s) = %v, want -2", got)
 	}
-	if _, err := tmCall(t, DateTimeOffsetT.Static["FromUnixTimeSeconds"], nil, int64(253402300800)); excType(err) != "System.ArgumentOutOfRangeException" {
+	if _, err := tmCall(t, dotnet.DateTimeOffsetT.Static["FromUnixTimeSeconds"], nil, int64(253402300800)); excType(err) != "System.ArgumentOutOfRangeException" {
 		t.Errorf("FromUnixTimeSeconds out of range = %v", err)
 	}
 
 	// DateTime converts implicitly; a UTC DateTime gets offset zero.
-	conv := FindConversion(DateTimeT, DateTimeOffsetT)
+	conv := dotnet.FindConversion(dotnet.DateTimeT, dotnet.DateTimeOffsetT)
 	if conv == nil {
 		t.Fatal("no DateTime → DateTimeOffset conversion")
 	}
-	epoch, _ := conv(mustDT(t, 1970, 1, 1, 0, 0, 10, 0, KindUtc))
-	if got, _ := tmCall(t, DateTimeOffsetT.Methods["ToUnixTimeSeconds"], epoch); got != int64(10) {
+	epoch, _ := conv(mustDT(t, 1970, 1, 1, 0, 0, 10, 0, dotnet.KindUtc))
+	if got, _ := tmCall(t, dotnet.DateTimeOffsetT.Methods["ToUnixTimeSeconds"], epoch); got != int64(10) {
 		t.Errorf("epoch+10s = %v", got)
 	}
-	if _, err := tmCall(t, DateTimeOffsetT.Ctors, nil, mustDT(t, 2024, 1, 1, 0, 0, 0, 0, KindUtc), TimeSpan(TicksPerHour)); excType(err) != "System.ArgumentException" {
+	if _, err := tmCall(t, dotnet.DateTimeOffsetT.Ctors, nil, mustDT(t, 2024, 1, 1, 0, 0, 0, 0, dotnet.KindUtc), dotnet.TimeSpan(dotnet.TicksPerHour)); excType(err) != "System.ArgumentException" {
 		t.Errorf("UTC DateTime with offset = %v", err)
 	}
-	if _, err := NewDateTimeOffset(d.Ticks(), TimeSpan(15*TicksPerHour)); excType(err) != "System.ArgumentOutOfRangeException" {
+	if _, err := NewDateTimeOffset(d.Ticks(), dotnet.TimeSpan(15*dotnet.TicksPerHour)); excType(err) != "System.ArgumentOutOfRangeException" {
 		t.Errorf("offset 15h = %v", err)
 	}
 
-	old := Now
-	defer func() { Now = old }()
-	Now = func() time.Time { return time.Unix(1700000000, 0) }
-	now, _ := DateTimeOffsetT.StaticProps["UtcNow"].Get(nil)
-	if got, _ := tmCall(t, DateTimeOffsetT.Methods["ToUnixTimeSeconds"], now); got != int64(1700000000) {
+	old := dotnet.Now
+	defer func() { dotnet.Now = old }()
+	dotnet.Now = func() time.Time { return time.Unix(1700000000, 0) }
+	now, _ := dotnet.DateTimeOffsetT.StaticProps["UtcNow"].Get(nil)
+	if got, _ := tmCall(t, dotnet.DateTimeOffsetT.Methods["ToUnixTimeSeconds"], now); got != int64(1700000000) {
 		t.Errorf("UtcNow = %v", got)
 	}
 
@@ -109,8 +110,8 @@ func TestDateTimeOffset(t *testing.T) {
 	if err != nil || p.String() != "01/02/2024 03:04:05 +00:00" {
 		t.Errorf("Parse without zone = %v, %v", p, err)
 	}
-	diff, _ := tmCall(t, DateTimeOffsetT.Methods["Subtract"], dto, p)
-	if diff != TimeSpan(-2*TicksPerHour) {
+	diff, _ := tmCall(t, dotnet.DateTimeOffsetT.Methods["Subtract"], dto, p)
+	if diff != dotnet.TimeSpan(-2*dotnet.TicksPerHour) {
 		t.Errorf("Subtract = %v", diff)
 	}
 }
@@ -150,48 +151,48 @@ func TestGuid(t *testing.T) {
 			t.Errorf("Parse(%q) = %v", bad, err)
 		}
 	}
-	b, _ := tmCall(t, GuidT.Methods["ToByteArray"], g)
+	b, _ := tmCall(t, dotnet.GuidT.Methods["ToByteArray"], g)
 	want := []byte{0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}
 	if diff := cmp.Diff(want, b); diff != "" {
 		t.Errorf("ToByteArray (-want +got):\n%s", diff)
 	}
-	fromBytes, _ := GuidT.Ctors[1].Fn(nil, []any{want})
+	fromBytes, _ := dotnet.GuidT.Ctors[1].Fn(nil, []any{want})
 	if fromBytes != g {
 		t.Errorf("new Guid(bytes) = %v", fromBytes)
 	}
 	n := NewGuid()
 	s := n.String()
-	if len(s) != 36 || s[14] != '4' || n == (Guid{}) || n == NewGuid() {
+	if len(s) != 36 || s[14] != '4' || n == (dotnet.Guid{}) || n == NewGuid() {
 		t.Errorf("NewGuid = %s", s)
 	}
 	var out any
-	ok, _ := tmCall(t, GuidT.Static["TryParse"], nil, "nope", &out)
-	if ok != false || out != (Guid{}) {
+	ok, _ := tmCall(t, dotnet.GuidT.Static["TryParse"], nil, "nope", &out)
+	if ok != false || out != (dotnet.Guid{}) {
 		t.Errorf("TryParse = %v, %v", ok, out)
 	}
-	empty, _ := GuidT.StaticProps["Empty"].Get(nil)
-	if ToString(empty) != "00000000-0000-0000-0000-000000000000" {
+	empty, _ := dotnet.GuidT.StaticProps["Empty"].Get(nil)
+	if dotnet.ToString(empty) != "00000000-0000-0000-0000-000000000000" {
 		t.Errorf("Empty = %v", empty)
 	}
-	if c, _ := tmCall(t, GuidT.Methods["CompareTo"], g, empty); c != int32(1) {
+	if c, _ := tmCall(t, dotnet.GuidT.Methods["CompareTo"], g, empty); c != int32(1) {
 		t.Errorf("CompareTo = %v", c)
 	}
-	if _, err := tmCall(t, GuidT.Static["ParseExact"], nil, d, "N"); excType(err) != "System.FormatException" {
+	if _, err := tmCall(t, dotnet.GuidT.Static["ParseExact"], nil, d, "N"); excType(err) != "System.FormatException" {
 		t.Errorf("ParseExact(D string, N) = %v", err)
 	}
 }
 
 func TestDateTimeOffsetOperators(t *testing.T) {
-	a, _ := NewDateTimeOffset(DateTimeFromTicks(tmUnixEpochTicks, 0).Ticks()+int64(2*TicksPerHour), TimeSpan(2*TicksPerHour))
+	a, _ := NewDateTimeOffset(dotnet.DateTimeFromTicks(tmUnixEpochTicks, 0).Ticks()+int64(2*dotnet.TicksPerHour), dotnet.TimeSpan(2*dotnet.TicksPerHour))
 	b, _ := NewDateTimeOffset(tmUnixEpochTicks, 0)
 	if CompareDateTimeOffset(a, b) != 0 || DateTimeOffsetDiff(a, b) != 0 {
 		t.Errorf("same instant in two offsets must compare equal")
 	}
-	c, err := DateTimeOffsetAdd(a, TimeSpan(TicksPerMinute))
+	c, err := DateTimeOffsetAdd(a, dotnet.TimeSpan(dotnet.TicksPerMinute))
 	if err != nil || c.String() != "01/01/1970 02:01:00 +02:00" || CompareDateTimeOffset(c, b) != 1 {
 		t.Errorf("add = %v, %v", c, err)
 	}
-	if _, err := DateTimeOffsetAdd(b, TimeSpan(-TicksPerDay*800000)); excType(err) != "System.ArgumentOutOfRangeException" {
+	if _, err := DateTimeOffsetAdd(b, dotnet.TimeSpan(-dotnet.TicksPerDay*800000)); excType(err) != "System.ArgumentOutOfRangeException" {
 		t.Errorf("underflow = %v", err)
 	}
 }

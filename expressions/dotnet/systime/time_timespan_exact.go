@@ -1,15 +1,17 @@
-package dotnet
+package systime
 
 import (
 	"strings"
+
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // TimeSpan.ParseExact and TryParseExact with the invariant culture: the
 // standard formats c, g and G read as TimeSpan.Parse does; custom formats
 // take d..dddddddd, h/hh, m/mm, s/ss, f..fffffff, F..FFFFFFF, \x and
 // 'quoted' literals.
-func ParseTimeSpanExact(s, format string) (TimeSpan, error) {
-	bad := FormatError("String '" + s + "' was not recognized as a valid TimeSpan.")
+func ParseTimeSpanExact(s, format string) (dotnet.TimeSpan, error) {
+	bad := dotnet.FormatError("String '" + s + "' was not recognized as a valid TimeSpan.")
 	switch format {
 	case "c", "t", "T":
 		return ParseTimeSpan(s)
@@ -109,9 +111,9 @@ func ParseTimeSpanExact(s, format string) (TimeSpan, error) {
 		return 0, bad
 	}
 	if overflow {
-		return 0, Throw("System.OverflowException", "The TimeSpan string '%s' could not be parsed because at least one of the numeric components is out of range or contains too many digits.", s)
+		return 0, dotnet.Throw("System.OverflowException", "The TimeSpan string '%s' could not be parsed because at least one of the numeric components is out of range or contains too many digits.", s)
 	}
-	return TimeSpan(((days*24+hours)*60+mins)*60*10_000_000 + secs*10_000_000 + ticks), nil
+	return dotnet.TimeSpan(((days*24+hours)*60+mins)*60*10_000_000 + secs*10_000_000 + ticks), nil
 }
 
 func init() {
@@ -119,22 +121,22 @@ func init() {
 		s, ok := a[0].(string)
 		f, ok2 := a[1].(string)
 		if !ok || !ok2 {
-			return nil, ArgumentNull("input")
+			return nil, dotnet.ArgumentNull("input")
 		}
 		return ParseTimeSpanExact(s, f)
 	}
 	tryExact := func(_ any, a []any) (any, error) {
 		v, err := exact(nil, a[:2])
 		if err != nil {
-			SetOut(a[3], TimeSpan(0))
+			dotnet.SetOut(a[3], dotnet.TimeSpan(0))
 			return false, nil
 		}
-		SetOut(a[3], v)
+		dotnet.SetOut(a[3], v)
 		return true, nil
 	}
-	t := TimeSpanT
+	t := dotnet.TimeSpanT
 	t.AddStatic(
-		NewMethod("ParseExact", t, exact, "input", String, "format", String, "formatProvider", nil),
-		NewMethod("TryParseExact", Boolean, tryExact, "input", String, "format", String, "formatProvider", nil, "result", OutParam("result", t)),
+		dotnet.NewMethod("ParseExact", t, exact, "input", dotnet.String, "format", dotnet.String, "formatProvider", nil),
+		dotnet.NewMethod("TryParseExact", dotnet.Boolean, tryExact, "input", dotnet.String, "format", dotnet.String, "formatProvider", nil, "result", dotnet.OutParam("result", t)),
 	)
 }

@@ -1,12 +1,12 @@
-package dotnet
+package systime
 
 import (
 	"reflect"
 	"strings"
 	"time"
-	// The zone database is embedded so FindSystemTimeZoneById works in
-	// containers without /usr/share/zoneinfo.
 	_ "time/tzdata"
+
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // TimeZoneInfo is System.TimeZoneInfo: a named zone backed by the IANA
@@ -18,7 +18,7 @@ type TimeZoneInfo struct {
 }
 
 // TimeZoneInfoT is the registered System.TimeZoneInfo type.
-var TimeZoneInfoT = Register(NewType("TimeZoneInfo", "System.TimeZoneInfo", nil, reflect.TypeOf((*TimeZoneInfo)(nil))))
+var TimeZoneInfoT = dotnet.Register(dotnet.NewType("TimeZoneInfo", "System.TimeZoneInfo", nil, reflect.TypeOf((*TimeZoneInfo)(nil))))
 
 var tmUTCZone = &TimeZoneInfo{ID: "UTC", Loc: time.UTC}
 
@@ -56,7 +56,7 @@ var tmWindowsZones = map[string]string{
 // TimeZoneInfo.FindSystemTimeZoneById does.
 func FindTimeZone(id string) (*TimeZoneInfo, error) {
 	if id == "" {
-		return nil, Throw("System.TimeZoneNotFoundException", "The time zone ID '' was not found on the local computer.")
+		return nil, dotnet.Throw("System.TimeZoneNotFoundException", "The time zone ID '' was not found on the local computer.")
 	}
 	name := id
 	for w, iana := range tmWindowsZones {
@@ -71,7 +71,7 @@ func FindTimeZone(id string) (*TimeZoneInfo, error) {
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil || strings.HasPrefix(name, "/") || strings.Contains(name, "..") {
-		return nil, Throw("System.TimeZoneNotFoundException", "The time zone ID '%s' was not found on the local computer.", id)
+		return nil, dotnet.Throw("System.TimeZoneNotFoundException", "The time zone ID '%s' was not found on the local computer.", id)
 	}
 	return &TimeZoneInfo{ID: id, Loc: loc}, nil
 }
@@ -84,32 +84,32 @@ func tmZone(v any) *TimeZoneInfo {
 }
 
 // offsetAt returns the zone's offset at a UTC instant in ticks.
-func (z *TimeZoneInfo) offsetAt(utcTicks int64) TimeSpan {
-	_, off := DateTimeFromTicks(utcTicks, KindUtc).T.In(z.Loc).Zone()
-	return TimeSpan(int64(off) * tmTicksPerSec)
+func (z *TimeZoneInfo) offsetAt(utcTicks int64) dotnet.TimeSpan {
+	_, off := dotnet.DateTimeFromTicks(utcTicks, dotnet.KindUtc).T.In(z.Loc).Zone()
+	return dotnet.TimeSpan(int64(off) * tmTicksPerSec)
 }
 
 // clockToUTC converts a clock reading in the zone to UTC ticks.
 func (z *TimeZoneInfo) clockToUTC(clock int64) int64 {
-	w := DateTimeFromTicks(clock, KindUnspecified).T
+	w := dotnet.DateTimeFromTicks(clock, dotnet.KindUnspecified).T
 	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), z.Loc)
-	return tmTicksOf(t.UTC())
+	return dotnet.TicksOf(t.UTC())
 }
 
 // utcTicksOf reads a DateTime as an instant: Utc and Local (the local zone
 // is UTC) as UTC, Unspecified as a clock reading in the zone.
-func (z *TimeZoneInfo) utcTicksOf(d DateTime) int64 {
-	if d.Kind == KindUnspecified {
+func (z *TimeZoneInfo) utcTicksOf(d dotnet.DateTime) int64 {
+	if d.Kind == dotnet.KindUnspecified {
 		return z.clockToUTC(d.Ticks())
 	}
 	return d.Ticks()
 }
 
-func (z *TimeZoneInfo) baseOffset() TimeSpan {
+func (z *TimeZoneInfo) baseOffset() dotnet.TimeSpan {
 	y := tmNowUTC().Year()
 	_, a := time.Date(y, 1, 1, 0, 0, 0, 0, z.Loc).Zone()
 	_, b := time.Date(y, 7, 1, 0, 0, 0, 0, z.Loc).Zone()
-	return TimeSpan(int64(min(a, b)) * tmTicksPerSec)
+	return dotnet.TimeSpan(int64(min(a, b)) * tmTicksPerSec)
 }
 
 func (z *TimeZoneInfo) displayName() string {
@@ -129,39 +129,39 @@ func (z *TimeZoneInfo) displayName() string {
 func (z *TimeZoneInfo) String() string { return z.displayName() }
 
 // fromUTC converts UTC ticks to the zone's clock as a DateTime.
-func (z *TimeZoneInfo) fromUTC(utc int64) (DateTime, error) {
-	k := KindUnspecified
+func (z *TimeZoneInfo) fromUTC(utc int64) (dotnet.DateTime, error) {
+	k := dotnet.KindUnspecified
 	if z.Loc == time.UTC {
-		k = KindUtc
+		k = dotnet.KindUtc
 	}
 	n := utc + int64(z.offsetAt(utc))
 	if n < 0 || n > tmMaxTicks {
-		return DateTime{}, tmUnrepresentable("dateTime")
+		return dotnet.DateTime{}, tmUnrepresentable("dateTime")
 	}
-	return DateTimeFromTicks(n, k), nil
+	return dotnet.DateTimeFromTicks(n, k), nil
 }
 
 func init() {
 	t := TimeZoneInfoT
 	t.AddStaticProp(
-		NewProp("Utc", t, func(any) (any, error) { return tmUTCZone, nil }),
-		NewProp("Local", t, func(any) (any, error) { return tmUTCZone, nil }),
+		dotnet.NewProp("Utc", t, func(any) (any, error) { return tmUTCZone, nil }),
+		dotnet.NewProp("Local", t, func(any) (any, error) { return tmUTCZone, nil }),
 	)
 	find := func(v any) (*TimeZoneInfo, error) {
-		id, ok := StringArg(v)
+		id, ok := dotnet.StringArg(v)
 		if !ok {
-			return nil, ArgumentNull("id")
+			return nil, dotnet.ArgumentNull("id")
 		}
 		return FindTimeZone(id)
 	}
-	toDTO := func(o DateTimeOffset, z *TimeZoneInfo) (any, error) {
+	toDTO := func(o dotnet.DateTimeOffset, z *TimeZoneInfo) (any, error) {
 		utc := o.UtcTicks()
 		off := z.offsetAt(utc)
 		return NewDateTimeOffset(utc+int64(off), off)
 	}
 	convert := func(_ any, a []any) (any, error) {
 		z := tmZone(a[len(a)-1])
-		if o, ok := a[0].(DateTimeOffset); ok {
+		if o, ok := a[0].(dotnet.DateTimeOffset); ok {
 			return toDTO(o, z)
 		}
 		d := tmDT(a[0])
@@ -175,7 +175,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		if o, ok := a[0].(DateTimeOffset); ok {
+		if o, ok := a[0].(dotnet.DateTimeOffset); ok {
 			return toDTO(o, z)
 		}
 		d := tmDT(a[0])
@@ -189,37 +189,37 @@ func init() {
 		return z.fromUTC(d.Ticks())
 	}
 	t.AddStatic(
-		NewMethod("FindSystemTimeZoneById", t, func(_ any, a []any) (any, error) { return find(a[0]) }, "id", String),
-		NewMethod("ConvertTimeFromUtc", DateTimeT, func(_ any, a []any) (any, error) {
+		dotnet.NewMethod("FindSystemTimeZoneById", t, func(_ any, a []any) (any, error) { return find(a[0]) }, "id", dotnet.String),
+		dotnet.NewMethod("ConvertTimeFromUtc", dotnet.DateTimeT, func(_ any, a []any) (any, error) {
 			return tmZone(a[1]).fromUTC(tmDT(a[0]).Ticks())
-		}, "dateTime", DateTimeT, "destinationTimeZone", t),
-		NewMethod("ConvertTimeToUtc", DateTimeT, func(_ any, a []any) (any, error) {
+		}, "dateTime", dotnet.DateTimeT, "destinationTimeZone", t),
+		dotnet.NewMethod("ConvertTimeToUtc", dotnet.DateTimeT, func(_ any, a []any) (any, error) {
 			// Unspecified reads as local time, and the local zone is UTC.
-			return DateTimeFromTicks(tmDT(a[0]).Ticks(), KindUtc), nil
-		}, "dateTime", DateTimeT),
-		NewMethod("ConvertTimeToUtc", DateTimeT, func(_ any, a []any) (any, error) {
+			return dotnet.DateTimeFromTicks(tmDT(a[0]).Ticks(), dotnet.KindUtc), nil
+		}, "dateTime", dotnet.DateTimeT),
+		dotnet.NewMethod("ConvertTimeToUtc", dotnet.DateTimeT, func(_ any, a []any) (any, error) {
 			d := tmDT(a[0])
 			n := tmZone(a[1]).utcTicksOf(d)
 			if n < 0 || n > tmMaxTicks {
 				return nil, tmUnrepresentable("dateTime")
 			}
-			return DateTimeFromTicks(n, KindUtc), nil
-		}, "dateTime", DateTimeT, "sourceTimeZone", t),
-		NewMethod("ConvertTime", DateTimeT, convert, "dateTime", DateTimeT, "destinationTimeZone", t),
-		NewMethod("ConvertTime", DateTimeT, convert, "dateTime", DateTimeT, "sourceTimeZone", t, "destinationTimeZone", t),
-		NewMethod("ConvertTime", DateTimeOffsetT, convert, "dateTimeOffset", DateTimeOffsetT, "destinationTimeZone", t),
-		NewMethod("ConvertTimeBySystemTimeZoneId", DateTimeT, byID, "dateTime", DateTimeT, "destinationTimeZoneId", String),
-		NewMethod("ConvertTimeBySystemTimeZoneId", DateTimeT, byID, "dateTime", DateTimeT, "sourceTimeZoneId", String, "destinationTimeZoneId", String),
-		NewMethod("ConvertTimeBySystemTimeZoneId", DateTimeOffsetT, byID, "dateTimeOffset", DateTimeOffsetT, "destinationTimeZoneId", String),
+			return dotnet.DateTimeFromTicks(n, dotnet.KindUtc), nil
+		}, "dateTime", dotnet.DateTimeT, "sourceTimeZone", t),
+		dotnet.NewMethod("ConvertTime", dotnet.DateTimeT, convert, "dateTime", dotnet.DateTimeT, "destinationTimeZone", t),
+		dotnet.NewMethod("ConvertTime", dotnet.DateTimeT, convert, "dateTime", dotnet.DateTimeT, "sourceTimeZone", t, "destinationTimeZone", t),
+		dotnet.NewMethod("ConvertTime", dotnet.DateTimeOffsetT, convert, "dateTimeOffset", dotnet.DateTimeOffsetT, "destinationTimeZone", t),
+		dotnet.NewMethod("ConvertTimeBySystemTimeZoneId", dotnet.DateTimeT, byID, "dateTime", dotnet.DateTimeT, "destinationTimeZoneId", dotnet.String),
+		dotnet.NewMethod("ConvertTimeBySystemTimeZoneId", dotnet.DateTimeT, byID, "dateTime", dotnet.DateTimeT, "sourceTimeZoneId", dotnet.String, "destinationTimeZoneId", dotnet.String),
+		dotnet.NewMethod("ConvertTimeBySystemTimeZoneId", dotnet.DateTimeOffsetT, byID, "dateTimeOffset", dotnet.DateTimeOffsetT, "destinationTimeZoneId", dotnet.String),
 	)
 	z := func(r any) *TimeZoneInfo { return tmZone(r) }
 	t.AddProp(
-		NewProp("Id", String, func(r any) (any, error) { return z(r).ID, nil }),
-		NewProp("StandardName", String, func(r any) (any, error) { return z(r).ID, nil }),
-		NewProp("DaylightName", String, func(r any) (any, error) { return z(r).ID, nil }),
-		NewProp("DisplayName", String, func(r any) (any, error) { return z(r).displayName(), nil }),
-		NewProp("BaseUtcOffset", TimeSpanT, func(r any) (any, error) { return z(r).baseOffset(), nil }),
-		NewProp("SupportsDaylightSavingTime", Boolean, func(r any) (any, error) {
+		dotnet.NewProp("Id", dotnet.String, func(r any) (any, error) { return z(r).ID, nil }),
+		dotnet.NewProp("StandardName", dotnet.String, func(r any) (any, error) { return z(r).ID, nil }),
+		dotnet.NewProp("DaylightName", dotnet.String, func(r any) (any, error) { return z(r).ID, nil }),
+		dotnet.NewProp("DisplayName", dotnet.String, func(r any) (any, error) { return z(r).displayName(), nil }),
+		dotnet.NewProp("BaseUtcOffset", dotnet.TimeSpanT, func(r any) (any, error) { return z(r).baseOffset(), nil }),
+		dotnet.NewProp("SupportsDaylightSavingTime", dotnet.Boolean, func(r any) (any, error) {
 			y := tmNowUTC().Year()
 			_, a := time.Date(y, 1, 1, 0, 0, 0, 0, z(r).Loc).Zone()
 			_, b := time.Date(y, 7, 1, 0, 0, 0, 0, z(r).Loc).Zone()
@@ -227,16 +227,16 @@ func init() {
 		}),
 	)
 	t.AddMethod(
-		NewMethod("GetUtcOffset", TimeSpanT, func(r any, a []any) (any, error) {
+		dotnet.NewMethod("GetUtcOffset", dotnet.TimeSpanT, func(r any, a []any) (any, error) {
 			return z(r).offsetAt(z(r).utcTicksOf(tmDT(a[0]))), nil
-		}, "dateTime", DateTimeT),
-		NewMethod("GetUtcOffset", TimeSpanT, func(r any, a []any) (any, error) {
+		}, "dateTime", dotnet.DateTimeT),
+		dotnet.NewMethod("GetUtcOffset", dotnet.TimeSpanT, func(r any, a []any) (any, error) {
 			return z(r).offsetAt(tmDTO(a[0]).UtcTicks()), nil
-		}, "dateTimeOffset", DateTimeOffsetT),
-		NewMethod("IsDaylightSavingTime", Boolean, func(r any, a []any) (any, error) {
+		}, "dateTimeOffset", dotnet.DateTimeOffsetT),
+		dotnet.NewMethod("IsDaylightSavingTime", dotnet.Boolean, func(r any, a []any) (any, error) {
 			n := z(r).utcTicksOf(tmDT(a[0]))
-			return DateTimeFromTicks(n, KindUtc).T.In(z(r).Loc).IsDST(), nil
-		}, "dateTime", DateTimeT),
-		NewMethod("ToString", String, func(r any, _ []any) (any, error) { return z(r).displayName(), nil }),
+			return dotnet.DateTimeFromTicks(n, dotnet.KindUtc).T.In(z(r).Loc).IsDST(), nil
+		}, "dateTime", dotnet.DateTimeT),
+		dotnet.NewMethod("ToString", dotnet.String, func(r any, _ []any) (any, error) { return z(r).displayName(), nil }),
 	)
 }

@@ -1,271 +1,11 @@
-package dotnet
+package systime
 
 import (
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/policygate/policygate/expressions/dotnet"
 )
-
-// tmStamp is what the DateTime formatter needs: the clock reading in ticks,
-// the kind, and for DateTimeOffset its offset.
-type tmStamp struct {
-	ticks  int64
-	kind   DateTimeKind
-	dto    bool
-	offset time.Duration // DateTimeOffset only
-}
-
-func tmBadFormat() *Exception {
-	return FormatError("Input string was not in a correct format.")
-}
-
-// tmStandard expands a one-letter standard format to its invariant-culture
-// custom pattern; toUTC asks for the value to be converted to UTC first.
-func tmStandard(c byte, dto bool) (pat string, toUTC bool, err error) {
-	switch c {
-	case 'd':
-		return "MM/dd/yyyy", false, nil
-	case 'D':
-		return "dddd, dd MMMM yyyy", false, nil
-	case 'f':
-		return "dddd, dd MMMM yyyy HH:mm", false, nil
-	case 'F':
-		return "dddd, dd MMMM yyyy HH:mm:ss", false, nil
-	case 'g':
-		return "MM/dd/yyyy HH:mm", false, nil
-	case 'G':
-		return "MM/dd/yyyy HH:mm:ss", false, nil
-	case 'm', 'M':
-		return "MMMM dd", false, nil
-	case 'o', 'O':
-		if dto {
-			return "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffzzz", false, nil
-		}
-		return "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK", false, nil
-	case 'r', 'R':
-		return "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'", dto, nil
-	case 's':
-		return "yyyy'-'MM'-'dd'T'HH':'mm':'ss", false, nil
-	case 't':
-		return "HH:mm", false, nil
-	case 'T':
-		return "HH:mm:ss", false, nil
-	case 'u':
-		return "yyyy'-'MM'-'dd HH':'mm':'ss'Z'", dto, nil
-	case 'U':
-		if dto {
-			return "", false, tmBadFormat()
-		}
-		return "dddd, dd MMMM yyyy HH:mm:ss", true, nil
-	case 'y', 'Y':
-		return "yyyy MMMM", false, nil
-	}
-	return "", false, tmBadFormat()
-}
-
-func tmRepeat(f string, i int) int {
-	n := 1
-	for i+n < len(f) && f[i+n] == f[i] {
-		n++
-	}
-	return n
-}
-
-func tmPad(b *strings.Builder, v int64, n int) {
-	s := strconv.FormatInt(v, 10)
-	for i := len(s); i < n; i++ {
-		b.WriteByte('0')
-	}
-	b.WriteString(s)
-}
-
-// tmQuoted reads a quoted literal starting at f[i] (the quote) and returns it
-// and the index after the closing quote.
-func tmQuoted(f string, i int) (string, int, error) {
-	q := f[i]
-	var b strings.Builder
-	for j := i + 1; j < len(f); j++ {
-		switch c := f[j]; {
-		case c == q:
-			return b.String(), j + 1, nil
-		case c == '\\' && j+1 < len(f):
-			j++
-			b.WriteByte(f[j])
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", 0, FormatError("Cannot find a matching quote character for the character '" + string(q) + "'.")
-}
-
-func tmFormat(st tmStamp, f string) (string, error) {
-	if f == "" {
-		f = "G"
-		if st.dto {
-			f = "MM/dd/yyyy HH:mm:ss zzz"
-		}
-	}
-	if len(f) == 1 {
-		pat, toUTC, err := tmStandard(f[0], st.dto)
-		if err != nil {
-			return "", err
-		}
-		if toUTC {
-			if st.dto {
-				st.ticks -= int64(st.offset / 100)
-				st.offset = 0
-			} else {
-				st.kind = KindUtc
-			}
-		}
-		f = pat
-	}
-	return tmFormatCustom(st, f)
-}
-
-func tmFormatCustom(st tmStamp, f string) (string, error) {
-	t := DateTimeFromTicks(st.ticks, KindUnspecified).T
-	y, mo, d := t.Date()
-	h, mi, s := t.Clock()
-	frac := st.ticks % tmTicksPerSec
-	var b strings.Builder
-	for i := 0; i < len(f); {
-		c := f[i]
-		n := tmRepeat(f, i)
-		switch c {
-		case 'g':
-			b.WriteString("A.D.")
-		case 'h':
-			h12 := h % 12
-			if h12 == 0 {
-				h12 = 12
-			}
-			tmPad(&b, int64(h12), min(n, 2))
-		case 'H':
-			tmPad(&b, int64(h), min(n, 2))
-		case 'm':
-			tmPad(&b, int64(mi), min(n, 2))
-		case 's':
-			tmPad(&b, int64(s), min(n, 2))
-		case 'f', 'F':
-			ds, err := tmFracDigits(frac, n, c == 'F')
-			if err != nil {
-				return "", err
-			}
-			if ds == "" {
-				if out := b.String(); strings.HasSuffix(out, ".") {
-					b.Reset()
-					b.WriteString(out[:len(out)-1])
-				}
-			}
-			b.WriteString(ds)
-		case 't':
-			ap := "AM"
-			if h >= 12 {
-				ap = "PM"
-			}
-			if n == 1 {
-				ap = ap[:1]
-			}
-			b.WriteString(ap)
-		case 'd':
-			switch n {
-			case 1, 2:
-				tmPad(&b, int64(d), n)
-			case 3:
-				b.WriteString(tmDayNames[t.Weekday()][:3])
-			default:
-				b.WriteString(tmDayNames[t.Weekday()])
-			}
-		case 'M':
-			switch n {
-			case 1, 2:
-				tmPad(&b, int64(mo), n)
-			case 3:
-				b.WriteString(tmMonthNames[mo-1][:3])
-			default:
-				b.WriteString(tmMonthNames[mo-1])
-			}
-		case 'y':
-			if n <= 2 {
-				tmPad(&b, int64(y%100), n)
-			} else {
-				tmPad(&b, int64(y), n)
-			}
-		case 'z':
-			off := st.offset // a DateTime's local zone is UTC
-			sign := byte('+')
-			if off < 0 {
-				sign, off = '-', -off
-			}
-			b.WriteByte(sign)
-			oh, om := int64(off/time.Hour), int64(off%time.Hour/time.Minute)
-			switch n {
-			case 1:
-				tmPad(&b, oh, 1)
-			case 2:
-				tmPad(&b, oh, 2)
-			default:
-				tmPad(&b, oh, 2)
-				b.WriteByte(':')
-				tmPad(&b, om, 2)
-			}
-		case 'K':
-			n = 1
-			switch {
-			case st.dto:
-				off := st.offset
-				sign := byte('+')
-				if off < 0 {
-					sign, off = '-', -off
-				}
-				b.WriteByte(sign)
-				tmPad(&b, int64(off/time.Hour), 2)
-				b.WriteByte(':')
-				tmPad(&b, int64(off%time.Hour/time.Minute), 2)
-			case st.kind == KindUtc:
-				b.WriteByte('Z')
-			case st.kind == KindLocal:
-				b.WriteString("+00:00")
-			}
-		case ':', '/':
-			n = 1
-			b.WriteByte(c)
-		case '\'', '"':
-			lit, next, err := tmQuoted(f, i)
-			if err != nil {
-				return "", err
-			}
-			b.WriteString(lit)
-			i = next
-			continue
-		case '%':
-			if i+1 >= len(f) || f[i+1] == '%' {
-				return "", tmBadFormat()
-			}
-			// "%d" is the custom specifier d on its own.
-			sub, err := tmFormatCustom(st, f[i+1:i+2])
-			if err != nil {
-				return "", err
-			}
-			b.WriteString(sub)
-			i += 2
-			continue
-		case '\\':
-			if i+1 >= len(f) {
-				return "", tmBadFormat()
-			}
-			b.WriteByte(f[i+1])
-			i += 2
-			continue
-		default:
-			n = 1
-			b.WriteByte(c)
-		}
-		i += n
-	}
-	return b.String(), nil
-}
 
 // ---- parsing ----
 
@@ -348,7 +88,7 @@ func tmParseExact(s, f string, r *tmParsed) bool {
 	}
 	for j := 0; j < len(f); {
 		c := f[j]
-		n := tmRepeat(f, j)
+		n := dotnet.FormatRepeat(f, j)
 		ok := true
 		switch c {
 		case 'd':
@@ -357,7 +97,7 @@ func tmParseExact(s, f string, r *tmParsed) bool {
 				r.d, ok = digits(n, 2)
 				r.hasD = true
 			default:
-				r.dow, ok = word(tmDayNames[:], n == 3)
+				r.dow, ok = word(dotnet.DayNames[:], n == 3)
 			}
 		case 'M':
 			switch n {
@@ -365,7 +105,7 @@ func tmParseExact(s, f string, r *tmParsed) bool {
 				r.mo, ok = digits(n, 2)
 			default:
 				var m int
-				m, ok = word(tmMonthNames[:], n == 3)
+				m, ok = word(dotnet.MonthNames[:], n == 3)
 				r.mo = m + 1
 			}
 			r.hasMo = true
@@ -425,7 +165,7 @@ func tmParseExact(s, f string, r *tmParsed) bool {
 			n = 1
 			ok = i < len(s) && s[i] == 'Z' && zone(true, false)
 		case '\'', '"':
-			lit, next, err := tmQuoted(f, j)
+			lit, next, err := dotnet.FormatQuoted(f, j)
 			if err != nil {
 				return false
 			}
@@ -478,7 +218,7 @@ func tmParseExact(s, f string, r *tmParsed) bool {
 }
 
 // tmResolve turns parsed fields into a DateTime with .NET's kind rules.
-func tmResolve(r *tmParsed, styles DateTimeStyles) (DateTime, bool) {
+func tmResolve(r *tmParsed, styles DateTimeStyles) (dotnet.DateTime, bool) {
 	now := tmNowUTC()
 	if !r.hasY && !r.hasMo && !r.hasD {
 		if styles&StylesNoCurrentDateDefault != 0 {
@@ -499,7 +239,7 @@ func tmResolve(r *tmParsed, styles DateTimeStyles) (DateTime, bool) {
 	}
 	if r.hasAMPM {
 		if r.h > 12 {
-			return DateTime{}, false
+			return dotnet.DateTime{}, false
 		}
 		if r.h == 12 {
 			r.h = 0
@@ -508,22 +248,22 @@ func tmResolve(r *tmParsed, styles DateTimeStyles) (DateTime, bool) {
 			r.h += 12
 		}
 	}
-	d, err := NewDateTime(r.y, r.mo, r.d, r.h, r.mi, r.s, 0, KindUnspecified)
+	d, err := NewDateTime(r.y, r.mo, r.d, r.h, r.mi, r.s, 0, dotnet.KindUnspecified)
 	if err != nil {
-		return DateTime{}, false
+		return dotnet.DateTime{}, false
 	}
-	d = DateTimeFromTicks(d.Ticks()+r.frac, KindUnspecified)
+	d = dotnet.DateTimeFromTicks(d.Ticks()+r.frac, dotnet.KindUnspecified)
 	if r.dow >= 0 && int(d.T.Weekday()) != r.dow {
-		return DateTime{}, false
+		return dotnet.DateTime{}, false
 	}
 	if !r.zone {
 		switch {
 		case styles&StylesAssumeUniversal != 0:
 			r.zone, r.utcZ = true, true
 		case styles&StylesAssumeLocal != 0:
-			d.Kind = KindLocal
+			d.Kind = dotnet.KindLocal
 			if styles&StylesAdjustToUniversal != 0 {
-				d.Kind = KindUtc
+				d.Kind = dotnet.KindUtc
 			}
 			return d, true
 		default:
@@ -532,13 +272,13 @@ func tmResolve(r *tmParsed, styles DateTimeStyles) (DateTime, bool) {
 	}
 	n := d.Ticks() - int64(r.offset/100)
 	if n < 0 || n > tmMaxTicks {
-		return DateTime{}, false
+		return dotnet.DateTime{}, false
 	}
-	k := KindLocal
+	k := dotnet.KindLocal
 	if styles&StylesAdjustToUniversal != 0 || (styles&StylesRoundtripKind != 0 && r.utcZ) {
-		k = KindUtc
+		k = dotnet.KindUtc
 	}
-	return DateTimeFromTicks(n, k), true
+	return dotnet.DateTimeFromTicks(n, k), true
 }
 
 // tmParseFormats are tried in order by DateTime.Parse, after the input's
@@ -565,11 +305,11 @@ func tmCollapseSpace(s string) string {
 // ISO 8601, RFC 1123, "MM/dd/yyyy HH:mm:ss" and the other common shapes.
 // A zone designator converts the value to local time (Kind Local; the local
 // zone is UTC).
-func ParseDateTime(s string) (DateTime, error) {
+func ParseDateTime(s string) (dotnet.DateTime, error) {
 	if d, ok := tmTryParse(s, StylesNone); ok {
 		return d, nil
 	}
-	return DateTime{}, FormatError("String '" + s + "' was not recognized as a valid DateTime.")
+	return dotnet.DateTime{}, dotnet.FormatError("String '" + s + "' was not recognized as a valid DateTime.")
 }
 
 // tmTrimFraction drops fraction digits past the seventh: DateTime.Parse
@@ -593,10 +333,10 @@ func tmTrimFraction(s string) string {
 	return s
 }
 
-func tmTryParse(s string, styles DateTimeStyles) (DateTime, bool) {
+func tmTryParse(s string, styles DateTimeStyles) (dotnet.DateTime, bool) {
 	in := tmTrimFraction(tmCollapseSpace(s))
 	if in == "" {
-		return DateTime{}, false
+		return dotnet.DateTime{}, false
 	}
 	for _, f := range tmParseFormats {
 		r := tmParsed{dow: -1}
@@ -606,19 +346,19 @@ func tmTryParse(s string, styles DateTimeStyles) (DateTime, bool) {
 			}
 		}
 	}
-	return DateTime{}, false
+	return dotnet.DateTime{}, false
 }
 
 // ParseDateTimeExact parses s as DateTime.ParseExact does with the invariant
 // culture: format is a standard or custom format.
-func ParseDateTimeExact(s string, formats []string, styles DateTimeStyles) (DateTime, error) {
+func ParseDateTimeExact(s string, formats []string, styles DateTimeStyles) (dotnet.DateTime, error) {
 	if d, ok := tmTryParseExact(s, formats, styles); ok {
 		return d, nil
 	}
-	return DateTime{}, FormatError("String '" + s + "' was not recognized as a valid DateTime.")
+	return dotnet.DateTime{}, dotnet.FormatError("String '" + s + "' was not recognized as a valid DateTime.")
 }
 
-func tmTryParseExact(s string, formats []string, styles DateTimeStyles) (DateTime, bool) {
+func tmTryParseExact(s string, formats []string, styles DateTimeStyles) (dotnet.DateTime, bool) {
 	in := s
 	if styles&StylesAllowLeadingWhite != 0 {
 		in = strings.TrimLeft(in, " \t\r\n")
@@ -628,7 +368,7 @@ func tmTryParseExact(s string, formats []string, styles DateTimeStyles) (DateTim
 	}
 	for _, f := range formats {
 		if len(f) == 1 {
-			pat, _, err := tmStandard(f[0], false)
+			pat, _, err := dotnet.DateTimeStandardPattern(f[0], false)
 			if err != nil {
 				continue
 			}
@@ -644,7 +384,7 @@ func tmTryParseExact(s string, formats []string, styles DateTimeStyles) (DateTim
 			}
 		}
 	}
-	return DateTime{}, false
+	return dotnet.DateTime{}, false
 }
 
 func tmFormats(v any) []string {
@@ -656,7 +396,7 @@ func tmFormats(v any) []string {
 	case []any:
 		out := make([]string, 0, len(x))
 		for _, e := range x {
-			s, _ := StringArg(e)
+			s, _ := dotnet.StringArg(e)
 			out = append(out, s)
 		}
 		return out
@@ -664,11 +404,11 @@ func tmFormats(v any) []string {
 	return nil
 }
 
-func tmRegisterParse(t *Type) {
+func tmRegisterParse(t *dotnet.Type) {
 	nullCheck := func(v any, p string) (string, error) {
-		s, ok := StringArg(v)
+		s, ok := dotnet.StringArg(v)
 		if !ok {
-			return "", ArgumentNull(p)
+			return "", dotnet.ArgumentNull(p)
 		}
 		return s, nil
 	}
@@ -684,21 +424,21 @@ func tmRegisterParse(t *Type) {
 		if err != nil {
 			return nil, err
 		}
-		if d, ok := tmTryParse(s, DateTimeStyles(IntArg(a[2]))); ok {
+		if d, ok := tmTryParse(s, DateTimeStyles(dotnet.IntArg(a[2]))); ok {
 			return d, nil
 		}
-		return nil, FormatError("String '" + s + "' was not recognized as a valid DateTime.")
+		return nil, dotnet.FormatError("String '" + s + "' was not recognized as a valid DateTime.")
 	}
 	tryParse := func(_ any, a []any) (any, error) {
-		s, ok := StringArg(a[0])
+		s, ok := dotnet.StringArg(a[0])
 		d, ok2 := tmTryParse(s, StylesNone)
-		SetOut(a[len(a)-1], d)
+		dotnet.SetOut(a[len(a)-1], d)
 		return ok && ok2, nil
 	}
 	tryParseStyles := func(_ any, a []any) (any, error) {
-		s, ok := StringArg(a[0])
-		d, ok2 := tmTryParse(s, DateTimeStyles(IntArg(a[2])))
-		SetOut(a[3], d)
+		s, ok := dotnet.StringArg(a[0])
+		d, ok2 := tmTryParse(s, DateTimeStyles(dotnet.IntArg(a[2])))
+		dotnet.SetOut(a[3], d)
 		return ok && ok2, nil
 	}
 	exact := func(withStyles bool) func(any, []any) (any, error) {
@@ -708,49 +448,32 @@ func tmRegisterParse(t *Type) {
 				return nil, err
 			}
 			if a[1] == nil {
-				return nil, ArgumentNull("format")
+				return nil, dotnet.ArgumentNull("format")
 			}
 			st := StylesNone
 			if withStyles {
-				st = DateTimeStyles(IntArg(a[3]))
+				st = DateTimeStyles(dotnet.IntArg(a[3]))
 			}
 			return ParseDateTimeExact(s, tmFormats(a[1]), st)
 		}
 	}
 	tryExact := func(_ any, a []any) (any, error) {
-		s, ok := StringArg(a[0])
-		d, ok2 := tmTryParseExact(s, tmFormats(a[1]), DateTimeStyles(IntArg(a[3])))
-		SetOut(a[4], d)
+		s, ok := dotnet.StringArg(a[0])
+		d, ok2 := tmTryParseExact(s, tmFormats(a[1]), DateTimeStyles(dotnet.IntArg(a[3])))
+		dotnet.SetOut(a[4], d)
 		return ok && ok2, nil
 	}
-	strs := ArrayOf(String)
+	strs := dotnet.ArrayOf(dotnet.String)
 	t.AddStatic(
-		NewMethod("Parse", t, parse, "s", String),
-		NewMethod("Parse", t, parse, "s", String, "provider", nil),
-		NewMethod("Parse", t, parseStyles, "s", String, "provider", nil, "styles", DateTimeStylesT),
-		NewMethod("TryParse", Boolean, tryParse, "s", String, "result", OutParam("result", t)),
-		NewMethod("TryParse", Boolean, tryParseStyles, "s", String, "provider", nil, "styles", DateTimeStylesT, "result", OutParam("result", t)),
-		NewMethod("ParseExact", t, exact(false), "s", String, "format", String, "provider", nil),
-		NewMethod("ParseExact", t, exact(true), "s", String, "format", String, "provider", nil, "style", DateTimeStylesT),
-		NewMethod("ParseExact", t, exact(true), "s", String, "formats", strs, "provider", nil, "style", DateTimeStylesT),
-		NewMethod("TryParseExact", Boolean, tryExact, "s", String, "format", String, "provider", nil, "style", DateTimeStylesT, "result", OutParam("result", t)),
-		NewMethod("TryParseExact", Boolean, tryExact, "s", String, "formats", strs, "provider", nil, "style", DateTimeStylesT, "result", OutParam("result", t)),
+		dotnet.NewMethod("Parse", t, parse, "s", dotnet.String),
+		dotnet.NewMethod("Parse", t, parse, "s", dotnet.String, "provider", nil),
+		dotnet.NewMethod("Parse", t, parseStyles, "s", dotnet.String, "provider", nil, "styles", DateTimeStylesT),
+		dotnet.NewMethod("TryParse", dotnet.Boolean, tryParse, "s", dotnet.String, "result", dotnet.OutParam("result", t)),
+		dotnet.NewMethod("TryParse", dotnet.Boolean, tryParseStyles, "s", dotnet.String, "provider", nil, "styles", DateTimeStylesT, "result", dotnet.OutParam("result", t)),
+		dotnet.NewMethod("ParseExact", t, exact(false), "s", dotnet.String, "format", dotnet.String, "provider", nil),
+		dotnet.NewMethod("ParseExact", t, exact(true), "s", dotnet.String, "format", dotnet.String, "provider", nil, "style", DateTimeStylesT),
+		dotnet.NewMethod("ParseExact", t, exact(true), "s", dotnet.String, "formats", strs, "provider", nil, "style", DateTimeStylesT),
+		dotnet.NewMethod("TryParseExact", dotnet.Boolean, tryExact, "s", dotnet.String, "format", dotnet.String, "provider", nil, "style", DateTimeStylesT, "result", dotnet.OutParam("result", t)),
+		dotnet.NewMethod("TryParseExact", dotnet.Boolean, tryExact, "s", dotnet.String, "formats", strs, "provider", nil, "style", DateTimeStylesT, "result", dotnet.OutParam("result", t)),
 	)
-}
-
-// tmFracDigits is the custom specifier "f" or "F" (trim) repeated n times:
-// the n leading digits of the 7-digit tick fraction; "F" drops trailing zeros.
-func tmFracDigits(frac int64, n int, trim bool) (string, error) {
-	if n > 7 {
-		return "", tmBadFormat()
-	}
-	for range 7 - n {
-		frac /= 10
-	}
-	var d strings.Builder
-	tmPad(&d, frac, n)
-	if trim {
-		return strings.TrimRight(d.String(), "0"), nil
-	}
-	return d.String(), nil
 }

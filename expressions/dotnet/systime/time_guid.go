@@ -1,68 +1,34 @@
-package dotnet
+package systime
 
 import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
+
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // NewGuid returns a random version 4 Guid, as Guid.NewGuid does.
-func NewGuid() Guid {
-	var g Guid
+func NewGuid() dotnet.Guid {
+	var g dotnet.Guid
 	_, _ = rand.Read(g[:])
 	g[6] = g[6]&0x0f | 0x40
 	g[8] = g[8]&0x3f | 0x80
 	return g
 }
 
-// String renders the Guid in the "D" format:
-// xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, lower case.
-func (g Guid) String() string {
-	s, _ := g.Format("D")
-	return s
-}
-
-// Format renders the Guid as ToString(format) does: "N", "D", "B", "P" or
-// "X" (either case; empty means "D").
-func (g Guid) Format(f string) (string, error) {
-	h := hex.EncodeToString(g[:])
-	d := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-	switch f {
-	case "", "D", "d":
-		return d, nil
-	case "N", "n":
-		return h, nil
-	case "B", "b":
-		return "{" + d + "}", nil
-	case "P", "p":
-		return "(" + d + ")", nil
-	case "X", "x":
-		var b strings.Builder
-		b.WriteString("{0x" + h[0:8] + ",0x" + h[8:12] + ",0x" + h[12:16] + ",{")
-		for i := 8; i < 16; i++ {
-			if i > 8 {
-				b.WriteByte(',')
-			}
-			b.WriteString("0x" + h[2*i:2*i+2])
-		}
-		b.WriteString("}}")
-		return b.String(), nil
-	}
-	return "", FormatError(`Format string can be only "D", "d", "N", "n", "P", "p", "B", "b", "X" or "x".`)
-}
-
 // ParseGuid parses the "N", "D", "B", "P" and "X" forms, as Guid.Parse does.
-func ParseGuid(s string) (Guid, error) {
+func ParseGuid(s string) (dotnet.Guid, error) {
 	if g, ok := tmParseGuid(strings.TrimSpace(s), ""); ok {
 		return g, nil
 	}
-	return Guid{}, FormatError("Unrecognized Guid format.")
+	return dotnet.Guid{}, dotnet.FormatError("Unrecognized Guid format.")
 }
 
 // tmParseGuid parses one form (f) or any form (f == "").
-func tmParseGuid(s, f string) (Guid, bool) {
-	var g Guid
+func tmParseGuid(s, f string) (dotnet.Guid, bool) {
+	var g dotnet.Guid
 	hexTo := func(dst []byte, src string) bool {
 		if len(src) != 2*len(dst) || strings.ContainsAny(src, "+-") {
 			return false
@@ -118,96 +84,96 @@ func tmParseGuid(s, f string) (Guid, bool) {
 // stores the first three fields little-endian.
 var tmGuidBytesOrder = [16]int{3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15}
 
-func tmGuid(v any) Guid {
-	if g, ok := v.(Guid); ok {
+func tmGuid(v any) dotnet.Guid {
+	if g, ok := v.(dotnet.Guid); ok {
 		return g
 	}
-	return Guid{}
+	return dotnet.Guid{}
 }
 
 func init() {
-	t := GuidT
+	t := dotnet.GuidT
 	t.Ctors = append(t.Ctors,
-		NewMethod(".ctor", t, func(_ any, a []any) (any, error) {
-			s, ok := StringArg(a[0])
+		dotnet.NewMethod(".ctor", t, func(_ any, a []any) (any, error) {
+			s, ok := dotnet.StringArg(a[0])
 			if !ok {
-				return nil, ArgumentNull("g")
+				return nil, dotnet.ArgumentNull("g")
 			}
 			return ParseGuid(s)
-		}, "g", String),
-		NewMethod(".ctor", t, func(_ any, a []any) (any, error) {
-			b, err := BytesArg(a[0], "b")
+		}, "g", dotnet.String),
+		dotnet.NewMethod(".ctor", t, func(_ any, a []any) (any, error) {
+			b, err := dotnet.BytesArg(a[0], "b")
 			if err != nil {
 				return nil, err
 			}
 			if len(b) != 16 {
-				return nil, Throw("System.ArgumentException", "Byte array for Guid must be exactly 16 bytes long. (Parameter 'b')")
+				return nil, dotnet.Throw("System.ArgumentException", "Byte array for Guid must be exactly 16 bytes long. (Parameter 'b')")
 			}
-			var g Guid
+			var g dotnet.Guid
 			for i, p := range tmGuidBytesOrder {
 				g[p] = b[i]
 			}
 			return g, nil
-		}, "b", ArrayOf(Byte)),
+		}, "b", dotnet.ArrayOf(dotnet.Byte)),
 	)
-	t.AddStaticProp(NewProp("Empty", t, func(any) (any, error) { return Guid{}, nil }))
+	t.AddStaticProp(dotnet.NewProp("Empty", t, func(any) (any, error) { return dotnet.Guid{}, nil }))
 	parse := func(_ any, a []any) (any, error) {
-		s, ok := StringArg(a[0])
+		s, ok := dotnet.StringArg(a[0])
 		if !ok {
-			return nil, ArgumentNull("input")
+			return nil, dotnet.ArgumentNull("input")
 		}
 		return ParseGuid(s)
 	}
 	exact := func(_ any, a []any) (any, error) {
-		s, ok := StringArg(a[0])
+		s, ok := dotnet.StringArg(a[0])
 		if !ok {
-			return nil, ArgumentNull("input")
+			return nil, dotnet.ArgumentNull("input")
 		}
-		f, _ := StringArg(a[1])
+		f, _ := dotnet.StringArg(a[1])
 		if len(f) != 1 || !strings.Contains("NnDdBbPpXx", f) {
-			return nil, FormatError(`Format string can be only "D", "d", "N", "n", "P", "p", "B", "b", "X" or "x".`)
+			return nil, dotnet.FormatError(`Format string can be only "D", "d", "N", "n", "P", "p", "B", "b", "X" or "x".`)
 		}
 		if g, ok := tmParseGuid(strings.TrimSpace(s), f); ok {
 			return g, nil
 		}
-		return nil, FormatError("Unrecognized Guid format.")
+		return nil, dotnet.FormatError("Unrecognized Guid format.")
 	}
 	t.AddStatic(
-		NewMethod("NewGuid", t, func(any, []any) (any, error) { return NewGuid(), nil }),
-		NewMethod("Parse", t, parse, "input", String),
-		NewMethod("Parse", t, parse, "input", String, "provider", nil),
-		NewMethod("TryParse", Boolean, func(_ any, a []any) (any, error) {
-			s, ok := StringArg(a[0])
+		dotnet.NewMethod("NewGuid", t, func(any, []any) (any, error) { return NewGuid(), nil }),
+		dotnet.NewMethod("Parse", t, parse, "input", dotnet.String),
+		dotnet.NewMethod("Parse", t, parse, "input", dotnet.String, "provider", nil),
+		dotnet.NewMethod("TryParse", dotnet.Boolean, func(_ any, a []any) (any, error) {
+			s, ok := dotnet.StringArg(a[0])
 			g, ok2 := tmParseGuid(strings.TrimSpace(s), "")
 			if !ok2 {
-				g = Guid{}
+				g = dotnet.Guid{}
 			}
-			SetOut(a[1], g)
+			dotnet.SetOut(a[1], g)
 			return ok && ok2, nil
-		}, "input", String, "result", OutParam("result", t)),
-		NewMethod("ParseExact", t, exact, "input", String, "format", String),
-		NewMethod("TryParseExact", Boolean, func(_ any, a []any) (any, error) {
+		}, "input", dotnet.String, "result", dotnet.OutParam("result", t)),
+		dotnet.NewMethod("ParseExact", t, exact, "input", dotnet.String, "format", dotnet.String),
+		dotnet.NewMethod("TryParseExact", dotnet.Boolean, func(_ any, a []any) (any, error) {
 			v, err := exact(nil, a[:2])
 			if err != nil {
-				SetOut(a[2], Guid{})
+				dotnet.SetOut(a[2], dotnet.Guid{})
 				return false, nil
 			}
-			SetOut(a[2], v)
+			dotnet.SetOut(a[2], v)
 			return true, nil
-		}, "input", String, "format", String, "result", OutParam("result", t)),
+		}, "input", dotnet.String, "format", dotnet.String, "result", dotnet.OutParam("result", t)),
 	)
 	toStr := func(r any, a []any) (any, error) {
 		f := ""
 		if len(a) > 0 {
-			f, _ = StringArg(a[0])
+			f, _ = dotnet.StringArg(a[0])
 		}
 		return tmGuid(r).Format(f)
 	}
 	t.AddMethod(
-		NewMethod("ToString", String, toStr),
-		NewMethod("ToString", String, toStr, "format", String),
-		NewMethod("ToString", String, toStr, "format", String, "provider", nil),
-		NewMethod("ToByteArray", ArrayOf(Byte), func(r any, _ []any) (any, error) {
+		dotnet.NewMethod("ToString", dotnet.String, toStr),
+		dotnet.NewMethod("ToString", dotnet.String, toStr, "format", dotnet.String),
+		dotnet.NewMethod("ToString", dotnet.String, toStr, "format", dotnet.String, "provider", nil),
+		dotnet.NewMethod("ToByteArray", dotnet.ArrayOf(dotnet.Byte), func(r any, _ []any) (any, error) {
 			g := tmGuid(r)
 			out := make([]byte, 16)
 			for i, p := range tmGuidBytesOrder {
@@ -215,22 +181,22 @@ func init() {
 			}
 			return out, nil
 		}),
-		NewMethod("Equals", Boolean, func(r any, a []any) (any, error) {
-			g, ok := a[0].(Guid)
+		dotnet.NewMethod("Equals", dotnet.Boolean, func(r any, a []any) (any, error) {
+			g, ok := a[0].(dotnet.Guid)
 			return ok && g == tmGuid(r), nil
 		}, "o", nil),
-		NewMethod("CompareTo", Int32, func(r any, a []any) (any, error) {
+		dotnet.NewMethod("CompareTo", dotnet.Int32, func(r any, a []any) (any, error) {
 			if a[0] == nil {
 				return int32(1), nil
 			}
-			g, ok := a[0].(Guid)
+			g, ok := a[0].(dotnet.Guid)
 			if !ok {
-				return nil, Throw("System.ArgumentException", "Object must be of type GUID. (Parameter 'value')")
+				return nil, dotnet.Throw("System.ArgumentException", "Object must be of type GUID. (Parameter 'value')")
 			}
 			a0 := tmGuid(r)
 			return int32(bytes.Compare(a0[:], g[:])), nil
 		}, "value", nil),
-		NewMethod("GetHashCode", Int32, func(r any, _ []any) (any, error) {
+		dotnet.NewMethod("GetHashCode", dotnet.Int32, func(r any, _ []any) (any, error) {
 			g := tmGuid(r)
 			var h int32
 			for i := 0; i < 16; i += 4 {

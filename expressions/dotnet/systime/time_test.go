@@ -1,13 +1,15 @@
-package dotnet
+package systime
 
 import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // tmCall runs the only overload of a member with the given arity.
-func tmCall(t *testing.T, ms []*Method, recv any, args ...any) (any, error) {
+func tmCall(t *testing.T, ms []*dotnet.Method, recv any, args ...any) (any, error) {
 	t.Helper()
 	for _, m := range ms {
 		if len(m.Params) == len(args) {
@@ -18,7 +20,7 @@ func tmCall(t *testing.T, ms []*Method, recv any, args ...any) (any, error) {
 	return nil, nil
 }
 
-func mustDT(t *testing.T, y, mo, d, h, mi, s, ms int, k DateTimeKind) DateTime {
+func mustDT(t *testing.T, y, mo, d, h, mi, s, ms int, k dotnet.DateTimeKind) dotnet.DateTime {
 	t.Helper()
 	dt, err := NewDateTime(y, mo, d, h, mi, s, ms, k)
 	if err != nil {
@@ -28,7 +30,7 @@ func mustDT(t *testing.T, y, mo, d, h, mi, s, ms int, k DateTimeKind) DateTime {
 }
 
 func excType(err error) string {
-	var e *Exception
+	var e *dotnet.Exception
 	if errors.As(err, &e) {
 		return e.Type
 	}
@@ -36,12 +38,12 @@ func excType(err error) string {
 }
 
 func TestDateTimeFormat(t *testing.T) {
-	utc := mustDT(t, 2024, 1, 2, 3, 4, 5, 0, KindUtc)
-	uns := mustDT(t, 2024, 1, 2, 15, 4, 5, 123, KindUnspecified)
-	loc := mustDT(t, 2024, 1, 2, 3, 4, 5, 0, KindLocal)
+	utc := mustDT(t, 2024, 1, 2, 3, 4, 5, 0, dotnet.KindUtc)
+	uns := mustDT(t, 2024, 1, 2, 15, 4, 5, 123, dotnet.KindUnspecified)
+	loc := mustDT(t, 2024, 1, 2, 3, 4, 5, 0, dotnet.KindLocal)
 	tests := []struct {
 		name string
-		d    DateTime
+		d    dotnet.DateTime
 		f    string
 		want string
 	}{
@@ -108,9 +110,9 @@ func TestDateTimeFormat(t *testing.T) {
 }
 
 func TestDateTimeMembers(t *testing.T) {
-	d := mustDT(t, 2024, 1, 31, 10, 20, 30, 400, KindUtc)
+	d := mustDT(t, 2024, 1, 31, 10, 20, 30, 400, dotnet.KindUtc)
 	get := func(name string) any {
-		v, err := DateTimeT.Props[name].Get(d)
+		v, err := dotnet.DateTimeT.Props[name].Get(d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,28 +121,28 @@ func TestDateTimeMembers(t *testing.T) {
 	checks := map[string]any{
 		"Year": int32(2024), "Month": int32(1), "Day": int32(31), "Hour": int32(10), "Minute": int32(20),
 		"Second": int32(30), "Millisecond": int32(400), "DayOfWeek": Wednesday, "DayOfYear": int32(31),
-		"Kind": KindUtc, "Ticks": int64(638422932304000000),
-		"TimeOfDay": TimeSpan(10*TicksPerHour + 20*TicksPerMinute + 30*TicksPerSecond + 400*TicksPerMillisecond),
+		"Kind": dotnet.KindUtc, "Ticks": int64(638422932304000000),
+		"TimeOfDay": dotnet.TimeSpan(10*dotnet.TicksPerHour + 20*dotnet.TicksPerMinute + 30*dotnet.TicksPerSecond + 400*dotnet.TicksPerMillisecond),
 	}
 	for name, want := range checks {
 		if got := get(name); got != want {
 			t.Errorf("%s = %v (%T), want %v", name, got, got, want)
 		}
 	}
-	if got := ToString(get("Date")); got != "01/31/2024 00:00:00" {
+	if got := dotnet.ToString(get("Date")); got != "01/31/2024 00:00:00" {
 		t.Errorf("Date = %q", got)
 	}
-	if ToString(get("DayOfWeek")) != "Wednesday" || ToString(KindUtc) != "Utc" {
+	if dotnet.ToString(get("DayOfWeek")) != "Wednesday" || dotnet.ToString(dotnet.KindUtc) != "Utc" {
 		t.Errorf("enum names")
 	}
 
 	call := func(name string, args ...any) string {
 		t.Helper()
-		v, err := tmCall(t, DateTimeT.Methods[name], d, args...)
+		v, err := tmCall(t, dotnet.DateTimeT.Methods[name], d, args...)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		s, err := v.(DateTime).Format("yyyy-MM-dd HH:mm:ss.fffffff")
+		s, err := v.(dotnet.DateTime).Format("yyyy-MM-dd HH:mm:ss.fffffff")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,21 +162,21 @@ func TestDateTimeMembers(t *testing.T) {
 		{"AddSeconds", 0.0000001, "2024-01-31 10:20:30.4000001"},
 		{"AddMilliseconds", 600.0, "2024-01-31 10:20:31.0000000"},
 		{"AddTicks", int64(5), "2024-01-31 10:20:30.4000005"},
-		{"Add", TimeSpan(TicksPerDay), "2024-02-01 10:20:30.4000000"},
+		{"Add", dotnet.TimeSpan(dotnet.TicksPerDay), "2024-02-01 10:20:30.4000000"},
 	}
 	for _, a := range adds {
 		if got := call(a.name, a.arg); got != a.want {
 			t.Errorf("%s(%v) = %q, want %q", a.name, a.arg, got, a.want)
 		}
 	}
-	if _, err := tmCall(t, DateTimeT.Methods["AddYears"], DateTimeMaxValue, int32(1)); excType(err) != "System.ArgumentOutOfRangeException" {
+	if _, err := tmCall(t, dotnet.DateTimeT.Methods["AddYears"], DateTimeMaxValue, int32(1)); excType(err) != "System.ArgumentOutOfRangeException" {
 		t.Errorf("AddYears overflow: %v", err)
 	}
-	if _, err := tmCall(t, DateTimeT.Methods["AddDays"], DateTimeMinValue, -1.0); excType(err) != "System.ArgumentOutOfRangeException" {
+	if _, err := tmCall(t, dotnet.DateTimeT.Methods["AddDays"], DateTimeMinValue, -1.0); excType(err) != "System.ArgumentOutOfRangeException" {
 		t.Errorf("AddDays underflow: %v", err)
 	}
 
-	epoch := mustDT(t, 1970, 1, 1, 0, 0, 0, 0, KindUnspecified)
+	epoch := mustDT(t, 1970, 1, 1, 0, 0, 0, 0, dotnet.KindUnspecified)
 	if got := DateTimeDiff(d, epoch); got.String() != "19753.10:20:30.4000000" {
 		t.Errorf("diff = %v", got)
 	}
@@ -182,13 +184,13 @@ func TestDateTimeMembers(t *testing.T) {
 		t.Errorf("compare")
 	}
 	// Kinds are ignored by comparisons.
-	if CompareDateTime(mustDT(t, 2024, 1, 1, 0, 0, 0, 0, KindUtc), mustDT(t, 2024, 1, 1, 0, 0, 0, 0, KindLocal)) != 0 {
+	if CompareDateTime(mustDT(t, 2024, 1, 1, 0, 0, 0, 0, dotnet.KindUtc), mustDT(t, 2024, 1, 1, 0, 0, 0, 0, dotnet.KindLocal)) != 0 {
 		t.Errorf("kind must not matter")
 	}
-	if got := DateTimeSub(d, TimeSpan(TicksPerHour)).String(); got != "01/31/2024 09:20:30" {
+	if got := DateTimeSub(d, dotnet.TimeSpan(dotnet.TicksPerHour)).String(); got != "01/31/2024 09:20:30" {
 		t.Errorf("DateTimeSub = %s", got)
 	}
-	if got := DateTimeAdd(d, TimeSpan(TicksPerHour)).String(); got != "01/31/2024 11:20:30" {
+	if got := DateTimeAdd(d, dotnet.TimeSpan(dotnet.TicksPerHour)).String(); got != "01/31/2024 11:20:30" {
 		t.Errorf("DateTimeAdd = %s", got)
 	}
 	func() {
@@ -199,19 +201,19 @@ func TestDateTimeMembers(t *testing.T) {
 		}()
 		DateTimeAdd(DateTimeMaxValue, 1)
 	}()
-	for _, m := range DateTimeT.Ctors {
-		if len(m.Params) == 7 && m.Params[6].Type == Int32 {
+	for _, m := range dotnet.DateTimeT.Ctors {
+		if len(m.Params) == 7 && m.Params[6].Type == dotnet.Int32 {
 			// An enum argument bound to the millisecond overload is a kind.
-			v, err := m.Fn(nil, []any{int32(1970), int32(1), int32(1), int32(0), int32(0), int32(0), KindUtc})
-			if err != nil || v.(DateTime).Kind != KindUtc {
+			v, err := m.Fn(nil, []any{int32(1970), int32(1), int32(1), int32(0), int32(0), int32(0), dotnet.KindUtc})
+			if err != nil || v.(dotnet.DateTime).Kind != dotnet.KindUtc {
 				t.Errorf("ctor with kind = %v, %v", v, err)
 			}
 		}
 	}
-	if v, _ := tmCall(t, DateTimeT.Static["DaysInMonth"], nil, int32(2023), int32(2)); v != int32(28) {
+	if v, _ := tmCall(t, dotnet.DateTimeT.Static["DaysInMonth"], nil, int32(2023), int32(2)); v != int32(28) {
 		t.Errorf("DaysInMonth = %v", v)
 	}
-	if v, _ := tmCall(t, DateTimeT.Static["IsLeapYear"], nil, int32(2000)); v != true {
+	if v, _ := tmCall(t, dotnet.DateTimeT.Static["IsLeapYear"], nil, int32(2000)); v != true {
 		t.Errorf("IsLeapYear(2000) = %v", v)
 	}
 	if _, err := NewDateTime(2023, 2, 29, 0, 0, 0, 0, 0); excType(err) != "System.ArgumentOutOfRangeException" {
@@ -220,19 +222,19 @@ func TestDateTimeMembers(t *testing.T) {
 }
 
 func TestDateTimeClock(t *testing.T) {
-	old := Now
-	defer func() { Now = old }()
-	Now = func() time.Time { return time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.FixedZone("x", 3600)) }
-	utc, _ := DateTimeT.StaticProps["UtcNow"].Get(nil)
-	if got, _ := utc.(DateTime).Format("o"); got != "2024-05-06T06:08:09.1234567Z" {
+	old := dotnet.Now
+	defer func() { dotnet.Now = old }()
+	dotnet.Now = func() time.Time { return time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.FixedZone("x", 3600)) }
+	utc, _ := dotnet.DateTimeT.StaticProps["UtcNow"].Get(nil)
+	if got, _ := utc.(dotnet.DateTime).Format("o"); got != "2024-05-06T06:08:09.1234567Z" {
 		t.Errorf("UtcNow = %s", got)
 	}
-	now, _ := DateTimeT.StaticProps["Now"].Get(nil)
-	if got, _ := now.(DateTime).Format("o"); got != "2024-05-06T06:08:09.1234567+00:00" {
+	now, _ := dotnet.DateTimeT.StaticProps["Now"].Get(nil)
+	if got, _ := now.(dotnet.DateTime).Format("o"); got != "2024-05-06T06:08:09.1234567+00:00" {
 		t.Errorf("Now = %s", got)
 	}
-	today, _ := DateTimeT.StaticProps["Today"].Get(nil)
-	if got := today.(DateTime).String(); got != "05/06/2024 00:00:00" {
+	today, _ := dotnet.DateTimeT.StaticProps["Today"].Get(nil)
+	if got := today.(dotnet.DateTime).String(); got != "05/06/2024 00:00:00" {
 		t.Errorf("Today = %s", got)
 	}
 	// Parsing a time of day alone uses today's date.
@@ -284,12 +286,12 @@ func TestDateTimeParse(t *testing.T) {
 		}
 	}
 	var out any
-	ok, _ := tmCall(t, DateTimeT.Static["TryParse"], nil, "nope", &out)
+	ok, _ := tmCall(t, dotnet.DateTimeT.Static["TryParse"], nil, "nope", &out)
 	if ok != false || out != DateTimeMinValue {
 		t.Errorf("TryParse failure = %v, %v", ok, out)
 	}
-	ok, _ = tmCall(t, DateTimeT.Static["TryParse"], nil, "2024-01-02", &out)
-	if ok != true || out.(DateTime).String() != "01/02/2024 00:00:00" {
+	ok, _ = tmCall(t, dotnet.DateTimeT.Static["TryParse"], nil, "2024-01-02", &out)
+	if ok != true || out.(dotnet.DateTime).String() != "01/02/2024 00:00:00" {
 		t.Errorf("TryParse = %v, %v", ok, out)
 	}
 }
@@ -327,34 +329,34 @@ func TestDateTimeParseExact(t *testing.T) {
 			t.Errorf("ParseExact(%q, %q) = %v", bad[0], bad[1], err)
 		}
 	}
-	v, err := tmCall(t, DateTimeT.Static["ParseExact"], nil, "02.01.2024", "dd.MM.yyyy", nil)
-	if err != nil || v.(DateTime).String() != "01/02/2024 00:00:00" {
+	v, err := tmCall(t, dotnet.DateTimeT.Static["ParseExact"], nil, "02.01.2024", "dd.MM.yyyy", nil)
+	if err != nil || v.(dotnet.DateTime).String() != "01/02/2024 00:00:00" {
 		t.Errorf("ParseExact member = %v, %v", v, err)
 	}
 }
 
 func TestTimeSpan(t *testing.T) {
 	fmts := []struct {
-		ts   TimeSpan
+		ts   dotnet.TimeSpan
 		f    string
 		want string
 	}{
-		{90 * TicksPerMinute, "", "01:30:00"},
-		{5 * TicksPerMinute, "c", "00:05:00"},
-		{TicksPerDay + 2*TicksPerHour + 3*TicksPerMinute + 4*TicksPerSecond + 500*TicksPerMillisecond, "c", "1.02:03:04.5000000"},
-		{-(TicksPerDay + 2*TicksPerHour), "c", "-1.02:00:00"},
-		{TicksPerDay + 2*TicksPerHour + 3*TicksPerMinute + 4*TicksPerSecond + 500*TicksPerMillisecond, "g", "1:2:03:04.5"},
-		{2*TicksPerHour + 3*TicksPerMinute, "g", "2:03:00"},
-		{2*TicksPerHour + 3*TicksPerMinute, "G", "0:02:03:00.0000000"},
-		{2*TicksPerHour + 3*TicksPerMinute, `hh\:mm`, "02:03"},
-		{-(2*TicksPerHour + 3*TicksPerMinute), `hh\:mm`, "02:03"},
-		{3*TicksPerDay + 4*TicksPerHour, `d\.hh\:mm\:ss`, "3.04:00:00"},
-		{3*TicksPerDay + 4*TicksPerHour, `dd' days'`, "03 days"},
-		{1500 * TicksPerMillisecond, `s\.fff`, "1.500"},
-		{1500 * TicksPerMillisecond, `s\.FFF`, "1.5"},
-		{1500 * TicksPerMillisecond, `%s`, "1"},
-		{TimeSpan(-9223372036854775808), "c", "-10675199.02:48:05.4775808"},
-		{TimeSpan(9223372036854775807), "c", "10675199.02:48:05.4775807"},
+		{90 * dotnet.TicksPerMinute, "", "01:30:00"},
+		{5 * dotnet.TicksPerMinute, "c", "00:05:00"},
+		{dotnet.TicksPerDay + 2*dotnet.TicksPerHour + 3*dotnet.TicksPerMinute + 4*dotnet.TicksPerSecond + 500*dotnet.TicksPerMillisecond, "c", "1.02:03:04.5000000"},
+		{-(dotnet.TicksPerDay + 2*dotnet.TicksPerHour), "c", "-1.02:00:00"},
+		{dotnet.TicksPerDay + 2*dotnet.TicksPerHour + 3*dotnet.TicksPerMinute + 4*dotnet.TicksPerSecond + 500*dotnet.TicksPerMillisecond, "g", "1:2:03:04.5"},
+		{2*dotnet.TicksPerHour + 3*dotnet.TicksPerMinute, "g", "2:03:00"},
+		{2*dotnet.TicksPerHour + 3*dotnet.TicksPerMinute, "G", "0:02:03:00.0000000"},
+		{2*dotnet.TicksPerHour + 3*dotnet.TicksPerMinute, `hh\:mm`, "02:03"},
+		{-(2*dotnet.TicksPerHour + 3*dotnet.TicksPerMinute), `hh\:mm`, "02:03"},
+		{3*dotnet.TicksPerDay + 4*dotnet.TicksPerHour, `d\.hh\:mm\:ss`, "3.04:00:00"},
+		{3*dotnet.TicksPerDay + 4*dotnet.TicksPerHour, `dd' days'`, "03 days"},
+		{1500 * dotnet.TicksPerMillisecond, `s\.fff`, "1.500"},
+		{1500 * dotnet.TicksPerMillisecond, `s\.FFF`, "1.5"},
+		{1500 * dotnet.TicksPerMillisecond, `%s`, "1"},
+		{dotnet.TimeSpan(-9223372036854775808), "c", "-10675199.02:48:05.4775808"},
+		{dotnet.TimeSpan(9223372036854775807), "c", "10675199.02:48:05.4775807"},
 	}
 	for _, tc := range fmts {
 		got, err := tc.ts.Format(tc.f)
@@ -363,7 +365,7 @@ func TestTimeSpan(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"x", "hh:mm", "hhh", "dddddddddd"} {
-		if _, err := TimeSpan(0).Format(f); excType(err) != "System.FormatException" {
+		if _, err := dotnet.TimeSpan(0).Format(f); excType(err) != "System.FormatException" {
 			t.Errorf("Format(%q) = %v", f, err)
 		}
 	}
@@ -398,12 +400,12 @@ func TestTimeSpan(t *testing.T) {
 		}
 	}
 
-	from := func(name string, v float64) TimeSpan {
-		r, err := tmCall(t, TimeSpanT.Static[name], nil, v)
+	from := func(name string, v float64) dotnet.TimeSpan {
+		r, err := tmCall(t, dotnet.TimeSpanT.Static[name], nil, v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r.(TimeSpan)
+		return r.(dotnet.TimeSpan)
 	}
 	if got := from("FromMinutes", 90).String(); got != "01:30:00" {
 		t.Errorf("FromMinutes(90) = %s", got)
@@ -417,22 +419,22 @@ func TestTimeSpan(t *testing.T) {
 	ts := from("FromHours", -26.5)
 	props := map[string]any{"Days": int32(-1), "Hours": int32(-2), "Minutes": int32(-30), "TotalHours": -26.5, "TotalMinutes": -1590.0}
 	for n, want := range props {
-		if got, _ := TimeSpanT.Props[n].Get(ts); got != want {
+		if got, _ := dotnet.TimeSpanT.Props[n].Get(ts); got != want {
 			t.Errorf("%s = %v, want %v", n, got, want)
 		}
 	}
-	v, err := tmCall(t, TimeSpanT.Ctors, nil, int32(1), int32(2), int32(3), int32(4), int32(5))
-	if err != nil || v.(TimeSpan).String() != "1.02:03:04.0050000" {
+	v, err := tmCall(t, dotnet.TimeSpanT.Ctors, nil, int32(1), int32(2), int32(3), int32(4), int32(5))
+	if err != nil || v.(dotnet.TimeSpan).String() != "1.02:03:04.0050000" {
 		t.Errorf("ctor = %v, %v", v, err)
 	}
-	v, _ = tmCall(t, TimeSpanT.Ctors, nil, int32(25), int32(0), int32(0))
-	if v.(TimeSpan).String() != "1.01:00:00" {
+	v, _ = tmCall(t, dotnet.TimeSpanT.Ctors, nil, int32(25), int32(0), int32(0))
+	if v.(dotnet.TimeSpan).String() != "1.01:00:00" {
 		t.Errorf("ctor(25,0,0) = %v", v)
 	}
-	if _, err := tmCall(t, TimeSpanT.Methods["Negate"], TimeSpan(-9223372036854775808)); excType(err) != "System.OverflowException" {
+	if _, err := tmCall(t, dotnet.TimeSpanT.Methods["Negate"], dotnet.TimeSpan(-9223372036854775808)); excType(err) != "System.OverflowException" {
 		t.Errorf("Negate(MinValue) = %v", err)
 	}
-	if _, err := tmCall(t, TimeSpanT.Methods["Add"], TimeSpan(9223372036854775807), TimeSpan(1)); excType(err) != "System.OverflowException" {
+	if _, err := tmCall(t, dotnet.TimeSpanT.Methods["Add"], dotnet.TimeSpan(9223372036854775807), dotnet.TimeSpan(1)); excType(err) != "System.OverflowException" {
 		t.Errorf("Add overflow = %v", err)
 	}
 }
