@@ -51,6 +51,9 @@
 //	cryptography   System.Security.Cryptography and its X509Certificates:
 //	               hashes and HMACs, RSA, AES, RandomNumberGenerator,
 //	               X509Certificate2 and the gateway's X.509 trust settings
+//	regex          System.Text.RegularExpressions: Regex (.NET's own engine
+//	               and syntax, with the match timeout), Match, Group, Capture
+//	               and their collections
 //	sysnet         System.Net: IPAddress, AddressFamily
 //	systime        the members of System.DateTime, TimeSpan, DateTimeOffset
 //	               and Guid, their parsers, TimeZoneInfo, DayOfWeek,

@@ -1,4 +1,4 @@
-package dotnet
+package regex
 
 import (
 	"testing"

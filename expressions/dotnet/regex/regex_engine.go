@@ -1,4 +1,4 @@
-package dotnet
+package regex
 
 import (
 	"container/list"
@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dlclark/regexp2"
+	"github.com/policygate/policygate/expressions/dotnet"
 )
 
 // RegexTimeout bounds every regular-expression match: a match that runs
@@ -96,8 +97,8 @@ var rxCache = struct {
 	lru *list.List
 }{m: map[rxKey]*list.Element{}, lru: list.New()}
 
-func rxArgOutOfRange(p string) *Exception {
-	return Throw("System.ArgumentOutOfRangeException", "Specified argument was out of the range of valid values. (Parameter '%s')", p)
+func rxArgOutOfRange(p string) *dotnet.Exception {
+	return dotnet.Throw("System.ArgumentOutOfRangeException", "Specified argument was out of the range of valid values. (Parameter '%s')", p)
 }
 
 // CompileRegex compiles a .NET regular expression with options, using the
@@ -134,7 +135,7 @@ func rxCompile(pattern string, opts RegexOptions, timeout time.Duration) (*Regex
 	if err != nil {
 		msg := err.Error()
 		msg = strings.TrimPrefix(msg, "error parsing regexp: ")
-		return nil, Throw("System.ArgumentException", "Invalid pattern '%s'. %s", pattern, msg)
+		return nil, dotnet.Throw("System.ArgumentException", "Invalid pattern '%s'. %s", pattern, msg)
 	}
 	re.MatchTimeout = timeout
 	r := &Regex{re: re, pattern: pattern, opts: opts, timeout: timeout}
@@ -153,8 +154,8 @@ func rxCompile(pattern string, opts RegexOptions, timeout time.Duration) (*Regex
 	return r, nil
 }
 
-func (r *Regex) timeoutErr(input string) *Exception {
-	e := Throw("System.Text.RegularExpressions.RegexMatchTimeoutException",
+func (r *Regex) timeoutErr(input string) *dotnet.Exception {
+	e := dotnet.Throw("System.Text.RegularExpressions.RegexMatchTimeoutException",
 		"The Regex engine has timed out while trying to match a pattern to an input string. This can occur for many reasons, including very large inputs or excessive backtracking caused by nested quantifiers, back-references and other factors.")
 	e.Inner = errors.New("pattern " + strconv.Quote(r.pattern) + " timed out after " + r.timeout.String())
 	return e
@@ -394,7 +395,7 @@ func (m *Match) NextMatch() (*Match, error) {
 // $_) against the match, as Match.Result does.
 func (m *Match) Result(repl string) (string, error) {
 	if m.m == nil {
-		return "", Throw("System.NotSupportedException", "Result cannot be called on a failed Match.")
+		return "", dotnet.Throw("System.NotSupportedException", "Result cannot be called on a failed Match.")
 	}
 	return rxExpand(m, repl), nil
 }

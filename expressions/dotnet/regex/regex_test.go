@@ -1,4 +1,4 @@
-package dotnet
+package regex
 
 import (
 	"strconv"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/dotnettest"
 )
 
 // rxFunc is a test lambda.
@@ -30,7 +32,7 @@ func rxTryStatic(t *testing.T, name string, args ...any) (any, error) {
 		if len(m.Params) != len(args) {
 			continue
 		}
-		if _, isFn := args[len(args)-1].(Func); len(args) >= 3 && (m.Params[2].Type == MatchEvaluatorT) != isFn && m.Params[2].Name != "options" {
+		if _, isFn := args[len(args)-1].(dotnet.Func); len(args) >= 3 && (m.Params[2].Type == MatchEvaluatorT) != isFn && m.Params[2].Name != "options" {
 			continue
 		}
 		return m.Fn(nil, args)
@@ -44,7 +46,7 @@ func rxGroupIdx(t *testing.T, m *Match, key any) *Group {
 	gc, _ := MatchT.FindProp("Groups").Get(m)
 	for _, ix := range GroupCollectionT.Indexers {
 		_, wantStr := key.(string)
-		if (ix.Params[0].Type == String) == wantStr {
+		if (ix.Params[0].Type == dotnet.String) == wantStr {
 			g, err := ix.Fn(gc, []any{key})
 			if err != nil {
 				t.Fatal(err)
@@ -81,7 +83,7 @@ func TestRegexMatchGroups(t *testing.T) {
 		t.Errorf("Groups.Count = %v", n)
 	}
 	var names []string
-	seq, ok := Iterate(gc)
+	seq, ok := dotnet.Iterate(gc)
 	if !ok {
 		t.Fatal("GroupCollection not iterable")
 	}
@@ -149,11 +151,11 @@ func TestRegexOptionsAndMembers(t *testing.T) {
 		t.Errorf("options string = %q", s)
 	}
 
-	r, err := tmCall(t, RegexT.Ctors, nil, `(?<k>\w+)=(?<v>\w+)`)
+	r, err := dotnettest.Call(t, RegexT.Ctors, nil, `(?<k>\w+)=(?<v>\w+)`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mc, err := tmCall(t, RegexT.Methods["Matches"], r, "a=1; b=2;c=3")
+	mc, err := dotnettest.Call(t, RegexT.Methods["Matches"], r, "a=1; b=2;c=3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,28 +175,28 @@ func TestRegexOptionsAndMembers(t *testing.T) {
 	if err != nil || third.(*Match).Index != 9 {
 		t.Errorf("mc[2] = %v, %v", third, err)
 	}
-	if _, err := MatchCollectionT.Indexers[0].Fn(mc, []any{int32(3)}); excType(err) != "System.ArgumentOutOfRangeException" {
+	if _, err := MatchCollectionT.Indexers[0].Fn(mc, []any{int32(3)}); dotnettest.ExceptionType(err) != "System.ArgumentOutOfRangeException" {
 		t.Errorf("mc[3] error = %v", err)
 	}
-	first, _ := tmCall(t, RegexT.Methods["Match"], r, "a=1; b=2")
-	next, _ := tmCall(t, MatchT.Methods["NextMatch"], first)
+	first, _ := dotnettest.Call(t, RegexT.Methods["Match"], r, "a=1; b=2")
+	next, _ := dotnettest.Call(t, MatchT.Methods["NextMatch"], first)
 	if next.(*Match).Value != "b=2" {
 		t.Errorf("NextMatch = %q", next.(*Match).Value)
 	}
-	last, _ := tmCall(t, MatchT.Methods["NextMatch"], next)
+	last, _ := dotnettest.Call(t, MatchT.Methods["NextMatch"], next)
 	if last.(*Match).Success {
 		t.Errorf("NextMatch past the end succeeded")
 	}
-	if v, _ := tmCall(t, RegexT.Methods["ToString"], r); v != `(?<k>\w+)=(?<v>\w+)` {
+	if v, _ := dotnettest.Call(t, RegexT.Methods["ToString"], r); v != `(?<k>\w+)=(?<v>\w+)` {
 		t.Errorf("ToString = %v", v)
 	}
-	if _, err := tmCall(t, RegexT.Ctors, nil, `(unclosed`); excType(err) != "System.ArgumentException" {
+	if _, err := dotnettest.Call(t, RegexT.Ctors, nil, `(unclosed`); dotnettest.ExceptionType(err) != "System.ArgumentException" {
 		t.Errorf("bad pattern error = %v", err)
 	}
-	if _, err := tmCall(t, RegexT.Ctors, nil, nil); excType(err) != "System.ArgumentNullException" {
+	if _, err := dotnettest.Call(t, RegexT.Ctors, nil, nil); dotnettest.ExceptionType(err) != "System.ArgumentNullException" {
 		t.Errorf("null pattern error = %v", err)
 	}
-	if _, err := tmCall(t, RegexT.Ctors, nil, "a", RegexOptions(4096)); excType(err) != "System.ArgumentOutOfRangeException" {
+	if _, err := dotnettest.Call(t, RegexT.Ctors, nil, "a", RegexOptions(4096)); dotnettest.ExceptionType(err) != "System.ArgumentOutOfRangeException" {
 		t.Errorf("bad options error = %v", err)
 	}
 }
@@ -218,7 +220,7 @@ func TestRegexReplaceSplit(t *testing.T) {
 		}
 	}
 	upper := rxFunc(func(a ...any) (any, error) { return strings.ToUpper(a[0].(*Match).Value), nil })
-	if got := rxStaticCall(t, "Replace", "a1b2", `[a-z]`, Func(upper)); got != "A1B2" {
+	if got := rxStaticCall(t, "Replace", "a1b2", `[a-z]`, dotnet.Func(upper)); got != "A1B2" {
 		t.Errorf("Replace with evaluator = %q", got)
 	}
 	r, _ := CompileRegex(`\d`, RegexNone)
@@ -241,7 +243,7 @@ func TestRegexReplaceSplit(t *testing.T) {
 	if got, _ := r.Replace("a1", "$_$+$9${x}$", -1, -1); got != "aa11$9${x}$" {
 		t.Errorf("Replace literals = %q", got)
 	}
-	if _, err := r.Replace("1", "x", -2, -1); excType(err) != "System.ArgumentOutOfRangeException" {
+	if _, err := r.Replace("1", "x", -2, -1); dotnettest.ExceptionType(err) != "System.ArgumentOutOfRangeException" {
 		t.Errorf("Replace count -2 = %v", err)
 	}
 
@@ -289,15 +291,15 @@ func TestRegexTimeout(t *testing.T) {
 	defer func() { RegexTimeout = old }()
 	input := strings.Repeat("a", 30) + "!"
 	_, err := rxTryStatic(t, "IsMatch", input, `^(a+)+$`)
-	if excType(err) != "System.Text.RegularExpressions.RegexMatchTimeoutException" {
+	if dotnettest.ExceptionType(err) != "System.Text.RegularExpressions.RegexMatchTimeoutException" {
 		t.Fatalf("error = %v", err)
 	}
-	if !IsInstance(err, RegexMatchTimeoutExceptionT) || !IsInstance(err, ExceptionT) {
+	if !dotnet.IsInstance(err, dotnet.RegexMatchTimeoutExceptionT) || !dotnet.IsInstance(err, dotnet.ExceptionT) {
 		t.Errorf("timeout exception type checks failed")
 	}
 	// A timeout after the first match still surfaces from Replace.
 	_, err = rxTryStatic(t, "Replace", "x "+strings.Repeat("a", 30), `x|(a+)+!`, "y")
-	if excType(err) != "System.Text.RegularExpressions.RegexMatchTimeoutException" {
+	if dotnettest.ExceptionType(err) != "System.Text.RegularExpressions.RegexMatchTimeoutException" {
 		t.Errorf("Replace error = %v", err)
 	}
 }
