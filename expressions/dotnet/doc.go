@@ -40,11 +40,18 @@
 // core never imports a namespace package, and nothing here imports
 // policies, engine or gateway.
 //
-// Where the core must reach into a namespace (ToString of a value it does not
-// know, a conversion into one of its types), the core declares a small hook,
-// a variable of function type that the namespace package sets from init.
-// A type the core itself builds or dispatches on stays in the core even if
-// .NET places it elsewhere.
+// A type the core itself builds, prints or dispatches on stays in the core
+// even if .NET places it in a namespace package's namespace: DateTime,
+// TimeSpan, DateTimeOffset and Guid with their formatting (JSON and
+// string.Format print them), RegexMatchTimeoutException (with the other
+// exceptions), the LINQ sequence types (the collections name them). Where
+// the core must instead reach into a namespace's code, it declares a small
+// hook, a variable of function type that the namespace package sets from
+// init; none is needed so far. A namespace package builds its member tables
+// with the exported helpers of members.go (NewMethod, MethodOf, NewProp,
+// IntArg, ...). Namespace packages do not import one another: what two of
+// them share goes into the core (the Now clock, which DateTime.Now and
+// certificate validity both read).
 //
 // The namespace packages:
 //

@@ -1,8 +1,6 @@
 package dotnet
 
-import (
-	"reflect"
-)
+import "reflect"
 
 // Builders and argument helpers for member tables, shared by the files and
 // namespace packages that register .NET members.

@@ -58,7 +58,7 @@ var (
 
 // Tick arithmetic. DateTime ticks count 100 ns from 0001-01-01T00:00:00.
 const (
-	tmUnixEpochTicks int64 = 621355968000000000
+	tmUnixEpochTicks       = dotnet.UnixEpochTicks
 	tmMaxTicks       int64 = 3155378975999999999
 	tmTicksPerSec    int64 = 10_000_000
 	tmTicksPerDay    int64 = 864_000_000_000
@@ -200,8 +200,9 @@ func tmAddUnits(d dotnet.DateTime, v float64, perUnit int64) (dotnet.DateTime, e
 	return tmAddTicks(d, n, "value")
 }
 
-// ---- argument helpers shared by the time, regex and crypto files ----
+// ---- argument helpers (the shared ones are dotnet.IntArg, TimeSpanArg, ...) ----
 
+// tmDT reads a DateTime argument (a DateTimeOffset gives its clock reading).
 func tmDT(v any) dotnet.DateTime {
 	switch x := v.(type) {
 	case dotnet.DateTime:
