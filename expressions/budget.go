@@ -1,12 +1,15 @@
 package expressions
 
-import "github.com/policygate/policygate/expressions/dotnet"
+import (
+	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/xmllinq"
+)
 
 // Parsing JSON or XML text builds a tree several times its size: the static
 // Parse methods (and JsonConvert.DeserializeObject) charge the memory
 // budget parsedTreeFactor bytes per byte of text before they parse.
 func init() {
-	for _, t := range []*dotnet.Type{dotnet.JTokenT, dotnet.JObjectT, dotnet.JArrayT, dotnet.XElementT, dotnet.XDocumentT} {
+	for _, t := range []*dotnet.Type{dotnet.JTokenT, dotnet.JObjectT, dotnet.JArrayT, xmllinq.XElementT, xmllinq.XDocumentT} {
 		for _, m := range t.Static["Parse"] {
 			chargeTextArg(m)
 		}

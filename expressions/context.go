@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/cryptography"
 )
 
 // Context is the implicit `context` variable of policy expressions
@@ -54,7 +55,7 @@ type Request struct {
 	IPAddress         string
 	MatchedParameters *StringMap
 	// Certificate is the client certificate presented in the TLS handshake.
-	Certificate *dotnet.X509Certificate2
+	Certificate *cryptography.X509Certificate2
 	// ClientHost is the Host header the client sent (also in Headers); a
 	// Host header still equal to it is not forwarded as the backend's Host.
 	ClientHost string
@@ -551,7 +552,7 @@ func init() {
 		getter("Body", BodyType, func(r *Request) any { return orNil(r.Body) }),
 		getter("IpAddress", dotnet.String, func(r *Request) any { return r.IPAddress }),
 		getter("MatchedParameters", StringMapType, func(r *Request) any { return orNil(r.MatchedParameters) }),
-		getter("Certificate", dotnet.X509Certificate2T, func(r *Request) any { return orNil(r.Certificate) }),
+		getter("Certificate", cryptography.X509Certificate2T, func(r *Request) any { return orNil(r.Certificate) }),
 		getter("PrivateEndpointConnection", dotnet.Object, func(*Request) any { return nil }),
 		getter("AzureVnetInfo", dotnet.Object, func(*Request) any { return nil }),
 	)

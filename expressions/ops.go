@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/systime"
 )
 
 // numeric ranks for C#'s binary numeric promotion.
@@ -322,28 +323,28 @@ func timeArith(op string, a, b any) (any, error) {
 		switch y := b.(type) {
 		case dotnet.TimeSpan:
 			if op == "+" {
-				return dotnet.DateTimeAddChecked(x, y)
+				return systime.DateTimeAddChecked(x, y)
 			}
 			if op == "-" {
-				return dotnet.DateTimeAddChecked(x, -y)
+				return systime.DateTimeAddChecked(x, -y)
 			}
 		case dotnet.DateTime:
 			if op == "-" {
-				return dotnet.DateTimeDiff(x, y), nil
+				return systime.DateTimeDiff(x, y), nil
 			}
 		}
 	case dotnet.DateTimeOffset:
 		switch y := b.(type) {
 		case dotnet.TimeSpan:
 			if op == "+" {
-				return dotnet.DateTimeOffsetAdd(x, y)
+				return systime.DateTimeOffsetAdd(x, y)
 			}
 			if op == "-" {
-				return dotnet.DateTimeOffsetAdd(x, -y)
+				return systime.DateTimeOffsetAdd(x, -y)
 			}
 		case dotnet.DateTimeOffset:
 			if op == "-" {
-				return dotnet.DateTimeOffsetDiff(x, y), nil
+				return systime.DateTimeOffsetDiff(x, y), nil
 			}
 		}
 	case dotnet.TimeSpan:

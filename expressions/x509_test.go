@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/cryptography"
 )
 
 func selfSigned(t *testing.T) (der []byte, cert *x509.Certificate) {
@@ -46,7 +47,7 @@ func TestX509Certificate2(t *testing.T) {
 	thumb := strings.ToUpper(hex.EncodeToString(sum[:]))
 	b64 := base64.StdEncoding.EncodeToString(der)
 	c := testContext()
-	c.Request.Certificate = &dotnet.X509Certificate2{Cert: cert}
+	c.Request.Certificate = &cryptography.X509Certificate2{Cert: cert}
 	tests := []struct{ src, want string }{
 		{`@(context.Request.Certificate.Thumbprint)`, thumb},
 		{`@(context.Request.Certificate?.Subject)`, "CN=client.example, O=Contoso, C=US"},

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/cryptography"
 	"github.com/policygate/policygate/policies"
 )
 
@@ -22,7 +22,7 @@ import (
 // handshake without a certificate that chains to the CA bundle (any
 // certificate when no bundle is set).
 func (s *Settings) applyClientCertificates(cfg *tls.Config) error {
-	trust := &dotnet.X509Trust{CheckRevocation: s.RevocationCheck}
+	trust := &cryptography.X509Trust{CheckRevocation: s.RevocationCheck}
 	if s.ClientCA != "" {
 		data, err := os.ReadFile(s.ClientCA)
 		if err != nil {
@@ -55,7 +55,7 @@ func (s *Settings) applyClientCertificates(cfg *tls.Config) error {
 	default:
 		cfg.ClientAuth = tls.NoClientCert
 	}
-	dotnet.SetX509Trust(trust)
+	cryptography.SetX509Trust(trust)
 	return nil
 }
 

@@ -20,6 +20,8 @@ import (
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/cryptography"
+	"github.com/policygate/policygate/expressions/dotnet/systime"
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
@@ -237,7 +239,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	a := g.active.Load()
 	now := g.opts.now()
 	ctx := &expressions.Context{
-		RequestID: dotnet.NewGuid(),
+		RequestID: systime.NewGuid(),
 		Timestamp: dotnet.DateTime{T: now.UTC(), Kind: dotnet.KindUtc},
 		Variables: expressions.NewVariables(),
 		Tracing:   g.opts.tracing,
@@ -375,7 +377,7 @@ func (g *Gateway) requestOf(req *http.Request) *expressions.Request {
 		ClientHost:  req.Host,
 	}
 	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
-		out.Certificate = &dotnet.X509Certificate2{Cert: req.TLS.PeerCertificates[0], Chain: req.TLS.PeerCertificates[1:]}
+		out.Certificate = &cryptography.X509Certificate2{Cert: req.TLS.PeerCertificates[0], Chain: req.TLS.PeerCertificates[1:]}
 	}
 	return out
 }

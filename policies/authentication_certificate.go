@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/crypto/pkcs12"
 
-	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/cryptography"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -233,7 +233,7 @@ func (s *MemoryCertificateStore) Add(id string, data []byte, password string) (s
 		// A certificate without its key (a CA's, for
 		// validate-client-certificate issuer-certificate-id) is kept for
 		// PublicByID only.
-		if pub, perr := dotnet.ParseX509(data, password); perr == nil && pub.Key == nil {
+		if pub, perr := cryptography.ParseX509(data, password); perr == nil && pub.Key == nil {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if s.pub == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/policygate/policygate/expressions"
 
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/xmllinq"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -302,9 +303,9 @@ func (w *jsonXMLWriter) text(t dotnet.JToken) string {
 		if raw, ok := w.dates[v]; ok {
 			return raw
 		}
-		return dotnet.XMLText(v.Value())
+		return xmllinq.XMLText(v.Value())
 	case dotnet.JTokenBoolean, dotnet.JTokenFloat:
-		return dotnet.XMLText(v.Value())
+		return xmllinq.XMLText(v.Value())
 	}
 	return v.String()
 }

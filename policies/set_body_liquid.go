@@ -23,6 +23,8 @@ import (
 
 	"github.com/policygate/policygate/expressions"
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/systime"
+	"github.com/policygate/policygate/expressions/dotnet/xmllinq"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -291,7 +293,7 @@ func liquidDate(v any, format string) (any, error) {
 				d.T = d.T.Truncate(24 * 60 * 60 * 1e9)
 			}
 		default:
-			p, err := dotnet.ParseDateTime(x)
+			p, err := systime.ParseDateTime(x)
 			if err != nil {
 				return x, nil
 			}
@@ -714,7 +716,7 @@ func liquidParseXML(data []byte, nilAsNull bool) (any, error) {
 	if i := strings.Index(s, "?>"); strings.HasPrefix(strings.TrimSpace(s), "<?xml") && i >= 0 {
 		s = s[i+2:]
 	}
-	root, err := dotnet.ParseXElement(strings.TrimSpace(s))
+	root, err := xmllinq.ParseXElement(strings.TrimSpace(s))
 	if err != nil {
 		return nil, err
 	}
@@ -726,14 +728,14 @@ func liquidParseXML(data []byte, nilAsNull bool) (any, error) {
 // liquidElement maps one element: its text when it has neither attributes
 // nor child elements, otherwise a dictionary of attributes and children
 // (repeated names become lists; text beside them is "#text").
-func liquidElement(e *dotnet.XElement, nilAsNull bool) any {
-	if a := e.Attribute(dotnet.XName{Namespace: xsiNamespace, Local: "nil"}); a != nil && strings.TrimSpace(a.Value()) == "true" {
+func liquidElement(e *xmllinq.XElement, nilAsNull bool) any {
+	if a := e.Attribute(xmllinq.XName{Namespace: xsiNamespace, Local: "nil"}); a != nil && strings.TrimSpace(a.Value()) == "true" {
 		if nilAsNull {
 			return nil
 		}
 		return ""
 	}
-	var attrs []*dotnet.XAttribute
+	var attrs []*xmllinq.XAttribute
 	for _, a := range e.Attributes() {
 		n := a.Name()
 		if n.Namespace == "http://www.w3.org/2000/xmlns/" || (n.Namespace == "" && n.Local == "xmlns") || n.Namespace == xsiNamespace {

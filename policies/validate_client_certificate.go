@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/cryptography"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -127,7 +127,7 @@ func (s *validateClientCertificate) fail(reason, msg string) error {
 }
 
 func (s *validateClientCertificate) check(r *Run) error {
-	var cert *dotnet.X509Certificate2
+	var cert *cryptography.X509Certificate2
 	if r.Ctx.Request != nil {
 		cert = r.Ctx.Request.Certificate
 	}
@@ -141,7 +141,7 @@ func (s *validateClientCertificate) check(r *Run) error {
 	if s.notAfter && now.After(cert.Cert.NotAfter) {
 		return s.fail(ReasonClientCertExpired, "Client certificate expired at "+cert.Cert.NotAfter.UTC().Format("2006-01-02T15:04:05Z")+".")
 	}
-	trust := dotnet.CurrentX509Trust()
+	trust := cryptography.CurrentX509Trust()
 	chain, chainErr := trust.VerifyChain(cert, now, false)
 	if s.trust && chainErr != nil {
 		return s.fail(ReasonClientCertNotTrusted, "Client certificate is not trusted: "+chainErr.Error()+".")
@@ -152,7 +152,7 @@ func (s *validateClientCertificate) check(r *Run) error {
 		}
 		if err := trust.Revoked(chain); err != nil {
 			reason := ReasonClientCertRevUnknown
-			if errors.Is(err, dotnet.ErrCertRevoked) {
+			if errors.Is(err, cryptography.ErrCertRevoked) {
 				reason = ReasonClientCertRevoked
 			}
 			return s.fail(reason, "Client certificate failed the revocation check: "+err.Error()+".")
@@ -172,7 +172,7 @@ func (s *validateClientCertificate) check(r *Run) error {
 
 // issuerOf finds the certificate that signed cert: the verified chain's
 // second, else one of the intermediates the client sent.
-func issuerOf(cert *dotnet.X509Certificate2, chain []*x509.Certificate) *x509.Certificate {
+func issuerOf(cert *cryptography.X509Certificate2, chain []*x509.Certificate) *x509.Certificate {
 	if len(chain) > 1 {
 		return chain[1]
 	}
@@ -184,7 +184,7 @@ func issuerOf(cert *dotnet.X509Certificate2, chain []*x509.Certificate) *x509.Ce
 	return nil
 }
 
-func (id *certIdentity) matches(r *Run, cert *dotnet.X509Certificate2, issuer *x509.Certificate) bool {
+func (id *certIdentity) matches(r *Run, cert *cryptography.X509Certificate2, issuer *x509.Certificate) bool {
 	c := cert.Cert
 	if id.thumbprint != "" && id.thumbprint != cert.Thumbprint() {
 		return false
@@ -205,7 +205,7 @@ func (id *certIdentity) matches(r *Run, cert *dotnet.X509Certificate2, issuer *x
 		return false
 	}
 	if id.issuerThumbprint != "" {
-		if issuer == nil || id.issuerThumbprint != (&dotnet.X509Certificate2{Cert: issuer}).Thumbprint() {
+		if issuer == nil || id.issuerThumbprint != (&cryptography.X509Certificate2{Cert: issuer}).Thumbprint() {
 			return false
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/xmllinq"
 	"github.com/policygate/policygate/parser"
 )
 
@@ -82,7 +83,7 @@ func (s *xmlToJSON) Exec(r *Run) error {
 	if considerAccept && !acceptAsks(r, "json") {
 		return nil
 	}
-	doc, err := dotnet.ParseXDocument(string(in))
+	doc, err := xmllinq.ParseXDocument(string(in))
 	if err != nil {
 		logConversionFailure(r, "xml-to-json", err)
 		return nil
@@ -110,7 +111,7 @@ type xmlJSONConverter struct {
 const xmlnsNamespace = "http://www.w3.org/2000/xmlns/"
 
 // name is the JSON name of an element or attribute name n found on e.
-func (c *xmlJSONConverter) name(e *dotnet.XElement, n dotnet.XName, attr bool) string {
+func (c *xmlJSONConverter) name(e *xmllinq.XElement, n xmllinq.XName, attr bool) string {
 	local := n.Local
 	if n.Namespace == xmlnsNamespace {
 		local = "xmlns:" + n.Local
@@ -127,7 +128,7 @@ func (c *xmlJSONConverter) name(e *dotnet.XElement, n dotnet.XName, attr bool) s
 
 // xmlPrefixOf finds the prefix declared for ns in scope of e ("" for the
 // default namespace or none).
-func xmlPrefixOf(e *dotnet.XElement, ns string) string {
+func xmlPrefixOf(e *xmllinq.XElement, ns string) string {
 	for x := e; x != nil; x = x.Parent() {
 		for _, a := range x.Attributes() {
 			if a.Name().Namespace == xmlnsNamespace && a.Value() == ns {
@@ -138,16 +139,16 @@ func xmlPrefixOf(e *dotnet.XElement, ns string) string {
 	return ""
 }
 
-func isXMLNSAttr(a *dotnet.XAttribute) bool {
+func isXMLNSAttr(a *xmllinq.XAttribute) bool {
 	n := a.Name()
 	return n.Namespace == xmlnsNamespace || n.Namespace == "" && n.Local == "xmlns"
 }
 
 // ownText is the element's own text: its text and CDATA children.
-func ownText(e *dotnet.XElement) string {
+func ownText(e *xmllinq.XElement) string {
 	var b strings.Builder
 	for _, n := range e.ChildNodes() {
-		if t, ok := n.(*dotnet.XText); ok {
+		if t, ok := n.(*xmllinq.XText); ok {
 			b.WriteString(t.Value)
 		}
 	}
@@ -155,13 +156,13 @@ func ownText(e *dotnet.XElement) string {
 }
 
 // value converts one element.
-func (c *xmlJSONConverter) value(e *dotnet.XElement) (dotnet.JToken, error) {
+func (c *xmlJSONConverter) value(e *xmllinq.XElement) (dotnet.JToken, error) {
 	if c.seen++; c.seen&1023 == 0 && c.ctx != nil {
 		if err := c.ctx.Err(); err != nil {
 			return nil, err
 		}
 	}
-	var attrs []*dotnet.XAttribute
+	var attrs []*xmllinq.XAttribute
 	for _, a := range e.Attributes() {
 		if !c.direct && isXMLNSAttr(a) {
 			continue
@@ -186,7 +187,7 @@ func (c *xmlJSONConverter) value(e *dotnet.XElement) (dotnet.JToken, error) {
 	if text != "" {
 		o.Set("#text", dotnet.JString(text))
 	}
-	earlier := map[dotnet.XName]int{} // siblings seen so far, by name
+	earlier := map[xmllinq.XName]int{} // siblings seen so far, by name
 	for _, k := range kids {
 		n := c.name(k, k.Name(), false)
 		v, err := c.value(k)

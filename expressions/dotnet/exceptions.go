@@ -38,6 +38,17 @@ func ExceptionBase(name string) string {
 	return "System.Exception"
 }
 
+// RegexMatchTimeoutExceptionT is the exception a regular expression match
+// that runs past regex.RegexTimeout raises (package regex throws it). It is
+// registered before the generic exception types below, which skip it.
+var RegexMatchTimeoutExceptionT = exactExceptionType("RegexMatchTimeoutException", "System.Text.RegularExpressions.RegexMatchTimeoutException")
+
+func exactExceptionType(name, full string) *Type {
+	t := NewType(name, full, ExceptionT, nil)
+	t.Is = func(v any) bool { e, ok := v.(*Exception); return ok && e.Type == full }
+	return Register(t)
+}
+
 // exceptionTypes are the exception types expressions may name in catch
 // clauses and throw with new.
 var exceptionTypes = []string{

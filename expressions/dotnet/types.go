@@ -1,31 +1,3 @@
-// Package dotnet is the runtime of the .NET surface that APIM policy
-// expressions may use: the allowed types, their members with .NET semantics,
-// and the registry the expression compiler resolves names against.
-//
-// Each type is declared once as a *Type (its members and their static
-// signatures) and registered from an init function in the file that
-// implements it, so the compiler can check a member at load time and the
-// runtime can dispatch on a value's dynamic type.
-//
-// Value conventions (a Go value stands for a .NET value):
-//
-//	null               nil
-//	bool               bool
-//	char               Char (a UTF-16 code unit)
-//	byte, sbyte        uint8, int8
-//	short, ushort      int16, uint16
-//	int, uint          int32, uint32
-//	long, ulong        int64, uint64
-//	float, double      float32, float64
-//	decimal            Decimal
-//	string             string (UTF-8; lengths and indexes count UTF-16 units)
-//	T[]                []any, or []string / []byte / []int32 where produced so
-//	List<T>            *List
-//	Dictionary<K,V>    *Dictionary
-//	JToken family      *JObject, *JArray, *JProperty, *JValue
-//	DateTime           DateTime; TimeSpan; DateTimeOffset; Guid
-//	out/ref argument   *any (the callee assigns through it)
-//	delegate (lambda)  Func
 package dotnet
 
 import (

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/policygate/policygate/engine"
-	"github.com/policygate/policygate/expressions/dotnet"
+	"github.com/policygate/policygate/expressions/dotnet/cryptography"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
 )
@@ -41,7 +41,7 @@ func (l *loader) loadCertificates() {
 			// A certificate without a key (a CA for validate-client-certificate
 			// issuer-certificate-id) is fine; authentication-certificate
 			// cannot use it.
-			if c, perr := dotnet.ParseX509(data, pw); perr != nil || c.Key != nil {
+			if c, perr := cryptography.ParseX509(data, pw); perr != nil || c.Key != nil {
 				l.errorf(pos, CodeBadConfig, "certificate %q: %v (a PFX password comes from %s)", id, err, CertificatePasswordEnv(id))
 				continue
 			}
