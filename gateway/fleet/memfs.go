@@ -28,8 +28,24 @@ func (s *Snapshot) FS() fs.FS {
 			}
 		}
 	}
-	for d := range m.dirs {
-		slices.Sort(m.dirs[d])
+	m.ents = make(map[string][]fs.DirEntry, len(m.dirs))
+	for d, kids := range m.dirs {
+		slices.Sort(kids)
+		ents := make([]fs.DirEntry, len(kids))
+		infos := make([]memInfo, len(kids))
+		for i, k := range kids {
+			full := k
+			if d != "." {
+				full = d + "/" + k
+			}
+			if b, ok := m.files[full]; ok {
+				infos[i] = memInfo{k, int64(len(b)), false}
+			} else {
+				infos[i] = memInfo{k, 0, true}
+			}
+			ents[i] = &infos[i]
+		}
+		m.ents[d] = ents
 	}
 	return m
 }
@@ -37,6 +53,7 @@ func (s *Snapshot) FS() fs.FS {
 type memFS struct {
 	files map[string][]byte
 	dirs  map[string][]string // folder → sorted child names
+	ents  map[string][]fs.DirEntry
 }
 
 type memInfo struct {
@@ -80,20 +97,11 @@ func (m *memFS) ReadFile(name string) ([]byte, error) {
 }
 
 func (m *memFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	kids, ok := m.dirs[name]
+	ents, ok := m.ents[name]
 	if !ok || !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
 	}
-	out := make([]fs.DirEntry, 0, len(kids))
-	for _, k := range kids {
-		full := path.Join(name, k)
-		if b, ok := m.files[full]; ok {
-			out = append(out, memInfo{k, int64(len(b)), false})
-		} else {
-			out = append(out, memInfo{k, 0, true})
-		}
-	}
-	return out, nil
+	return slices.Clone(ents), nil
 }
 
 func (m *memFS) Open(name string) (fs.File, error) {
