@@ -68,18 +68,48 @@ func (l *loader) versionSetsSum() []byte {
 // hashFolder reads every file below dir, in name order, into one hash
 // and into files (by path). ok is false when anything cannot be read;
 // the folder is then loaded without the cache, which reports the problem.
-func (l *loader) hashFolder(dir string, seed []byte) (sum [sha256.Size]byte, files map[string][]byte, ok bool) {
+func (l *loader) hashFolder(dir string, seed []byte) (sum [sha256.Size]byte, files folderFiles, ok bool) {
 	h := sha256.New()
 	h.Write(seed)
-	files = map[string][]byte{}
-	if !l.hashInto(h, dir, "", files) {
-		return sum, nil, false
+	if !l.hashInto(h, dir, "", &files.list) {
+		return sum, folderFiles{}, false
+	}
+	if len(files.list) > 16 {
+		files.index = make(map[string][]byte, len(files.list))
+		for _, f := range files.list {
+			files.index[f.path] = f.src
+		}
 	}
 	h.Sum(sum[:0])
 	return sum, files, true
 }
 
-func (l *loader) hashInto(h hash.Hash, dir, rel string, files map[string][]byte) bool {
+// folderFiles are the files of one folder as read to hash them: usually
+// a few, searched in order; many are indexed.
+type folderFiles struct {
+	list  []folderFile
+	index map[string][]byte
+}
+
+type folderFile struct {
+	path string
+	src  []byte
+}
+
+func (f *folderFiles) get(path string) ([]byte, bool) {
+	if f.index != nil {
+		src, ok := f.index[path]
+		return src, ok
+	}
+	for _, x := range f.list {
+		if x.path == path {
+			return x.src, true
+		}
+	}
+	return nil, false
+}
+
+func (l *loader) hashInto(h hash.Hash, dir, rel string, files *[]folderFile) bool {
 	entries, err := l.files.ReadDir(dir)
 	if err != nil {
 		return false
@@ -101,7 +131,7 @@ func (l *loader) hashInto(h hash.Hash, dir, rel string, files map[string][]byte)
 		if err != nil {
 			return false
 		}
-		files[p] = src
+		*files = append(*files, folderFile{p, src})
 		h.Write([]byte("f"))
 		h.Write([]byte(r))
 		h.Write([]byte{0})
@@ -139,7 +169,7 @@ func (l *loader) loadAPICached(dir, folder string, seed []byte) (r *apiRev, done
 	l.errs, l.finish = nil, nil
 	l.pre = files
 	r = l.loadAPI(dir, folder)
-	l.pre = nil
+	l.pre = folderFiles{}
 	own, steps := l.errs, l.finish
 	l.errs, l.finish = append(saved, own...), savedFinish
 	e := &apiEntry{sum: sum, rev: r, errs: own}
@@ -150,7 +180,7 @@ func (l *loader) loadAPICached(dir, folder string, seed []byte) (r *apiRev, done
 		for _, f := range steps {
 			f()
 		}
-		l.pre = nil
+		l.pre = folderFiles{}
 		e.errs = append(e.errs, l.errs...)
 		l.errs = append(saved, l.errs...)
 		if e.errs.HasErrors() {

@@ -157,3 +157,29 @@ func TestCacheKeepsWarnings(t *testing.T) {
 		t.Errorf("%d hits, want 1", c.Hits)
 	}
 }
+
+// A folder with many files (indexed while it is read) loads as without
+// the cache.
+func TestCacheFolderWithManyFiles(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "apis/a/apiInformation.json", `{"properties": {"path": "a", "serviceUrl": "http://127.0.0.1:9"}}`)
+	spec := "openapi: 3.0.1\ninfo: {title: a, version: v1}\npaths:\n"
+	for i := range 20 {
+		spec += fmt.Sprintf("  /p%d:\n    get: {operationId: op%d, responses: {'200': {description: ok}}}\n", i, i)
+		write(t, dir, fmt.Sprintf("apis/a/operations/op%d/policy.xml", i), fmt.Sprintf(`<policies><inbound><base /><set-variable name="n" value="%d" /></inbound></policies>`, i))
+	}
+	write(t, dir, "apis/a/specification.yaml", spec)
+	c := NewCache()
+	want := apiSummary(mustLoad(t, dir))
+	for i := range 2 {
+		if d := cmp.Diff(want, apiSummary(mustLoad(t, dir, WithCache(c)))); d != "" {
+			t.Errorf("load %d through the cache differs (-want +got):\n%s", i, d)
+		}
+	}
+	if c.Hits != 1 {
+		t.Errorf("%d hits, want 1", c.Hits)
+	}
+	if s := strings.Join(want, ""); !strings.Contains(s, `value="19"`) {
+		t.Errorf("operation policies not loaded: %s", s)
+	}
+}

@@ -91,7 +91,7 @@ type loader struct {
 	finish []func()
 	// pre holds the files of the API folder being read through the
 	// cache, read once to hash them; seen is the folders of this Load.
-	pre  map[string][]byte
+	pre  folderFiles
 	seen map[string]*apiEntry
 }
 
@@ -210,7 +210,7 @@ func (l *loader) subdirs(dir string) []string {
 
 // policy returns the policy document at path, or nil when there is none.
 func (l *loader) policy(path string) *engine.PolicyDoc {
-	if src, ok := l.pre[path]; ok {
+	if src, ok := l.pre.get(path); ok {
 		return &engine.PolicyDoc{File: path, Source: src}
 	}
 	src, err := l.files.ReadFile(path)
@@ -275,7 +275,7 @@ func (f *jsonFile) suffixPos(suffix string) parser.Pos {
 
 // readFile reads a file of the folder, at most doclimit.MaxBytes of it.
 func (l *loader) readFile(path string) ([]byte, error) {
-	if src, ok := l.pre[path]; ok {
+	if src, ok := l.pre.get(path); ok {
 		return src, nil
 	}
 	if l.files.FS == nil {

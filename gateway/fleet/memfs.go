@@ -6,43 +6,32 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strings"
 	"time"
 )
 
 // FS returns the snapshot's files as a read-only file system (the
 // loader reads a snapshot from memory through it).
 func (s *Snapshot) FS() fs.FS {
-	m := &memFS{files: s.Files, dirs: map[string][]string{".": nil}}
-	seen := map[string]bool{}
-	for p := range s.Files {
-		for child, dir := p, path.Dir(p); ; child, dir = dir, path.Dir(dir) {
-			if !seen[child] {
-				seen[child] = true
-				m.dirs[dir] = append(m.dirs[dir], path.Base(child))
-			}
-			if dir == "." {
-				break
-			}
-			if _, ok := m.dirs[dir]; !ok {
-				m.dirs[dir] = nil
-			}
+	// kids: folder → its entries. A file's folders are registered
+	// walking up until one that already is (whose own folders are, too).
+	kids := map[string][]memInfo{".": nil}
+	known := make(map[string]bool, len(s.Files)/2)
+	for p, b := range s.Files {
+		dir := path.Dir(p)
+		kids[dir] = append(kids[dir], memInfo{path.Base(p), int64(len(b)), false})
+		for dir != "." && !known[dir] {
+			known[dir] = true
+			parent := path.Dir(dir)
+			kids[parent] = append(kids[parent], memInfo{path.Base(dir), 0, true})
+			dir = parent
 		}
 	}
-	m.ents = make(map[string][]fs.DirEntry, len(m.dirs))
-	for d, kids := range m.dirs {
-		slices.Sort(kids)
-		ents := make([]fs.DirEntry, len(kids))
-		infos := make([]memInfo, len(kids))
-		for i, k := range kids {
-			full := k
-			if d != "." {
-				full = d + "/" + k
-			}
-			if b, ok := m.files[full]; ok {
-				infos[i] = memInfo{k, int64(len(b)), false}
-			} else {
-				infos[i] = memInfo{k, 0, true}
-			}
+	m := &memFS{files: s.Files, ents: make(map[string][]fs.DirEntry, len(kids))}
+	for d, infos := range kids {
+		slices.SortFunc(infos, func(a, b memInfo) int { return strings.Compare(a.name, b.name) })
+		ents := make([]fs.DirEntry, len(infos))
+		for i := range infos {
 			ents[i] = &infos[i]
 		}
 		m.ents[d] = ents
@@ -52,8 +41,7 @@ func (s *Snapshot) FS() fs.FS {
 
 type memFS struct {
 	files map[string][]byte
-	dirs  map[string][]string // folder → sorted child names
-	ents  map[string][]fs.DirEntry
+	ents  map[string][]fs.DirEntry // folder → its entries, sorted by name
 }
 
 type memInfo struct {
@@ -83,7 +71,7 @@ func (m *memFS) Stat(name string) (fs.FileInfo, error) {
 	if b, ok := m.files[name]; ok {
 		return memInfo{path.Base(name), int64(len(b)), false}, nil
 	}
-	if _, ok := m.dirs[name]; ok {
+	if _, ok := m.ents[name]; ok {
 		return memInfo{path.Base(name), 0, true}, nil
 	}
 	return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
