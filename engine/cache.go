@@ -2,11 +2,9 @@ package engine
 
 import (
 	"crypto/sha256"
-	"fmt"
-	"maps"
-	"slices"
 	"sync"
 
+	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
 )
@@ -14,21 +12,27 @@ import (
 // CompileCache keeps compiled policy documents from one Compile to the
 // next, keyed by scope, file name and a hash of the source, so that a new
 // configuration that changes one API's policy recompiles that document
-// only; the spliced pipelines of unchanged documents are reused as well. A compiled document also depends on the named values, the
-// fragments, the backend ids and Strict; when any of those differ from
-// the previous Compile the cache starts empty. Documents with errors are
-// not kept; documents and pipelines the last Compile did not use are
-// dropped.
+// only; the spliced pipelines of unchanged documents are reused as well.
+// A compiled document also depends on what its compile looked up: the
+// named values it references (value, secret or not, Key Vault or not),
+// the fragments it includes (file and text) and the backend ids it names.
+// Each document records those answers, and it is reused only when the new
+// configuration gives the same ones, so a changed named value recompiles
+// the documents that use it and no other. A change of Strict empties the
+// cache. Documents with errors are not kept; documents and pipelines the
+// last Compile did not use are dropped.
 //
 // Compiled steps are then shared between the old and the new engine.
 // They are safe for concurrent use (requests already share them) and keep
 // no per-configuration state beyond what the stores hold, except the
 // OpenID key caches of validate-jwt, which an unchanged document keeps.
 type CompileCache struct {
-	mu   sync.Mutex
-	deps [sha256.Size]byte
-	docs map[docKey]*cachedDoc
-	used map[docKey]bool
+	mu     sync.Mutex
+	strict bool
+	begun  bool
+	cur    *depEnv // the configuration being compiled
+	docs   map[docKey]*cachedDoc
+	used   map[docKey]bool
 	// pipes are spliced pipelines by their levels (narrowest first); a
 	// reused document keeps its level, so unchanged pipelines hit.
 	pipes, nextPipes map[[4]*level]*Pipeline
@@ -45,36 +49,116 @@ type docKey struct {
 type cachedDoc struct {
 	lv       *level
 	warnings parser.Errors
+	deps     *docDeps
+}
+
+// docDeps is what compiling a document looked up beyond its own text.
+type docDeps struct {
+	mu       sync.Mutex
+	nvs      map[string]nvAnswer
+	frags    map[string]fragAnswer
+	backends map[string]bool
+}
+
+// nvAnswer is what a named value lookup answered, as far as a compiled
+// document can depend on it.
+type nvAnswer struct {
+	name, value         string
+	secret, vault       bool
+	found, caseMismatch bool
+}
+
+type fragAnswer struct {
+	found bool
+	file  string
+	sum   [sha256.Size]byte
+}
+
+// depEnv answers the lookups of one Compile, recording them per document.
+type depEnv struct {
+	lookup   namedvalues.LookupFunc
+	frags    map[string]*parser.Document
+	fragSums map[string]fragAnswer
+	backends map[string]*Backend
+}
+
+func (d *depEnv) nv(name string) nvAnswer {
+	v, found, fold := d.lookup(name)
+	return nvAnswer{name: v.Name, value: v.Value, secret: v.Secret, vault: v.KeyVault != nil, found: found, caseMismatch: fold}
+}
+
+func (d *depEnv) frag(id string) fragAnswer {
+	if _, ok := d.frags[id]; !ok {
+		return fragAnswer{}
+	}
+	return d.fragSums[id]
+}
+
+func (d *depEnv) backend(id string) bool { _, ok := d.backends[id]; return ok }
+
+// record returns the Compiler's lookups for one document, noting every
+// answer in deps.
+func (d *depEnv) record(deps *docDeps) (namedvalues.LookupFunc, func(string) (*parser.Document, bool), func(string) bool) {
+	lookup := func(name string) (namedvalues.NamedValue, bool, bool) {
+		v, found, fold := d.lookup(name)
+		deps.mu.Lock()
+		deps.nvs[name] = nvAnswer{name: v.Name, value: v.Value, secret: v.Secret, vault: v.KeyVault != nil, found: found, caseMismatch: fold}
+		deps.mu.Unlock()
+		return v, found, fold
+	}
+	frags := func(id string) (*parser.Document, bool) {
+		doc, ok := d.frags[id]
+		deps.mu.Lock()
+		deps.frags[id] = d.frag(id)
+		deps.mu.Unlock()
+		return doc, ok
+	}
+	backends := func(id string) bool {
+		ok := d.backend(id)
+		deps.mu.Lock()
+		deps.backends[id] = ok
+		deps.mu.Unlock()
+		return ok
+	}
+	return lookup, frags, backends
+}
+
+func newDocDeps() *docDeps {
+	return &docDeps{nvs: map[string]nvAnswer{}, frags: map[string]fragAnswer{}, backends: map[string]bool{}}
+}
+
+// still reports whether every recorded answer is the same in d.
+func (d *depEnv) still(deps *docDeps) bool {
+	for name, a := range deps.nvs {
+		if d.nv(name) != a {
+			return false
+		}
+	}
+	for id, a := range deps.frags {
+		if d.frag(id) != a {
+			return false
+		}
+	}
+	for id, ok := range deps.backends {
+		if d.backend(id) != ok {
+			return false
+		}
+	}
+	return true
 }
 
 // NewCompileCache returns an empty cache.
 func NewCompileCache() *CompileCache { return &CompileCache{docs: map[docKey]*cachedDoc{}} }
 
-// begin starts a Compile of cfg: the cache is emptied when what documents
-// depend on changed.
-func (cc *CompileCache) begin(cfg *Config, strict bool) {
-	h := sha256.New()
-	fmt.Fprintf(h, "strict=%v\n", strict)
-	if nv := cfg.NamedValues; nv != nil {
-		for _, n := range nv.Names() {
-			v, _, _ := nv.Lookup(n)
-			fmt.Fprintf(h, "nv %q %q %v %v\n", v.Name, v.Value, v.Secret, v.KeyVault != nil)
-		}
-	}
-	for _, id := range slices.Sorted(maps.Keys(cfg.Fragments)) {
-		fd := cfg.Fragments[id]
-		fmt.Fprintf(h, "frag %q %q %x\n", id, fd.File, sha256.Sum256(fd.Source))
-	}
-	for _, id := range slices.Sorted(maps.Keys(cfg.Backends)) {
-		fmt.Fprintf(h, "backend %q\n", id)
-	}
-	var deps [sha256.Size]byte
-	copy(deps[:], h.Sum(nil))
-	if deps != cc.deps {
+// begin starts a Compile of a configuration whose lookups env answers:
+// the cache is emptied when Strict changed.
+func (cc *CompileCache) begin(env *depEnv, strict bool) {
+	if !cc.begun || strict != cc.strict {
 		cc.docs = map[docKey]*cachedDoc{}
 		cc.pipes = nil
-		cc.deps = deps
+		cc.strict, cc.begun = strict, true
 	}
+	cc.cur = env
 	cc.nextPipes = map[[4]*level]*Pipeline{}
 	cc.used = map[docKey]bool{}
 	cc.Hits, cc.Misses = 0, 0
@@ -84,6 +168,11 @@ func (cc *CompileCache) get(scope policies.Scope, pd *PolicyDoc) (docKey, *cache
 	k := docKey{scope, pd.File, sha256.Sum256(pd.Source)}
 	cc.used[k] = true
 	d := cc.docs[k]
+	if d != nil && !cc.cur.still(d.deps) {
+		// What it looked up answers differently now: compile it again
+		// (put replaces it).
+		d = nil
+	}
 	if d != nil {
 		cc.Hits++
 	} else {
@@ -92,13 +181,14 @@ func (cc *CompileCache) get(scope policies.Scope, pd *PolicyDoc) (docKey, *cache
 	return k, d
 }
 
-func (cc *CompileCache) put(k docKey, lv *level, errs parser.Errors) {
+func (cc *CompileCache) put(k docKey, lv *level, errs parser.Errors, deps *docDeps) {
 	for _, e := range errs {
 		if e.Severity == parser.SeverityError {
+			delete(cc.docs, k)
 			return
 		}
 	}
-	cc.docs[k] = &cachedDoc{lv: lv, warnings: errs}
+	cc.docs[k] = &cachedDoc{lv: lv, warnings: errs, deps: deps}
 }
 
 // splice is splice through the cache.
@@ -123,6 +213,7 @@ func (cc *CompileCache) end() {
 		}
 	}
 	cc.used = nil
+	cc.cur = nil
 }
 
 // productsByAPI lists, for each API id, the products that contain it, so

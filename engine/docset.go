@@ -24,6 +24,7 @@ type docScope struct {
 type docJob struct {
 	docScope
 	key  docKey
+	deps *docDeps // what its compile looked up (with a cache)
 	hit  bool
 	lv   *level
 	errs parser.Errors
@@ -48,7 +49,7 @@ func (d *docSet) add(pd *PolicyDoc, scope policies.Scope) {
 // compile takes what cc holds (cc may be nil), compiles the rest in
 // parallel, stores them in cc, and returns every document's problems in
 // the order the documents were added.
-func (d *docSet) compile(cc *CompileCache, compileOne func(*PolicyDoc, policies.Scope) (*level, parser.Errors)) parser.Errors {
+func (d *docSet) compile(cc *CompileCache, compileOne func(*PolicyDoc, policies.Scope, *docDeps) (*level, parser.Errors)) parser.Errors {
 	var todo []*docJob
 	for _, j := range d.jobs {
 		if cc != nil {
@@ -58,6 +59,7 @@ func (d *docSet) compile(cc *CompileCache, compileOne func(*PolicyDoc, policies.
 				j.hit, j.lv, j.errs = true, hit.lv, hit.warnings
 				continue
 			}
+			j.deps = newDocDeps()
 		}
 		todo = append(todo, j)
 	}
@@ -74,7 +76,7 @@ func (d *docSet) compile(cc *CompileCache, compileOne func(*PolicyDoc, policies.
 					return
 				}
 				j := todo[i]
-				j.lv, j.errs = compileOne(j.pd, j.scope)
+				j.lv, j.errs = compileOne(j.pd, j.scope, j.deps)
 			}
 		}()
 	}
@@ -83,7 +85,7 @@ func (d *docSet) compile(cc *CompileCache, compileOne func(*PolicyDoc, policies.
 	for _, j := range d.jobs {
 		errs = append(errs, j.errs...)
 		if cc != nil && !j.hit {
-			cc.put(j.key, j.lv, append(parser.Errors(nil), j.errs...))
+			cc.put(j.key, j.lv, append(parser.Errors(nil), j.errs...), j.deps)
 		}
 	}
 	return errs

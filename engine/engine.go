@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,15 +86,22 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 		errs = append(errs, policies.Validate(doc, policies.ValidateOptions{Strict: opts.Strict})...)
 		e.frags[id] = doc
 	}
+	env := &depEnv{lookup: lookup, frags: e.frags, backends: cfg.Backends}
 	if cc := opts.Cache; cc != nil {
+		env.fragSums = map[string]fragAnswer{}
+		for id := range e.frags {
+			fd := cfg.Fragments[id]
+			env.fragSums[id] = fragAnswer{found: true, file: fd.File, sum: sha256.Sum256(fd.Source)}
+		}
 		cc.mu.Lock()
 		defer cc.mu.Unlock()
-		cc.begin(cfg, opts.Strict)
+		cc.begin(env, opts.Strict)
 		defer cc.end()
 	}
 	// compileOne compiles one document; it only reads shared state, so
-	// documents compile in parallel.
-	compileOne := func(pd *PolicyDoc, scope policies.Scope) (*level, parser.Errors) {
+	// documents compile in parallel. With deps, what it looks up is
+	// recorded there.
+	compileOne := func(pd *PolicyDoc, scope policies.Scope, deps *docDeps) (*level, parser.Errors) {
 		var errs parser.Errors
 		doc, perrs := parser.Parse(pd.File, pd.Source)
 		errs = append(errs, perrs...)
@@ -107,7 +115,10 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 		errs = append(errs, policies.Validate(doc, policies.ValidateOptions{Scope: scope, Strict: opts.Strict})...)
 		c := &policies.Compiler{NamedValues: lookup, Strict: opts.Strict, Scope: scope,
 			Fragments: func(id string) (*parser.Document, bool) { d, ok := e.frags[id]; return d, ok },
-			Backends:  func(id string) bool { _, ok := cfg.Backends[id]; return ok },
+			Backends:  env.backend,
+		}
+		if deps != nil {
+			c.NamedValues, c.Fragments, c.Backends = env.record(deps)
 		}
 		lv := &level{scope: scope, sections: map[policies.Section]*section{}}
 		for _, el := range doc.Root.Children {

@@ -39,7 +39,7 @@ func fuzzRoutes() *routes {
 		api("echo", "echo", "/*"),
 		api("items", "shop/items", "/{id}", "/{id}/parts/{part}", "/{id}/files/*", "/search?q={q}", "/list?kind=all"),
 		api("root", "", "/status"),
-	}})
+	}}, nil)
 }
 
 // FuzzRoutePath checks path normalisation and URL-template matching on

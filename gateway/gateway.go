@@ -168,11 +168,19 @@ func New(cfg *engine.Config, opts ...Option) (*Gateway, parser.Errors) {
 // Swap atomically replaces the active engine; requests in flight finish on
 // the engine they started with.
 func (g *Gateway) Swap(e *engine.Engine) {
-	g.active.Store(&active{eng: e, routes: buildRoutes(e.Config), env: g.newEnv(e.Config)})
+	g.active.Store(&active{eng: e, routes: buildRoutes(e.Config, g.routes()), env: g.newEnv(e.Config)})
 }
 
 // Engine returns the active engine.
 func (g *Gateway) Engine() *engine.Engine { return g.active.Load().eng }
+
+// routes returns the active routes (nil before the first configuration).
+func (g *Gateway) routes() *routes {
+	if a := g.active.Load(); a != nil {
+		return a.routes
+	}
+	return nil
+}
 
 func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 	// Named values in credentials are expanded here, once per

@@ -24,7 +24,7 @@ import (
 // e (for example its metric sink) before the new snapshot is published, so
 // no request ever sees a half-set environment.
 func (g *Gateway) SwapEnv(e *engine.Engine, fn func(*policies.Env)) {
-	a := &active{eng: e, routes: buildRoutes(e.Config), env: g.newEnv(e.Config)}
+	a := &active{eng: e, routes: buildRoutes(e.Config, g.routes()), env: g.newEnv(e.Config)}
 	if fn != nil {
 		fn(a.env)
 	}

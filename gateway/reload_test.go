@@ -57,13 +57,20 @@ func versionPolicy(v string) string {
 
 func loadDir(dir string) (*engine.Config, parser.Errors) { return apiops.Load(dir) }
 
+// cachedLoadDir is loadDir reusing unchanged API folders, as
+// policygate run loads a hot-reloaded folder.
+func cachedLoadDir() gateway.LoadFunc {
+	c := apiops.NewCache()
+	return func(dir string) (*engine.Config, parser.Errors) { return apiops.Load(dir, apiops.WithCache(c)) }
+}
+
 // newReloading starts a server for dir with a reloader whose Run loop is
 // running; events are only injected by the test unless watch is set.
 func newReloading(t *testing.T, dir string, watch bool) (*running, *gateway.Reloader) {
 	t.Helper()
 	r := start(t, testSettings(t))
 	log := slog.New(slog.NewJSONHandler(r.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	rl := gateway.NewReloader(dir, loadDir, r.srv.Activate, log)
+	rl := gateway.NewReloader(dir, cachedLoadDir(), r.srv.Activate, log)
 	rl.OnResult = r.srv.Metrics().Reload
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

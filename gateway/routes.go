@@ -23,6 +23,16 @@ type routes struct {
 	products map[string][]*engine.Product
 	// ctxProducts is context.Product of each product.
 	ctxProducts map[*engine.Product]*expressions.Product
+	// ops is every operation's compiled template, which the next
+	// configuration reuses for the operations it shares with this one (an
+	// operation is not modified once loaded; its template and context
+	// depend on it alone).
+	ops map[opKey]*opRoute
+}
+
+type opKey struct {
+	op    *engine.Operation
+	order int
 }
 
 type apiRoute struct {
@@ -67,16 +77,29 @@ func paramName(s string) (string, bool) {
 	return "", false
 }
 
-func buildRoutes(cfg *engine.Config) *routes {
-	rt := &routes{bySuffix: map[string][]*apiRoute{}, keys: map[string]*engine.Subscription{}, products: map[string][]*engine.Product{}}
+// buildRoutes builds cfg's routes, reusing the operation templates of
+// prev (nil: none).
+func buildRoutes(cfg *engine.Config, prev *routes) *routes {
+	rt := &routes{bySuffix: map[string][]*apiRoute{}, keys: map[string]*engine.Subscription{}, products: map[string][]*engine.Product{}, ops: map[opKey]*opRoute{}}
+	var old map[opKey]*opRoute
+	if prev != nil {
+		old = prev.ops
+	}
 	for _, api := range cfg.APIs {
 		ar := &apiRoute{api: api}
 		ar.serviceURL, _ = url.Parse(api.ServiceURL)
 		if ar.serviceURL == nil {
 			ar.serviceURL = &url.URL{}
 		}
+		ar.ops = make([]*opRoute, 0, len(api.Operations))
 		for i, op := range api.Operations {
-			ar.ops = append(ar.ops, compileTemplate(op, i))
+			k := opKey{op, i}
+			o := old[k]
+			if o == nil {
+				o = compileTemplate(op, i)
+			}
+			rt.ops[k] = o
+			ar.ops = append(ar.ops, o)
 		}
 		key := strings.ToLower(strings.Trim(api.Path, "/"))
 		rt.bySuffix[key] = append(rt.bySuffix[key], ar)

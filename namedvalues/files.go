@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Files is where a loader reads a configuration folder: the disk (FS nil)
@@ -16,6 +17,14 @@ type Files struct {
 
 // fsName maps a path below Root to a name in FS.
 func (f Files) fsName(p string) (string, error) {
+	// The loaders join their paths below Root: take the short way, which
+	// gives what filepath.Rel gives for those.
+	if f.Root == "." && filepath.IsLocal(p) {
+		return filepath.ToSlash(filepath.Clean(p)), nil
+	}
+	if rest, ok := strings.CutPrefix(p, f.Root+string(filepath.Separator)); ok && f.Root != "" && filepath.Clean(f.Root) == f.Root && filepath.IsLocal(rest) {
+		return filepath.ToSlash(filepath.Clean(rest)), nil
+	}
 	rel, err := filepath.Rel(f.Root, p)
 	if err != nil || !filepath.IsLocal(rel) && rel != "." {
 		return "", fs.ErrNotExist

@@ -2,15 +2,15 @@ package parser
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/antchfx/xmlquery"
 )
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
@@ -103,81 +103,96 @@ var xmlErrNamespace = regexp.MustCompile(`namespace (\S+) is missing`)
 
 // checkXML runs the XML parser over the masked source (expressions replaced
 // by placeholders, everything wrapped in one root). On success the element
-// tree is rebuilt from the parser's tree, the lexer's elements supplying
-// positions and values; on failure its error is reported at the best
-// position that can be recovered from its message.
+// tree is rebuilt from the parser's structure, the lexer's elements
+// supplying positions and values; on failure its error is reported at the
+// best position that can be recovered from its message.
+//
+// The parser is encoding/xml's strict token reader, walked once: no tree
+// of its own is built. As before (the check used to build an xmlquery
+// tree over the same tokens), an element whose namespace prefix was never
+// declared is an error.
 func (l *lexer) checkXML() {
-	m := l.masked()
-	doc, err := xmlquery.ParseWithOptions(bytes.NewReader(m), xmlquery.ParserOptions{
-		Decoder:         &xmlquery.DecoderOptions{Strict: true},
-		WithLineNumbers: true,
-	})
-	if err != nil {
-		l.xmlError(err)
-		return
-	}
-	var wrapper *xmlquery.Node
-	for n := doc.FirstChild; n != nil; n = n.NextSibling {
-		if n.Type == xmlquery.ElementNode {
-			wrapper = n
+	dec := xml.NewDecoder(bytes.NewReader(l.masked()))
+	dec.Strict = true
+	declared := map[string]bool{"http://www.w3.org/XML/1998/namespace": true}
+	// parent[k] is the index in l.tags of tags[k]'s parent, -1 for the
+	// wrapper's children; open is the stack of open elements (-2 for the
+	// wrapper itself).
+	parent := make([]int, 0, len(l.tags))
+	open := make([]int, 0, 16)
+	k := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
 			break
 		}
-	}
-	if wrapper == nil {
-		l.errorf(0, "no element found")
-		return
-	}
-	// Pair the parser's elements with the lexer's, in document order.
-	idx := map[*xmlquery.Node]int{}
-	k := 0
-	var walk func(n *xmlquery.Node) bool
-	walk = func(n *xmlquery.Node) bool {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != xmlquery.ElementNode {
+		if err != nil {
+			l.xmlError(err)
+			return
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			for _, a := range t.Attr {
+				if a.Name.Local == "xmlns" && a.Name.Space == "" || a.Name.Space == "xmlns" {
+					declared[a.Value] = true
+				}
+			}
+			if t.Name.Space != "" && !declared[t.Name.Space] {
+				l.xmlError(fmt.Errorf("invalid XML document, namespace %s is missing", t.Name.Space))
+				return
+			}
+			if len(open) == 0 {
+				open = append(open, -2) // the wrapper
 				continue
 			}
-			if k >= len(l.tags) || l.tags[k].Name != qname(c) || len(l.tags[k].Attrs) != len(c.Attr) {
-				return false
+			if k >= len(l.tags) || !sameName(l.tags[k].Name, t.Name.Local) || len(l.tags[k].Attrs) != len(t.Attr) {
+				l.errorf(0, "internal error: the XML parser and the lexer disagree on the element tree")
+				return
 			}
-			idx[c] = k
+			p := open[len(open)-1]
+			if p == -2 {
+				p = -1
+			}
+			parent = append(parent, p)
+			open = append(open, k)
 			k++
-			if !walk(c) {
-				return false
-			}
+		case xml.EndElement:
+			open = open[:len(open)-1]
 		}
-		return true
 	}
-	if !walk(wrapper) || k != len(l.tags) {
+	if len(open) != 0 || k != len(l.tags) {
 		l.errorf(0, "internal error: the XML parser and the lexer disagree on the element tree")
 		return
 	}
-	// The tree shape comes from the XML parser.
-	var build func(n *xmlquery.Node, parent *Element)
-	build = func(n *xmlquery.Node, parent *Element) {
-		parent.Children = parent.Children[:0]
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != xmlquery.ElementNode {
-				continue
-			}
-			i := idx[c]
-			if l.tagInOpq[i] {
-				continue
-			}
-			el := l.tags[i]
-			parent.Children = append(parent.Children, el)
-			if !el.Opaque {
-				build(c, el)
-			}
+	// The tree shape comes from the XML parser. Opaque elements keep the
+	// lexer's children; elements inside opaque content are not placed.
+	placed := make([]bool, len(l.tags))
+	l.top.el.Children = l.top.el.Children[:0]
+	for i, el := range l.tags {
+		if l.tagInOpq[i] {
+			continue
+		}
+		var into *Element
+		switch p := parent[i]; {
+		case p == -1:
+			into = l.top.el
+		case placed[p] && !l.tags[p].Opaque:
+			into = l.tags[p]
+		default:
+			continue
+		}
+		into.Children = append(into.Children, el)
+		placed[i] = true
+		if !el.Opaque {
+			el.Children = el.Children[:0]
 		}
 	}
-	build(wrapper, l.top.el)
 }
 
-func qname(n *xmlquery.Node) string {
-	if n.Prefix != "" {
-		return n.Prefix + ":" + n.Data
-	}
-	return n.Data
+// sameName reports whether the lexer's qualified name has the parser's
+// local name.
+func sameName(qname, local string) bool {
+	return qname == local || strings.HasSuffix(qname, local) && qname[len(qname)-len(local)-1] == ':'
 }
 
 // xmlError reports an XML parser error. The parser only knows lines; the

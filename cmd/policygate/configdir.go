@@ -32,3 +32,12 @@ func artifactDir(dir string, log *slog.Logger) (string, error) {
 func loadConfig(dir string) (*engine.Config, parser.Errors) {
 	return apiops.Load(dir, apiops.WithNamedValueOptions(namedvalues.WithResolver(namedvalues.NewKeyVaultResolver())))
 }
+
+// cachedLoader is loadConfig for a hot-reloaded folder: API folders
+// whose files did not change since the previous load are reused.
+func cachedLoader() func(dir string) (*engine.Config, parser.Errors) {
+	cache := apiops.NewCache()
+	return func(dir string) (*engine.Config, parser.Errors) {
+		return apiops.Load(dir, apiops.WithCache(cache), apiops.WithNamedValueOptions(namedvalues.WithResolver(namedvalues.NewKeyVaultResolver())))
+	}
+}

@@ -142,7 +142,7 @@ func runServer(args []string, stdout, stderr io.Writer, env func(string) (string
 		log.Info("serving the embedded demo configuration: try curl http://localhost"+portOf(ls.HTTP.Addr().String())+"/echo/hello",
 			slog.String("echoBackend", be.URL))
 	} else {
-		rl := gateway.NewReloader(set.ConfigDir, loadConfig, srv.Activate, log)
+		rl := gateway.NewReloader(set.ConfigDir, cachedLoader(), srv.Activate, log)
 		rl.Debounce = set.ReloadDebounce
 		rl.Refresh = set.NamedValueRefresh
 		rl.OnResult = srv.Metrics().Reload

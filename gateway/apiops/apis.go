@@ -110,8 +110,20 @@ type apiRev struct {
 func (l *loader) loadAPIs() {
 	root := l.findDir(apisDirs)
 	byID := map[string][]*apiRev{}
+	var seed []byte
+	if l.opts.cache != nil {
+		seed = l.versionSetsSum()
+	}
 	for _, folder := range l.subdirs(root) {
-		if r := l.loadAPI(filepath.Join(root, folder), folder); r != nil {
+		dir := filepath.Join(root, folder)
+		r, done := (*apiRev)(nil), false
+		if l.opts.cache != nil {
+			r, done = l.loadAPICached(dir, folder, seed)
+		}
+		if !done {
+			r = l.loadAPI(dir, folder)
+		}
+		if r != nil {
 			byID[r.api.ID] = append(byID[r.api.ID], r)
 		}
 	}

@@ -41,6 +41,7 @@ type options struct {
 	nvOpts []namedvalues.Option
 	extras *Extras
 	fsys   fs.FS
+	cache  *Cache
 }
 
 // WithEnv sets the function that reads environment variables, for
@@ -88,6 +89,10 @@ type loader struct {
 	// finish holds the steps that wait for specifications parsed in
 	// the background; loadAPIs runs them in order.
 	finish []func()
+	// pre holds the files of the API folder being read through the
+	// cache, read once to hash them; seen is the folders of this Load.
+	pre  folderFiles
+	seen map[string]*apiEntry
 }
 
 // Load reads the APIOps artifact folder dir into a configuration. It
@@ -110,6 +115,12 @@ func Load(dir string, opts ...Option) (*engine.Config, parser.Errors) {
 		o(&l.opts)
 	}
 	l.files = namedvalues.Files{FS: l.opts.fsys, Root: dir}
+	if c := l.opts.cache; c != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		l.beginCache()
+		defer l.endCache()
+	}
 	if st, err := l.files.Stat(dir); err != nil || !st.IsDir() {
 		if err == nil {
 			err = errors.New("not a directory")
@@ -199,6 +210,9 @@ func (l *loader) subdirs(dir string) []string {
 
 // policy returns the policy document at path, or nil when there is none.
 func (l *loader) policy(path string) *engine.PolicyDoc {
+	if src, ok := l.pre.get(path); ok {
+		return &engine.PolicyDoc{File: path, Source: src}
+	}
 	src, err := l.files.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -261,6 +275,9 @@ func (f *jsonFile) suffixPos(suffix string) parser.Pos {
 
 // readFile reads a file of the folder, at most doclimit.MaxBytes of it.
 func (l *loader) readFile(path string) ([]byte, error) {
+	if src, ok := l.pre.get(path); ok {
+		return src, nil
+	}
 	if l.files.FS == nil {
 		return doclimit.ReadFile(path)
 	}

@@ -96,6 +96,8 @@ type Client struct {
 	expiry  time.Time
 
 	cache *engine.CompileCache
+	// apis keeps the API folders of the last snapshot loaded.
+	apis *apiops.Cache
 
 	// applyMu orders applies and Key Vault recompiles; under it, cfg is
 	// the active configuration and stopNV stops its refresh timer.
@@ -180,7 +182,7 @@ func New(o Options) (*Client, error) {
 	}
 	set.GatewayName = name
 	c := &Client{o: o, set: set, log: o.Log.With(slog.String("gateway", name)), http: &http.Client{Timeout: set.Timeout, Transport: tr}, cred: cred,
-		base: strings.TrimRight(set.Endpoint, "/") + "/gateways/" + url.PathEscape(name), beat: make(chan struct{}, 1), clock: time.Now, warned: map[string]time.Time{}, cache: engine.NewCompileCache()}
+		base: strings.TrimRight(set.Endpoint, "/") + "/gateways/" + url.PathEscape(name), beat: make(chan struct{}, 1), clock: time.Now, warned: map[string]time.Time{}, cache: engine.NewCompileCache(), apis: apiops.NewCache()}
 	c.host, _ = os.Hostname()
 	c.ver = "dev"
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
@@ -408,7 +410,7 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 	}
 	// Loaded from memory: positions name files as the server's folder does
 	// (apis/<api>/policy.xml).
-	cfg, errs := apiops.Load(".", append(append([]apiops.Option(nil), c.o.LoadOptions...), apiops.WithEnv(env), apiops.WithFiles(sn.FS()))...)
+	cfg, errs := apiops.Load(".", append(append([]apiops.Option(nil), c.o.LoadOptions...), apiops.WithEnv(env), apiops.WithFiles(sn.FS()), apiops.WithCache(c.apis))...)
 	var e *engine.Engine
 	if cfg != nil && !errs.HasErrors() {
 		if nv := cfg.NamedValues; nv != nil {

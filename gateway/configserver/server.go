@@ -108,6 +108,8 @@ type Server struct {
 	polls     prometheus.Gauge
 
 	events chan string
+	// apis keeps the API folders of the last check of the folder.
+	apis *apiops.Cache
 }
 
 // New builds a server; call Reload (or Run) to publish the folder.
@@ -127,7 +129,7 @@ func New(o Options) *Server {
 	if o.Debounce <= 0 {
 		o.Debounce = 100 * time.Millisecond
 	}
-	s := &Server{o: o, log: o.Log, instances: map[string]map[string]fleet.Instance{}, lastCut: map[string]*fleet.Snapshot{}, events: make(chan string, 256)}
+	s := &Server{o: o, log: o.Log, instances: map[string]map[string]fleet.Instance{}, lastCut: map[string]*fleet.Snapshot{}, events: make(chan string, 256), apis: apiops.NewCache()}
 	if o.Entra.TenantID != "" {
 		auth := strings.TrimRight(o.Entra.Authority, "/")
 		if auth == "" {
@@ -161,7 +163,7 @@ func New(o Options) *Server {
 // sequence (gateways whose snapshot changed are answered at once).
 func (s *Server) Reload() error {
 	start := time.Now()
-	_, errs := apiops.Load(s.o.Dir, apiops.WithEnv(s.o.Env))
+	_, errs := apiops.Load(s.o.Dir, apiops.WithEnv(s.o.Env), apiops.WithCache(s.apis))
 	for _, e := range errs {
 		lvl := slog.LevelError
 		if e.Severity == parser.SeverityWarning {

@@ -6,37 +6,42 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strings"
 	"time"
 )
 
 // FS returns the snapshot's files as a read-only file system (the
 // loader reads a snapshot from memory through it).
 func (s *Snapshot) FS() fs.FS {
-	m := &memFS{files: s.Files, dirs: map[string][]string{".": nil}}
-	seen := map[string]bool{}
-	for p := range s.Files {
-		for child, dir := p, path.Dir(p); ; child, dir = dir, path.Dir(dir) {
-			if !seen[child] {
-				seen[child] = true
-				m.dirs[dir] = append(m.dirs[dir], path.Base(child))
-			}
-			if dir == "." {
-				break
-			}
-			if _, ok := m.dirs[dir]; !ok {
-				m.dirs[dir] = nil
-			}
+	// kids: folder → its entries. A file's folders are registered
+	// walking up until one that already is (whose own folders are, too).
+	kids := map[string][]memInfo{".": nil}
+	known := make(map[string]bool, len(s.Files)/2)
+	for p, b := range s.Files {
+		dir := path.Dir(p)
+		kids[dir] = append(kids[dir], memInfo{path.Base(p), int64(len(b)), false})
+		for dir != "." && !known[dir] {
+			known[dir] = true
+			parent := path.Dir(dir)
+			kids[parent] = append(kids[parent], memInfo{path.Base(dir), 0, true})
+			dir = parent
 		}
 	}
-	for d := range m.dirs {
-		slices.Sort(m.dirs[d])
+	m := &memFS{files: s.Files, ents: make(map[string][]fs.DirEntry, len(kids))}
+	for d, infos := range kids {
+		slices.SortFunc(infos, func(a, b memInfo) int { return strings.Compare(a.name, b.name) })
+		ents := make([]fs.DirEntry, len(infos))
+		for i := range infos {
+			ents[i] = &infos[i]
+		}
+		m.ents[d] = ents
 	}
 	return m
 }
 
 type memFS struct {
 	files map[string][]byte
-	dirs  map[string][]string // folder → sorted child names
+	ents  map[string][]fs.DirEntry // folder → its entries, sorted by name
 }
 
 type memInfo struct {
@@ -66,7 +71,7 @@ func (m *memFS) Stat(name string) (fs.FileInfo, error) {
 	if b, ok := m.files[name]; ok {
 		return memInfo{path.Base(name), int64(len(b)), false}, nil
 	}
-	if _, ok := m.dirs[name]; ok {
+	if _, ok := m.ents[name]; ok {
 		return memInfo{path.Base(name), 0, true}, nil
 	}
 	return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
@@ -80,20 +85,11 @@ func (m *memFS) ReadFile(name string) ([]byte, error) {
 }
 
 func (m *memFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	kids, ok := m.dirs[name]
+	ents, ok := m.ents[name]
 	if !ok || !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
 	}
-	out := make([]fs.DirEntry, 0, len(kids))
-	for _, k := range kids {
-		full := path.Join(name, k)
-		if b, ok := m.files[full]; ok {
-			out = append(out, memInfo{k, int64(len(b)), false})
-		} else {
-			out = append(out, memInfo{k, 0, true})
-		}
-	}
-	return out, nil
+	return slices.Clone(ents), nil
 }
 
 func (m *memFS) Open(name string) (fs.File, error) {
