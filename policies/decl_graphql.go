@@ -45,8 +45,9 @@ var declSetGraphQLResolver = &Decl{
 
 var declPublishEvent = &Decl{
 	ElemDecl: ElemDecl{
-		Name:        "publish-event",
-		Children:    []*ElemDecl{{Name: "targets", Max: 1, AnyChildren: true, AnyAttrs: true}},
+		Name: "publish-event",
+		Children: []*ElemDecl{{Name: "targets", Max: 1, AnyChildren: true, AnyAttrs: true,
+			Children: []*ElemDecl{{Name: "graphql-subscription", AnyAttrs: true}}}},
 		AnyChildren: true, AnyAttrs: true,
 	},
 	ResolverOnly: true, Priority: "P1", Category: "graphql",
