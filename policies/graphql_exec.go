@@ -98,7 +98,7 @@ var errNullPropagates = errors.New("null propagates")
 func (e *gqlExec) answer(data any, withData bool) {
 	out := orderedMap{}
 	if len(e.errs) > 0 {
-		out.add("errors", e.errs)
+		out.add("errors", specErrors(e.errs))
 	}
 	if withData {
 		out.add("data", data)
@@ -614,4 +614,25 @@ func (m orderedMap) MarshalJSON() ([]byte, error) {
 func (g *GraphQLSchema) HasField(typ, field string) bool {
 	d := g.schema.Types[typ]
 	return d != nil && (d.Kind == ast.Object || d.Kind == ast.Interface) && d.Fields.ForName(field) != nil
+}
+
+// specErrors writes errors with their members in the GraphQL
+// specification's order: message, locations, path, extensions.
+func specErrors(errs gqlerror.List) []orderedMap {
+	out := make([]orderedMap, 0, len(errs))
+	for _, ge := range errs {
+		m := orderedMap{}
+		m.add("message", ge.Message)
+		if len(ge.Locations) > 0 {
+			m.add("locations", ge.Locations)
+		}
+		if len(ge.Path) > 0 {
+			m.add("path", ge.Path)
+		}
+		if len(ge.Extensions) > 0 {
+			m.add("extensions", ge.Extensions)
+		}
+		out = append(out, m)
+	}
+	return out
 }
