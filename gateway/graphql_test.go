@@ -23,7 +23,11 @@ const graphqlSchema = `type Query {
   user(id: ID!): User
   broken: [User]
   hello: String
+  customer: Customer
 }
+union Customer = RegisteredCustomer | GuestCustomer
+type RegisteredCustomer { customerId: Int!  accountType: String }
+type GuestCustomer { firstName: String }
 type Mutation { makeUser(name: String!): User }
 type User { id: ID!  name: String!  orders: [Order] }
 type Order { id: ID!  total: Float  status: Status }
@@ -188,6 +192,17 @@ func graphqlGateway(t *testing.T, be string) (*httptest.Server, parser.Errors) {
         <set-url>`+closedURL(t)+`/users</set-url>
     </http-request>
 </http-data-source>`),
+		// the reference's union example: the type comes from __typename
+		resolverFiles("gql", "customer", "Query/customer", `<http-data-source>
+    <http-request>
+        <set-method>GET</set-method>
+        <set-url>`+be+`/users/1</set-url>
+    </http-request>
+    <http-response>
+        <set-body>{"customerId": 12345, "accountType": "Registered", "__typename": "RegisteredCustomer" }
+        </set-body>
+    </http-response>
+</http-data-source>`),
 		// the reference's mutation example (with its missing ';' added)
 		resolverFiles("gql", "make-user", "Mutation/makeUser", `<http-data-source>
     <http-request>
@@ -281,6 +296,25 @@ func TestSyntheticGraphQLResolvers(t *testing.T) {
 		}
 		if got := be.take(); !reflect.DeepEqual(got, []string{"GET /users/5", "GET /users/7"}) {
 			t.Errorf("backend calls %q", got)
+		}
+	})
+
+	t.Run("fragments, directives and a union", func(t *testing.T) {
+		_, _, out := gql(t, endpoint, `query($more: Boolean!) {
+			customer { __typename ... on RegisteredCustomer { customerId } ... on GuestCustomer { firstName } }
+			user(id: "8") { ...U id @skip(if: true) }
+		}
+		fragment U on User { name orders @include(if: $more) { id } }`, map[string]any{"more": false})
+		want := jsonOf(t, `{"data":{"customer":{"__typename":"RegisteredCustomer","customerId":12345},"user":{"name":"user 8"}}}`)
+		if !reflect.DeepEqual(any(out), want) {
+			t.Errorf("got %v\nwant %v", out, want)
+		}
+		if got := be.take(); !reflect.DeepEqual(got, []string{"GET /users/1", "GET /users/8"}) {
+			t.Errorf("backend calls %q (a skipped field must not be resolved)", got)
+		}
+		_, _, out = gql(t, endpoint, `{ __schema { types { name } } }`, nil)
+		if errs, _ := out["errors"].([]any); len(errs) != 1 || !strings.Contains(errs[0].(map[string]any)["message"].(string), "Introspection is not supported") {
+			t.Errorf("introspection: %v", out)
 		}
 	})
 

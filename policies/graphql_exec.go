@@ -278,13 +278,13 @@ func (e *gqlExec) object(typ *ast.Definition, set ast.SelectionSet, parent map[s
 			out.add(f.Alias, typ.Name)
 			continue
 		}
+		if f.Name == "__schema" || f.Name == "__type" {
+			e.fieldErr(f, fp, "Introspection is not supported by PolicyGate.")
+			out.add(f.Alias, nil)
+			continue
+		}
 		def := typ.Fields.ForName(f.Name)
 		if def == nil {
-			if f.Name == "__schema" || f.Name == "__type" {
-				e.fieldErr(f, fp, "Introspection is not supported by PolicyGate.")
-				out.add(f.Alias, nil)
-				continue
-			}
 			e.fieldErr(f, fp, fmt.Sprintf("Cannot query field %q on type %q.", f.Name, typ.Name))
 			out.add(f.Alias, nil)
 			continue
