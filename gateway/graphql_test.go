@@ -42,7 +42,7 @@ type graphqlBackend struct {
 	calls []string // "METHOD /path?query body"
 }
 
-func newGraphQLBackend(t *testing.T) *graphqlBackend {
+func newGraphQLBackend(t testing.TB) *graphqlBackend {
 	b := &graphqlBackend{}
 	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -90,7 +90,7 @@ func (b *graphqlBackend) take() []string {
 }
 
 // closedURL is a loopback address nothing listens on.
-func closedURL(t *testing.T) string {
+func closedURL(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func closedURL(t *testing.T) string {
 	return "http://" + addr
 }
 
-func writeFiles(t *testing.T, root string, files map[string]string) {
+func writeFiles(t testing.TB, root string, files map[string]string) {
 	for name, text := range files {
 		p := filepath.Join(root, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -123,7 +123,7 @@ func resolverFiles(api, name, path, policy string) map[string]string {
 // graphqlGateway serves an APIOps folder with a synthetic GraphQL API
 // "gql" (managed resolvers) and "legacy" (set-graphql-resolver in its
 // policy), both without a service URL.
-func graphqlGateway(t *testing.T, be string) (*httptest.Server, parser.Errors) {
+func graphqlGateway(t testing.TB, be string) (*httptest.Server, parser.Errors) {
 	dir := t.TempDir()
 	info := func(path string) string {
 		return `{"properties": {"path": "` + path + `", "type": "graphql", "protocols": ["http"], "subscriptionRequired": false, "displayName": "` + path + `"}}`

@@ -89,7 +89,12 @@ type gqlExec struct {
 	doc     *ast.QueryDocument
 	vars    map[string]any
 	errs    gqlerror.List
+	calls   int // resolver runs so far
 }
+
+// MaxResolverCalls bounds the resolver runs of one GraphQL request (a
+// nested list multiplies them); past it a field is an error.
+var MaxResolverCalls = 1000
 
 // errNullPropagates marks a null in a non-null position: the parent
 // becomes null (its error is already recorded).
@@ -318,6 +323,9 @@ func (e *gqlExec) resolveField(typ *ast.Definition, f *ast.Field, parent map[str
 	}
 	if res == nil {
 		return parent[f.Name], nil
+	}
+	if e.calls++; e.calls > MaxResolverCalls {
+		return nil, &resolveError{msg: fmt.Sprintf("The query needs more than %d resolver calls.", MaxResolverCalls)}
 	}
 	args := f.ArgumentMap(e.vars)
 	v, err := res.resolve(e.r, parent, args)

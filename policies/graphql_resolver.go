@@ -189,7 +189,7 @@ func (res *GraphQLResolver) resolve(r *Run, parent map[string]any, args map[stri
 		in.OriginalURL, in.IPAddress, in.Certificate, in.MatchedParameters = orig.OriginalURL, orig.IPAddress, orig.Certificate, orig.MatchedParameters
 	}
 	ctx.Request, ctx.Response, ctx.LastError = in, nil, nil
-	rr := &Run{Context: r.Context, Ctx: &ctx, Env: r.Env, Section: Backend, BackendURL: r.BackendURL, Backend: r.Backend, Trace: r.Trace, taint: r.taint}
+	rr := &Run{Context: r.Context, Ctx: &ctx, Env: r.Env, Section: Backend, Trace: r.Trace, taint: r.taint}
 	initialBody := in.Body
 	target, err := res.url.String(rr)
 	if err != nil {
@@ -205,7 +205,9 @@ func (res *GraphQLResolver) resolve(r *Run, parent map[string]any, args map[stri
 		base.RawQuery, base.Fragment = "", ""
 		rr.BackendURL, rr.RelPath = &base, ""
 	} else {
-		rr.RelPath = u.Path
+		// relative to the request's backend: its entity's credentials go
+		// with it (never to an absolute URL elsewhere)
+		rr.BackendURL, rr.Backend, rr.RelPath = r.BackendURL, r.Backend, u.Path
 	}
 	rr.SyncURL()
 	if err := RunAll(rr, res.request); err != nil && !errors.Is(err, ErrReturnResponse) {
