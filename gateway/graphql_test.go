@@ -16,6 +16,7 @@ import (
 
 	"github.com/policygate/policygate/gateway/apiops"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies"
 )
 
 const graphqlSchema = `type Query {
@@ -64,6 +65,9 @@ func newGraphQLBackend(t testing.TB) *graphqlBackend {
 		case strings.HasSuffix(r.URL.Path, "/orders"):
 			id := strings.Split(r.URL.Path, "/")[2]
 			w.Write([]byte(`[{"id":"` + id + `-a","total":12.5,"status":"OPEN"},{"id":"` + id + `-b","total":3,"status":"CLOSED"}]`))
+		case r.URL.Path == "/base/hello":
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write([]byte("hi there"))
 		case r.URL.Path == "/users/9":
 			w.Write([]byte(`{"id":"9"}`)) // no name: String! is violated
 		case strings.HasPrefix(r.URL.Path, "/users/"):
@@ -203,6 +207,13 @@ func graphqlGateway(t testing.TB, be string) (*httptest.Server, parser.Errors) {
         </set-body>
     </http-response>
 </http-data-source>`),
+		// a relative URL against set-backend-service; a text answer
+		resolverFiles("gql", "hello", "Query/hello", `<http-data-source>
+    <http-request>
+        <set-backend-service base-url="`+be+`/base" />
+        <set-url>/hello</set-url>
+    </http-request>
+</http-data-source>`),
 		// the reference's mutation example (with its missing ';' added)
 		resolverFiles("gql", "make-user", "Mutation/makeUser", `<http-data-source>
     <http-request>
@@ -290,11 +301,11 @@ func TestSyntheticGraphQLResolvers(t *testing.T) {
 
 	t.Run("arguments, variables, aliases and __typename", func(t *testing.T) {
 		_, _, out := gql(t, endpoint, `query Q($id: ID!) { first: user(id: $id) { __typename name } second: user(id: "7") { id } hello }`, map[string]any{"id": "5"})
-		want := jsonOf(t, `{"data":{"first":{"__typename":"User","name":"user 5"},"second":{"id":"7"},"hello":null}}`)
+		want := jsonOf(t, `{"data":{"first":{"__typename":"User","name":"user 5"},"second":{"id":"7"},"hello":"hi there"}}`)
 		if !reflect.DeepEqual(any(out), want) {
 			t.Errorf("got %v\nwant %v", out, want)
 		}
-		if got := be.take(); !reflect.DeepEqual(got, []string{"GET /users/5", "GET /users/7"}) {
+		if got := be.take(); !reflect.DeepEqual(got, []string{"GET /users/5", "GET /users/7", "GET /base/hello"}) {
 			t.Errorf("backend calls %q", got)
 		}
 	})
@@ -380,6 +391,20 @@ func TestSyntheticGraphQLResolvers(t *testing.T) {
 			t.Errorf("body %v", out)
 		}
 		be.take()
+	})
+
+	t.Run("resolver calls are bounded", func(t *testing.T) {
+		defer func(n int) { policies.MaxResolverCalls = n }(policies.MaxResolverCalls)
+		policies.MaxResolverCalls = 2
+		_, _, out := gql(t, endpoint, `{ users(limit: 2) { id orders { id } } }`, nil)
+		errs, _ := out["errors"].([]any)
+		if len(errs) != 1 || !reflect.DeepEqual(errs[0].(map[string]any)["path"], []any{"users", float64(1), "orders"}) ||
+			!strings.Contains(errs[0].(map[string]any)["message"].(string), "more than 2 resolver calls") {
+			t.Errorf("body %v", out)
+		}
+		if got := be.take(); len(got) != 2 {
+			t.Errorf("backend calls %q", got)
+		}
 	})
 
 	t.Run("preview set-graphql-resolver with ParentResult and arguments in the body", func(t *testing.T) {
