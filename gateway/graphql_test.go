@@ -338,6 +338,14 @@ func TestSyntheticGraphQLResolvers(t *testing.T) {
 		be.take()
 	})
 
+	t.Run("application/graphql body", func(t *testing.T) {
+		r := call(t, "POST", endpoint, map[string]string{"Content-Type": "application/graphql"}, `{ user(id: "6") { name } }`)
+		if r.status != 200 || !reflect.DeepEqual(jsonOf(t, r.body), jsonOf(t, `{"data":{"user":{"name":"user 6"}}}`)) {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+		be.take()
+	})
+
 	t.Run("mutation body built from context.GraphQL.Arguments", func(t *testing.T) {
 		_, _, out := gql(t, endpoint, `mutation { makeUser(name: "dee") { id name } }`, nil)
 		if !reflect.DeepEqual(any(out), jsonOf(t, `{"data":{"makeUser":{"id":"new","name":"dee"}}}`)) {

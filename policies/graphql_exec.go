@@ -29,7 +29,8 @@ import (
 // resolver stays a pass-through API.
 //
 // The query comes from a POST body {"query", "variables", "operationName"}
-// or GET ?query=&variables=&operationName=; it is parsed and validated by
+// (or the query itself with Content-Type application/graphql) or GET
+// ?query=&variables=&operationName=; it is parsed and validated by
 // gqlparser against the schema, then executed field by field, serially in
 // document order (mutations as the spec requires; queries too, so resolver
 // calls are deterministic). A field with a resolver runs it (its parent
@@ -200,6 +201,9 @@ func (e *gqlExec) readRequest() (query, opName string, vars map[string]any, msg 
 		body = in.Body.Bytes()
 	}
 	if len(bytes.TrimSpace(body)) > 0 && !strings.EqualFold(in.Method, http.MethodGet) {
+		if ct, _ := in.Headers.Values("Content-Type"); len(ct) > 0 && strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct[0])), "application/graphql") {
+			return string(body), "", map[string]any{}, "" // the body is the query
+		}
 		var req struct {
 			Query         *string        `json:"query"`
 			OperationName *string        `json:"operationName"`
