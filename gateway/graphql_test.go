@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -127,7 +128,7 @@ func resolverFiles(api, name, path, policy string) map[string]string {
 // graphqlGateway serves an APIOps folder with a synthetic GraphQL API
 // "gql" (managed resolvers) and "legacy" (set-graphql-resolver in its
 // policy), both without a service URL.
-func graphqlGateway(t testing.TB, be string) (*httptest.Server, parser.Errors) {
+func graphqlGateway(t testing.TB, be string, opts ...Option) (*httptest.Server, parser.Errors) {
 	dir := t.TempDir()
 	info := func(path string) string {
 		return `{"properties": {"path": "` + path + `", "type": "graphql", "protocols": ["http"], "subscriptionRequired": false, "displayName": "` + path + `"}}`
@@ -238,7 +239,7 @@ func graphqlGateway(t testing.TB, be string) (*httptest.Server, parser.Errors) {
 	if cfg == nil {
 		t.Fatalf("load: %v", errs)
 	}
-	g, warns := New(cfg)
+	g, warns := New(cfg, opts...)
 	if g == nil {
 		t.Fatalf("New: %v", warns)
 	}
@@ -275,7 +276,8 @@ func jsonOf(t *testing.T, s string) any {
 
 func TestSyntheticGraphQLResolvers(t *testing.T) {
 	be := newGraphQLBackend(t)
-	srv, warns := graphqlGateway(t, be.URL)
+	var logs lockedBuffer
+	srv, warns := graphqlGateway(t, be.URL, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	for _, w := range warns {
 		if w.Code == parser.CodeNotImplemented {
 			t.Errorf("unexpected not-supported warning: %v", w)
@@ -384,9 +386,12 @@ func TestSyntheticGraphQLResolvers(t *testing.T) {
 			t.Fatalf("body %v", out)
 		}
 		e := errs[0].(map[string]any)
-		if !reflect.DeepEqual(e["path"], []any{"broken"}) || !strings.Contains(e["message"].(string), "Error occured while calling backend service") ||
+		if !reflect.DeepEqual(e["path"], []any{"broken"}) || e["message"] != "The resolver's forward-request failed (BackendConnectionFailure)." ||
 			!reflect.DeepEqual(e["locations"], jsonOf(t, `[{"line":1,"column":3}]`)) {
 			t.Errorf("error %v", e)
+		}
+		if l := logs.String(); !strings.Contains(l, `msg="graphql resolver failed" field=Query/broken path=broken`) || !strings.Contains(l, "connection refused") {
+			t.Errorf("the cause must be logged:\n%s", l)
 		}
 		be.take()
 	})

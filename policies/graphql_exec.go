@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -335,10 +336,14 @@ func (e *gqlExec) resolveField(typ *ast.Definition, f *ast.Field, parent map[str
 	v, err := res.resolve(e.r, parent, args)
 	if err != nil {
 		var re *resolveError
-		if errors.As(err, &re) {
-			return nil, re
+		if !errors.As(err, &re) {
+			re = &resolveError{msg: "The resolver failed.", detail: e.r.Redact(err.Error())}
 		}
-		return nil, &resolveError{msg: e.r.Redact(err.Error())}
+		if e.r.Env != nil && e.r.Env.Logger != nil {
+			e.r.Env.Logger.Warn("graphql resolver failed", slog.String("field", key), slog.String("path", path.String()),
+				slog.String("error", re.msg), slog.String("detail", re.detail))
+		}
+		return nil, re
 	}
 	return v, nil
 }

@@ -160,9 +160,10 @@ func init() {
 	})
 }
 
-// resolveError is a field error of a resolver: its message goes into the
-// response's errors block.
-type resolveError struct{ msg string }
+// resolveError is a field error of a resolver: msg goes into the
+// response's errors block; detail (secrets masked), which may name the data
+// source's address or URL, only to the gateway's log.
+type resolveError struct{ msg, detail string }
 
 func (e *resolveError) Error() string { return e.msg }
 
@@ -197,7 +198,7 @@ func (res *GraphQLResolver) resolve(r *Run, parent map[string]any, args map[stri
 	}
 	u, perr := url.Parse(strings.TrimSpace(target))
 	if perr != nil || strings.TrimSpace(target) == "" {
-		return nil, &resolveError{msg: fmt.Sprintf("The resolver's URL %q is not valid.", strings.TrimSpace(target))}
+		return nil, &resolveError{msg: "The resolver's URL is not valid.", detail: rr.Redact(fmt.Sprintf("set-url %q", strings.TrimSpace(target)))}
 	}
 	in.URL = &expressions.URL{Query: expressions.ParseQuery(u.RawQuery)}
 	if u.IsAbs() {
@@ -217,7 +218,7 @@ func (res *GraphQLResolver) resolve(r *Run, parent map[string]any, args map[stri
 		ctx.Request.Body = nil
 	}
 	if ctx.Request.URL == nil || ctx.Request.URL.Host == "" {
-		return nil, &resolveError{msg: fmt.Sprintf("The resolver's URL %q is not absolute and no backend is set.", strings.TrimSpace(target))}
+		return nil, &resolveError{msg: "The resolver's URL is not absolute and no backend is set.", detail: rr.Redact(fmt.Sprintf("set-url %q", strings.TrimSpace(target)))}
 	}
 	rr.Section = Backend
 	backend := res.backend
@@ -248,13 +249,24 @@ func (res *GraphQLResolver) resolve(r *Run, parent map[string]any, args map[stri
 var defaultResolverBackend = []*Stmt{{Name: "forward-request", Path: `backend\forward-request[1]`,
 	Step: &forwardRequest{timeout: &Value{}, timeoutMs: &Value{}, followRedirects: &Value{}, bufferResponse: true}}}
 
-// resolverFailure turns a failed resolver step into its field error.
+// resolverFailure turns a failed resolver step into its field error. The
+// client learns which policy failed and why (its reason), as a 500's
+// default answer tells no more; the message, which may name the data
+// source's address, goes to the log.
 func resolverFailure(r *Run, err error) error {
 	var pe *Error
-	if errors.As(err, &pe) {
-		return &resolveError{msg: r.Redact(pe.Message)}
+	if !errors.As(err, &pe) {
+		return &resolveError{msg: "The resolver failed.", detail: r.Redact(err.Error())}
 	}
-	return &resolveError{msg: r.Redact(err.Error())}
+	reason := pe.Reason
+	if reason == "" {
+		reason = "error"
+	}
+	detail := pe.Message
+	if pe.Err != nil {
+		detail += ": " + pe.Err.Error()
+	}
+	return &resolveError{msg: fmt.Sprintf("The resolver's %s failed (%s).", pe.Source, reason), detail: r.Redact(detail)}
 }
 
 // decodeResolverBody reads a data source's answer: JSON when it parses,
