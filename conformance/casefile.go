@@ -236,6 +236,9 @@ type spec struct {
 	// GraphQL is a GraphQL API's schema (SDL); the API gets the one
 	// operation of a GraphQL API.
 	GraphQL *string `yaml:"graphql"`
+	// Resolvers are the GraphQL API's managed resolvers: "Type/field" →
+	// its policy (an <http-data-source>), text or {file: path}.
+	Resolvers map[string]docRef `yaml:"resolvers"`
 
 	now  time.Time // parsed Now; zero when the clock is not frozen
 	fill resolver  // fills placeholders in policy files

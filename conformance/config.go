@@ -108,6 +108,13 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 		}
 		api.Operations = ops
 	}
+	for _, path := range slices.Sorted(maps.Keys(s.Resolvers)) {
+		d, err := doc("resolvers."+path, s.Resolvers[path])
+		if err != nil {
+			return nil, err
+		}
+		api.Resolvers = append(api.Resolvers, &engine.Resolver{Name: path, Path: path, At: parser.Pos{File: d.File, Line: 1, Col: 1}, Policy: d})
+	}
 	for id, text := range s.Schemas {
 		js, err := policies.CompileJSONSchema([]byte(text))
 		if err != nil {

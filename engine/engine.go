@@ -45,6 +45,8 @@ type pipeKey struct {
 // the statements of each section with every <base/> spliced in.
 type Pipeline struct {
 	Sections map[policies.Section][]*policies.Stmt
+	// graphql executes a synthetic GraphQL API's queries (nil elsewhere).
+	graphql *policies.GraphQLExecutor
 }
 
 // section is one document's section: its statements around <base/>.
@@ -182,6 +184,7 @@ func Compile(cfg *Config, opts Options) (*Engine, parser.Errors) {
 			}
 		}
 	}
+	errs = append(errs, e.compileGraphQL(lookup, opts.Strict)...)
 	errs = errs.Sort()
 	var warnings parser.Errors
 	for _, er := range errs {
@@ -261,6 +264,9 @@ type Outcome struct {
 func (p *Pipeline) Run(r *policies.Run) Outcome {
 	r.Begin()
 	defer r.End()
+	if p.graphql != nil {
+		policies.SetGraphQLExecutor(r, p.graphql)
+	}
 	var err error
 	for _, sec := range []policies.Section{policies.Inbound, policies.Backend, policies.Outbound} {
 		r.Section = sec

@@ -83,6 +83,8 @@ type API struct {
 	Policy    *PolicyDoc
 	// Operations in definition order.
 	Operations []*Operation
+	// Resolvers are a GraphQL API's managed resolvers (see graphql.go).
+	Resolvers []*Resolver
 }
 
 // Operation is one operation of an API.

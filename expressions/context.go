@@ -33,8 +33,8 @@ type Context struct {
 	RequestID    dotnet.Guid
 	Timestamp    dotnet.DateTime
 	Tracing      bool
-	// GraphQL is the resolver context (Parent, Arguments) in GraphQL
-	// resolver policies; nil elsewhere.
+	// GraphQL is the resolver context (a *GraphQLContext: Parent,
+	// Arguments) in GraphQL resolver policies; nil elsewhere.
 	GraphQL any
 	// Now is the clock for Elapsed (time.Now when nil).
 	Now func() time.Time
@@ -528,7 +528,7 @@ func init() {
 		getter("RequestId", guidT, func(c *Context) any { return c.RequestID }),
 		getter("Timestamp", dateT, func(c *Context) any { return c.Timestamp }),
 		getter("Tracing", dotnet.Boolean, func(c *Context) any { return c.Tracing }),
-		getter("GraphQL", dotnet.Object, func(c *Context) any { return c.GraphQL }),
+		getter("GraphQL", GraphQLType, graphqlOf),
 		getter("Elapsed", timeSpanT, func(c *Context) any {
 			now := time.Now
 			if c.Now != nil {

@@ -133,6 +133,10 @@ type ElemDecl struct {
 	AnyChildren bool
 	// AnyAttrs accepts undeclared attributes without a warning.
 	AnyAttrs bool
+	// OwnContext marks an element whose statements run on a context of
+	// their own (a GraphQL resolver's http-data-source), outside the
+	// enclosing section: they are checked as in no section.
+	OwnContext bool
 	// Ordered asks for children in the declared order; another order is a
 	// warning (policies.md §0.1).
 	Ordered bool

@@ -234,6 +234,9 @@ func (v *validator) statement(el *parser.Element, sec Section, only []string, co
 
 // elem checks attributes, text and children of el against e.
 func (v *validator) elem(el *parser.Element, e *ElemDecl, sec Section, policy bool) {
+	if e.OwnContext {
+		sec = ""
+	}
 	for _, a := range el.Attrs {
 		ad := e.Attr(a.Name)
 		if ad == nil {

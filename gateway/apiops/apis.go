@@ -228,7 +228,9 @@ func (l *loader) loadAPI(dir, folder string) *apiRev {
 	} else {
 		api.Path = strings.Trim(*p.Path, "/")
 	}
-	if api.ServiceURL == "" {
+	if api.ServiceURL == "" && strings.EqualFold(p.Type, "graphql") {
+		// a synthetic GraphQL API: its resolvers answer
+	} else if api.ServiceURL == "" {
 		l.errorf(f.keyPos("properties"), CodeBadConfig, "API %q has no serviceUrl", folder)
 		bad = true
 	} else if !strings.HasPrefix(api.ServiceURL, "http://") && !strings.HasPrefix(api.ServiceURL, "https://") &&

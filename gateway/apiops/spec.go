@@ -57,6 +57,7 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 	if file == "" {
 		if gql := filepath.Join(dir, "specification.graphql"); l.fileExists(gql) {
 			l.loadGraphQL(gql, api)
+			l.loadResolvers(dir, api)
 			return
 		}
 		for _, n := range otherSpecs {
