@@ -58,6 +58,7 @@ type contentRule struct {
 	allowExtra *bool
 	caseFold   bool
 	variants   sync.Map // *openapi3.Schema → *openapi3.Schema (schema-id schemas only)
+	direction  sync.Map // *openapi3.Schema → bool: bodySchemaOptions
 }
 
 var _ Step = (*validateContent)(nil)
@@ -251,7 +252,10 @@ func (s *validateContent) run(r *Run, v *validationRun) error {
 		return v.add(r, act, validationError{Name: ct, Type: kind, Rule: "MissingDefinition",
 			Details: "API's schema does not contain definition " + def + ", which is associated with the content type " + ct + "."})
 	}
-	value, err := openapi3filter.JSONBodyDecoder(bytes.NewReader(body), nil, nil, nil)
+	value, ok := decodeJSONTree(body)
+	if !ok {
+		value, err = openapi3filter.JSONBodyDecoder(bytes.NewReader(body), nil, nil, nil)
+	}
 	prefix := "Body of the " + what + " does not conform to the definition " + def + ", which is associated with the content type " + ct + ". "
 	if err != nil {
 		e := validationError{Name: ct, Type: kind, Rule: "IncorrectMessage", Details: prefix + "The body is not valid JSON: " + err.Error()}
@@ -263,7 +267,7 @@ func (s *validateContent) run(r *Run, v *validationRun) error {
 	if rule.caseFold {
 		value = foldPropertyNames(value, schema, map[*openapi3.Schema]int{})
 	}
-	if verr := schema.VisitJSON(value, schemaOptions(spec, request)...); verr != nil {
+	if verr := schema.VisitJSON(value, bodySchemaOptions(spec, schema, request, &rule.direction)...); verr != nil {
 		msg, ptr := schemaMessage(verr)
 		line, pos := jsonPosition(body, ptr)
 		if line == 0 {
