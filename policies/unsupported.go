@@ -100,5 +100,10 @@ func unsupportedUses(el *parser.Element) parser.Errors {
 // xmlValidationWarning is the warning of a validate-content <content> that
 // asks for XML Schema validation.
 func xmlValidationWarning(as string) string {
-	return "validate-as=\"" + as + "\" is not supported by PolicyGate (no XML Schema engine): a body it applies to fails with 500 when its action is prevent, and is logged as not validated otherwise"
+	checked := "well-formed XML"
+	if as == "soap" {
+		checked = "a well-formed SOAP 1.1 or 1.2 envelope"
+	}
+	return "validate-as=\"" + as + "\": PolicyGate checks that the body is " + checked +
+		", but validation against an XML schema is not supported (no XML Schema engine): a body that passes the check fails with 500 when the action is prevent, and is logged as not validated when it is detect"
 }

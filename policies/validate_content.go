@@ -2,7 +2,6 @@ package policies
 
 import (
 	"bytes"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,11 +28,13 @@ import (
 //	        case-insensitive-property-names="true | false" />
 //	</validate-content>
 //
-// JSON bodies are decoded and validated by kin-openapi (openapi3filter's
-// JSON decoder, openapi3's schema validator). XML and SOAP validation needs
-// an XML Schema engine PolicyGate does not have: such a <content> is a load
-// warning, and at run time a body it would validate fails closed (500) when
-// its action is prevent. An empty body is not validated (only its size).
+// JSON bodies are decoded (decodeJSONTree, encoding/json's tree) and
+// validated by kin-openapi (openapi3's schema validator). XML and SOAP
+// bodies are checked for well-formedness and the SOAP envelope
+// (validate_content_xml.go), but not against an XML schema, which needs an
+// engine PolicyGate does not have: such a <content> is a load warning, and
+// a body that passes those checks fails closed (500) when its action is
+// prevent. An empty body is not validated (only its size).
 type validateContent struct {
 	unspecified, sizeAction actionValue
 	maxSize                 *Value
@@ -239,13 +240,7 @@ func (s *validateContent) run(r *Run, v *validationRun) error {
 		return err
 	}
 	if rule.validateAs != "json" {
-		e := validationError{Name: ct, Type: kind, Rule: "ValidationException",
-			Details: "Body of the " + what + " cannot be validated for the content type " + ct + ". Validation as " + rule.validateAs + " is not supported by PolicyGate."}
-		if act == actPrevent {
-			v.errs = append(v.errs, validationError{Name: e.Name, Type: e.Type, Rule: e.Rule, Details: e.Details, Action: act})
-			return &Error{Source: "validate-content", Reason: "NotSupported", Message: e.Details, Status: http.StatusInternalServerError}
-		}
-		return v.add(r, act, e)
+		return s.validateXML(r, v, rule, act, body, ct, kind, what, mt)
 	}
 	schema, def := s.schema(r, rule, mt)
 	if schema == nil {
