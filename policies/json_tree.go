@@ -13,8 +13,9 @@ import (
 // to build it) through a state machine called per byte.
 //
 // It accepts only what encoding/json accepts and returns ok=false for
-// anything else (bad syntax, trailing text, invalid UTF-8, nesting deeper
-// than encoding/json allows): the caller then decodes with encoding/json,
+// anything else (bad syntax, trailing text, invalid UTF-8, a repeated
+// member name, nesting deeper than encoding/json allows): the caller then
+// decodes with kin-openapi's encoding/json decoder,
 // which gives the same answer it always did and its error message. A string
 // with escapes is unquoted by encoding/json itself.
 func decodeJSONTree(b []byte) (v any, ok bool) {
@@ -111,7 +112,10 @@ func (d *jsonTree) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k] = v // a repeated name keeps the last value, as encoding/json does
+		if _, dup := m[k]; dup {
+			return nil, false // encoding/json keeps the last one, its jsonv2 build refuses: let it decide
+		}
+		m[k] = v
 		d.space()
 		if d.i >= len(d.b) {
 			return nil, false
