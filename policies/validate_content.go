@@ -122,7 +122,9 @@ func compileValidateContent(el *parser.Element, c *Compiler) (Step, error) {
 			switch cr.validateAs {
 			case "json":
 			case "xml", "soap":
-				c.Warnf(ch.Pos, parser.CodeNotImplemented, "%s", xmlValidationWarning(cr.validateAs))
+				if w := xmlContentWarning(cr.validateAs, cr.schemaID); w != "" {
+					c.Warnf(ch.Pos, parser.CodeNotImplemented, "%s", w)
+				}
 			case "":
 				c.Errorf(ch.Pos, parser.CodeBadAttribute, "<content> needs validate-as")
 			default:

@@ -11,6 +11,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"golang.org/x/net/html/charset"
+
+	"github.com/policygate/policygate/policies/xsd"
 )
 
 // validate-as="xml" and validate-as="soap".
@@ -23,13 +25,18 @@ import (
 // fails is an IncorrectMessage error with its line and position, under the
 // <content>'s action.
 //
-// What it does not do: validate the payload against an XML schema (the
-// API's WSDL or XSD, or a schema-id). Go has no maintained XML Schema
-// engine, and the APIOps loader reads neither WSDL nor XML schemas. So a
-// body that passes the checks above but would be validated against a
-// schema does not pass silently: with prevent it fails closed (500,
-// LastError Source validate-content, Reason NotSupported), with detect it is
-// logged (and put in errors-variable-name) as a ValidationException.
+// With schema-id, the body (for soap: each element inside the Body) is
+// then validated against that XML schema of the configuration (libxml2,
+// package xsd); an invalid one is an IncorrectMessage error with libxml2's
+// message and line (Position 0 when libxml2 gives none).
+//
+// What it does not do: validate against the API's own definition (a WSDL,
+// which the APIOps loader does not read, or an OpenAPI document, whose
+// schemas are JSON schemas), nor against any schema in a build without
+// cgo. Such a body does not pass silently: with prevent it fails closed
+// (500, LastError Source validate-content, Reason NotSupported), with
+// detect it is logged (and put in errors-variable-name) as a
+// ValidationException.
 
 // maxValidatedXMLDepth bounds the element nesting of a validated body, as
 // the JSON reader's MaxDepth (64) does for JSON.
@@ -65,6 +72,32 @@ func (s *validateContent) validateXML(r *Run, v *validationRun, rule *contentRul
 		}
 		return v.add(r, act, e)
 	}
+	if rule.schemaID != "" && xsd.Available {
+		var sch *xsd.Schema
+		if r.Env != nil && r.Env.XMLSchemas != nil {
+			sch = r.Env.XMLSchemas(rule.schemaID)
+		}
+		if sch == nil {
+			return v.add(r, act, validationError{Name: ct, Type: kind, Rule: "MissingDefinition",
+				Details: "API's schema does not contain definition " + def + ", which is associated with the content type " + ct + "."})
+		}
+		err := sch.Validate(body, rule.validateAs == "soap")
+		if err == nil {
+			return nil
+		}
+		msg, line, col := err.Error(), 0, 0
+		var xe *xsd.Error
+		if errors.As(err, &xe) {
+			msg, line, col = xe.Msg, xe.Line, xe.Col
+		}
+		e := validationError{Name: ct, Type: kind, Rule: "IncorrectMessage",
+			Details: "Body of the " + what + " does not conform to the definition " + def + ", which is associated with the content type " + ct + ". " +
+				msg + " Line: " + strconv.Itoa(line) + ", Position: " + strconv.Itoa(col)}
+		if r.IsRequestSection() {
+			e.Public = e.Details
+		}
+		return v.add(r, act, e)
+	}
 	if rule.schemaID == "" && (mt == nil || mt.Schema == nil) {
 		return v.add(r, act, validationError{Name: ct, Type: kind, Rule: "MissingDefinition",
 			Details: "API's schema does not contain definition (none), which is associated with the content type " + ct + "."})
@@ -84,7 +117,19 @@ func xmlSchemaUnsupported(as string) string {
 	if as == "soap" {
 		checked = "a well-formed SOAP envelope"
 	}
-	return "The body is " + checked + ", but validation against an XML schema is not supported by PolicyGate."
+	if xsd.Available {
+		return "The body is " + checked + ", but validation against the API's own definition is not supported by PolicyGate (only a schema-id XML schema)."
+	}
+	return "The body is " + checked + ", but validation against an XML schema is not supported by this build of PolicyGate (built without cgo and libxml2)."
+}
+
+// xmlContentWarning is the load warning of an xml or soap <content>, or ""
+// when everything it asks for is done.
+func xmlContentWarning(as, schemaID string) string {
+	if as != "xml" && as != "soap" || schemaID != "" && xsd.Available {
+		return ""
+	}
+	return xmlValidationWarning(as)
 }
 
 // mediaTypeDefinition names a media type's schema as the JSON path does.
