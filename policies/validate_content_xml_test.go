@@ -78,3 +78,28 @@ func TestValidateContentXMLWarnsAtLoad(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckXML: any body gets an answer (never a panic), a refusal has a
+// position inside the body, and a body accepted as SOAP has an Envelope
+// root in a SOAP namespace.
+func FuzzCheckXML(f *testing.F) {
+	for _, s := range []string{`<a/>`, `<a><b>t</b></a>`, `<!DOCTYPE a><a/>`, "<a>\n<b></a>",
+		`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header/><s:Body><x/></s:Body></s:Envelope>`,
+		`<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>`} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, soap bool) {
+		p := checkXML(body, soap)
+		if p == nil {
+			if soap && !strings.Contains(string(body), "Envelope") {
+				t.Fatalf("%q accepted as a SOAP envelope", body)
+			}
+			return
+		}
+		lines := 1 + strings.Count(string(body), "\n")
+		if p.line < 1 || p.line > lines || p.col < 1 || p.msg == "" {
+			t.Fatalf("%q: problem %+v outside the body (%d lines)", body, p, lines)
+		}
+	})
+}

@@ -104,3 +104,23 @@ func TestConcurrentValidations(t *testing.T) {
 		t.Errorf("concurrent validation: %v", err)
 	}
 }
+
+// FuzzValidate: libxml2 answers any document, as a whole or as a SOAP
+// envelope, without crashing the process; a valid answer is only given to
+// a document the schema can accept.
+func FuzzValidate(f *testing.F) {
+	s, err := Compile([]byte(orderXSD))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, d := range []string{`<order xmlns="urn:orders"><id>1</id></order>`, `<order xmlns="urn:orders"><id>x</id></order>`, `<a`, ``,
+		`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><order xmlns="urn:orders"><id>7</id></order></s:Body></s:Envelope>`} {
+		f.Add([]byte(d), false)
+		f.Add([]byte(d), true)
+	}
+	f.Fuzz(func(t *testing.T, doc []byte, soap bool) {
+		if s.Validate(doc, soap) == nil && !soap && !strings.Contains(string(doc), "order") {
+			t.Fatalf("%q is valid against a schema whose only root is order", doc)
+		}
+	})
+}
