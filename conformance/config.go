@@ -14,6 +14,7 @@ import (
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
 	"github.com/policygate/policygate/policies/backendpool"
+	"github.com/policygate/policygate/policies/xsd"
 )
 
 // Defaults of a case's API and operation (spec/conformance.md).
@@ -116,6 +117,17 @@ func (f *File) config(s *spec) (*engine.Config, error) {
 		api.Resolvers = append(api.Resolvers, &engine.Resolver{Name: path, Path: path, At: parser.Pos{File: d.File, Line: 1, Col: 1}, Policy: d})
 	}
 	for id, text := range s.Schemas {
+		if strings.HasPrefix(strings.TrimSpace(text), "<") { // an XML schema
+			xs, err := xsd.Compile([]byte(text))
+			if err != nil {
+				return nil, fmt.Errorf("schemas.%s: %w", id, err)
+			}
+			if cfg.XMLSchemas == nil {
+				cfg.XMLSchemas = map[string]*xsd.Schema{}
+			}
+			cfg.XMLSchemas[id] = xs
+			continue
+		}
 		js, err := policies.CompileJSONSchema([]byte(text))
 		if err != nil {
 			return nil, fmt.Errorf("schemas.%s: %w", id, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/policygate/policygate/namedvalues"
 	"github.com/policygate/policygate/policies"
 	"github.com/policygate/policygate/policies/backendpool"
+	"github.com/policygate/policygate/policies/xsd"
 )
 
 // Config is the in-memory model of a gateway configuration. The APIOps
@@ -30,6 +31,9 @@ type Config struct {
 	Certificates map[string]*Certificate
 	// Schemas by id: JSON schemas for validate-content schema-id.
 	Schemas map[string]*policies.JSONSchema
+	// XMLSchemas by id: XML schemas for validate-content schema-id with
+	// validate-as xml or soap.
+	XMLSchemas map[string]*xsd.Schema
 	// NamedValues resolves {{name}}; nil means none are defined.
 	NamedValues *namedvalues.Store
 	// Service describes the deployment (context.Deployment).

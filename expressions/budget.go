@@ -9,7 +9,12 @@ import (
 // Parse methods (and JsonConvert.DeserializeObject) charge the memory
 // budget parsedTreeFactor bytes per byte of text before they parse.
 func init() {
-	for _, t := range []*dotnet.Type{dotnet.JTokenT, dotnet.JObjectT, dotnet.JArrayT, xmllinq.XElementT, xmllinq.XDocumentT} {
+	for t, target := range jsonParseTargets {
+		for _, m := range t.Static["Parse"] {
+			parseJSONWithin(m, target)
+		}
+	}
+	for _, t := range []*dotnet.Type{xmllinq.XElementT, xmllinq.XDocumentT} {
 		for _, m := range t.Static["Parse"] {
 			chargeTextArg(m)
 		}
@@ -35,5 +40,29 @@ func chargeTextArg(m *dotnet.Method) {
 			}
 		}
 		return fn(recv, args)
+	}
+}
+
+// jsonParseTargets are the token types whose Parse reads JSON text.
+var jsonParseTargets = map[*dotnet.Type]dotnet.JSONParseTarget{
+	dotnet.JTokenT: dotnet.ParseJToken, dotnet.JObjectT: dotnet.ParseJObject, dotnet.JArrayT: dotnet.ParseJArray,
+}
+
+// parseJSONWithin makes a JSON Parse method charge its text as a parsed
+// tree and parse within the evaluation's time budget: one long parse stops
+// at the deadline instead of after it.
+func parseJSONWithin(m *dotnet.Method, target dotnet.JSONParseTarget) {
+	if m.FnB != nil || len(m.Params) == 0 || m.Params[0].Type != dotnet.String {
+		return
+	}
+	m.FnB = func(b *dotnet.Budget, _ any, args []any) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			s = dotnet.ToString(args[0])
+		}
+		if err := b.Alloc(int64(len(s)) * parsedTreeFactor); err != nil {
+			return nil, err
+		}
+		return dotnet.ParseJSONWithin(b, s, target)
 	}
 }

@@ -751,6 +751,14 @@ func declareBody() {
 					return nil, err
 				}
 			}
+			if target, ok := jsonParseTargets[a[0].(*dotnet.Type)]; ok {
+				preserve, _ := a[1].(bool)
+				data, err := r.(*Body).read(preserve)
+				if err != nil {
+					return nil, err
+				}
+				return dotnet.ParseJSONWithin(b, string(data), target)
+			}
 			return asFn(r, a)
 		},
 	})

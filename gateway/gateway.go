@@ -25,6 +25,7 @@ import (
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies"
+	"github.com/policygate/policygate/policies/xsd"
 
 	"github.com/policygate/policygate/policies/backendpool"
 
@@ -207,6 +208,9 @@ func (g *Gateway) newEnv(cfg *engine.Config) *policies.Env {
 	policies.BindStores(env, g.stores)
 	if len(cfg.Schemas) > 0 {
 		env.Schemas = policies.SchemaLookup(cfg.Schemas)
+	}
+	if xs := cfg.XMLSchemas; len(xs) > 0 {
+		env.XMLSchemas = func(id string) *xsd.Schema { return xs[id] }
 	}
 	if cfg.NamedValues != nil {
 		env.Redact = cfg.NamedValues.Redact

@@ -176,6 +176,7 @@ func (s *emitMetric) Exec(r *Run) error {
 		} else {
 			v = d.def(r)
 		}
+		n, v = r.Redact(n), r.Redact(v) // a label is an output too: secrets are masked
 		dims[n] = v
 		attrs = append(attrs, slog.String("dim."+n, v))
 	}

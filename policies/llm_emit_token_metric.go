@@ -100,6 +100,7 @@ func (s *emitTokenMetric) Exec(r *Run) error {
 		default:
 			v = d.def(r)
 		}
+		n, v = r.Redact(n), r.Redact(v) // a label is an output too: secrets are masked
 		dims[n] = v
 	}
 	llmCallOf(r).onUsage(func(u llmtokens.Usage, _ bool) {
@@ -107,7 +108,7 @@ func (s *emitTokenMetric) Exec(r *Run) error {
 			return
 		}
 		for _, n := range late {
-			dims[n] = backendIDDimension(r)
+			dims[r.Redact(n)] = r.Redact(backendIDDimension(r))
 		}
 		if r.Env != nil && r.Env.Metrics != nil {
 			r.Env.Metrics.Emit("Total Tokens", s.namespace, float64(u.Total), dims)

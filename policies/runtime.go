@@ -21,6 +21,7 @@ import (
 	"github.com/policygate/policygate/identity"
 	"github.com/policygate/policygate/parser"
 	"github.com/policygate/policygate/policies/backendpool"
+	"github.com/policygate/policygate/policies/xsd"
 )
 
 // Step is the execution half of a policy: built once at load time from its
@@ -137,6 +138,9 @@ type Env struct {
 	// Schemas resolves validate-content schema-id (and schema-ref inside
 	// it) to a schema of the configuration; nil when there are none.
 	Schemas func(id, ref string) *openapi3.Schema
+	// XMLSchemas resolves validate-content schema-id for validate-as xml
+	// and soap to an XML schema of the configuration; nil when none.
+	XMLSchemas func(id string) *xsd.Schema
 	// ExprTimeout and ExprMaxBytes are the per-request expression budget
 	// (zero: expressions.DefaultTimeBudget, DefaultMemoryBudget).
 	ExprTimeout  time.Duration

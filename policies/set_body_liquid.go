@@ -128,17 +128,90 @@ func (lt *liquidTemplate) render(r *Run) (out []byte, err error) {
 	if err != nil {
 		return nil, liquidFailure(err)
 	}
-	bindings := map[string]any{"body": body, "context": liquidContext(r)}
+	lb := &liquidBudget{}
+	if r.Ctx.Budget != nil {
+		lb.b = r.Ctx.Budget.Start()
+	}
+	bindings := map[string]any{"body": liquidBudgetDrop{body, lb}, "context": liquidBudgetDrop{liquidContext(r), lb}}
 	defer func() {
 		if p := recover(); p != nil {
+			if lb.err != nil { // a lookup's liquidBudgetStop, or the library's panic over a failed write
+				out, err = nil, liquidFailure(lb.err)
+				return
+			}
 			out, err = nil, liquidFailure(fmt.Errorf("%v", p))
 		}
 	}()
-	b, serr := lt.tmpl.Render(bindings)
+	if err := lb.b.Check(); err != nil { // starts the render's clock
+		return nil, liquidFailure(err)
+	}
+	serr := lt.tmpl.FRender(lb, bindings)
+	if lb.err != nil {
+		return nil, liquidFailure(lb.err)
+	}
 	if serr != nil {
 		return nil, liquidFailure(serr)
 	}
-	return b, nil
+	return lb.out.Bytes(), nil
+}
+
+// liquidBudget is a render's output and its time budget (the expression
+// budget of one evaluation: the deadline, the request abandoned). The
+// library renders without a context, so the render observes the budget
+// where it calls PolicyGate's code: every liquidCheckWrites writes of
+// output, and every lookup of body or context. The first failed check
+// ends the render (a write error, or a liquidBudgetStop panic from a
+// lookup) with the budget error. A loop that neither writes nor reads body
+// or context between iterations is not interrupted.
+type liquidBudget struct {
+	b      dotnet.Budget
+	out    bytes.Buffer
+	writes int
+	err    error
+}
+
+// liquidCheckWrites is how many writes a render makes between checks.
+const liquidCheckWrites = 16
+
+func (lb *liquidBudget) check() error {
+	if lb.err == nil {
+		lb.err = lb.b.Check()
+	}
+	return lb.err
+}
+
+func (lb *liquidBudget) Write(p []byte) (int, error) {
+	if lb.err != nil {
+		return 0, lb.err
+	}
+	if lb.writes++; lb.writes%liquidCheckWrites == 0 {
+		if err := lb.check(); err != nil {
+			return 0, err
+		}
+	}
+	if lb.out.Len()+len(p) > dotnet.MaxStringLength {
+		lb.err = dotnet.StringTooLong()
+		return 0, lb.err
+	}
+	return lb.out.Write(p)
+}
+
+// liquidBudgetDrop is a binding that checks the budget when the template
+// reads it (the library calls ToLiquid on every variable lookup).
+type liquidBudgetDrop struct {
+	v  any
+	lb *liquidBudget
+}
+
+// liquidBudgetStop carries a budget error out of the library, which
+// re-panics values that are not errors untouched.
+type liquidBudgetStop struct{ err error }
+
+func (d liquidBudgetDrop) ToLiquid() any {
+	if err := d.lb.check(); err != nil {
+		panic(liquidBudgetStop{err})
+	}
+	return d.v
 }
 
 // liquidFailure is the policy error of a template that failed to render.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/xsd"
 )
 
 // Policies of the APIM index that PolicyGate does not run. Without
@@ -86,8 +87,8 @@ func unsupportedUses(el *parser.Element) parser.Errors {
 			continue
 		}
 		if el.Name == "validate-content" && ch.Name == "content" {
-			if as := strings.ToLower(literalAttr(ch, "validate-as")); as == "xml" || as == "soap" {
-				out = append(out, &parser.Error{Pos: ch.Pos, Code: parser.CodeNotImplemented, Severity: parser.SeverityWarning, Msg: xmlValidationWarning(as)})
+			if w := xmlContentWarning(strings.ToLower(literalAttr(ch, "validate-as")), literalAttr(ch, "schema-id")); w != "" {
+				out = append(out, &parser.Error{Pos: ch.Pos, Code: parser.CodeNotImplemented, Severity: parser.SeverityWarning, Msg: w})
 			}
 		}
 		if !ch.Opaque {
@@ -100,5 +101,14 @@ func unsupportedUses(el *parser.Element) parser.Errors {
 // xmlValidationWarning is the warning of a validate-content <content> that
 // asks for XML Schema validation.
 func xmlValidationWarning(as string) string {
-	return "validate-as=\"" + as + "\" is not supported by PolicyGate (no XML Schema engine): a body it applies to fails with 500 when its action is prevent, and is logged as not validated otherwise"
+	checked := "well-formed XML"
+	if as == "soap" {
+		checked = "a well-formed SOAP 1.1 or 1.2 envelope"
+	}
+	against := "validation against the API's own definition (WSDL or OpenAPI) is not supported; give a schema-id"
+	if !xsd.Available {
+		against = "validation against an XML schema is not supported by this build (built without cgo and libxml2)"
+	}
+	return "validate-as=\"" + as + "\": PolicyGate checks that the body is " + checked + ", but " + against +
+		": a body that passes the check fails with 500 when the action is prevent, and is logged as not validated when it is detect"
 }

@@ -2,7 +2,6 @@ package policies
 
 import (
 	"bytes"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,11 +28,13 @@ import (
 //	        case-insensitive-property-names="true | false" />
 //	</validate-content>
 //
-// JSON bodies are decoded and validated by kin-openapi (openapi3filter's
-// JSON decoder, openapi3's schema validator). XML and SOAP validation needs
-// an XML Schema engine PolicyGate does not have: such a <content> is a load
-// warning, and at run time a body it would validate fails closed (500) when
-// its action is prevent. An empty body is not validated (only its size).
+// JSON bodies are decoded (decodeJSONTree, encoding/json's tree) and
+// validated by kin-openapi (openapi3's schema validator). XML and SOAP
+// bodies are checked for well-formedness and the SOAP envelope
+// (validate_content_xml.go), but not against an XML schema, which needs an
+// engine PolicyGate does not have: such a <content> is a load warning, and
+// a body that passes those checks fails closed (500) when its action is
+// prevent. An empty body is not validated (only its size).
 type validateContent struct {
 	unspecified, sizeAction actionValue
 	maxSize                 *Value
@@ -58,6 +59,7 @@ type contentRule struct {
 	allowExtra *bool
 	caseFold   bool
 	variants   sync.Map // *openapi3.Schema → *openapi3.Schema (schema-id schemas only)
+	direction  sync.Map // *openapi3.Schema → bool: bodySchemaOptions
 }
 
 var _ Step = (*validateContent)(nil)
@@ -120,7 +122,9 @@ func compileValidateContent(el *parser.Element, c *Compiler) (Step, error) {
 			switch cr.validateAs {
 			case "json":
 			case "xml", "soap":
-				c.Warnf(ch.Pos, parser.CodeNotImplemented, "%s", xmlValidationWarning(cr.validateAs))
+				if w := xmlContentWarning(cr.validateAs, cr.schemaID); w != "" {
+					c.Warnf(ch.Pos, parser.CodeNotImplemented, "%s", w)
+				}
 			case "":
 				c.Errorf(ch.Pos, parser.CodeBadAttribute, "<content> needs validate-as")
 			default:
@@ -238,20 +242,17 @@ func (s *validateContent) run(r *Run, v *validationRun) error {
 		return err
 	}
 	if rule.validateAs != "json" {
-		e := validationError{Name: ct, Type: kind, Rule: "ValidationException",
-			Details: "Body of the " + what + " cannot be validated for the content type " + ct + ". Validation as " + rule.validateAs + " is not supported by PolicyGate."}
-		if act == actPrevent {
-			v.errs = append(v.errs, validationError{Name: e.Name, Type: e.Type, Rule: e.Rule, Details: e.Details, Action: act})
-			return &Error{Source: "validate-content", Reason: "NotSupported", Message: e.Details, Status: http.StatusInternalServerError}
-		}
-		return v.add(r, act, e)
+		return s.validateXML(r, v, rule, act, body, ct, kind, what, mt)
 	}
 	schema, def := s.schema(r, rule, mt)
 	if schema == nil {
 		return v.add(r, act, validationError{Name: ct, Type: kind, Rule: "MissingDefinition",
 			Details: "API's schema does not contain definition " + def + ", which is associated with the content type " + ct + "."})
 	}
-	value, err := openapi3filter.JSONBodyDecoder(bytes.NewReader(body), nil, nil, nil)
+	value, ok := decodeJSONTree(body)
+	if !ok {
+		value, err = openapi3filter.JSONBodyDecoder(bytes.NewReader(body), nil, nil, nil)
+	}
 	prefix := "Body of the " + what + " does not conform to the definition " + def + ", which is associated with the content type " + ct + ". "
 	if err != nil {
 		e := validationError{Name: ct, Type: kind, Rule: "IncorrectMessage", Details: prefix + "The body is not valid JSON: " + err.Error()}
@@ -263,7 +264,7 @@ func (s *validateContent) run(r *Run, v *validationRun) error {
 	if rule.caseFold {
 		value = foldPropertyNames(value, schema, map[*openapi3.Schema]int{})
 	}
-	if verr := schema.VisitJSON(value, schemaOptions(spec, request)...); verr != nil {
+	if verr := schema.VisitJSON(value, bodySchemaOptions(spec, schema, request, &rule.direction)...); verr != nil {
 		msg, ptr := schemaMessage(verr)
 		line, pos := jsonPosition(body, ptr)
 		if line == 0 {

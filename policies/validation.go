@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -252,4 +253,53 @@ func seekJSON(dec *json.Decoder, pointer []string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// bodySchemaOptions are schemaOptions for validating a body against s,
+// without the request/response direction when no schema reachable from s
+// is readOnly or writeOnly: there the direction changes no result, and it
+// costs kin-openapi a sorted copy of the property names of every object it
+// visits and a deep copy of the value for each oneOf/anyOf branch. known
+// keeps the answer per schema (schemas are immutable once loaded); it lives
+// with the compiled policy, so it goes with the configuration.
+func bodySchemaOptions(spec *OperationSpec, s *openapi3.Schema, request bool, known *sync.Map) []openapi3.SchemaValidationOption {
+	if spec != nil && spec.JSONSchema2020 || schemaHasDirection(s, known) {
+		return schemaOptions(spec, request)
+	}
+	return nil
+}
+
+// schemaHasDirection reports whether s or a schema below it (properties,
+// items, additionalProperties, allOf/anyOf/oneOf/not) is readOnly or
+// writeOnly.
+func schemaHasDirection(s *openapi3.Schema, known *sync.Map) bool {
+	if s == nil {
+		return false
+	}
+	if v, ok := known.Load(s); ok {
+		return v.(bool)
+	}
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(*openapi3.Schema) bool
+	walk = func(s *openapi3.Schema) bool {
+		if s == nil || seen[s] {
+			return false
+		}
+		seen[s] = true
+		if s.ReadOnly || s.WriteOnly {
+			return true
+		}
+		refs := append(append(append(openapi3.SchemaRefs{s.Items, s.Not, s.AdditionalProperties.Schema}, s.AllOf...), s.AnyOf...), s.OneOf...)
+		for _, p := range s.Properties {
+			refs = append(refs, p)
+		}
+		for _, r := range refs {
+			if r != nil && walk(r.Value) {
+				return true
+			}
+		}
+		return false
+	}
+	v, _ := known.LoadOrStore(s, walk(s))
+	return v.(bool)
 }

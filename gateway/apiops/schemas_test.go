@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies/xsd"
 )
 
 func TestLoadSchemas(t *testing.T) {
@@ -22,7 +23,7 @@ func TestLoadSchemas(t *testing.T) {
 	}
 	write("address", `{"name":"address","properties":{"schemaType":"json","document":{"type":"object","required":["zip"],"definitions":{"zip":{"type":"string"}}}}}`)
 	write("as-text", `{"properties":{"schemaType":"json","value":"{\"type\":\"integer\"}"}}`)
-	write("soap", `{"properties":{"schemaType":"xml","value":"<xs:schema/>"}}`)
+	write("soap", `{"properties":{"schemaType":"xml","value":"<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"><xs:element name=\"a\"/></xs:schema>"}}`)
 	cfg, errs := Load(dir)
 	if cfg == nil {
 		t.Fatal(errs)
@@ -33,8 +34,19 @@ func TestLoadSchemas(t *testing.T) {
 	if s := cfg.Schemas["as-text"]; s == nil || s.At("").Type == nil || !s.At("").Type.Is("integer") {
 		t.Errorf("schema given as text not read")
 	}
-	if cfg.Schemas["soap"] != nil || !hasDiag(errs, "soap", parser.SeverityWarning, "not supported") {
-		t.Errorf("an XML schema: %v", errs)
+	if xsd.Available {
+		if cfg.Schemas["soap"] != nil || cfg.XMLSchemas["soap"] == nil || cfg.XMLSchemas["soap"].Validate([]byte(`<a/>`), false) != nil {
+			t.Errorf("an XML schema: %v", errs)
+		}
+		write("broken-xsd", `{"properties":{"schemaType":"xml","value":"<xs:schema/>"}}`)
+		if _, errs := Load(dir); !hasDiag(errs, "broken-xsd", parser.SeverityError, "is not a schema document") {
+			t.Errorf("a broken XML schema: %v", errs)
+		}
+		if err := os.RemoveAll(filepath.Join(dir, "schemas", "broken-xsd")); err != nil {
+			t.Fatal(err)
+		}
+	} else if cfg.XMLSchemas["soap"] != nil || !hasDiag(errs, "soap", parser.SeverityWarning, "not supported") {
+		t.Errorf("an XML schema without cgo: %v", errs)
 	}
 	write("broken", `{"properties":{"schemaType":"json","value":"{"}}`)
 	if _, errs := Load(dir); !hasDiag(errs, "broken", parser.SeverityError, "invalid JSON") {
