@@ -20,7 +20,33 @@ func init() {
 		}
 	}
 	for _, m := range dotnet.JsonConvertT.Static["DeserializeObject"] {
-		chargeTextArg(m)
+		deserializeWithin(m)
+	}
+}
+
+// deserializeWithin makes a JsonConvert.DeserializeObject overload charge
+// its text as a parsed tree and parse within the evaluation's time budget.
+// A generic overload's first argument is its type argument.
+func deserializeWithin(m *dotnet.Method) {
+	if m.FnB != nil {
+		return
+	}
+	m.FnB = func(b *dotnet.Budget, _ any, args []any) (any, error) {
+		var target *dotnet.Type
+		if t, ok := args[0].(*dotnet.Type); ok {
+			target, args = t, args[1:]
+		}
+		if args[0] == nil {
+			return nil, dotnet.ArgumentNull("value")
+		}
+		s, ok := args[0].(string)
+		if !ok {
+			s = dotnet.ToString(args[0])
+		}
+		if err := b.Alloc(int64(len(s)) * parsedTreeFactor); err != nil {
+			return nil, err
+		}
+		return dotnet.DeserializeObjectWithin(b, s, target)
 	}
 }
 

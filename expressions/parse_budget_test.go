@@ -25,6 +25,9 @@ func TestJSONParseObservesTheTimeBudget(t *testing.T) {
 		`@(JToken.Parse((string)context.Variables["doc"]).Type.ToString())`,
 		`@(JObject.Parse("{\"d\":" + (string)context.Variables["doc"] + "}").Count)`,
 		`@(context.Request.Body.As<JArray>(preserveContent: true).Count)`,
+		`@(((JArray)JsonConvert.DeserializeObject((string)context.Variables["doc"])).Count)`,
+		`@(JsonConvert.DeserializeObject<JArray>((string)context.Variables["doc"]).Count)`,
+		`@(JsonConvert.DeserializeObject<List<Dictionary<string, object>>>((string)context.Variables["doc"]).Count)`,
 	} {
 		p, err := Compile(src)
 		if err != nil {

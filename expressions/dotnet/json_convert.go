@@ -155,40 +155,39 @@ func SerializeObject(v any, f JSONFormatting) (string, error) {
 // DeserializeObject is JsonConvert.DeserializeObject(string): objects and
 // arrays become JObject/JArray, a primitive root its .NET value, empty text
 // null.
-func DeserializeObject(s string) (any, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
-	}
-	t, err := jsonParseDocument(s)
-	if err != nil {
-		return nil, err
-	}
-	if jv, ok := t.(*JValue); ok {
-		return jv.v, nil
-	}
-	return t, nil
-}
+func DeserializeObject(s string) (any, error) { return DeserializeObjectWithin(nil, s, nil) }
 
 // DeserializeObjectAs is JsonConvert.DeserializeObject<T>(string).
 func DeserializeObjectAs(s string, target *Type) (any, error) {
+	return DeserializeObjectWithin(nil, s, target)
+}
+
+// DeserializeObjectWithin is DeserializeObject<target> (target nil or
+// object: DeserializeObject) parsing within an evaluation's budget, as
+// ParseJSONWithin does.
+func DeserializeObjectWithin(b *Budget, s string, target *Type) (any, error) {
 	switch {
-	case target == nil || target == Object:
-		return DeserializeObject(s)
 	case strings.TrimSpace(s) == "":
+		if target == nil || target == Object {
+			return nil, nil
+		}
 		return jsonZero(target), nil // no content: default(T)
 	case target == JObjectT:
-		return ParseJSON(s, ParseJObject)
+		return ParseJSONWithin(b, s, ParseJObject)
 	case target == JArrayT:
-		return ParseJSON(s, ParseJArray)
+		return ParseJSONWithin(b, s, ParseJArray)
 	}
-	if strings.TrimSpace(s) == "" {
-		return jsonZero(target), nil
-	}
-	t, err := jsonParseDocument(s)
+	t, err := jsonParseDocument(b, s)
 	if err != nil {
 		return nil, err
 	}
-	if jsonIsTokenType(target) {
+	switch {
+	case target == nil || target == Object:
+		if jv, ok := t.(*JValue); ok {
+			return jv.v, nil
+		}
+		return t, nil
+	case jsonIsTokenType(target):
 		return JTokenToObject(t, target)
 	}
 	return jsonElement(t, target)
@@ -196,8 +195,8 @@ func DeserializeObjectAs(s string, target *Type) (any, error) {
 
 // jsonParseDocument parses like the serializer: additional content is a
 // different error than JToken.Parse's.
-func jsonParseDocument(s string) (JToken, error) {
-	t, err := ParseJSON(s, ParseJToken)
+func jsonParseDocument(b *Budget, s string) (JToken, error) {
+	t, err := ParseJSONWithin(b, s, ParseJToken)
 	if e, ok := err.(*Exception); ok && strings.HasPrefix(e.Message, "Additional text encountered") {
 		_, rest, _ := strings.Cut(e.Message, " Path ")
 		e.Message = "Additional text found in JSON string after finishing deserializing object. Path " + rest
