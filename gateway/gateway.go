@@ -316,7 +316,26 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		writeResponse(w, run)
 		return
 	}
-	if req.Body != nil && req.Body != http.NoBody {
+	pipe := a.eng.Pipeline(rt.op.op, product)
+	run.StreamResponse = !pipe.ReadsResponseBody()
+	if req.Body != nil && req.Body != http.NoBody && !pipe.ReadsRequestBody() {
+		// No statement reads the body: forward-request streams it to the
+		// backend, still held to max-body.
+		if req.ContentLength > g.opts.maxBody {
+			pe := &policies.Error{Source: "gateway", Message: msgEntityTooLarge, Status: http.StatusRequestEntityTooLarge}
+			out = engine.Outcome{Failure: &policies.Failure{Err: pe, Stmt: &policies.Stmt{Name: "gateway"}, Section: policies.Inbound}}
+			engine.DefaultAnswer(run, pe)
+			written = true
+			writeResponse(w, run)
+			return
+		}
+		length := req.ContentLength
+		if length == 0 {
+			length = -1 // a body of unknown length
+		}
+		run.RequestStream = policies.NewRequestStream(req.Body, length, g.opts.maxBody)
+		ctx.Request.Body = run.RequestStream.Placeholder
+	} else if req.Body != nil && req.Body != http.NoBody {
 		data, held, err := readBody(req.Body, req.ContentLength, g.opts.maxBody, g.opts.bodyBudget)
 		if held > 0 {
 			defer g.opts.bodyBudget.Release(held)
@@ -338,7 +357,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			if isTimeout(err) {
 				pe.Message, pe.Status = msgRequestTimeout, http.StatusRequestTimeout
 			}
-			out = a.eng.Pipeline(rt.op.op, product).Fail(run, pe, policies.ScopeGlobal)
+			out = pipe.Fail(run, pe, policies.ScopeGlobal)
 			written = true
 			writeResponse(w, run)
 			return
@@ -347,7 +366,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			ctx.Request.Body = expressions.NewBody(data)
 		}
 	}
-	out = a.eng.Pipeline(rt.op.op, product).Run(run)
+	out = pipe.Run(run)
 	if out.Failure != nil && strings.HasPrefix(out.Failure.Err.Message, "internal error") {
 		g.opts.logger.Error("gateway: a policy panicked", slog.String("error", out.Failure.Error()), slog.String("requestId", ctx.RequestID.String()))
 	}
@@ -554,8 +573,11 @@ func writeResponse(w http.ResponseWriter, run *policies.Run) {
 		status = http.StatusInternalServerError
 	}
 	if s, ok := run.Scratch[policies.StreamKey].(*policies.StreamedResponse); ok && resp.Body == s.Placeholder && len(resp.Body.Bytes()) == 0 {
+		if s.Length >= 0 && status != http.StatusNoContent && status != http.StatusNotModified && status >= 200 {
+			h.Set("Content-Length", strconv.FormatInt(s.Length, 10))
+		}
 		w.WriteHeader(status)
-		streamBody(w, s.Body)
+		streamBody(w, s.Body, s.Length < 0)
 		return
 	}
 	var body []byte
@@ -571,11 +593,18 @@ func writeResponse(w http.ResponseWriter, run *policies.Run) {
 	}
 }
 
-func streamBody(w http.ResponseWriter, body io.Reader) {
+// streamBody copies body to the client; with flush each piece goes out as
+// it arrives (event streams, bodies of unknown length), otherwise the
+// server's buffer sends it when full and the last piece when the request
+// is done.
+func streamBody(w http.ResponseWriter, body io.Reader, flush bool) {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	buf := *bp
-	fl, _ := w.(http.Flusher)
+	var fl http.Flusher
+	if flush {
+		fl, _ = w.(http.Flusher)
+	}
 	for {
 		n, err := body.Read(buf)
 		if n > 0 {
