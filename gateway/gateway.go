@@ -426,7 +426,9 @@ func (g *Gateway) fillAPI(run *policies.Run, rt *route) {
 	ctx.Request.MatchedParameters = rt.params
 	run.BackendURL = su
 	run.RelPath = rt.rel
-	ctx.Request.URL = &expressions.URL{Query: cloneQuery(ctx.Request.OriginalURL.Query)}
+	// context.Request.Url.Query starts as the original query itself;
+	// set-query-parameter copies it before its first change.
+	ctx.Request.URL = &expressions.URL{Query: ctx.Request.OriginalURL.Query}
 	run.SyncURL()
 }
 
@@ -457,17 +459,6 @@ func (o *opRoute) contextOperation() *expressions.Operation {
 	c := &expressions.Operation{ID: op.ID, Method: op.Method, Name: op.Name, URLTemplate: op.URLTemplate}
 	o.ctxOp.Store(c)
 	return c
-}
-
-func cloneQuery(q *expressions.Query) *expressions.Query {
-	if len(q.Names) == 0 && len(q.Values) == 0 {
-		return &expressions.Query{Values: map[string][]string{}}
-	}
-	out := &expressions.Query{Names: append([]string(nil), q.Names...), Values: make(map[string][]string, len(q.Values))}
-	for k, vs := range q.Values {
-		out.Values[k] = append([]string(nil), vs...)
-	}
-	return out
 }
 
 func urlOf(u *url.URL) *expressions.URL {

@@ -283,9 +283,28 @@ func TestStreamingUnreadResponse(t *testing.T) {
 	}))
 	t.Cleanup(be.Close)
 	addr, _ := hardServer(t, apiConfig(be.URL, headerOnlyPolicy))
-	resp, err := http.Get("http://" + addr + "/echo/s")
-	if err != nil {
+	var once sync.Once
+	finish := func() { once.Do(func() { close(release) }) }
+	defer finish()
+	// the answer's head and first piece must come while the backend holds the rest
+	got := make(chan *http.Response, 1)
+	failed := make(chan error, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/echo/s")
+		if err != nil {
+			failed <- err
+			return
+		}
+		got <- resp
+	}()
+	var resp *http.Response
+	select {
+	case resp = <-got:
+	case err := <-failed:
 		t.Fatal(err)
+	case <-time.After(5 * time.Second):
+		finish()
+		t.Fatal("no answer before the backend finished: the answer was buffered")
 	}
 	defer resp.Body.Close()
 	if resp.Header.Get("X-Out") != "200" {
@@ -300,10 +319,10 @@ func TestStreamingUnreadResponse(t *testing.T) {
 			t.Fatalf("first piece: %q %v", first, err)
 		}
 	case <-time.After(5 * time.Second):
-		close(release)
+		finish()
 		t.Fatal("the first piece did not arrive before the backend finished: the answer was buffered")
 	}
-	close(release)
+	finish()
 	rest, _ := io.ReadAll(resp.Body)
 	if string(rest) != "second" {
 		t.Errorf("rest: %q", rest)

@@ -154,12 +154,25 @@ func (f *forwardRequest) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	req, err := backendRequest(r, target)
+	// The timeout covers the wait for the response headers only; without
+	// one the request runs on the request's own context.
+	ctx, cancel := r.Context, context.CancelFunc(nil)
+	if wait > 0 {
+		ctx, cancel = context.WithCancel(r.Context)
+	}
+	release := func() {
+		if cancel != nil {
+			cancel()
+		}
+	}
+	req, err := backendRequest(ctx, r, target)
 	if err != nil {
+		release()
 		return &Error{Source: "forward-request", Reason: ReasonBackend, Message: err.Error(), Status: 500, Err: err}
 	}
 	if b := target; b != nil && b.Auth != nil {
 		if err := b.Auth.Authenticate(req.Context(), req); err != nil {
+			release()
 			return &Error{Source: "forward-request", Reason: ReasonBackendAuthentication,
 				Message: fmt.Sprintf("Unable to authenticate to backend '%s'.", b.ID), Status: 500, Err: err}
 		}
@@ -175,22 +188,10 @@ func (f *forwardRequest) Exec(r *Run) error {
 	if !follow {
 		cl.CheckRedirect = noRedirects
 	}
-	// The timeout covers the wait for the response headers only; without
-	// one the request runs on the request's own context.
-	ctx, cancel := r.Context, context.CancelFunc(nil)
 	var timedOut atomic.Bool
 	var timer *time.Timer
-	if wait > 0 {
-		ctx, cancel = context.WithCancel(r.Context)
+	if cancel != nil {
 		timer = time.AfterFunc(wait, func() { timedOut.Store(true); cancel() })
-	}
-	release := func() {
-		if cancel != nil {
-			cancel()
-		}
-	}
-	if ctx != req.Context() {
-		req = req.WithContext(ctx)
 	}
 	resp, err := cl.Do(req)
 	if timer != nil {
@@ -287,7 +288,7 @@ func connMessage(err error) string {
 // URL, headers (hop-by-hop stripped, Host from a policy-set Host header or
 // the URL, X-Forwarded-For appended with the caller's IP), body, and the
 // credentials of the backend entity set-backend-service chose.
-func BackendRequest(r *Run) (*http.Request, error) { return backendRequest(r, r.Backend) }
+func BackendRequest(r *Run) (*http.Request, error) { return backendRequest(r.Context, r, r.Backend) }
 
 // memberKey is the Run.Scratch key of the pool member the last
 // forward-request called (a *BackendEntity).
@@ -360,7 +361,7 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	return 0
 }
 
-func backendRequest(r *Run, b *BackendEntity) (*http.Request, error) {
+func backendRequest(ctx context.Context, r *Run, b *BackendEntity) (*http.Request, error) {
 	in := r.Ctx.Request
 	if in.URL == nil {
 		return nil, errors.New("no backend URL")
@@ -379,7 +380,7 @@ func backendRequest(r *Run, b *BackendEntity) (*http.Request, error) {
 			n = int64(len(data))
 		}
 	}
-	req, err := http.NewRequestWithContext(r.Context, in.Method, u, body)
+	req, err := http.NewRequestWithContext(ctx, in.Method, u, body)
 	if err != nil {
 		return nil, err
 	}
