@@ -190,21 +190,29 @@ func (l *tlsSniffListener) Accept() (net.Conn, error) {
 	}
 }
 
+// acceptLoop accepts until the listener is closed; other accept errors
+// (out of file descriptors, say) are waited out as net/http does.
 func (l *tlsSniffListener) acceptLoop() {
+	var delay time.Duration
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(5 * time.Millisecond)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				select {
+				case l.failed <- err:
+				case <-l.done:
+				}
+				return
 			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 			select {
-			case l.failed <- err:
+			case <-time.After(delay):
 			case <-l.done:
+				return
 			}
-			return
+			continue
 		}
+		delay = 0
 		go l.handshake(c)
 	}
 }
