@@ -36,11 +36,22 @@ var bodyFree = map[string]bool{
 	"send-one-way-request": true, "cross-domain": true,
 }
 
+// attrIs reports whether el's attribute name is the literal value, or
+// absent and def.
+func attrIs(el *parser.Element, name, def string) bool {
+	a := el.Attr(name)
+	if a == nil || a.Value == nil {
+		return true
+	}
+	return strings.EqualFold(strings.TrimSpace(a.Value.Text), def)
+}
+
 // inherentBodyUse is what a policy element reads by itself, before its
 // expressions: nothing for the policies of bodyFree; the request body for
 // send-request mode="copy" (it copies it), quota and quota-by-key (their
 // bandwidth counts it) and retry (a retried forward-request resends it, so
-// it must stay replayable); both bodies for set-body with a Liquid
+// it must stay replayable), forward-request that follows redirects or asks
+// for buffer-request-body; both bodies for set-body with a Liquid
 // template and for every other policy.
 func inherentBodyUse(el *parser.Element) BodyUse {
 	switch el.Name {
@@ -57,6 +68,13 @@ func inherentBodyUse(el *parser.Element) BodyUse {
 		return expressions.ReadsRequestBody
 	case "quota", "quota-by-key", "retry":
 		return expressions.ReadsRequestBody
+	case "forward-request":
+		// following a 307/308 redirect sends the body again;
+		// buffer-request-body asks for it outright
+		if !attrIs(el, "follow-redirects", "false") || !attrIs(el, "buffer-request-body", "false") {
+			return expressions.ReadsRequestBody
+		}
+		return 0
 	}
 	if bodyFree[el.Name] {
 		return 0
