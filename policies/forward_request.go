@@ -119,8 +119,9 @@ func newForwardRequest(el *parser.Element, c *Compiler) (Step, error) {
 		failOnError:     literalBool(c, el, "fail-on-error-status-code", false),
 		bufferResponse:  literalBool(c, el, "buffer-response", true),
 	}
-	// buffer-request-body: the gateway buffers the request body when a
-	// statement of the pipeline reads it, and streams it otherwise.
+	// buffer-request-body: the gateway buffers the request body when it is
+	// true or a statement of the pipeline reads the body (bodyuse.go), and
+	// streams it otherwise.
 	// http-version: the shared transport negotiates HTTP/2 over TLS itself.
 	return f, nil
 }
