@@ -553,8 +553,10 @@ func writeResponse(w http.ResponseWriter, run *policies.Run) {
 	resp := run.Ctx.Response
 	h := w.Header()
 	if resp.Headers != nil {
+		// the response is final: its value slices are shared, capped so
+		// that an Add on the server's side copies
 		for k, vs := range resp.Headers.H {
-			h[k] = append([]string(nil), vs...)
+			h[k] = vs[:len(vs):len(vs)]
 		}
 	}
 	policies.StripHopHeaders(h)
