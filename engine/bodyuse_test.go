@@ -85,5 +85,21 @@ func TestPipelineBodyUse(t *testing.T) {
 			}
 		})
 	}
-	_ = both
+
+}
+
+// TestGraphQLPipelineReadsBodies: a synthetic GraphQL API's executor
+// parses the query from the request body and builds the answer, so its
+// pipelines buffer both bodies.
+func TestGraphQLPipelineReadsBodies(t *testing.T) {
+	t.Parallel()
+	cfg := graphqlConfig(t, resolverAt("r1", "Query/users", okResolver))
+	e, errs := Compile(cfg, Options{})
+	if e == nil {
+		t.Fatal(errs)
+	}
+	p := e.Pipeline(cfg.APIs[0].Operations[0], "")
+	if !p.ReadsRequestBody() || !p.ReadsResponseBody() {
+		t.Errorf("a GraphQL pipeline streams: request %v response %v", p.ReadsRequestBody(), p.ReadsResponseBody())
+	}
 }
