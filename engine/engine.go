@@ -47,6 +47,24 @@ type Pipeline struct {
 	Sections map[policies.Section][]*policies.Stmt
 	// graphql executes a synthetic GraphQL API's queries (nil elsewhere).
 	graphql *policies.GraphQLExecutor
+	// Reads are the message bodies some statement of any section may read
+	// (expressions.ReadsRequestBody, ReadsResponseBody). More than one
+	// forward-request counts as reading the request body: a second one
+	// must be able to send it again. A GraphQL API's pipeline reads both
+	// bodies (its executor parses the query and builds the answer).
+	Reads policies.BodyUse
+}
+
+// ReadsRequestBody reports whether the gateway must buffer the request
+// body for this pipeline; when false it may stream it to the backend.
+func (p *Pipeline) ReadsRequestBody() bool {
+	return p.Reads&expressions.ReadsRequestBody != 0 || p.graphql != nil
+}
+
+// ReadsResponseBody reports whether forward-request must buffer the
+// backend's response body; when false it streams it to the client.
+func (p *Pipeline) ReadsResponseBody() bool {
+	return p.Reads&expressions.ReadsResponseBody != 0 || p.graphql != nil
 }
 
 // section is one document's section: its statements around <base/>.
@@ -212,8 +230,16 @@ func contains(list []string, s string) bool {
 // behaves as <base/> alone (spec pipeline.md §3).
 func splice(levels ...*level) *Pipeline {
 	p := &Pipeline{Sections: map[policies.Section][]*policies.Stmt{}}
+	forwards := 0
 	for _, sec := range policies.AllSections {
 		p.Sections[sec] = spliceSection(sec, levels)
+		for _, st := range p.Sections[sec] {
+			p.Reads |= st.Reads
+			forwards += st.Forwards
+		}
+	}
+	if forwards > 1 {
+		p.Reads |= expressions.ReadsRequestBody
 	}
 	return p
 }

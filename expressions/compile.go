@@ -57,7 +57,25 @@ type Program struct {
 	slots int
 	expr  *vm.Program // @(...)
 	body  *block      // @{...}
+	reads BodyUse     // the message bodies the program may read
 }
+
+// BodyUse says which message bodies a program may read. It is found at
+// compile time from member access: Body on an IRequest or an IResponse
+// value, or a Body looked up at run time on a value whose type is not
+// known statically (then both). Policy steps use it to decide whether
+// the gateway must buffer a body or may stream it.
+type BodyUse uint8
+
+// The bodies a program may read.
+const (
+	ReadsRequestBody BodyUse = 1 << iota
+	ReadsResponseBody
+	ReadsBodies = ReadsRequestBody | ReadsResponseBody
+)
+
+// Reads reports which message bodies the program may read.
+func (p *Program) Reads() BodyUse { return p.reads }
 
 // Type is the static result type of the expression (object when unknown).
 func (p *Program) Type() *dotnet.Type { return p.typ }
@@ -131,6 +149,7 @@ func Compile(src string, opts ...Option) (*Program, error) {
 		return nil, b.errs
 	}
 	p.slots = b.nslots
+	p.reads = b.reads
 	return p, nil
 }
 
@@ -168,6 +187,8 @@ type binder struct {
 	// lambdaResult is the static result type of the lambda bound last
 	// (Select's and Zip's element type).
 	lambdaResult *dotnet.Type
+	// reads collects the bodies the program's member accesses may read.
+	reads BodyUse
 }
 
 func (b *binder) errorf(pos syntax.Pos, format string, args ...any) {
@@ -650,6 +671,7 @@ func (b *binder) member(e *syntax.Member, x val) val {
 		t = t.Args[0]
 	}
 	if p := t.FindProp(e.Name); p != nil && !p.Static {
+		b.noteBody(t, e.Name)
 		ch := &propChain{base: x.n, props: []*dotnet.Prop{p}}
 		if x.chain != nil && x.t == t {
 			ch = &propChain{fromEnv: x.chain.fromEnv, base: x.chain.base, props: append(append([]*dotnet.Prop(nil), x.chain.props...), p)}
@@ -661,6 +683,7 @@ func (b *binder) member(e *syntax.Member, x val) val {
 		return val{n: b.call(e, chainFn(ch.props, ch.fromEnv), base), t: propType(p), chain: ch}
 	}
 	if isDynamic(t) {
+		b.noteBody(t, e.Name)
 		return val{n: b.call(e, fnDynProp, x.n, strNode(e.Name)), t: dotnet.Object}
 	}
 	if len(t.FindMethods(e.Name)) > 0 {
@@ -669,6 +692,30 @@ func (b *binder) member(e *syntax.Member, x val) val {
 	}
 	b.errorf(e.NamePos, "'%s' does not contain a definition for '%s'%s", t, e.Name, didYouMean(t, e.Name, false))
 	return badVal
+}
+
+// noteBody records a Body member access: on IRequest or IResponse it
+// reads that body; on a type resolved at run time it may read either.
+// Any other type named Body (a user's JObject member, say) is not a
+// message body.
+func (b *binder) noteBody(t *dotnet.Type, name string) {
+	if name != "Body" {
+		return
+	}
+	switch {
+	case t == RequestType:
+		b.reads |= ReadsRequestBody
+	case t == ResponseType:
+		b.reads |= ReadsResponseBody
+	case isDynamic(t), t.Interface:
+		b.reads |= ReadsBodies
+	default:
+		for x := t; x != nil; x = x.Base {
+			if x == RequestType || x == ResponseType {
+				b.reads |= ReadsBodies
+			}
+		}
+	}
 }
 
 // isDynamic reports whether members of t are resolved at run time: object,

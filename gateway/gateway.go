@@ -316,7 +316,26 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		writeResponse(w, run)
 		return
 	}
-	if req.Body != nil && req.Body != http.NoBody {
+	pipe := a.eng.Pipeline(rt.op.op, product)
+	run.StreamResponse = !pipe.ReadsResponseBody()
+	if req.Body != nil && req.Body != http.NoBody && !pipe.ReadsRequestBody() {
+		// No statement reads the body: forward-request streams it to the
+		// backend, still held to max-body.
+		if req.ContentLength > g.opts.maxBody {
+			pe := &policies.Error{Source: "gateway", Message: msgEntityTooLarge, Status: http.StatusRequestEntityTooLarge}
+			out = engine.Outcome{Failure: &policies.Failure{Err: pe, Stmt: &policies.Stmt{Name: "gateway"}, Section: policies.Inbound}}
+			engine.DefaultAnswer(run, pe)
+			written = true
+			writeResponse(w, run)
+			return
+		}
+		length := req.ContentLength
+		if length == 0 {
+			length = -1 // a body of unknown length
+		}
+		run.RequestStream = policies.NewRequestStream(req.Body, length, g.opts.maxBody)
+		ctx.Request.Body = run.RequestStream.Placeholder
+	} else if req.Body != nil && req.Body != http.NoBody {
 		data, held, err := readBody(req.Body, req.ContentLength, g.opts.maxBody, g.opts.bodyBudget)
 		if held > 0 {
 			defer g.opts.bodyBudget.Release(held)
@@ -338,7 +357,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			if isTimeout(err) {
 				pe.Message, pe.Status = msgRequestTimeout, http.StatusRequestTimeout
 			}
-			out = a.eng.Pipeline(rt.op.op, product).Fail(run, pe, policies.ScopeGlobal)
+			out = pipe.Fail(run, pe, policies.ScopeGlobal)
 			written = true
 			writeResponse(w, run)
 			return
@@ -347,7 +366,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			ctx.Request.Body = expressions.NewBody(data)
 		}
 	}
-	out = a.eng.Pipeline(rt.op.op, product).Run(run)
+	out = pipe.Run(run)
 	if out.Failure != nil && strings.HasPrefix(out.Failure.Err.Message, "internal error") {
 		g.opts.logger.Error("gateway: a policy panicked", slog.String("error", out.Failure.Error()), slog.String("requestId", ctx.RequestID.String()))
 	}
@@ -407,7 +426,9 @@ func (g *Gateway) fillAPI(run *policies.Run, rt *route) {
 	ctx.Request.MatchedParameters = rt.params
 	run.BackendURL = su
 	run.RelPath = rt.rel
-	ctx.Request.URL = &expressions.URL{Query: cloneQuery(ctx.Request.OriginalURL.Query)}
+	// context.Request.Url.Query starts as the original query itself;
+	// set-query-parameter copies it before its first change.
+	ctx.Request.URL = &expressions.URL{Query: ctx.Request.OriginalURL.Query}
 	run.SyncURL()
 }
 
@@ -438,17 +459,6 @@ func (o *opRoute) contextOperation() *expressions.Operation {
 	c := &expressions.Operation{ID: op.ID, Method: op.Method, Name: op.Name, URLTemplate: op.URLTemplate}
 	o.ctxOp.Store(c)
 	return c
-}
-
-func cloneQuery(q *expressions.Query) *expressions.Query {
-	if len(q.Names) == 0 && len(q.Values) == 0 {
-		return &expressions.Query{Values: map[string][]string{}}
-	}
-	out := &expressions.Query{Names: append([]string(nil), q.Names...), Values: make(map[string][]string, len(q.Values))}
-	for k, vs := range q.Values {
-		out.Values[k] = append([]string(nil), vs...)
-	}
-	return out
 }
 
 func urlOf(u *url.URL) *expressions.URL {
@@ -543,8 +553,10 @@ func writeResponse(w http.ResponseWriter, run *policies.Run) {
 	resp := run.Ctx.Response
 	h := w.Header()
 	if resp.Headers != nil {
+		// the response is final: its value slices are shared, capped so
+		// that an Add on the server's side copies
 		for k, vs := range resp.Headers.H {
-			h[k] = append([]string(nil), vs...)
+			h[k] = vs[:len(vs):len(vs)]
 		}
 	}
 	policies.StripHopHeaders(h)
@@ -554,8 +566,11 @@ func writeResponse(w http.ResponseWriter, run *policies.Run) {
 		status = http.StatusInternalServerError
 	}
 	if s, ok := run.Scratch[policies.StreamKey].(*policies.StreamedResponse); ok && resp.Body == s.Placeholder && len(resp.Body.Bytes()) == 0 {
+		if s.Length >= 0 && status != http.StatusNoContent && status != http.StatusNotModified && status >= 200 {
+			h.Set("Content-Length", strconv.FormatInt(s.Length, 10))
+		}
 		w.WriteHeader(status)
-		streamBody(w, s.Body)
+		streamBody(w, s.Body, s.Length < 0)
 		return
 	}
 	var body []byte
@@ -571,11 +586,18 @@ func writeResponse(w http.ResponseWriter, run *policies.Run) {
 	}
 }
 
-func streamBody(w http.ResponseWriter, body io.Reader) {
+// streamBody copies body to the client; with flush each piece goes out as
+// it arrives (event streams, bodies of unknown length), otherwise the
+// server's buffer sends it when full and the last piece when the request
+// is done.
+func streamBody(w http.ResponseWriter, body io.Reader, flush bool) {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	buf := *bp
-	fl, _ := w.(http.Flusher)
+	var fl http.Flusher
+	if flush {
+		fl, _ = w.(http.Flusher)
+	}
 	for {
 		n, err := body.Read(buf)
 		if n > 0 {

@@ -264,9 +264,17 @@ func TestHardeningSlowBodyIs408(t *testing.T) {
 	}
 }
 
+// bodyReadingConfig is baseConfig with an API policy that reads the
+// request body, so the gateway buffers it.
+func bodyReadingConfig(backend string) *engine.Config {
+	cfg := baseConfig(backend)
+	cfg.APIs[0].Policy = doc(`<policies><inbound><base/><set-variable name="n" value="@(context.Request.Body.As<string>(preserveContent: true).Length)"/></inbound><backend><base/></backend><outbound><base/></outbound><on-error><base/></on-error></policies>`)
+	return cfg
+}
+
 func TestHardeningBufferedBodyBudget(t *testing.T) {
 	be := newBackend(t)
-	addr, logs := hardServer(t, baseConfig(be.URL), "net.server.max-buffered-body-bytes", "100")
+	addr, logs := hardServer(t, bodyReadingConfig(be.URL), "net.server.max-buffered-body-bytes", "100")
 	post := func(path string, n int) int {
 		resp, _ := rawExchange(t, addr, "POST "+path+" HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nContent-Length: "+strconv.Itoa(n)+"\r\n\r\n"+strings.Repeat("b", n))
 		return resp.StatusCode

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -10,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/net/netutil"
 	"golang.org/x/sync/semaphore"
@@ -126,21 +129,117 @@ func truncate(s string) string {
 	return s[:logValueMax] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
-// limitListener applies the connection cap and, on plain HTTP, watches each
-// connection's request heads for Content-Length together with
-// Transfer-Encoding (RFC 9112 §6.1: close after answering; Go's server
-// drops the Content-Length before the handler sees it).
-func (s *Server) limitListener(ln net.Listener, plain bool) net.Listener {
+// limitListener applies the connection cap and watches each connection's
+// HTTP/1 request heads for Content-Length together with Transfer-Encoding
+// (RFC 9112 §6.1: close after answering; Go's server drops the
+// Content-Length before the handler sees it). With cfg (HTTPS) it also
+// terminates TLS, so that it sees the decrypted heads: HTTP/2 connections
+// (no such framing there) go to the server as *tls.Conn, HTTP/1.1 ones
+// wrapped, and the handler gets their TLS state from the connection.
+func (s *Server) limitListener(ln net.Listener, cfg *tls.Config) net.Listener {
 	if s.set.MaxConnections > 0 {
 		ln = netutil.LimitListener(ln, s.set.MaxConnections)
 	}
-	if plain {
-		ln = sniffListener{ln}
+	if cfg == nil {
+		return sniffListener{ln}
 	}
-	return ln
+	return newTLSSniffListener(ln, cfg, s.set.ReadHeaderTimeout)
 }
 
 type sniffListener struct{ net.Listener }
+
+// tlsSniffListener accepts TCP connections and completes their TLS
+// handshakes on their own goroutines (a slow client never holds up the
+// accept loop), then hands them to the server.
+type tlsSniffListener struct {
+	net.Listener
+	cfg     *tls.Config
+	timeout time.Duration
+	ready   chan net.Conn
+	failed  chan error
+	done    chan struct{}
+	start   sync.Once
+	stop    sync.Once
+}
+
+func newTLSSniffListener(ln net.Listener, cfg *tls.Config, timeout time.Duration) *tlsSniffListener {
+	cfg = cfg.Clone()
+	if len(cfg.NextProtos) == 0 {
+		cfg.NextProtos = []string{"h2", "http/1.1"}
+	}
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	return &tlsSniffListener{Listener: ln, cfg: cfg, timeout: timeout,
+		ready: make(chan net.Conn), failed: make(chan error, 1), done: make(chan struct{})}
+}
+
+// TLSConfig is the configuration the handshakes use (its NextProtos tell
+// the server to speak HTTP/2 on connections that chose it).
+func (l *tlsSniffListener) TLSConfig() *tls.Config { return l.cfg }
+
+func (l *tlsSniffListener) Accept() (net.Conn, error) {
+	l.start.Do(func() { go l.acceptLoop() })
+	select {
+	case c := <-l.ready:
+		return c, nil
+	case err := <-l.failed:
+		return nil, err
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// acceptLoop accepts until the listener is closed; other accept errors
+// (out of file descriptors, say) are waited out as net/http does.
+func (l *tlsSniffListener) acceptLoop() {
+	var delay time.Duration
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				select {
+				case l.failed <- err:
+				case <-l.done:
+				}
+				return
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			select {
+			case <-time.After(delay):
+			case <-l.done:
+				return
+			}
+			continue
+		}
+		delay = 0
+		go l.handshake(c)
+	}
+}
+
+func (l *tlsSniffListener) handshake(raw net.Conn) {
+	tc := tls.Server(raw, l.cfg)
+	raw.SetDeadline(time.Now().Add(l.timeout))
+	if err := tc.Handshake(); err != nil {
+		raw.Close()
+		return
+	}
+	raw.SetDeadline(time.Time{})
+	var c net.Conn = tc
+	if tc.ConnectionState().NegotiatedProtocol != "h2" {
+		c = &sniffConn{Conn: tc, tls: tc}
+	}
+	select {
+	case l.ready <- c:
+	case <-l.done:
+		c.Close()
+	}
+}
+
+func (l *tlsSniffListener) Close() error {
+	l.stop.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
 
 func (l sniffListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
@@ -156,7 +255,8 @@ func (l sniffListener) Accept() (net.Conn, error) {
 // could have stayed open.
 type sniffConn struct {
 	net.Conn
-	line      []byte // start of the current line (at most 32 bytes kept)
+	tls       *tls.Conn // the TLS connection underneath (HTTPS), or nil
+	line      []byte    // start of the current line (at most 32 bytes kept)
 	cl, te    bool
 	ambiguous atomic.Bool
 }
@@ -217,6 +317,18 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 		return context.WithValue(ctx, connKey{}, sc)
 	}
 	return ctx
+}
+
+// withConnTLS gives a request that came over a TLS connection the
+// listener terminated (the server sees only the wrapper) its TLS state.
+func withConnTLS(r *http.Request) {
+	if r.TLS != nil {
+		return
+	}
+	if sc, _ := r.Context().Value(connKey{}).(*sniffConn); sc != nil && sc.tls != nil {
+		st := sc.tls.ConnectionState()
+		r.TLS = &st
+	}
 }
 
 // ambiguousFraming reports whether the request's connection has sent a

@@ -138,6 +138,7 @@ func (s *Server) Engine() *engine.Engine {
 // configuration, with tracing when it carries the debug token, and records
 // its access line and metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	withConnTLS(r)
 	if r.URL.Path == StatusPath || r.URL.Path == InternalStatusPath {
 		if s.ready.Load() {
 			w.WriteHeader(http.StatusOK)
@@ -340,7 +341,7 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 	}
 	var all []srv
 	if ls.HTTP != nil {
-		all = append(all, srv{s.httpServer(s), s.limitListener(ls.HTTP, true), false})
+		all = append(all, srv{s.httpServer(s), s.limitListener(ls.HTTP, nil), false})
 	}
 	if ls.HTTPS != nil {
 		hs := s.httpServer(s)
@@ -352,7 +353,9 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 		if err := s.set.applyClientCertificates(hs.TLSConfig); err != nil {
 			return fmt.Errorf("https: %w", err)
 		}
-		all = append(all, srv{hs, s.limitListener(ls.HTTPS, false), true})
+		ln := s.limitListener(ls.HTTPS, hs.TLSConfig).(*tlsSniffListener)
+		hs.TLSConfig = ln.TLSConfig() // handshakes happen in the listener
+		all = append(all, srv{hs, ln, true})
 	}
 	if ls.Admin != nil {
 		warnPublicAdmin(s.log, ls.Admin.Addr())
@@ -363,11 +366,7 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
 		s.log.Info("listening", slog.String("addr", x.ln.Addr().String()), slog.Bool("tls", x.tls), slog.Bool("admin", x.ln == ls.Admin))
 		go func() {
 			var err error
-			if x.tls {
-				err = x.hs.ServeTLS(x.ln, "", "")
-			} else {
-				err = x.hs.Serve(x.ln)
-			}
+			err = x.hs.Serve(x.ln)
 			if errors.Is(err, http.ErrServerClosed) {
 				err = nil
 			}

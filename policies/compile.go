@@ -33,6 +33,8 @@ type Compiler struct {
 	section   Section
 	fragments []string // include-fragment nesting, for cycle detection
 	path      string   // LastError path of the statement being compiled
+	reads     BodyUse  // bodies the statement being compiled may read
+	forwards  int      // forward-request statements in it
 }
 
 // Path is the LastError path of the statement being compiled; containers
@@ -106,10 +108,14 @@ func (c *Compiler) Statement(path string, el *parser.Element) *Stmt {
 		f = func(el *parser.Element, _ *Compiler) (Step, error) { return &unsupported{name: el.Name}, nil }
 	}
 	before := len(c.Errs)
-	saved := c.path
-	c.path = path
+	saved, savedReads, savedForwards := c.path, c.reads, c.forwards
+	c.path, c.reads, c.forwards = path, 0, 0
 	step, err := f(el, c)
-	c.path = saved
+	reads, forwards := c.reads|inherentBodyUse(el), c.forwards
+	if el.Name == "forward-request" {
+		forwards++
+	}
+	c.path, c.reads, c.forwards = saved, savedReads|reads, savedForwards+forwards
 	if err != nil {
 		c.Errorf(el.Pos, parser.CodeBadAttribute, "%v", err)
 		return nil
@@ -117,7 +123,7 @@ func (c *Compiler) Statement(path string, el *parser.Element) *Stmt {
 	if step == nil || len(c.Errs) > before && c.Errs[len(c.Errs)-1].Severity == parser.SeverityError {
 		return nil
 	}
-	s := &Stmt{Name: el.Name, Path: path, Scope: c.Scope, Pos: el.Pos, Step: step}
+	s := &Stmt{Name: el.Name, Path: path, Scope: c.Scope, Pos: el.Pos, Step: step, Reads: reads, Forwards: forwards}
 	if a := el.Attr("id"); a != nil && a.Value != nil {
 		s.ID = a.Value.Text
 	}
@@ -203,6 +209,9 @@ func (c *Compiler) Value(pv *parser.Value, k ValueKind, raw bool) *Value {
 	}
 	if !raw && v.prog == nil {
 		v.lit = strings.TrimSpace(v.lit)
+	}
+	if v.prog != nil {
+		c.reads |= v.prog.Reads()
 	}
 	return v
 }

@@ -39,7 +39,7 @@ const ReasonBackendAuthentication = "BackendAuthenticationFailure"
 const StreamKey = "forward-request"
 
 // StreamedResponse is a backend response body that forward-request did not
-// buffer (buffer-response="false"). The rule: forward-request puts an empty
+// buffer (buffer-response="false", or no statement reads it). The rule: forward-request puts an empty
 // Placeholder body in context.Response; when the pipeline ends and
 // context.Response.Body is still that placeholder (no policy replaced the
 // body), the gateway copies Body to the client as it arrives; otherwise the
@@ -48,7 +48,10 @@ const StreamKey = "forward-request"
 type StreamedResponse struct {
 	Body        io.ReadCloser
 	Placeholder *expressions.Body
-	cancel      context.CancelFunc
+	// Length is the body's length when the client should be told it
+	// (Content-Length), -1 otherwise.
+	Length int64
+	cancel context.CancelFunc
 }
 
 // Close closes the backend body and releases the request's context.
@@ -116,7 +119,9 @@ func newForwardRequest(el *parser.Element, c *Compiler) (Step, error) {
 		failOnError:     literalBool(c, el, "fail-on-error-status-code", false),
 		bufferResponse:  literalBool(c, el, "buffer-response", true),
 	}
-	// buffer-request-body: the request body is always buffered by the gateway.
+	// buffer-request-body: the gateway buffers the request body when it is
+	// true or a statement of the pipeline reads the body (bodyuse.go), and
+	// streams it otherwise.
 	// http-version: the shared transport negotiates HTTP/2 over TLS itself.
 	return f, nil
 }
@@ -150,12 +155,25 @@ func (f *forwardRequest) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
-	req, err := backendRequest(r, target)
+	// The timeout covers the wait for the response headers only; without
+	// one the request runs on the request's own context.
+	ctx, cancel := r.Context, context.CancelFunc(nil)
+	if wait > 0 {
+		ctx, cancel = context.WithCancel(r.Context)
+	}
+	release := func() {
+		if cancel != nil {
+			cancel()
+		}
+	}
+	req, err := backendRequest(ctx, r, target)
 	if err != nil {
+		release()
 		return &Error{Source: "forward-request", Reason: ReasonBackend, Message: err.Error(), Status: 500, Err: err}
 	}
 	if b := target; b != nil && b.Auth != nil {
 		if err := b.Auth.Authenticate(req.Context(), req); err != nil {
+			release()
 			return &Error{Source: "forward-request", Reason: ReasonBackendAuthentication,
 				Message: fmt.Sprintf("Unable to authenticate to backend '%s'.", b.ID), Status: 500, Err: err}
 		}
@@ -171,19 +189,20 @@ func (f *forwardRequest) Exec(r *Run) error {
 	if !follow {
 		cl.CheckRedirect = noRedirects
 	}
-	// The timeout covers the wait for the response headers only.
-	ctx, cancel := context.WithCancel(r.Context)
 	var timedOut atomic.Bool
 	var timer *time.Timer
-	if wait > 0 {
+	if cancel != nil {
 		timer = time.AfterFunc(wait, func() { timedOut.Store(true); cancel() })
 	}
-	resp, err := cl.Do(req.WithContext(ctx))
+	resp, err := cl.Do(req)
 	if timer != nil {
 		timer.Stop()
 	}
 	if err != nil {
-		cancel()
+		release()
+		if pe := r.RequestStream.failure(); pe != nil {
+			return pe // the client's body failed, not the backend
+		}
 		if target != nil && target.Breaker != nil {
 			reason := ReasonBackend
 			if timedOut.Load() {
@@ -199,16 +218,22 @@ func (f *forwardRequest) Exec(r *Run) error {
 		}
 		return &Error{Source: "forward-request", Reason: ReasonBackend, Message: connMessage(err), Status: 500, Err: err}
 	}
+	if pe := r.RequestStream.failure(); pe != nil {
+		// the backend answered before the body was refused
+		resp.Body.Close()
+		release()
+		return pe
+	}
 	if target != nil && target.Breaker != nil {
 		target.Breaker.Record(r.Now(), resp.StatusCode, "", retryAfter(resp.Header, r.Now()))
 	}
 	h := resp.Header
 	StripHopHeaders(h)
 	out := &expressions.Response{StatusCode: int32(resp.StatusCode), StatusReason: reasonOf(resp), Headers: expressions.NewHeaders(h)}
-	if f.bufferResponse {
+	if f.bufferResponse && !r.StreamResponse {
 		data, rerr := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		cancel()
+		release()
 		if rerr != nil {
 			if timedOut.Load() {
 				return &Error{Source: "forward-request", Reason: ReasonTimeout, Message: "Request to the backend service timed out", Status: ForwardTimeoutStatus, Err: rerr}
@@ -217,12 +242,20 @@ func (f *forwardRequest) Exec(r *Run) error {
 		}
 		out.Body = expressions.NewBody(data)
 	} else {
-		h.Del("Content-Length")
+		// Streamed: with buffer-response="false" the length is the
+		// backend's business no more; streamed because nothing reads the
+		// body, the backend's Content-Length goes to the client as it is.
+		length := int64(-1)
+		if f.bufferResponse {
+			length = resp.ContentLength
+		} else {
+			h.Del("Content-Length")
+		}
 		out.Body = expressions.NewBody(nil)
 		if r.Scratch == nil {
 			r.Scratch = map[string]any{}
 		}
-		sr := &StreamedResponse{Body: resp.Body, Placeholder: out.Body, cancel: cancel}
+		sr := &StreamedResponse{Body: resp.Body, Placeholder: out.Body, Length: length, cancel: cancel}
 		meterStream(r, sr, h.Get("Content-Type"))
 		if old, ok := r.Scratch[StreamKey].(*StreamedResponse); ok {
 			old.Close()
@@ -256,7 +289,7 @@ func connMessage(err error) string {
 // URL, headers (hop-by-hop stripped, Host from a policy-set Host header or
 // the URL, X-Forwarded-For appended with the caller's IP), body, and the
 // credentials of the backend entity set-backend-service chose.
-func BackendRequest(r *Run) (*http.Request, error) { return backendRequest(r, r.Backend) }
+func BackendRequest(r *Run) (*http.Request, error) { return backendRequest(r.Context, r, r.Backend) }
 
 // memberKey is the Run.Scratch key of the pool member the last
 // forward-request called (a *BackendEntity).
@@ -329,7 +362,7 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	return 0
 }
 
-func backendRequest(r *Run, b *BackendEntity) (*http.Request, error) {
+func backendRequest(ctx context.Context, r *Run, b *BackendEntity) (*http.Request, error) {
 	in := r.Ctx.Request
 	if in.URL == nil {
 		return nil, errors.New("no backend URL")
@@ -337,21 +370,35 @@ func backendRequest(r *Run, b *BackendEntity) (*http.Request, error) {
 	u := in.URL.String()
 	var body io.Reader
 	var n int64
-	if in.Body != nil {
+	var stream *RequestStream
+	if s := r.RequestStream; s != nil && in.Body == s.Placeholder && in.Body != nil {
+		if s.take() {
+			stream, body, n = s, s, s.Length
+		}
+	} else if in.Body != nil {
 		if data := in.Body.Bytes(); len(data) > 0 {
 			body = bytes.NewReader(data)
 			n = int64(len(data))
 		}
 	}
-	req, err := http.NewRequestWithContext(r.Context, in.Method, u, body)
+	req, err := http.NewRequestWithContext(ctx, in.Method, u, body)
 	if err != nil {
 		return nil, err
 	}
-	h := http.Header{}
+	if stream != nil {
+		req.GetBody = stream.getBody
+	}
+	// The header map is the backend request's own; its value slices are
+	// shared with context.Request.Headers, capped so that adding a value
+	// on either side copies instead of writing into the other.
+	var h http.Header
 	if in.Headers != nil {
+		h = make(http.Header, len(in.Headers.H)+2)
 		for k, vs := range in.Headers.H {
-			h[k] = append([]string(nil), vs...)
+			h[k] = vs[:len(vs):len(vs)]
 		}
+	} else {
+		h = http.Header{}
 	}
 	StripHopHeaders(h)
 	if vs, ok := (&expressions.Headers{H: h}).Values("Host"); ok {

@@ -208,6 +208,13 @@ type Run struct {
 	Trace *Trace
 	// Stmt is the statement running now (for errors and traces).
 	Stmt *Stmt
+	// RequestStream, when set, is the client's body that the gateway
+	// streams instead of buffering (no statement reads it).
+	RequestStream *RequestStream
+	// StreamResponse makes forward-request stream the backend's response
+	// body to the client, as with buffer-response="false" (no statement
+	// reads it); headers and status still go through outbound.
+	StreamResponse bool
 	// Scratch is per-request state steps keep between sections (e.g. a
 	// buffered backend response). Keys are the owning policy's names.
 	Scratch map[string]any
@@ -290,6 +297,11 @@ type Stmt struct {
 	Scope Scope      // scope of the document it came from
 	Pos   parser.Pos // position of its element
 	Step  Step
+	// Reads are the message bodies it (with the statements nested in
+	// it) may read; Forwards counts the forward-request statements in
+	// it. Found at load time; see BodyUse.
+	Reads    BodyUse
+	Forwards int
 }
 
 // Exec runs the statement, turning any failure into a positioned policy

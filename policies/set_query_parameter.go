@@ -42,10 +42,23 @@ func requestQuery(r *Run) *expressions.Query {
 	if u.Query == nil {
 		u.Query = expressions.ParseQuery("")
 	}
+	if o := r.Ctx.Request.OriginalURL; o != nil && u.Query == o.Query {
+		// the gateway shares context.Request.OriginalUrl's query until a
+		// policy changes context.Request.Url's
+		u.Query = copyQuery(u.Query)
+	}
 	if u.Query.Values == nil {
 		u.Query.Values = map[string][]string{}
 	}
 	return u.Query
+}
+
+func copyQuery(q *expressions.Query) *expressions.Query {
+	out := &expressions.Query{Names: append([]string(nil), q.Names...), Values: make(map[string][]string, len(q.Values))}
+	for k, vs := range q.Values {
+		out.Values[k] = append([]string(nil), vs...)
+	}
+	return out
 }
 
 // deleteQuery removes a parameter from q.
