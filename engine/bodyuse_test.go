@@ -49,6 +49,8 @@ func TestPipelineBodyUse(t *testing.T) {
 		{name: "two forward-requests", api: `<policies><inbound><base/></inbound><backend><forward-request/><forward-request/></backend><outbound><base/></outbound><on-error><base/></on-error></policies>`, want: req},
 		{name: "send-request copy", api: in(`<send-request mode="copy" response-variable-name="r"><set-url>http://127.0.0.1:1/x</set-url></send-request>`), want: req},
 		{name: "send-request new", api: in(`<send-request mode="new" response-variable-name="r"><set-url>http://127.0.0.1:1/x</set-url><set-method>GET</set-method></send-request>`)},
+		{name: "send-one-way-request copy", api: in(`<send-one-way-request mode="copy"><set-url>http://127.0.0.1:1/x</set-url></send-one-way-request>`), want: req},
+		{name: "send-one-way-request new", api: in(`<send-one-way-request mode="new"><set-url>http://127.0.0.1:1/x</set-url><set-method>GET</set-method></send-one-way-request>`)},
 		{name: "send-request new with a copied body", api: in(`<send-request mode="new" response-variable-name="r"><set-url>http://127.0.0.1:1/x</set-url><set-method>POST</set-method><set-body>@(context.Request.Body.As<string>(preserveContent: true))</set-body></send-request>`), want: req},
 		{name: "nested in choose", api: in(`<choose><when condition="@(true)"><set-variable name="v" value="@(context.Request.Body.As<string>())"/></when></choose>`), want: req},
 		{name: "global scope through base", global: in(`<set-variable name="v" value="@(context.Request.Body.As<string>())"/>`), api: in(``), want: req},

@@ -48,7 +48,7 @@ func attrIs(el *parser.Element, name, def string) bool {
 
 // inherentBodyUse is what a policy element reads by itself, before its
 // expressions: nothing for the policies of bodyFree; the request body for
-// send-request mode="copy" (it copies it), quota and quota-by-key (their
+// send-request and send-one-way-request mode="copy" (they copy it), quota and quota-by-key (their
 // bandwidth counts it) and retry (a retried forward-request resends it, so
 // it must stay replayable), forward-request that follows redirects or asks
 // for buffer-request-body; both bodies for set-body with a Liquid
@@ -60,7 +60,7 @@ func inherentBodyUse(el *parser.Element) BodyUse {
 			return expressions.ReadsBodies
 		}
 		return 0
-	case "send-request":
+	case "send-request", "send-one-way-request":
 		a := el.Attr("mode")
 		if a == nil || a.Value == nil || strings.EqualFold(strings.TrimSpace(a.Value.Text), "new") {
 			return 0
