@@ -116,18 +116,10 @@ func (d *jsonTree) object(depth int) (any, bool) {
 			return nil, false // encoding/json keeps the last one, its jsonv2 build refuses: let it decide
 		}
 		m[k] = v
-		d.space()
-		if d.i >= len(d.b) {
+		if end, ok := d.listStep('}'); !ok {
 			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
+		} else if end {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -146,20 +138,30 @@ func (d *jsonTree) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.b) {
+		if end, ok := d.listStep(']'); !ok {
 			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
+		} else if end {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// listStep reads what follows a member or element: ',' (more to come)
+// or the list's closing byte (end).
+func (d *jsonTree) listStep(closing byte) (end, ok bool) {
+	d.space()
+	if d.i >= len(d.b) {
+		return false, false
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		return false, true
+	case closing:
+		d.i++
+		return true, true
+	}
+	return false, false
 }
 
 // str reads a string token; d.b[d.i] is its opening quote.
