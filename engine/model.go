@@ -104,6 +104,9 @@ type Operation struct {
 	// Spec is the operation's OpenAPI definition prepared for the
 	// validation policies (nil when the API has no specification).
 	Spec *policies.OperationSpec
+	// OpenAPI, when set, builds Examples and Spec on first use instead
+	// (apiops.WithLazyOpenAPI); it is safe for concurrent use.
+	OpenAPI func() (map[int]map[string][]byte, *policies.OperationSpec)
 }
 
 // Product groups APIs; its policy applies to calls made with its key (or

@@ -421,8 +421,7 @@ func (g *Gateway) fillAPI(run *policies.Run, rt *route) {
 	ctx.API = rt.api.contextAPI()
 	op := rt.op.op
 	ctx.Operation = rt.op.contextOperation()
-	run.Examples = op.Examples
-	run.Spec = op.Spec
+	run.Examples, run.Spec, run.OpenAPI = op.Examples, op.Spec, op.OpenAPI
 	ctx.Request.MatchedParameters = rt.params
 	run.BackendURL = su
 	run.RelPath = rt.rel

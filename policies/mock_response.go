@@ -38,6 +38,7 @@ func (s *mockResponse) Exec(r *Run) error {
 	if err != nil {
 		return err
 	}
+	r.openAPI()
 	body, ct := example(r.Examples[status], ct)
 	resp := &expressions.Response{StatusCode: int32(status), StatusReason: http.StatusText(status), Headers: expressions.NewHeaders(nil)}
 	if ct != "" {

@@ -201,6 +201,9 @@ type Run struct {
 	// Spec is the matched operation's OpenAPI definition, for the
 	// validation policies (nil when the API has none).
 	Spec *OperationSpec
+	// OpenAPI, when set, builds Examples and Spec on first use (see
+	// openAPI).
+	OpenAPI func() (map[int]map[string][]byte, *OperationSpec)
 	// Forwarded records that forward-request ran (outbound then sees the
 	// backend's response).
 	Forwarded bool
@@ -234,6 +237,15 @@ func (r *Run) Now() time.Time {
 // IsRequestSection reports whether header and body policies act on the
 // request (inbound, backend) rather than on the response.
 func (r *Run) IsRequestSection() bool { return r.Section == Inbound || r.Section == Backend }
+
+// openAPI fills Examples and Spec when the operation builds them on first
+// use; the policies that read them call it first.
+func (r *Run) openAPI() {
+	if r.OpenAPI != nil {
+		r.Examples, r.Spec = r.OpenAPI()
+		r.OpenAPI = nil
+	}
+}
 
 // SyncURL recomputes context.Request.Url from BackendURL, RelPath and the
 // query (after set-backend-service or rewrite-uri).

@@ -147,6 +147,7 @@ func literalAttr(el *parser.Element, name string) string {
 // Exec validates the section's body.
 func (s *validateContent) Exec(r *Run) error {
 	v := &validationRun{policy: "validate-content", varName: s.varName}
+	r.openAPI()
 	err := s.run(r, v)
 	v.flush(r)
 	return err

@@ -60,6 +60,7 @@ var framingHeaders = map[string]bool{"Content-Type": true, "Content-Length": tru
 // Exec validates the response headers.
 func (s *validateHeaders) Exec(r *Run) error {
 	v := &validationRun{policy: "validate-headers", varName: s.varName}
+	r.openAPI()
 	err := s.run(r, v)
 	v.flush(r)
 	return err

@@ -96,6 +96,7 @@ var paramWords = map[string][2]string{
 // Exec validates the request's parameters.
 func (s *validateParameters) Exec(r *Run) error {
 	v := &validationRun{policy: "validate-parameters", varName: s.varName}
+	r.openAPI()
 	err := s.run(r, v)
 	v.flush(r)
 	return err

@@ -55,6 +55,7 @@ func compileValidateStatusCode(el *parser.Element, c *Compiler) (Step, error) {
 // Exec checks the response status code.
 func (s *validateStatusCode) Exec(r *Run) error {
 	v := &validationRun{policy: "validate-status-code", varName: s.varName}
+	r.openAPI()
 	err := s.run(r, v)
 	v.flush(r)
 	return err

@@ -3,7 +3,11 @@ package apiops
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // FuzzParseSpec reads any text as an OpenAPI 2 or 3 document, YAML or
@@ -31,6 +35,16 @@ func FuzzParseSpec(f *testing.F) {
 		for _, o := range ops {
 			if o == nil || o.Method == "" {
 				t.Fatalf("operation without a method: %+v", o)
+			}
+		}
+		// Where the OpenAPI library loads the document, the scan reads
+		// the operations as the library does; except for keys spelt in
+		// another case, which OpenAPI does not allow and the library
+		// (through encoding/json) accepts.
+		got, s := scannedOps(name, []byte(src), true)
+		if want, ok := libraryOps(name, []byte(src), s, true); ok && !miscasedKey(src) {
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("scan differs from the library (-library +scan):\n%s", diff)
 			}
 		}
 	})
@@ -61,4 +75,16 @@ func FuzzReadJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+var keyLike = regexp.MustCompile(`(?i)(operationid|summary|parameters|required|name|in|\$ref|paths|get|put|post|delete|options|head|patch|trace)["']?\s*:`)
+
+// miscasedKey reports a key the scan reads spelt in another case.
+func miscasedKey(src string) bool {
+	for _, m := range keyLike.FindAllStringSubmatch(src, -1) {
+		if k := m[1]; k != "operationId" && k != strings.ToLower(k) {
+			return true
+		}
+	}
+	return false
 }

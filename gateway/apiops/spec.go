@@ -73,7 +73,7 @@ func (l *loader) loadSpec(dir, folder string, api *engine.API, apiType string, q
 		}
 		return
 	}
-	wait := parseSpecAsync(file, src, queryTemplates)
+	wait := parseSpecAsync(file, src, queryTemplates, l.opts.lazy, l.opts.tables)
 	l.finish = append(l.finish, func() {
 		ops, errs := wait()
 		l.errs = append(l.errs, errs...)
@@ -93,18 +93,49 @@ type specOp struct {
 	pos          parser.Pos
 }
 
+// scannedSpec is what routing needs of a specification, read from its
+// YAML tree without the OpenAPI library: the operations in definition
+// order (id, name, method, URL template; no examples or definition) and
+// the problems found. failed says the document has no operations to give.
+type scannedSpec struct {
+	ops    []*engine.Operation
+	order  []specOp // order[i] is where ops[i] is defined
+	errs   parser.Errors
+	failed bool
+}
+
+// opDetail is what the OpenAPI library makes of one operation.
+type opDetail struct {
+	examples map[int]map[string][]byte
+	spec     *policies.OperationSpec
+}
+
 // parseSpec reads an OpenAPI 2 or 3 document (YAML or JSON) into
-// operations, in definition order.
+// operations, in definition order, with their examples and definitions.
 func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operation, parser.Errors) {
-	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
-	fail := func(p parser.Pos, code, format string, args ...any) ([]*engine.Operation, parser.Errors) {
-		return nil, parser.Errors{{Pos: p, Code: code, Msg: fmt.Sprintf(format, args...)}}
+	top, s := scanSpec(file, src, queryTemplates)
+	if s.failed {
+		return nil, s.errs
+	}
+	details, errs := specDetail(file, src, top, s.order)
+	if errs.HasErrors() {
+		return nil, errs
+	}
+	for i, op := range s.ops {
+		op.Examples, op.Spec = details[i].examples, details[i].spec
+	}
+	return s.ops, append(errs, s.errs...)
+}
+
+// readSpecYAML parses src (YAML or JSON) into its top mapping.
+func readSpecYAML(file string, src []byte) (*yaml.Node, *parser.Error) {
+	fail := func(p parser.Pos, code, format string, args ...any) (*yaml.Node, *parser.Error) {
+		return nil, &parser.Error{Pos: p, Code: code, Msg: fmt.Sprintf(format, args...)}
 	}
 	at := func(line, col int) parser.Pos { return parser.Pos{File: file, Line: line, Col: col} }
 	if strings.HasSuffix(file, ".json") {
 		// yaml.v3 reads JSON too, but its errors are worse: check first.
-		var v any
-		if err := json.Unmarshal(src, &v); err != nil {
+		if err := json.Unmarshal(src, new(json.RawMessage)); err != nil {
 			jf := &jsonFile{path: file, src: src}
 			p := jf.pos(len(src))
 			var se *json.SyntaxError
@@ -130,17 +161,109 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 		return fail(at(1, 1), CodeBadConfig, "specification is not an OpenAPI document")
 	}
 	top := root.Content[0]
+	if mapGet(top, "openapi") == nil && mapGet(top, "swagger") == nil {
+		return fail(at(top.Line, top.Column), CodeBadConfig, "specification has neither \"openapi\" nor \"swagger\"")
+	}
+	return top, nil
+}
+
+// scanSpec finds the operations of a specification in its YAML tree,
+// which it returns for specDetail.
+func scanSpec(file string, src []byte, queryTemplates bool) (*yaml.Node, scannedSpec) {
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+	top, perr := readSpecYAML(file, src)
+	if perr != nil {
+		return nil, scannedSpec{errs: parser.Errors{perr}, failed: true}
+	}
+	at := func(n *yaml.Node) parser.Pos { return parser.Pos{File: file, Line: n.Line, Col: n.Column} }
+	var s scannedSpec
+	if x := mapKey(top, "x-ms-paths"); x != nil {
+		s.errs = append(s.errs, &parser.Error{Pos: at(x), Code: CodeUnsupported, Severity: parser.SeverityWarning,
+			Msg: "x-ms-paths is not read; put query templates in the path keys of paths"})
+	}
+	paths := mapGet(top, "paths")
+	if paths == nil || paths.Kind != yaml.MappingNode {
+		return top, s
+	}
+	ids := map[string]bool{}
+	for i := 0; i+1 < len(paths.Content); i += 2 {
+		path, item := paths.Content[i].Value, paths.Content[i+1]
+		if item.Kind != yaml.MappingNode || paths.Content[i].ShortTag() != "!!str" {
+			continue // a key such as 200 is not a path, nor read as written
+		}
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			k, o := item.Content[j], item.Content[j+1]
+			m := strings.ToLower(k.Value)
+			if !contains(methods, m) || o.Kind != yaml.MappingNode {
+				continue
+			}
+			op := &engine.Operation{ID: scalar(mapGet(o, "operationId")), Name: scalar(mapGet(o, "summary")), Method: strings.ToUpper(m), URLTemplate: path}
+			if op.ID == "" {
+				op.ID = generatedID(m, path)
+			}
+			if op.Name == "" {
+				op.Name = op.ID
+			}
+			if ids[op.ID] {
+				s.errs = append(s.errs, &parser.Error{Pos: at(k), Code: CodeBadConfig, Msg: fmt.Sprintf("operationId %q is used twice", op.ID)})
+				continue
+			}
+			ids[op.ID] = true
+			if queryTemplates && !strings.Contains(path, "?") {
+				op.URLTemplate += queryTemplate(specParams(top, mapGet(item, "parameters")), specParams(top, mapGet(o, "parameters")))
+			}
+			s.ops = append(s.ops, op)
+			s.order = append(s.order, specOp{path: path, method: m, pos: at(k)})
+		}
+	}
+	return top, s
+}
+
+// specDetail loads the document with the OpenAPI library (top is its YAML
+// tree from scanSpec, or nil to read it again) and prepares the
+// operations of order: examples for mock-response, definitions for the
+// validation policies. A document the library cannot load is an error;
+// one that does not validate, a warning.
+func specDetail(file string, src []byte, top *yaml.Node, order []specOp) ([]opDetail, parser.Errors) {
+	doc, errs := libraryDoc(file, src, top)
+	if doc == nil {
+		return nil, errs
+	}
+	details := make([]opDetail, len(order))
+	for i, so := range order {
+		item := doc.Paths.Value(so.path)
+		if item == nil {
+			continue
+		}
+		o := item.GetOperation(strings.ToUpper(so.method))
+		if o == nil {
+			continue
+		}
+		details[i] = opDetail{examples: examples(o), spec: policies.NewOperationSpec(doc, item, o)}
+	}
+	return details, errs
+}
+
+// libraryDoc loads a document with the OpenAPI library and validates it.
+func libraryDoc(file string, src []byte, top *yaml.Node) (*openapi3.T, parser.Errors) {
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+	if top == nil {
+		var perr *parser.Error
+		if top, perr = readSpecYAML(file, src); perr != nil {
+			return nil, parser.Errors{perr}
+		}
+	}
+	pos := parser.Pos{File: file, Line: top.Line, Col: top.Column}
 	var doc *openapi3.T
 	var err error
-	switch {
-	case mapGet(top, "openapi") != nil:
+	if mapGet(top, "openapi") != nil {
 		err = libraryGuard(func() (err error) {
 			loader := openapi3.NewLoader()
 			loader.IsExternalRefsAllowed = false
 			doc, err = loader.LoadFromData(src)
 			return err
 		})
-	case mapGet(top, "swagger") != nil:
+	} else {
 		var v any
 		if err = top.Decode(&v); err == nil {
 			var b []byte
@@ -154,66 +277,76 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 				}
 			}
 		}
-	default:
-		return fail(at(top.Line, top.Column), CodeBadConfig, "specification has neither \"openapi\" nor \"swagger\"")
 	}
 	if err != nil {
-		return fail(at(top.Line, top.Column), CodeBadConfig, "invalid OpenAPI document: %v", err)
+		return nil, parser.Errors{{Pos: pos, Code: CodeBadConfig, Msg: "invalid OpenAPI document: " + err.Error()}}
 	}
 	var errs parser.Errors
 	if verr := libraryGuard(func() error { return doc.Validate(context.Background(), openapi3.DisableExamplesValidation()) }); verr != nil {
 		// APIM accepts many documents that are not strictly valid; the
 		// operations are still usable.
-		errs = append(errs, &parser.Error{Pos: at(top.Line, top.Column), Code: CodeUnsupported, Severity: parser.SeverityWarning,
+		errs = append(errs, &parser.Error{Pos: pos, Code: CodeUnsupported, Severity: parser.SeverityWarning,
 			Msg: "OpenAPI document does not validate: " + verr.Error()})
 	}
-	if x := mapKey(top, "x-ms-paths"); x != nil {
-		errs = append(errs, &parser.Error{Pos: at(x.Line, x.Column), Code: CodeUnsupported, Severity: parser.SeverityWarning,
-			Msg: "x-ms-paths is not read; put query templates in the path keys of paths"})
+	return doc, errs
+}
+
+// scalar is a scalar node's text, "" for anything else.
+func scalar(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
 	}
-	var order []specOp
-	if paths := mapGet(top, "paths"); paths != nil && paths.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(paths.Content); i += 2 {
-			k, item := paths.Content[i], paths.Content[i+1]
-			for j := 0; item.Kind == yaml.MappingNode && j+1 < len(item.Content); j += 2 {
-				m := strings.ToLower(item.Content[j].Value)
-				if contains(methods, m) {
-					order = append(order, specOp{path: k.Value, method: m, pos: at(item.Content[j].Line, item.Content[j].Column)})
-				}
+	return n.Value
+}
+
+// specParam is a parameter as the query template needs it.
+type specParam struct {
+	name, in string
+	required bool
+}
+
+// specParams reads a parameter list, following local references
+// ("#/parameters/p", "#/components/parameters/p") within doc.
+func specParams(doc, list *yaml.Node) []specParam {
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []specParam
+	for _, p := range list.Content {
+		for hops := 0; p != nil && hops < 8; hops++ {
+			ref := mapGet(p, "$ref")
+			if ref == nil {
+				break
 			}
+			p = localRef(doc, scalar(ref))
+		}
+		if p == nil || p.Kind != yaml.MappingNode || mapGet(p, "$ref") != nil {
+			continue
+		}
+		req := mapGet(p, "required")
+		out = append(out, specParam{name: scalar(mapGet(p, "name")), in: scalar(mapGet(p, "in")),
+			required: req != nil && req.Kind == yaml.ScalarNode && req.ShortTag() == "!!bool" && strings.EqualFold(req.Value, "true")})
+	}
+	return out
+}
+
+// localRef resolves a JSON pointer into doc ("#/a/b"), or nil.
+func localRef(doc *yaml.Node, ref string) *yaml.Node {
+	rest, ok := strings.CutPrefix(ref, "#/")
+	if !ok {
+		return nil
+	}
+	n := doc
+	for _, tok := range strings.Split(rest, "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		if n = mapGet(n, tok); n == nil {
+			return nil
+		}
+		if n.Kind == yaml.AliasNode {
+			n = n.Alias
 		}
 	}
-	var ops []*engine.Operation
-	ids := map[string]bool{}
-	for _, so := range order {
-		item := doc.Paths.Value(so.path)
-		if item == nil {
-			continue
-		}
-		o := item.GetOperation(strings.ToUpper(so.method))
-		if o == nil {
-			continue
-		}
-		op := &engine.Operation{ID: o.OperationID, Name: o.Summary, Method: strings.ToUpper(so.method), URLTemplate: so.path}
-		if op.ID == "" {
-			op.ID = generatedID(so.method, so.path)
-		}
-		if op.Name == "" {
-			op.Name = op.ID
-		}
-		if ids[op.ID] {
-			errs = append(errs, &parser.Error{Pos: so.pos, Code: CodeBadConfig, Msg: fmt.Sprintf("operationId %q is used twice", op.ID)})
-			continue
-		}
-		ids[op.ID] = true
-		if queryTemplates && !strings.Contains(so.path, "?") {
-			op.URLTemplate += queryTemplate(item.Parameters, o.Parameters)
-		}
-		op.Examples = examples(o)
-		op.Spec = policies.NewOperationSpec(doc, item, o)
-		ops = append(ops, op)
-	}
-	return ops, errs
+	return n
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
@@ -221,30 +354,26 @@ var yamlLine = regexp.MustCompile(`line (\d+)`)
 // queryTemplate returns "?a={a}&b={b}" for the required query parameters,
 // path-item ones first, in the order written; an operation parameter
 // overrides a path-item one of the same name.
-func queryTemplate(pathParams, opParams openapi3.Parameters) string {
-	query := func(pr *openapi3.ParameterRef) bool {
-		return pr != nil && pr.Value != nil && pr.Value.In == openapi3.ParameterInQuery
-	}
-	byOp := map[string]*openapi3.Parameter{}
-	for _, pr := range opParams {
-		if query(pr) {
-			byOp[pr.Value.Name] = pr.Value
+func queryTemplate(pathParams, opParams []specParam) string {
+	byOp := map[string]specParam{}
+	for _, p := range opParams {
+		if p.in == "query" {
+			byOp[p.name] = p
 		}
 	}
 	var names []string
 	seen := map[string]bool{}
-	for _, ps := range []openapi3.Parameters{pathParams, opParams} {
-		for _, pr := range ps {
-			if !query(pr) || seen[pr.Value.Name] {
+	for _, ps := range [][]specParam{pathParams, opParams} {
+		for _, p := range ps {
+			if p.in != "query" || seen[p.name] {
 				continue
 			}
-			seen[pr.Value.Name] = true
-			p := pr.Value
-			if o, ok := byOp[p.Name]; ok {
+			seen[p.name] = true
+			if o, ok := byOp[p.name]; ok {
 				p = o
 			}
-			if p.Required {
-				names = append(names, p.Name)
+			if p.required {
+				names = append(names, p.name)
 			}
 		}
 	}

@@ -2,11 +2,15 @@ package apiops
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"runtime"
 	"sync"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/policygate/policygate/engine"
 	"github.com/policygate/policygate/parser"
+	"github.com/policygate/policygate/policies"
 )
 
 // specCache keeps parsed specifications by content hash: OpenAPI parsing
@@ -31,12 +35,22 @@ type specKey struct {
 	queryTemplates bool
 }
 
-// specEntry is one document, parsed once by whoever asks first.
+// specEntry is one document, scanned once by whoever asks first, and its
+// OpenAPI detail built once when first needed: at once by an eager Load,
+// on first use by a lazy one (WithLazyOpenAPI).
 type specEntry struct {
-	once sync.Once
-	file string // the name it was parsed under
-	ops  []*engine.Operation
-	errs parser.Errors
+	file           string // the name it was parsed under
+	src            []byte
+	sum            [sha256.Size]byte
+	queryTemplates bool
+
+	scanOnce sync.Once
+	scan     scannedSpec
+
+	detailOnce sync.Once
+	details    []opDetail // aligned with scan.ops; nil when the library failed
+	detailErrs parser.Errors
+	reportOnce sync.Once
 }
 
 func specEntryFor(file string, src []byte, queryTemplates bool) *specEntry {
@@ -48,55 +62,113 @@ func specEntryFor(file string, src []byte, queryTemplates bool) *specEntry {
 		if len(specCache.m) >= specCacheMax {
 			clear(specCache.m)
 		}
-		e = &specEntry{file: file}
+		e = &specEntry{file: file, src: src, sum: k.sum, queryTemplates: queryTemplates}
 		specCache.m[k] = e
 	}
 	return e
 }
 
-func (e *specEntry) parse(src []byte, queryTemplates bool) {
-	e.once.Do(func() { e.ops, e.errs = parseSpec(e.file, src, queryTemplates) })
+// parse scans the document and, when eager, builds its detail too.
+func (e *specEntry) parse(eager bool) {
+	e.scanOnce.Do(func() {
+		var top *yaml.Node
+		top, e.scan = scanSpec(e.file, e.src, e.queryTemplates)
+		if eager && !e.scan.failed {
+			e.detail(top)
+		}
+	})
+	if eager && !e.scan.failed {
+		e.detail(nil)
+	}
+}
+
+// detail builds the OpenAPI detail once; top is the scanned tree, if at
+// hand.
+func (e *specEntry) detail(top *yaml.Node) {
+	e.detailOnce.Do(func() { e.details, e.detailErrs = specDetail(e.file, e.src, top, e.scan.order) })
 }
 
 // copyFor gives the caller its own copies of the operations and errors,
-// which it modifies, with positions naming file.
-func (e *specEntry) copyFor(file string) ([]*engine.Operation, parser.Errors) {
-	var ops []*engine.Operation
-	for _, op := range e.ops {
+// which it modifies, with positions naming file. Eager copies carry the
+// detail (or, when the library failed, no operations and its error); lazy
+// ones a function that builds it and reports its problems to report once.
+func (e *specEntry) copyFor(file string, eager bool, report func(parser.Errors)) ([]*engine.Operation, parser.Errors) {
+	if e.scan.failed {
+		return nil, e.rename(e.scan.errs, file)
+	}
+	if eager && e.detailErrs.HasErrors() {
+		return nil, e.rename(e.detailErrs, file)
+	}
+	ops := make([]*engine.Operation, len(e.scan.ops))
+	for i, op := range e.scan.ops {
 		c := *op
-		ops = append(ops, &c)
+		if eager {
+			c.Examples, c.Spec = e.details[i].examples, e.details[i].spec
+		} else {
+			c.OpenAPI = func() (map[int]map[string][]byte, *policies.OperationSpec) {
+				e.detail(nil)
+				if report != nil {
+					e.reportOnce.Do(func() {
+						if len(e.detailErrs) > 0 {
+							report(e.rename(e.detailErrs, file))
+						}
+					})
+				}
+				if e.details == nil {
+					return nil, nil
+				}
+				return e.details[i].examples, e.details[i].spec
+			}
+		}
+		ops[i] = &c
 	}
 	var errs parser.Errors
-	for _, er := range e.errs {
+	if eager {
+		errs = e.rename(e.detailErrs, file)
+	}
+	return ops, append(errs, e.rename(e.scan.errs, file)...)
+}
+
+// rename copies errs with positions in the entry's file naming file.
+func (e *specEntry) rename(errs parser.Errors, file string) parser.Errors {
+	var out parser.Errors
+	for _, er := range errs {
 		c := *er
 		if c.Pos.File == e.file {
 			c.Pos.File = file
 		}
-		errs = append(errs, &c)
+		out = append(out, &c)
 	}
-	return ops, errs
+	return out
 }
 
 // parseSpecCached is parseSpec through specCache.
 func parseSpecCached(file string, src []byte, queryTemplates bool) ([]*engine.Operation, parser.Errors) {
 	e := specEntryFor(file, src, queryTemplates)
-	e.parse(src, queryTemplates)
-	return e.copyFor(file)
+	e.parse(true)
+	return e.copyFor(file, true, nil)
 }
 
-// parseSpecAsync starts parseSpecCached in the background, at most
-// GOMAXPROCS at once, and returns a function that waits for its result.
-func parseSpecAsync(file string, src []byte, queryTemplates bool) func() ([]*engine.Operation, parser.Errors) {
+// parseSpecAsync starts reading a specification through specCache in the
+// background, at most GOMAXPROCS at once, and returns a function that
+// waits for its result. lazy leaves the OpenAPI detail for first use.
+func parseSpecAsync(file string, src []byte, queryTemplates bool, lazy *lazyOpenAPI, tables map[string]*OperationTable) func() ([]*engine.Operation, parser.Errors) {
 	e := specEntryFor(file, src, queryTemplates)
+	if t := tables[hex.EncodeToString(e.sum[:])]; t != nil {
+		e.scanOnce.Do(func() { e.scan = t.scanned(e.file, queryTemplates) })
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		specParsers <- struct{}{}
 		defer func() { <-specParsers }()
-		e.parse(src, queryTemplates)
+		e.parse(lazy == nil)
 	}()
 	return func() ([]*engine.Operation, parser.Errors) {
 		<-done
-		return e.copyFor(file)
+		if lazy != nil {
+			return e.copyFor(file, false, lazy.report)
+		}
+		return e.copyFor(file, true, nil)
 	}
 }

@@ -26,7 +26,7 @@ func TestSpecCacheSharesContentAcrossFiles(t *testing.T) {
 	src := []byte("swagger: '2.0'\ninfo: {title: shared}\npaths:\n  /a:\n    get: {operationId: a, responses: {200: {description: ok}}}\n")
 	waits := map[string]func() ([]*engine.Operation, parser.Errors){}
 	for _, f := range []string{"apis/one/specification.yaml", "apis/two/specification.yaml"} {
-		waits[f] = parseSpecAsync(f, src, false)
+		waits[f] = parseSpecAsync(f, src, false, nil, nil)
 	}
 	for f, wait := range waits {
 		ops, errs := wait()

@@ -385,6 +385,17 @@ func (c *Client) warnOnce(kind, msg string, attrs ...any) {
 	c.log.Warn(msg, attrs...)
 }
 
+// logDiagnostics logs problems found after a snapshot was applied.
+func (c *Client) logDiagnostics(errs parser.Errors) {
+	for _, d := range errs {
+		lvl := slog.LevelError
+		if d.Severity == parser.SeverityWarning {
+			lvl = slog.LevelWarn
+		}
+		c.log.Log(context.Background(), lvl, "config: "+d.Msg, slog.String("pos", d.Pos.String()), slog.String("code", d.Code))
+	}
+}
+
 func (c *Client) fail(msg, detail string) {
 	c.mu.Lock()
 	c.lastErr = msg + ": " + detail
@@ -410,7 +421,11 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 	}
 	// Loaded from memory: positions name files as the server's folder does
 	// (apis/<api>/policy.xml).
-	cfg, errs := apiops.Load(".", append(append([]apiops.Option(nil), c.o.LoadOptions...), apiops.WithEnv(env), apiops.WithFiles(sn.FS()), apiops.WithCache(c.apis))...)
+	// The server loaded this folder with every specification in full and
+	// would not have published it had one failed: what only the
+	// validation policies and mock-response read is built on first use.
+	cfg, errs := apiops.Load(".", append(append([]apiops.Option(nil), c.o.LoadOptions...), apiops.WithEnv(env), apiops.WithFiles(sn.FS()),
+		apiops.WithCache(c.apis), apiops.WithLazyOpenAPI(c.logDiagnostics), apiops.WithOperationTables(sn.Operations))...)
 	var e *engine.Engine
 	if cfg != nil && !errs.HasErrors() {
 		if nv := cfg.NamedValues; nv != nil {

@@ -348,3 +348,44 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// A gateway routes from the operation tables the server sends and builds
+// what the validation policies and mock-response read from the
+// specification on first use: both work as from a folder.
+func TestFleetSpecificationOnFirstUse(t *testing.T) {
+	f := newFleet(t)
+	f.write("apis/api-v/apiInformation.json", `{"properties": {"displayName": "v", "path": "v", "serviceUrl": "http://127.0.0.1:9", "protocols": ["http"], "subscriptionRequired": false}}`)
+	f.write("apis/api-v/specification.yaml", `openapi: 3.0.1
+info: {title: v, version: '1'}
+paths:
+  /items:
+    get:
+      operationId: list
+      parameters: [{name: n, in: query, schema: {type: integer}}]
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {example: {from: spec}}}
+`)
+	f.write("apis/api-v/policy.xml", `<policies><inbound><base />
+  <validate-parameters specified-parameter-action="prevent" unspecified-parameter-action="ignore" />
+  <mock-response status-code="200" content-type="application/json" />
+</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`)
+	f.assign("gw", "api-v")
+	tok := f.token("gw", f.keysFor("gw", "").Primary, time.Now().Add(time.Hour))
+	f.start()
+	g := f.gateway("gw", func(s *gateway.ServiceSettings) { s.Auth = tok })
+	eventually(t, 5*time.Second, "gateway serves the spec's example", g.serves(t, "/v/items?n=5", `{"from":"spec"}`))
+	if st, b, _ := g.get(t, "/v/items?n=five"); st != 400 || !strings.Contains(b, "n") {
+		t.Errorf("invalid parameter: %d %q, want validate-parameters' 400", st, b)
+	}
+	sn := g.c.Current()
+	if len(sn.Operations) != 1 {
+		t.Fatalf("snapshot carries %d operation tables, want 1", len(sn.Operations))
+	}
+	for _, tab := range sn.Operations {
+		if len(tab.Ops) != 1 || tab.Ops[0].ID != "list" || tab.Ops[0].Path != "/items" {
+			t.Errorf("operation table %+v", tab)
+		}
+	}
+}

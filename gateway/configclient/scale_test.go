@@ -20,7 +20,8 @@ import (
 
 // genSnapshot generates a snapshot of n APIs, each with a policy using an
 // expression and a named value and three operations, plus a global
-// policy, a product and a fragment; version v changes API 0's policy.
+// policy, a product and a fragment, as the configuration server sends it
+// to a gateway they are assigned to; version v changes API 0's policy.
 // salts makes every cold run's specifications new to the process-wide
 // specification cache.
 var salts atomic.Int64
@@ -61,8 +62,14 @@ func genSnapshotFull(n, v int, salt string, distinct bool) *fleet.Snapshot {
 		files["apis/"+id+"/operations/get/policy.xml"] = []byte(`<policies><inbound><base /><rewrite-uri template="/v2/items/{id}" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`)
 	}
 	files["products/starter/apis.json"] = []byte("[" + join(members) + "]")
-	s := &fleet.Snapshot{Format: fleet.Format, Gateway: "bench", Sequence: uint64(v), Assigned: true, Files: files}
-	s.Hash = fleet.ContentHash(files, nil)
+	files["gateways/bench/apis.json"] = files["products/starter/apis.json"]
+	// Cut as the configuration server cuts it, operation tables included.
+	f := &fleet.Folder{Files: files}
+	f.IndexOperations(nil)
+	s, err := f.Snapshot("bench", uint64(v), nil)
+	if err != nil {
+		panic(err)
+	}
 	return s
 }
 

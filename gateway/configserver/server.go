@@ -182,6 +182,11 @@ func (s *Server) Reload() error {
 		s.log.Error("config-server: cannot read folder", slog.String("dir", s.o.Dir), slog.Any("error", err))
 		return err
 	}
+	var prev *fleet.Folder
+	if cur := s.cur.Load(); cur != nil {
+		prev = cur.folder
+	}
+	f.IndexOperations(prev)
 	st := &state{seq: s.seq.Add(1), folder: f, changed: make(chan struct{}), snaps: map[string]*fleet.Snapshot{}}
 	old := s.cur.Swap(st)
 	if old != nil {

@@ -19,6 +19,35 @@ import (
 type Folder struct {
 	// Files maps slash paths to content (editor droppings left out).
 	Files map[string][]byte
+	// tables are the operation tables of the specifications among
+	// Files, by apiops.SpecSum.
+	tables map[string]*apiops.OperationTable
+}
+
+// IndexOperations reads the operation table of every specification in the
+// folder that scans without errors, taking those of prev (the previous
+// generation, or nil) whose content did not change, so that a change
+// scans only the documents it touched.
+func (f *Folder) IndexOperations(prev *Folder) {
+	f.tables = map[string]*apiops.OperationTable{}
+	for p, data := range f.Files {
+		if !apiops.IsSpecification(p) {
+			continue
+		}
+		sum := apiops.SpecSum(data)
+		if _, done := f.tables[sum]; done {
+			continue
+		}
+		if prev != nil {
+			if t, ok := prev.tables[sum]; ok {
+				f.tables[sum] = t
+				continue
+			}
+		}
+		if t, ok := apiops.ScanOperations(p, data); ok {
+			f.tables[sum] = t
+		}
+	}
 }
 
 // GatewaysDir holds gateways/<name>/gatewayInformation.json and
@@ -213,6 +242,21 @@ func (f *Folder) Snapshot(gateway string, seq uint64, env func(string) (string, 
 		}
 	}
 	s.Hash = ContentHash(s.Files, s.Values)
+	for p, data := range s.Files {
+		if !apiops.IsSpecification(p) {
+			continue
+		}
+		sum := apiops.SpecSum(data)
+		if t := f.tables[sum]; t != nil {
+			if s.Operations == nil {
+				s.Operations = map[string]*apiops.OperationTable{}
+			}
+			s.Operations[sum] = t
+		}
+	}
+	if s.Operations != nil {
+		s.OperationsSum = operationsSum(s.Operations)
+	}
 	return s, nil
 }
 

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/policygate/policygate/gateway/apiops"
 )
 
 func TestTokenFormat(t *testing.T) {
@@ -221,5 +223,43 @@ func TestSnapshotFS(t *testing.T) {
 	s := &Snapshot{Files: map[string][]byte{"policy.xml": []byte("p"), "apis/a/policy.xml": []byte("a"), "apis/b;rev=2/x.json": []byte("{}")}}
 	if err := fstest.TestFS(s.FS(), "policy.xml", "apis/a/policy.xml", "apis/b;rev=2/x.json"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A snapshot carries the operation table of each specification it holds,
+// guarded like the files: a table changed in a backup is detected.
+func TestSnapshotOperationTables(t *testing.T) {
+	spec := "swagger: '2.0'\ninfo: {title: t, version: v1}\npaths:\n  /a:\n    get: {operationId: a, responses: {200: {description: ok}}}\n"
+	f := &Folder{Files: map[string][]byte{
+		"apis/one/apiInformation.json": []byte(`{"properties": {"path": "one"}}`),
+		"apis/one/specification.yaml":  []byte(spec),
+		"apis/two/specification.yaml":  []byte("openapi: ["),
+		"gateways/g/apis.json":         []byte(`["one", "two"]`),
+	}}
+	f.IndexOperations(nil)
+	s, err := f.Snapshot("g", 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := s.Operations[apiops.SpecSum([]byte(spec))]
+	if len(s.Operations) != 1 || tab == nil || len(tab.Ops) != 1 || tab.Ops[0].ID != "a" {
+		t.Fatalf("tables %+v: want one, for the specification that scans", s.Operations)
+	}
+	next := &Folder{Files: f.Files}
+	next.IndexOperations(f)
+	if n, _ := next.Snapshot("g", 2, nil); n.Operations[apiops.SpecSum([]byte(spec))] != tab {
+		t.Error("an unchanged specification was scanned again")
+	}
+	path := filepath.Join(t.TempDir(), "snapshot.json")
+	if err := s.WriteBackup(path); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := ReadBackup(path); err != nil || back.Operations[apiops.SpecSum([]byte(spec))].Ops[0].ID != "a" {
+		t.Fatalf("read back %+v, %v", back, err)
+	}
+	data, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(data), `"id":"a"`, `"id":"b"`, 1)), 0o600)
+	if _, err := ReadBackup(path); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("tampered table: %v, want ErrCorrupt", err)
 	}
 }

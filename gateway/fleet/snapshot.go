@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/policygate/policygate/gateway/apiops"
 )
 
 // Protocol constants.
@@ -48,6 +50,21 @@ type Snapshot struct {
 	Files map[string][]byte `json:"files"`
 	// Values are environment values for the loader (secrets included).
 	Values map[string]string `json:"values,omitempty"`
+	// Operations are the operation tables of the specifications in
+	// Files, by apiops.SpecSum, as the server read them: the gateway
+	// routes from them and parses a specification only when a request
+	// needs its examples or definitions. Derived from Files, they are
+	// not part of Hash; OperationsSum guards them.
+	Operations    map[string]*apiops.OperationTable `json:"operations,omitempty"`
+	OperationsSum string                            `json:"operationsSum,omitempty"`
+}
+
+// operationsSum is the hex SHA-256 of the tables' JSON (whose map keys
+// encoding/json sorts).
+func operationsSum(t map[string]*apiops.OperationTable) string {
+	b, _ := json.Marshal(t)
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }
 
 // Version is the short version shown in logs and heartbeats.
@@ -88,6 +105,9 @@ func (s *Snapshot) Check() error {
 		return fmt.Errorf("snapshot format %d, want %d", s.Format, Format)
 	}
 	if ContentHash(s.Files, s.Values) != s.Hash {
+		return ErrCorrupt
+	}
+	if (s.Operations != nil || s.OperationsSum != "") && operationsSum(s.Operations) != s.OperationsSum {
 		return ErrCorrupt
 	}
 	for p := range s.Files {
