@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -181,5 +182,37 @@ func TestCacheFolderWithManyFiles(t *testing.T) {
 	}
 	if s := strings.Join(want, ""); !strings.Contains(s, `value="19"`) {
 		t.Errorf("operation policies not loaded: %s", s)
+	}
+}
+
+// WithUnchanged is trusted: a folder it calls unchanged is reused without
+// being read (even when, as here, it did change); a changed one is read;
+// a version set change still reads every folder.
+func TestCacheWithUnchanged(t *testing.T) {
+	dir := copyFixture(t, false)
+	c := NewCache()
+	mustLoad(t, dir, WithCache(c))
+	orders := filepath.Join(dir, "apis", "orders")
+	write(t, dir, "apis/orders/operations/get-order/policy.xml", `<policies><inbound><base /><return-response /></inbound></policies>`)
+	var asked []string
+	claim := func(changed bool) Option {
+		asked = nil
+		return WithUnchanged(func(d string) bool { asked = append(asked, d); return d != orders || !changed })
+	}
+	cfg := mustLoad(t, dir, WithCache(c), claim(false))
+	if c.Hits != 5 || c.Misses != 0 || strings.Contains(strings.Join(apiSummary(cfg), "\n"), "<return-response />") {
+		t.Errorf("told unchanged: %d hits, %d misses; want every folder reused as read before", c.Hits, c.Misses)
+	}
+	if !slices.Contains(asked, orders) {
+		t.Errorf("asked about %v, not %s", asked, orders)
+	}
+	cfg = mustLoad(t, dir, WithCache(c), claim(true))
+	if c.Hits != 4 || c.Misses != 1 || !strings.Contains(strings.Join(apiSummary(cfg), "\n"), "<return-response />") {
+		t.Errorf("told orders changed: %d hits, %d misses, want 4 and 1 with the new policy", c.Hits, c.Misses)
+	}
+	write(t, dir, "versionSets/vs-query/versionSetInformation.json", `{"properties": {"displayName": "vs-query", "versioningScheme": "Query", "versionQueryName": "v2"}}`)
+	mustLoad(t, dir, WithCache(c), claim(false))
+	if c.Hits != 0 || c.Misses != 5 {
+		t.Errorf("version set changed: %d hits, %d misses, want 0 and 5", c.Hits, c.Misses)
 	}
 }

@@ -44,6 +44,8 @@ type options struct {
 	cache  *Cache
 	lazy   *lazyOpenAPI
 	tables map[string]*OperationTable
+	// unchanged is WithUnchanged's.
+	unchanged func(dir string) bool
 }
 
 // lazyOpenAPI is WithLazyOpenAPI's setting.

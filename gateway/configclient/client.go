@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -96,8 +97,9 @@ type Client struct {
 	expiry  time.Time
 
 	cache *engine.CompileCache
-	// apis keeps the API folders of the last snapshot loaded.
-	apis *apiops.Cache
+	// apis keeps the API folders of the last snapshot loaded, loaded.
+	apis   *apiops.Cache
+	loaded *fleet.Snapshot
 
 	// applyMu orders applies and Key Vault recompiles; under it, cfg is
 	// the active configuration and stopNV stops its refresh timer.
@@ -385,6 +387,31 @@ func (c *Client) warnOnce(kind, msg string, attrs ...any) {
 	c.log.Warn(msg, attrs...)
 }
 
+// changedDirs are the folders of next (slash paths, "." the root) below
+// which something differs from prev: nil without prev.
+func changedDirs(prev, next *fleet.Snapshot) map[string]bool {
+	if prev == nil {
+		return nil
+	}
+	ch := map[string]bool{}
+	mark := func(p string) {
+		for d := path.Dir(p); !ch[d]; d = path.Dir(d) {
+			ch[d] = true
+		}
+	}
+	for p, b := range next.Files {
+		if o, ok := prev.Files[p]; !ok || !bytes.Equal(o, b) {
+			mark(p)
+		}
+	}
+	for p := range prev.Files {
+		if _, ok := next.Files[p]; !ok {
+			mark(p)
+		}
+	}
+	return ch
+}
+
 // logDiagnostics logs problems found after a snapshot was applied.
 func (c *Client) logDiagnostics(errs parser.Errors) {
 	for _, d := range errs {
@@ -424,8 +451,11 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 	// The server loaded this folder with every specification in full and
 	// would not have published it had one failed: what only the
 	// validation policies and mock-response read is built on first use.
+	changed := changedDirs(c.loaded, sn)
+	c.loaded = sn
 	cfg, errs := apiops.Load(".", append(append([]apiops.Option(nil), c.o.LoadOptions...), apiops.WithEnv(env), apiops.WithFiles(sn.FS()),
-		apiops.WithCache(c.apis), apiops.WithLazyOpenAPI(c.logDiagnostics), apiops.WithOperationTables(sn.Operations))...)
+		apiops.WithCache(c.apis), apiops.WithUnchanged(func(dir string) bool { return changed != nil && !changed[filepath.ToSlash(dir)] }),
+		apiops.WithLazyOpenAPI(c.logDiagnostics), apiops.WithOperationTables(sn.Operations))...)
 	var e *engine.Engine
 	if cfg != nil && !errs.HasErrors() {
 		if nv := cfg.NamedValues; nv != nil {

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -140,4 +141,25 @@ func TestApplyReusesOnlyWhatDidNotChange(t *testing.T) {
 	}
 	expect("fixed", "/a/items", 200, "fixed-hello-2", "frag-2")
 	expect("fixed", "/b/two", 200, "", "b-1")
+}
+
+func TestChangedDirs(t *testing.T) {
+	snap := func(files ...string) *fleet.Snapshot {
+		s := &fleet.Snapshot{Files: map[string][]byte{}}
+		for _, f := range files {
+			p, content, _ := strings.Cut(f, "=")
+			s.Files[p] = []byte(content)
+		}
+		return s
+	}
+	prev := snap("apis/a/policy.xml=1", "apis/a/operations/x/policy.xml=1", "apis/b/policy.xml=1", "apis/c/policy.xml=1", "policy.xml=1")
+	next := snap("apis/a/policy.xml=1", "apis/a/operations/x/policy.xml=2", "apis/b/policy.xml=1", "apis/d/policy.xml=1", "policy.xml=1")
+	got := slices.Sorted(maps.Keys(changedDirs(prev, next)))
+	want := []string{".", "apis", "apis/a", "apis/a/operations", "apis/a/operations/x", "apis/c", "apis/d"}
+	if !slices.Equal(got, want) {
+		t.Errorf("changed %v, want %v", got, want)
+	}
+	if changedDirs(nil, next) != nil {
+		t.Error("without a previous snapshot every folder must count as changed")
+	}
 }
