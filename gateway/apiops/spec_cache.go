@@ -156,6 +156,9 @@ func parseSpecAsync(file string, src []byte, queryTemplates bool, lazy *lazyOpen
 	e := specEntryFor(file, src, queryTemplates)
 	if t := tables[hex.EncodeToString(e.sum[:])]; t != nil {
 		e.scanOnce.Do(func() { e.scan = t.scanned(e.file, queryTemplates) })
+		if lazy != nil {
+			return func() ([]*engine.Operation, parser.Errors) { return e.copyFor(file, false, lazy.report) }
+		}
 	}
 	done := make(chan struct{})
 	go func() {
