@@ -123,6 +123,27 @@ func benchApplyCold(b *testing.B, distinct bool) {
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(n), "cpu-ms/op")
 }
 
+// BenchmarkOpenAPIOnFirstUse1000 is what a cold apply leaves for later:
+// building the OpenAPI detail (examples, definitions) of 1,000 different
+// specifications, one after the other. The first request to an API that
+// runs a validation policy or mock-response pays its document's share.
+func BenchmarkOpenAPIOnFirstUse1000(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		c := benchClient(b)
+		if !c.apply(genSnapshotFull(1000, 0, fmt.Sprint("o", salts.Add(1)), true), false) {
+			b.Fatal(c.LastError())
+		}
+		runtime.GC()
+		b.StartTimer()
+		for _, api := range c.cfg.APIs {
+			if _, spec := api.Operations[0].OpenAPI(); spec == nil {
+				b.Fatalf("%s: no definition", api.ID)
+			}
+		}
+	}
+}
+
 // BenchmarkApplyOneChange1000 applies snapshots that differ from the
 // active one in one API's policy.
 func BenchmarkApplyOneChange1000(b *testing.B) {
