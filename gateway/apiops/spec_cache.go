@@ -85,7 +85,10 @@ func (e *specEntry) parse(eager bool) {
 // detail builds the OpenAPI detail once; top is the scanned tree, if at
 // hand.
 func (e *specEntry) detail(top *yaml.Node) {
-	e.detailOnce.Do(func() { e.details, e.detailErrs = specDetail(e.file, e.src, top, e.scan.order) })
+	e.detailOnce.Do(func() {
+		e.details, e.detailErrs = specDetail(e.file, e.src, top, e.scan.order)
+		e.src = nil // scanned and built: no longer needed
+	})
 }
 
 // copyFor gives the caller its own copies of the operations and errors,
