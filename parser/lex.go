@@ -35,6 +35,11 @@ type lexer struct {
 	tagInOpq []bool     // whether tags[i] sits in opaque content
 	exprs    [][2]int   // spans of scanned expressions, for masking
 	blank    [][2]int   // spans of declarations and directives, blanked for the XML parser
+	cdata    int        // CDATA sections seen
+	// needXML is set by markup the XML check cannot be skipped for (see
+	// xmlClean): prefixed or non-ASCII element names, non-ASCII attribute
+	// names or ones with more than one colon, end tags without a name.
+	needXML bool
 }
 
 func (l *lexer) errorf(off int, format string, args ...any) {
@@ -92,6 +97,7 @@ func (l *lexer) run(i int) {
 			}
 			f := l.cur()
 			f.segs = append(f.segs, segment{start: i + 9, end: i + 9 + end, rawStart: i, rawEnd: i + 9 + end + 3, cdata: true})
+			l.cdata++
 			i += 9 + end + 3
 		case bytes.HasPrefix(s[i:], []byte("<?")):
 			end := bytes.Index(s[i+2:], []byte("?>"))
@@ -216,6 +222,20 @@ func (l *lexer) swallowed(start, end int, inAttr bool) *scanError {
 	}
 }
 
+// plainName reports whether name is ASCII with at most colons inner colons
+// (not first or last), so encoding/xml reads it as the lexer does.
+func plainName(name []byte, colons int) bool {
+	for k, c := range name {
+		if c >= 0x80 || c == ':' && (colons == 0 || k == 0 || k == len(name)-1) {
+			return false
+		}
+		if c == ':' {
+			colons--
+		}
+	}
+	return true
+}
+
 func (l *lexer) name(i int) int {
 	for i < len(l.src) && isNameChar(l.src[i]) {
 		i++
@@ -236,6 +256,9 @@ func (l *lexer) startTag(i int) int {
 	n := len(s)
 	ne := l.name(i + 1)
 	el := &Element{Name: string(s[i+1 : ne]), Pos: l.d.PosAt(i), doc: l.d}
+	if !plainName(s[i+1:ne], 0) {
+		l.needXML = true
+	}
 	parent := l.cur()
 	f := &frame{el: el, inOpaque: parent.opaque || parent.inOpaque}
 	f.opaque = !f.inOpaque && opaqueElements[el.Name]
@@ -293,6 +316,9 @@ func (l *lexer) attr(el *Element, i int) int {
 	n := len(s)
 	ne := l.name(i)
 	a := &Attr{Name: string(s[i:ne]), Pos: l.d.PosAt(i)}
+	if !plainName(s[i:ne], 1) {
+		l.needXML = true
+	}
 	if el.Attr(a.Name) != nil {
 		l.errorf(i, "duplicate attribute %s", a.Name)
 	}
@@ -397,6 +423,7 @@ func (l *lexer) endTag(i int) int {
 		l.errorf(j, "malformed end tag </%s>", name)
 	}
 	if name == "" {
+		l.needXML = true
 		return end
 	}
 	if len(l.stack) == 0 {

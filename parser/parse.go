@@ -26,6 +26,12 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // whenever some element could be read, even with errors, so callers can
 // report more; the document is nil only when nothing usable was found.
 func Parse(file string, src []byte) (*Document, Errors) {
+	return parse(file, src, false)
+}
+
+// parse is Parse; alwaysXML runs the XML check even where xmlClean says it
+// cannot fail, for the tests that hold the two paths equal.
+func parse(file string, src []byte, alwaysXML bool) (*Document, Errors) {
 	src = bytes.TrimPrefix(src, bom)
 	d := &Document{File: file, Source: src}
 	d.indexLines()
@@ -35,7 +41,7 @@ func Parse(file string, src []byte) (*Document, Errors) {
 	l := &lexer{d: d, src: src}
 	l.top.el = &Element{Name: SnippetRoot, Pos: d.PosAt(0)}
 	l.run(0)
-	if len(l.errs) == 0 {
+	if len(l.errs) == 0 && (alwaysXML || !l.xmlClean()) {
 		l.checkXML()
 	}
 	l.root()
@@ -187,6 +193,42 @@ func (l *lexer) checkXML() {
 			el.Children = el.Children[:0]
 		}
 	}
+}
+
+// xmlClean reports whether checkXML is certain to succeed on a source the
+// lexer accepted without a diagnostic, leaving the lexer's tree as it is:
+// no markup that set needXML, every character a valid XML character in
+// valid UTF-8, no character references (encoding/xml decodes them more
+// leniently than entityAt), and "]]>" only where CDATA sections end.
+// (Masking replaces bytes with valid ones, so checking the unmasked source
+// is stricter.) Otherwise checkXML runs and reports as it always did.
+func (l *lexer) xmlClean() bool {
+	if l.needXML {
+		return false
+	}
+	s := l.src
+	ends := 0 // "]]>" seen
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && n == 1 || !isXMLChar(r) {
+				return false
+			}
+			i += n
+			continue
+		}
+		switch {
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
+			return false
+		case c == '&' && i+1 < len(s) && s[i+1] == '#':
+			return false
+		case c == '>' && i >= 2 && s[i-1] == ']' && s[i-2] == ']':
+			ends++
+		}
+		i++
+	}
+	return ends == l.cdata
 }
 
 // sameName reports whether the lexer's qualified name has the parser's
