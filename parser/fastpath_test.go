@@ -5,20 +5,33 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
 
-// The XML check is skipped where xmlClean vouches for it; these tests hold
-// the result equal to the one with the check run, on the golden inputs, the
-// corpus and mutations of both.
+// Parse takes two shortcuts: it skips the XML check where xmlClean vouches
+// for it, and split reuses the lexer's expression scans. These tests hold
+// the results equal to the ones without the shortcuts, on the golden
+// inputs, the corpus and mutations of both.
 
+// checkFastPath checks src and reports whether the XML check was skipped.
 func checkFastPath(t *testing.T, src []byte) bool {
 	t.Helper()
-	fast := renderResult(parse("in.xml", src, false))
+	d, errs := parse("in.xml", src, false)
+	fast := renderResult(d, errs)
 	slow := renderResult(parse("in.xml", src, true))
 	if fast != slow {
 		t.Fatalf("input %q:\nwithout the XML check:\n%s\nwith it:\n%s", src, fast, slow)
+	}
+	if d != nil {
+		Walk(d.Root, func(e *Element) bool {
+			for _, a := range e.Attrs {
+				checkSplit(t, src, a.Value)
+			}
+			checkSplit(t, src, e.Text)
+			return true
+		})
 	}
 	src = bytes.TrimPrefix(src, bom)
 	l := newLexer(&Document{Source: src, str: string(src)}, 0, len(src))
@@ -27,11 +40,25 @@ func checkFastPath(t *testing.T, src []byte) bool {
 	return len(l.errs) == 0 && l.xmlClean()
 }
 
+// checkSplit checks v's parts against a split that scans for itself.
+func checkSplit(t *testing.T, src []byte, v *Value) {
+	t.Helper()
+	if v == nil {
+		return
+	}
+	w := *v
+	w.split(v.liquid, nil, -1)
+	if !reflect.DeepEqual(v.Parts, w.Parts) {
+		t.Fatalf("input %q: value %q: parts %+v, scanning %+v", src, v.Text, v.Parts, w.Parts)
+	}
+}
+
 // fastPathInserts are mutations aimed at what the XML parser rejects and the
 // lexer lets through.
 var fastPathInserts = []string{
 	"<", ">", "</a>", "<a>", "</>", "</ >", "&", "&#65;", "&#0;", "&#xD800;", "\x00", "\x01", "\xff", "\xed\xa0\x80",
 	"\uFFFE", "\u00d7", "é", "]]>", "]]", "<![CDATA[x]]>", "<!-- c -->", "<?pi x?>", "@(1)", ":", "p:", "a:b:",
+	` b=@(1)`, ` b= @(1) `, `@(1)`, `@{ return 1; }`, `@(")`, ` @(a) x`, "\u00a0",
 	` xmlns:p="u"`, ` xmlns="x"`, ` p:a="1"`, ` :a="1"`, ` a:="1"`, ` a:b:c="1"`, "<p:x/>", "<x:/>", "<:x/>",
 }
 

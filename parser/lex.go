@@ -34,7 +34,6 @@ type lexer struct {
 
 	tags     []*Element // every start tag in document order, opaque content included
 	tagInOpq []bool     // whether tags[i] sits in opaque content
-	exprs    [][2]int   // spans of scanned expressions, for masking
 	blank    [][2]int   // spans of declarations and directives, blanked for the XML parser
 	cdata    int        // CDATA sections seen
 	// needXML is set by markup the XML check cannot be skipped for (see
@@ -390,7 +389,7 @@ func (l *lexer) attr(el *Element, i int) int {
 	j := l.skipSpace(ne)
 	if j >= n || s[j] != '=' {
 		l.errorf(i, "attribute %s has no value", a.Name)
-		a.Value = buildValue(l.d, &l.arena, []segment{{start: ne, end: ne, rawStart: ne, rawEnd: ne}}, false)
+		a.Value = buildValue(l.d, &l.arena, []segment{{start: ne, end: ne, rawStart: ne, rawEnd: ne, unscanned: true}}, false)
 		el.Attrs = append(el.Attrs, a)
 		return ne
 	}
@@ -401,7 +400,7 @@ func (l *lexer) attr(el *Element, i int) int {
 		for k < n && !isSpace(s[k]) && s[k] != '>' && !(s[k] == '/' && k+1 < n && s[k+1] == '>') {
 			k++
 		}
-		a.Value = buildValue(l.d, &l.arena, []segment{{start: j, end: k, rawStart: j, rawEnd: k}}, false)
+		a.Value = buildValue(l.d, &l.arena, []segment{{start: j, end: k, rawStart: j, rawEnd: k, unscanned: true}}, false)
 		el.Attrs = append(el.Attrs, a)
 		return k
 	}

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -82,6 +83,7 @@ type segment struct {
 	rawEnd     int  // end of the span as written
 	cdata      bool // the span is CDATA content
 	verbatim   bool // copy as is: no entity decoding
+	unscanned  bool // the lexer did not look for expressions in it
 }
 
 // arena hands out the Values and Parts of one parse from shared chunks,
@@ -90,7 +92,15 @@ type arena struct {
 	nvals   int // first chunk sizes, estimated from the source
 	vals    []Value
 	parts   []Part
-	partBuf []Part // scratch for split
+	partBuf []Part   // scratch for split
+	exprs   [][2]int // spans of the expressions the lexer scanned, in order
+}
+
+// scanned reports whether the lexer scanned an expression spanning exactly
+// [start, end).
+func (a *arena) scanned(start, end int) bool {
+	k := sort.Search(len(a.exprs), func(k int) bool { return a.exprs[k][0] >= start })
+	return k < len(a.exprs) && a.exprs[k] == [2]int{start, end}
 }
 
 // take returns a pointer to a fresh element of *s. When *s is full it
@@ -131,7 +141,11 @@ func buildValue(d *Document, a *arena, segs []segment, liquid bool) *Value {
 		v.Text = d.str[sg.start:sg.end]
 		v.span = [2]int{sg.start, sg.end}
 		v.Pos = d.PosAt(sg.start)
-		v.split(liquid, a)
+		base := -1
+		if !sg.cdata && !sg.verbatim && !sg.unscanned {
+			base = sg.start
+		}
+		v.split(liquid, a, base)
 		return v
 	}
 	var raw, text strings.Builder
@@ -177,7 +191,7 @@ func buildValue(d *Document, a *arena, segs []segment, liquid bool) *Value {
 	offsets = append(offsets, end)
 	v.Raw, v.Text, v.offsets = raw.String(), text.String(), offsets
 	v.Pos = d.PosAt(offsets[0])
-	v.split(liquid, a)
+	v.split(liquid, a, -1)
 	return v
 }
 
@@ -197,7 +211,7 @@ func plainSegment(src []byte, sg segment) bool {
 // file.
 func NewValue(text string, pos Pos) *Value {
 	v := &Value{Raw: text, Text: text, Pos: pos}
-	v.split(false, nil)
+	v.split(false, nil, -1)
 	return v
 }
 
@@ -275,8 +289,13 @@ func isNameRefChar(c byte) bool {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// split fills v.Parts, from a's chunks when a is not nil.
-func (v *Value) split(liquid bool, a *arena) {
+// split fills v.Parts, from a's chunks when a is not nil. base >= 0 says
+// that Text is the source from offset base on, a text or attribute value
+// without references, which the lexer scanned for expressions: then whether
+// the value is one expression is known from a.exprs. (A scan of the same
+// bytes without references gives the same result, and stops where it would
+// stop in the whole source.)
+func (v *Value) split(liquid bool, a *arena, base int) {
 	v.liquid = liquid
 	v.Parts = nil
 	t := v.Text
@@ -309,8 +328,15 @@ func (v *Value) split(liquid bool, a *arena) {
 		hi--
 	}
 	if isExprStart([]byte(t[lo:hi]), 0) {
-		sc := exprScanner{s: []byte(t[:hi])}
-		if end, err := sc.scan(lo); err == nil && end == hi {
+		var whole bool
+		if a != nil && base >= 0 {
+			whole = a.scanned(base+lo, base+hi)
+		} else {
+			sc := exprScanner{s: []byte(t[:hi])}
+			end, err := sc.scan(lo)
+			whole = err == nil && end == hi
+		}
+		if whole {
 			parts = append(parts, Part{Kind: PartExpression, Text: t[lo:hi], Pos: v.PosOf(lo), Offset: lo})
 			return
 		}
