@@ -53,6 +53,7 @@ type lexer struct {
 	atPtrs  []*Attr
 	kids    []*Element // children of the open elements, innermost last
 	attrBuf []*Attr
+	frames  []frame
 	free    []*frame // frames for reuse
 }
 
@@ -67,6 +68,10 @@ func newLexer(d *Document, start, end int) *lexer {
 	l.nvals = l.nattrs + l.nels/4 + 1
 	l.tags = make([]*Element, 0, l.nels)
 	l.tagInOpq = make([]bool, 0, l.nels)
+	l.kids = make([]*Element, 0, l.nels)
+	l.exprs = make([][2]int, 0, bytes.Count(s, []byte("@")))
+	frames := make([]*frame, 0, 16)
+	l.stack, l.free = frames[:0:8], frames[8:8]
 	return l
 }
 
@@ -77,7 +82,7 @@ func (l *lexer) newFrame() *frame {
 		*f = frame{segs: f.segs[:0]}
 		return f
 	}
-	return &frame{}
+	return take(&l.frames, 8)
 }
 
 func (l *lexer) errorf(off int, format string, args ...any) {
