@@ -62,8 +62,7 @@ type lexer struct {
 func newLexer(d *Document, start, end int) *lexer {
 	l := &lexer{d: d, src: d.Source[:end]}
 	s := l.src[start:]
-	tags := bytes.Count(s, []byte("<"))
-	l.nels = tags - bytes.Count(s, []byte("</"))
+	l.nels = bytes.Count(s, []byte("<")) - bytes.Count(s, []byte("</"))
 	l.nattrs = min(bytes.Count(s, []byte("=")), 4*l.nels)
 	l.nvals = l.nattrs + l.nels/4 + 1
 	l.tags = make([]*Element, 0, l.nels)
@@ -277,8 +276,8 @@ func (l *lexer) swallowed(start, end int, inAttr bool) *scanError {
 	}
 }
 
-// plainName reports whether name is ASCII with at most colons inner colons
-// (not first or last), so encoding/xml reads it as the lexer does.
+// plainName reports whether name is ASCII with at most colons colons, none
+// first or last, so that encoding/xml reads it as the lexer does.
 func plainName(name []byte, colons int) bool {
 	for k, c := range name {
 		if c >= 0x80 || c == ':' && (colons == 0 || k == 0 || k == len(name)-1) {
