@@ -85,6 +85,7 @@ type Document struct {
 	Source []byte   // the file's bytes as read (BOM removed)
 	lines  []int    // byte offsets of line starts, for PosAt
 	runes  []int32  // runes before each runeBlock-byte block, for PosAt on non-ASCII lines
+	str    string   // Source as a string, which names and values share
 }
 
 // Element is an XML element of a policy document.
@@ -123,6 +124,7 @@ type Value struct {
 	// offsets maps a byte offset of Text to a byte offset of the file: for each
 	// i, Text[i] came from file offset offsets[i] (len(offsets) == len(Text)+1).
 	offsets []int
+	span    [2]int // instead of offsets: Text[i] came from span[0]+i
 	doc     *Document
 	liquid  bool // a Liquid template body: {{ }} are not named values
 }

@@ -18,7 +18,10 @@ const goldenSep = "----------\n"
 // render is what a golden file expects for src: the diagnostics, one per
 // line, then the dump of the document (if any).
 func render(name string, src []byte) string {
-	d, errs := Parse(name, src)
+	return renderResult(Parse(name, src))
+}
+
+func renderResult(d *Document, errs Errors) string {
 	var b strings.Builder
 	for _, e := range errs {
 		b.WriteString(e.Error())

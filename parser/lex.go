@@ -17,6 +17,7 @@ import (
 type frame struct {
 	el         *Element
 	segs       []segment // text and CDATA directly inside the element
+	kids       int       // where the element's children start in lexer.kids
 	hasChild   bool      // child elements seen (markup, for opaque elements)
 	opaque     bool      // content is a payload: set-body, xsl-transform
 	inOpaque   bool      // the element sits inside an opaque element's content
@@ -33,8 +34,54 @@ type lexer struct {
 
 	tags     []*Element // every start tag in document order, opaque content included
 	tagInOpq []bool     // whether tags[i] sits in opaque content
-	exprs    [][2]int   // spans of scanned expressions, for masking
 	blank    [][2]int   // spans of declarations and directives, blanked for the XML parser
+	cdata    int        // CDATA sections seen
+	// needXML is set by markup the XML check cannot be skipped for (see
+	// xmlClean): prefixed or non-ASCII element names, non-ASCII attribute
+	// names or ones with more than one colon, end tags without a name.
+	needXML bool
+
+	// Allocation: elements, attributes and values come from chunks; the
+	// children and attributes of an element are collected in scratch slices
+	// and copied out when complete.
+	arena
+	nels    int // first chunk sizes, estimated from the source
+	nattrs  int
+	els     []Element
+	attrs   []Attr
+	elPtrs  []*Element
+	atPtrs  []*Attr
+	kids    []*Element // children of the open elements, innermost last
+	attrBuf []*Attr
+	frames  []frame
+	free    []*frame // frames for reuse
+}
+
+// newLexer returns a lexer over d.Source[:end] that starts at start. The
+// first chunks are sized from counts of '<', "</" and '='.
+func newLexer(d *Document, start, end int) *lexer {
+	l := &lexer{d: d, src: d.Source[:end]}
+	s := l.src[start:]
+	l.nels = bytes.Count(s, []byte("<")) - bytes.Count(s, []byte("</"))
+	l.nattrs = min(bytes.Count(s, []byte("=")), 4*l.nels)
+	l.nvals = l.nattrs + l.nels/4 + 1
+	l.tags = make([]*Element, 0, l.nels)
+	l.tagInOpq = make([]bool, 0, l.nels)
+	l.kids = make([]*Element, 0, l.nels)
+	l.exprs = make([][2]int, 0, bytes.Count(s, []byte("@")))
+	frames := make([]*frame, 0, 16)
+	l.stack, l.free = frames[:0:8], frames[8:8]
+	return l
+}
+
+func (l *lexer) newFrame() *frame {
+	if k := len(l.free) - 1; k >= 0 {
+		f := l.free[k]
+		l.free = l.free[:k]
+		*f = frame{segs: f.segs[:0]}
+		return f
+	}
+	return take(&l.frames, 8)
 }
 
 func (l *lexer) errorf(off int, format string, args ...any) {
@@ -92,6 +139,7 @@ func (l *lexer) run(i int) {
 			}
 			f := l.cur()
 			f.segs = append(f.segs, segment{start: i + 9, end: i + 9 + end, rawStart: i, rawEnd: i + 9 + end + 3, cdata: true})
+			l.cdata++
 			i += 9 + end + 3
 		case bytes.HasPrefix(s[i:], []byte("<?")):
 			end := bytes.Index(s[i+2:], []byte("?>"))
@@ -132,6 +180,18 @@ func (l *lexer) run(i int) {
 		l.errorf(f.el.Pos.Offset, "element <%s> is not closed", f.el.Name)
 		l.pop(n)
 	}
+	l.top.el.Children = l.children(&l.top)
+}
+
+// children returns the collected children of f's element and drops them
+// from the scratch.
+func (l *lexer) children(f *frame) []*Element {
+	kids := l.kids[f.kids:]
+	l.kids = l.kids[:f.kids]
+	if len(kids) == 0 {
+		return nil
+	}
+	return carve(&l.elPtrs, kids, l.nels)
 }
 
 // text scans character data from i to the next markup and records it as a
@@ -216,6 +276,20 @@ func (l *lexer) swallowed(start, end int, inAttr bool) *scanError {
 	}
 }
 
+// plainName reports whether name is ASCII with at most colons colons, none
+// first or last, so that encoding/xml reads it as the lexer does.
+func plainName(name []byte, colons int) bool {
+	for k, c := range name {
+		if c >= 0x80 || c == ':' && (colons == 0 || k == 0 || k == len(name)-1) {
+			return false
+		}
+		if c == ':' {
+			colons--
+		}
+	}
+	return true
+}
+
 func (l *lexer) name(i int) int {
 	for i < len(l.src) && isNameChar(l.src[i]) {
 		i++
@@ -235,16 +309,22 @@ func (l *lexer) startTag(i int) int {
 	s := l.src
 	n := len(s)
 	ne := l.name(i + 1)
-	el := &Element{Name: string(s[i+1 : ne]), Pos: l.d.PosAt(i), doc: l.d}
+	el := take(&l.els, l.nels)
+	el.Name, el.Pos, el.doc = l.d.str[i+1:ne], l.d.PosAt(i), l.d
+	el.Attrs = l.attrBuf[:0]
+	if !plainName(s[i+1:ne], 0) {
+		l.needXML = true
+	}
 	parent := l.cur()
-	f := &frame{el: el, inOpaque: parent.opaque || parent.inOpaque}
+	f := l.newFrame()
+	f.el, f.inOpaque = el, parent.opaque || parent.inOpaque
 	f.opaque = !f.inOpaque && opaqueElements[el.Name]
 	l.tags = append(l.tags, el)
 	l.tagInOpq = append(l.tagInOpq, f.inOpaque)
 	parent.hasChild = true
 	el.Opaque = f.opaque
 	if !f.inOpaque {
-		parent.el.Children = append(parent.el.Children, el)
+		l.kids = append(l.kids, el)
 	}
 	j := ne
 	junk := false // an unexpected character was reported in this tag
@@ -254,15 +334,18 @@ func (l *lexer) startTag(i int) int {
 		if j >= n {
 			l.errorf(i, "unterminated start tag <%s>", el.Name)
 			l.finishAttrs(f)
+			l.free = append(l.free, f)
 			return n
 		}
 		switch c := s[j]; {
 		case c == '/' && j+1 < n && s[j+1] == '>':
 			l.finishAttrs(f)
+			l.free = append(l.free, f)
 			return j + 2
 		case c == '>':
 			l.finishAttrs(f)
 			f.innerStart = j + 1
+			f.kids = len(l.kids)
 			l.stack = append(l.stack, f)
 			return j + 1
 		case isNameStart(c):
@@ -281,6 +364,13 @@ func (l *lexer) startTag(i int) int {
 }
 
 func (l *lexer) finishAttrs(f *frame) {
+	el := f.el
+	l.attrBuf = el.Attrs[:0]
+	if len(el.Attrs) == 0 {
+		el.Attrs = nil
+	} else {
+		el.Attrs = carve(&l.atPtrs, el.Attrs, l.nattrs)
+	}
 	if a := f.el.Attr("template"); f.opaque && f.el.Name == "set-body" && a != nil &&
 		strings.EqualFold(strings.TrimSpace(a.Value.Text), "liquid") {
 		f.liquid = true
@@ -292,14 +382,18 @@ func (l *lexer) attr(el *Element, i int) int {
 	s := l.src
 	n := len(s)
 	ne := l.name(i)
-	a := &Attr{Name: string(s[i:ne]), Pos: l.d.PosAt(i)}
+	a := take(&l.attrs, l.nattrs)
+	a.Name, a.Pos = l.d.str[i:ne], l.d.PosAt(i)
+	if !plainName(s[i:ne], 1) {
+		l.needXML = true
+	}
 	if el.Attr(a.Name) != nil {
 		l.errorf(i, "duplicate attribute %s", a.Name)
 	}
 	j := l.skipSpace(ne)
 	if j >= n || s[j] != '=' {
 		l.errorf(i, "attribute %s has no value", a.Name)
-		a.Value = buildValue(l.d, []segment{{start: ne, end: ne, rawStart: ne, rawEnd: ne}}, false)
+		a.Value = buildValue(l.d, &l.arena, []segment{{start: ne, end: ne, rawStart: ne, rawEnd: ne, unscanned: true}}, false)
 		el.Attrs = append(el.Attrs, a)
 		return ne
 	}
@@ -310,7 +404,7 @@ func (l *lexer) attr(el *Element, i int) int {
 		for k < n && !isSpace(s[k]) && s[k] != '>' && !(s[k] == '/' && k+1 < n && s[k+1] == '>') {
 			k++
 		}
-		a.Value = buildValue(l.d, []segment{{start: j, end: k, rawStart: j, rawEnd: k}}, false)
+		a.Value = buildValue(l.d, &l.arena, []segment{{start: j, end: k, rawStart: j, rawEnd: k, unscanned: true}}, false)
 		el.Attrs = append(el.Attrs, a)
 		return k
 	}
@@ -353,7 +447,7 @@ func (l *lexer) attr(el *Element, i int) int {
 		k++
 	}
 	end := min(k, n)
-	a.Value = buildValue(l.d, []segment{{start: start, end: end, rawStart: start, rawEnd: end}}, false)
+	a.Value = buildValue(l.d, &l.arena, []segment{{start: start, end: end, rawStart: start, rawEnd: end}}, false)
 	l.checkValue(a.Value)
 	el.Attrs = append(el.Attrs, a)
 	return min(k+1, n)
@@ -388,7 +482,7 @@ func (l *lexer) resync(k int, q byte) int {
 func (l *lexer) endTag(i int) int {
 	s := l.src
 	ne := l.name(i + 2)
-	name := string(s[i+2 : ne])
+	name := l.d.str[i+2 : ne]
 	j := l.skipSpace(ne)
 	end := j
 	if j < len(s) && s[j] == '>' {
@@ -397,6 +491,7 @@ func (l *lexer) endTag(i int) int {
 		l.errorf(j, "malformed end tag </%s>", name)
 	}
 	if name == "" {
+		l.needXML = true
 		return end
 	}
 	if len(l.stack) == 0 {
@@ -432,6 +527,7 @@ func (l *lexer) endTag(i int) int {
 func (l *lexer) pop(innerEnd int) {
 	f := l.stack[len(l.stack)-1]
 	l.stack = l.stack[:len(l.stack)-1]
+	f.el.Children = l.children(f)
 	f.el.content = [2]int{f.innerStart, innerEnd}
 	segs := f.segs
 	if f.opaque && f.hasChild {
@@ -440,9 +536,10 @@ func (l *lexer) pop(innerEnd int) {
 		segs = nil
 	}
 	if len(segs) > 0 {
-		f.el.Text = buildValue(l.d, segs, f.liquid)
+		f.el.Text = buildValue(l.d, &l.arena, segs, f.liquid)
 		l.checkValue(f.el.Text)
 	}
+	l.free = append(l.free, f)
 }
 
 func allSpace(src []byte, segs []segment) bool {
@@ -522,7 +619,7 @@ func (e *Element) Content() ([]*Element, Errors) {
 	if e.doc == nil || e.content[1] <= e.content[0] {
 		return nil, nil
 	}
-	l := &lexer{d: e.doc, src: e.doc.Source[:e.content[1]]}
+	l := newLexer(e.doc, e.content[0], e.content[1])
 	l.top.el = &Element{Name: SnippetRoot, Pos: e.doc.PosAt(e.content[0])}
 	l.run(e.content[0])
 	errs := l.errs.Sort()

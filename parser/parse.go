@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -26,16 +27,22 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // whenever some element could be read, even with errors, so callers can
 // report more; the document is nil only when nothing usable was found.
 func Parse(file string, src []byte) (*Document, Errors) {
+	return parse(file, src, false)
+}
+
+// parse is Parse; alwaysXML runs the XML check even where xmlClean says it
+// cannot fail, for the tests that hold the two paths equal.
+func parse(file string, src []byte, alwaysXML bool) (*Document, Errors) {
 	src = bytes.TrimPrefix(src, bom)
-	d := &Document{File: file, Source: src}
+	d := &Document{File: file, Source: src, str: string(src)}
 	d.indexLines()
 	if len(bytes.TrimSpace(src)) == 0 {
 		return nil, Errors{{Pos: d.PosAt(0), Code: CodeParse, Msg: "empty document"}}
 	}
-	l := &lexer{d: d, src: src}
+	l := newLexer(d, 0, len(src))
 	l.top.el = &Element{Name: SnippetRoot, Pos: d.PosAt(0)}
 	l.run(0)
-	if len(l.errs) == 0 {
+	if len(l.errs) == 0 && (alwaysXML || !l.xmlClean()) {
 		l.checkXML()
 	}
 	l.root()
@@ -189,6 +196,48 @@ func (l *lexer) checkXML() {
 	}
 }
 
+// xmlClean reports whether checkXML is certain to succeed on a source the
+// lexer accepted without a diagnostic, leaving the lexer's tree as it is:
+// no markup that set needXML, every character a valid XML character in
+// valid UTF-8, no character references (encoding/xml decodes them more
+// leniently than entityAt), and "]]>" only where CDATA sections end.
+// (Masking replaces bytes with valid ones, so checking the unmasked source
+// is stricter.) Otherwise checkXML runs and reports as it always did.
+func (l *lexer) xmlClean() bool {
+	if l.needXML {
+		return false
+	}
+	s := l.src
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if xmlPlain[c] {
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && n == 1 || !isXMLChar(r) {
+				return false
+			}
+			i += n - 1
+			continue
+		}
+		if c != '&' || i+1 < len(s) && s[i+1] == '#' {
+			return false
+		}
+	}
+	return bytes.Count(s, []byte("]]>")) == l.cdata
+}
+
+// xmlPlain marks the bytes xmlClean passes over: ASCII except '&' and the
+// control characters XML forbids.
+var xmlPlain = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = c >= 0x20 || c == '\t' || c == '\n' || c == '\r'
+	}
+	t['&'] = false
+	return t
+}()
+
 // sameName reports whether the lexer's qualified name has the parser's
 // local name.
 func sameName(qname, local string) bool {
@@ -252,23 +301,28 @@ func (l *lexer) refine(off int, msg string) int {
 // negated (minus one) when the line holds a non-ASCII byte, so PosAt needs to
 // count runes only on such lines.
 func (d *Document) indexLines() {
-	d.lines = append(d.lines[:0], 0)
-	d.runes = d.runes[:0]
-	ascii, nonASCII := true, false
-	for i, c := range d.Source {
-		if c >= 0x80 {
-			ascii, nonASCII = false, true
-		}
-		if c == '\n' {
-			if !ascii {
-				d.lines[len(d.lines)-1] = -d.lines[len(d.lines)-1] - 1
-			}
-			d.lines = append(d.lines, i+1)
-			ascii = true
-		}
+	s := d.Source
+	if d.lines == nil {
+		d.lines = make([]int, 0, bytes.Count(s, []byte("\n"))+1)
 	}
-	if !ascii {
-		d.lines[len(d.lines)-1] = -d.lines[len(d.lines)-1] - 1
+	d.lines = d.lines[:0]
+	d.runes = d.runes[:0]
+	nonASCII := false
+	for start := 0; ; {
+		end := len(s)
+		if k := bytes.IndexByte(s[start:], '\n'); k >= 0 {
+			end = start + k
+		}
+		if isASCII(s[start:end]) {
+			d.lines = append(d.lines, start)
+		} else {
+			d.lines = append(d.lines, -start-1)
+			nonASCII = true
+		}
+		if end == len(s) {
+			break
+		}
+		start = end + 1
 	}
 	if nonASCII {
 		// Prefix counts of rune starts per block keep PosAt fast on long
@@ -287,6 +341,22 @@ func (d *Document) indexLines() {
 			d.runes = append(d.runes, n)
 		}
 	}
+}
+
+// isASCII reports whether b has no byte >= 0x80.
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // runeBlock is the block size of Document.runes.

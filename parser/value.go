@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"bytes"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -81,14 +83,71 @@ type segment struct {
 	rawEnd     int  // end of the span as written
 	cdata      bool // the span is CDATA content
 	verbatim   bool // copy as is: no entity decoding
+	unscanned  bool // the lexer did not look for expressions in it
+}
+
+// arena hands out the Values and Parts of one parse from shared chunks,
+// which saves most of their allocations.
+type arena struct {
+	nvals   int // first chunk sizes, estimated from the source
+	vals    []Value
+	parts   []Part
+	partBuf []Part   // scratch for split
+	exprs   [][2]int // spans of the expressions the lexer scanned, in order
+}
+
+// scanned reports whether the lexer scanned an expression spanning exactly
+// [start, end).
+func (a *arena) scanned(start, end int) bool {
+	k := sort.Search(len(a.exprs), func(k int) bool { return a.exprs[k][0] >= start })
+	return k < len(a.exprs) && a.exprs[k] == [2]int{start, end}
+}
+
+// take returns a pointer to a fresh element of *s. When *s is full it
+// starts a new chunk, of n the first time and twice the last one after
+// (never reallocating one, so pointers stay valid).
+func take[T any](s *[]T, n int) *T {
+	if len(*s) == cap(*s) {
+		*s = make([]T, 0, max(n, 2*cap(*s), 1))
+	}
+	*s = (*s)[:len(*s)+1]
+	return &(*s)[len(*s)-1]
+}
+
+// carve copies items into *s, starting a chunk as take does when they do
+// not fit, and returns the copy, capped so appends to it do not reach into
+// the chunk.
+func carve[T any](s *[]T, items []T, n int) []T {
+	if cap(*s)-len(*s) < len(items) {
+		*s = make([]T, 0, max(n, 2*cap(*s), len(items)))
+	}
+	k := len(*s)
+	*s = append(*s, items...)
+	return (*s)[k:len(*s):len(*s)]
 }
 
 // buildValue decodes the segments of src into a Value: entity and
 // character references resolved outside CDATA and verbatim spans, and line
 // ends normalised to LF everywhere, as an XML parser does. liquid marks a
-// set-body Liquid template, whose {{ }} are not named values.
-func buildValue(d *Document, segs []segment, liquid bool) *Value {
+// set-body Liquid template, whose {{ }} are not named values. A single
+// segment with nothing to decode shares the document's source string.
+func buildValue(d *Document, a *arena, segs []segment, liquid bool) *Value {
 	src := d.Source
+	v := take(&a.vals, a.nvals)
+	v.doc = d
+	if len(segs) == 1 && plainSegment(src, segs[0]) {
+		sg := segs[0]
+		v.Raw = d.str[sg.rawStart:sg.rawEnd]
+		v.Text = d.str[sg.start:sg.end]
+		v.span = [2]int{sg.start, sg.end}
+		v.Pos = d.PosAt(sg.start)
+		base := -1
+		if !sg.cdata && !sg.verbatim && !sg.unscanned {
+			base = sg.start
+		}
+		v.split(liquid, a, base)
+		return v
+	}
 	var raw, text strings.Builder
 	size := 0
 	for _, sg := range segs {
@@ -130,10 +189,20 @@ func buildValue(d *Document, segs []segment, liquid bool) *Value {
 		end = segs[len(segs)-1].end
 	}
 	offsets = append(offsets, end)
-	v := &Value{Raw: raw.String(), Text: text.String(), offsets: offsets, doc: d}
+	v.Raw, v.Text, v.offsets = raw.String(), text.String(), offsets
 	v.Pos = d.PosAt(offsets[0])
-	v.split(liquid)
+	v.split(liquid, a, -1)
 	return v
+}
+
+// plainSegment reports whether sg decodes to its source bytes unchanged:
+// no CR, and no '&' where references are decoded.
+func plainSegment(src []byte, sg segment) bool {
+	b := src[sg.start:sg.end]
+	if bytes.IndexByte(b, '\r') >= 0 {
+		return false
+	}
+	return sg.cdata || sg.verbatim || bytes.IndexByte(b, '&') < 0
 }
 
 // NewValue builds a Value from plain text, as if it were written at pos on
@@ -142,7 +211,7 @@ func buildValue(d *Document, segs []segment, liquid bool) *Value {
 // file.
 func NewValue(text string, pos Pos) *Value {
 	v := &Value{Raw: text, Text: text, Pos: pos}
-	v.split(false)
+	v.split(false, nil, -1)
 	return v
 }
 
@@ -158,6 +227,9 @@ func (v *Value) PosOf(i int) Pos {
 	}
 	if v.doc != nil && len(v.offsets) == len(v.Text)+1 {
 		return v.doc.PosAt(v.offsets[i])
+	}
+	if v.doc != nil && v.offsets == nil && len(v.Text) == v.span[1]-v.span[0] {
+		return v.doc.PosAt(v.span[0] + i)
 	}
 	p := v.Pos
 	p.Col += utf8.RuneCountInString(v.Text[:i])
@@ -217,16 +289,35 @@ func isNameRefChar(c byte) bool {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// split fills v.Parts.
-func (v *Value) split(liquid bool) {
+// split fills v.Parts, from a's chunks when a is not nil. base >= 0 says
+// that Text is the source from offset base on, a text or attribute value
+// without references, which the lexer scanned for expressions: then whether
+// the value is one expression is known from a.exprs. (A scan of the same
+// bytes without references gives the same result, and stops where it would
+// stop in the whole source.)
+func (v *Value) split(liquid bool, a *arena, base int) {
 	v.liquid = liquid
 	v.Parts = nil
 	t := v.Text
 	if t == "" {
 		return
 	}
+	var parts []Part
+	if a != nil {
+		parts = a.partBuf[:0]
+	}
+	defer func() {
+		if a != nil {
+			a.partBuf = parts[:0]
+			if len(parts) > 0 {
+				v.Parts = carve(&a.parts, parts, a.nvals)
+			}
+		} else {
+			v.Parts = parts
+		}
+	}()
 	if liquid {
-		v.Parts = []Part{{Kind: PartLiteral, Text: t, Pos: v.Pos}}
+		parts = append(parts, Part{Kind: PartLiteral, Text: t, Pos: v.Pos})
 		return
 	}
 	lo, hi := 0, len(t)
@@ -237,9 +328,16 @@ func (v *Value) split(liquid bool) {
 		hi--
 	}
 	if isExprStart([]byte(t[lo:hi]), 0) {
-		sc := exprScanner{s: []byte(t[:hi])}
-		if end, err := sc.scan(lo); err == nil && end == hi {
-			v.Parts = []Part{{Kind: PartExpression, Text: t[lo:hi], Pos: v.PosOf(lo), Offset: lo}}
+		var whole bool
+		if a != nil && base >= 0 {
+			whole = a.scanned(base+lo, base+hi)
+		} else {
+			sc := exprScanner{s: []byte(t[:hi])}
+			end, err := sc.scan(lo)
+			whole = err == nil && end == hi
+		}
+		if whole {
+			parts = append(parts, Part{Kind: PartExpression, Text: t[lo:hi], Pos: v.PosOf(lo), Offset: lo})
 			return
 		}
 	}
@@ -250,13 +348,13 @@ func (v *Value) split(liquid bool) {
 			continue
 		}
 		if i > lit {
-			v.Parts = append(v.Parts, Part{Kind: PartLiteral, Text: t[lit:i], Pos: v.PosOf(lit), Offset: lit})
+			parts = append(parts, Part{Kind: PartLiteral, Text: t[lit:i], Pos: v.PosOf(lit), Offset: lit})
 		}
-		v.Parts = append(v.Parts, Part{Kind: PartNamedValue, Text: t[i+2 : i+n-2], Pos: v.PosOf(i), Offset: i})
+		parts = append(parts, Part{Kind: PartNamedValue, Text: t[i+2 : i+n-2], Pos: v.PosOf(i), Offset: i})
 		i += n - 1
 		lit = i + 1
 	}
 	if lit < len(t) {
-		v.Parts = append(v.Parts, Part{Kind: PartLiteral, Text: t[lit:], Pos: v.PosOf(lit), Offset: lit})
+		parts = append(parts, Part{Kind: PartLiteral, Text: t[lit:], Pos: v.PosOf(lit), Offset: lit})
 	}
 }
