@@ -51,14 +51,14 @@ type options struct {
 // lazyOpenAPI is WithLazyOpenAPI's setting.
 type lazyOpenAPI struct{ report func(parser.Errors) }
 
-// WithLazyOpenAPI makes Load read of each OpenAPI specification only what
+// WithLazyOpenAPI makes Load read, of each OpenAPI specification, only what
 // routing needs (operations, ids, query templates) and leave what the
 // OpenAPI library builds (response examples for mock-response,
 // definitions for the validation policies) to the first request that
 // needs it. That library is most of a load's time. The problems it finds
 // (a document it cannot load, one that does not validate) are then not
-// returned by Load but passed to report, once per document, when first
-// built; an operation whose document the library cannot load has no
+// returned by Load but passed to report when an API's operations first
+// need them (once per API folder read); an operation whose document the library cannot load has no
 // examples or definition. For a configuration client, whose server has
 // already loaded the same folder eagerly and refused it on such errors.
 func WithLazyOpenAPI(report func(parser.Errors)) Option {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -188,6 +189,11 @@ func TestLazyOpenAPI(t *testing.T) {
 	if lop.Spec != nil || lop.Examples != nil || lop.OpenAPI == nil {
 		t.Fatalf("lazy operation built at load: %+v", lop)
 	}
+	var wg sync.WaitGroup
+	for range 8 { // first use from many requests at once
+		wg.Go(func() { lop.OpenAPI() })
+	}
+	wg.Wait()
 	for range 2 {
 		ex, sp := lop.OpenAPI()
 		if diff := cmp.Diff(eop.Examples, ex); diff != "" || sp == nil || sp.ID != "a" || sp.Response(200) == nil {

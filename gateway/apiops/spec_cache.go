@@ -50,7 +50,6 @@ type specEntry struct {
 	detailOnce sync.Once
 	details    []opDetail // aligned with scan.ops; nil when the library failed
 	detailErrs parser.Errors
-	reportOnce sync.Once
 }
 
 func specEntryFor(file string, src []byte, queryTemplates bool) *specEntry {
@@ -94,7 +93,8 @@ func (e *specEntry) detail(top *yaml.Node) {
 // copyFor gives the caller its own copies of the operations and errors,
 // which it modifies, with positions naming file. Eager copies carry the
 // detail (or, when the library failed, no operations and its error); lazy
-// ones a function that builds it and reports its problems to report once.
+// ones a function that builds it and, the first time one of them is
+// called, reports its problems to report.
 func (e *specEntry) copyFor(file string, eager bool, report func(parser.Errors)) ([]*engine.Operation, parser.Errors) {
 	if e.scan.failed {
 		return nil, e.rename(e.scan.errs, file)
@@ -103,6 +103,7 @@ func (e *specEntry) copyFor(file string, eager bool, report func(parser.Errors))
 		return nil, e.rename(e.detailErrs, file)
 	}
 	ops := make([]*engine.Operation, len(e.scan.ops))
+	var reported sync.Once
 	for i, op := range e.scan.ops {
 		c := *op
 		if eager {
@@ -111,7 +112,7 @@ func (e *specEntry) copyFor(file string, eager bool, report func(parser.Errors))
 			c.OpenAPI = func() (map[int]map[string][]byte, *policies.OperationSpec) {
 				e.detail(nil)
 				if report != nil {
-					e.reportOnce.Do(func() {
+					reported.Do(func() {
 						if len(e.detailErrs) > 0 {
 							report(e.rename(e.detailErrs, file))
 						}
