@@ -97,7 +97,8 @@ type Client struct {
 	expiry  time.Time
 
 	cache *engine.CompileCache
-	// apis keeps the API folders of the last snapshot loaded, loaded.
+	// apis keeps the API folders of loaded, the last snapshot loaded
+	// (applied or rejected).
 	apis   *apiops.Cache
 	loaded *fleet.Snapshot
 
@@ -412,14 +413,15 @@ func changedDirs(prev, next *fleet.Snapshot) map[string]bool {
 	return ch
 }
 
-// logDiagnostics logs problems found after a snapshot was applied.
-func (c *Client) logDiagnostics(errs parser.Errors) {
+// logDiagnostics logs the problems found loading a snapshot, or later
+// building what it left to first use.
+func (c *Client) logDiagnostics(errs parser.Errors, attrs ...any) {
 	for _, d := range errs {
 		lvl := slog.LevelError
 		if d.Severity == parser.SeverityWarning {
 			lvl = slog.LevelWarn
 		}
-		c.log.Log(context.Background(), lvl, "config: "+d.Msg, slog.String("pos", d.Pos.String()), slog.String("code", d.Code))
+		c.log.Log(context.Background(), lvl, "config: "+d.Msg, append([]any{slog.String("pos", d.Pos.String()), slog.String("code", d.Code)}, attrs...)...)
 	}
 }
 
@@ -455,7 +457,7 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 	c.loaded = sn
 	cfg, errs := apiops.Load(".", append(append([]apiops.Option(nil), c.o.LoadOptions...), apiops.WithEnv(env), apiops.WithFiles(sn.FS()),
 		apiops.WithCache(c.apis), apiops.WithUnchanged(func(dir string) bool { return changed != nil && !changed[filepath.ToSlash(dir)] }),
-		apiops.WithLazyOpenAPI(c.logDiagnostics), apiops.WithOperationTables(sn.Operations))...)
+		apiops.WithLazyOpenAPI(func(errs parser.Errors) { c.logDiagnostics(errs) }), apiops.WithOperationTables(sn.Operations))...)
 	var e *engine.Engine
 	if cfg != nil && !errs.HasErrors() {
 		if nv := cfg.NamedValues; nv != nil {
@@ -472,15 +474,12 @@ func (c *Client) apply(sn *fleet.Snapshot, backup bool) bool {
 			errs = append(errs, gateway.CheckBackends(cfg)...)
 		}
 	}
+	c.logDiagnostics(errs, slog.String("version", sn.Version()))
 	var first []string
 	for _, d := range errs {
-		lvl := slog.LevelError
-		if d.Severity == parser.SeverityWarning {
-			lvl = slog.LevelWarn
-		} else if len(first) < 5 {
+		if d.Severity != parser.SeverityWarning && len(first) < 5 {
 			first = append(first, d.Error())
 		}
-		c.log.Log(context.Background(), lvl, "config: "+d.Msg, slog.String("pos", d.Pos.String()), slog.String("code", d.Code), slog.String("version", sn.Version()))
 	}
 	if e == nil || errs.HasErrors() {
 		c.applies.WithLabelValues("rejected").Inc()
