@@ -173,8 +173,12 @@ func parseJWT(s string, hdr []jwtMember) (*Jwt, []jwtMember) {
 		case "aud":
 			var vals []string
 			if t := strings.TrimSpace(kv.Value); len(t) > 0 && t[0] != '[' {
-				j.aud[0] = jwtScalar(t)
-				vals = j.aud[:1:1]
+				if haveAud { // j.aud may back the values so far
+					vals = []string{jwtScalar(t)}
+				} else {
+					j.aud[0] = jwtScalar(t)
+					vals = j.aud[:1:1]
+				}
 			} else {
 				vals = jwtClaimValues(kv.Value)
 			}
