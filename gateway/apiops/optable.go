@@ -16,8 +16,13 @@ import (
 // server sends one with each specification (WithOperationTables), so that
 // its gateways route without parsing the document.
 type OperationTable struct {
-	Ops   []TableOp   `json:"ops"`
-	Diags []TableDiag `json:"diags,omitempty"`
+	// Swagger says OpenAPI 2 (else 3); Line and Col are where the
+	// document's top mapping starts.
+	Swagger bool        `json:"swagger,omitempty"`
+	Line    int         `json:"line"`
+	Col     int         `json:"col"`
+	Ops     []TableOp   `json:"ops"`
+	Diags   []TableDiag `json:"diags,omitempty"`
 }
 
 // TableOp is one operation of a table; Line and Col are its method key's.
@@ -61,7 +66,7 @@ func ScanOperations(file string, src []byte) (t *OperationTable, ok bool) {
 	if s.failed || s.errs.HasErrors() {
 		return nil, false
 	}
-	t = &OperationTable{Ops: make([]TableOp, len(s.ops))}
+	t = &OperationTable{Swagger: s.swagger, Line: s.top.Line, Col: s.top.Col, Ops: make([]TableOp, len(s.ops))}
 	for i, op := range s.ops {
 		o := s.order[i]
 		t.Ops[i] = TableOp{ID: op.ID, Name: op.Name, Method: op.Method, Path: o.path, Query: op.URLTemplate[len(o.path):], Line: o.pos.Line, Col: o.pos.Col}
@@ -74,7 +79,7 @@ func ScanOperations(file string, src []byte) (t *OperationTable, ok bool) {
 
 // scanned is the table as scanSpec would have returned it for file.
 func (t *OperationTable) scanned(file string, queryTemplates bool) scannedSpec {
-	var s scannedSpec
+	s := scannedSpec{swagger: t.Swagger, top: parser.Pos{File: file, Line: t.Line, Col: t.Col}}
 	for _, o := range t.Ops {
 		op := &engine.Operation{ID: o.ID, Name: o.Name, Method: o.Method, URLTemplate: o.Path}
 		if queryTemplates && !strings.Contains(o.Path, "?") {

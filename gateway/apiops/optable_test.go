@@ -28,7 +28,7 @@ func scannedOps(file string, src []byte, queryTemplates bool) ([]string, scanned
 // as Load read them before it scanned the YAML tree. ok is false when the
 // library cannot load the document.
 func libraryOps(file string, src []byte, s scannedSpec, queryTemplates bool) (out []string, ok bool) {
-	doc, _ := libraryDoc(file, src, nil)
+	doc, _ := libraryDoc(file, src, nil, &s)
 	if doc == nil {
 		return nil, false
 	}

@@ -102,6 +102,10 @@ type scannedSpec struct {
 	order  []specOp // order[i] is where ops[i] is defined
 	errs   parser.Errors
 	failed bool
+	// swagger says OpenAPI 2 (else 3); top is where the document's
+	// mapping starts.
+	swagger bool
+	top     parser.Pos
 }
 
 // opDetail is what the OpenAPI library makes of one operation.
@@ -117,7 +121,7 @@ func parseSpec(file string, src []byte, queryTemplates bool) ([]*engine.Operatio
 	if s.failed {
 		return nil, s.errs
 	}
-	details, errs := specDetail(file, src, top, s.order)
+	details, errs := specDetail(file, src, top, &s)
 	if errs.HasErrors() {
 		return nil, errs
 	}
@@ -176,7 +180,7 @@ func scanSpec(file string, src []byte, queryTemplates bool) (*yaml.Node, scanned
 		return nil, scannedSpec{errs: parser.Errors{perr}, failed: true}
 	}
 	at := func(n *yaml.Node) parser.Pos { return parser.Pos{File: file, Line: n.Line, Col: n.Column} }
-	var s scannedSpec
+	s := scannedSpec{swagger: mapGet(top, "openapi") == nil, top: at(top)}
 	if x := mapKey(top, "x-ms-paths"); x != nil {
 		s.errs = append(s.errs, &parser.Error{Pos: at(x), Code: CodeUnsupported, Severity: parser.SeverityWarning,
 			Msg: "x-ms-paths is not read; put query templates in the path keys of paths"})
@@ -219,18 +223,17 @@ func scanSpec(file string, src []byte, queryTemplates bool) (*yaml.Node, scanned
 	return top, s
 }
 
-// specDetail loads the document with the OpenAPI library (top is its YAML
-// tree from scanSpec, or nil to read it again) and prepares the
-// operations of order: examples for mock-response, definitions for the
-// validation policies. A document the library cannot load is an error;
-// one that does not validate, a warning.
-func specDetail(file string, src []byte, top *yaml.Node, order []specOp) ([]opDetail, parser.Errors) {
-	doc, errs := libraryDoc(file, src, top)
+// specDetail loads the document s scanned with the OpenAPI library (top
+// is its YAML tree, or nil) and prepares its operations: examples for
+// mock-response, definitions for the validation policies. A document the
+// library cannot load is an error; one that does not validate, a warning.
+func specDetail(file string, src []byte, top *yaml.Node, s *scannedSpec) ([]opDetail, parser.Errors) {
+	doc, errs := libraryDoc(file, src, top, s)
 	if doc == nil {
 		return nil, errs
 	}
-	details := make([]opDetail, len(order))
-	for i, so := range order {
+	details := make([]opDetail, len(s.order))
+	for i, so := range s.order {
 		item := doc.Paths.Value(so.path)
 		if item == nil {
 			continue
@@ -244,19 +247,21 @@ func specDetail(file string, src []byte, top *yaml.Node, order []specOp) ([]opDe
 	return details, errs
 }
 
-// libraryDoc loads a document with the OpenAPI library and validates it.
-func libraryDoc(file string, src []byte, top *yaml.Node) (*openapi3.T, parser.Errors) {
+// libraryDoc loads the document s scanned with the OpenAPI library and
+// validates it. An OpenAPI 2 document goes through its YAML tree: top, or
+// read again when nil.
+func libraryDoc(file string, src []byte, top *yaml.Node, s *scannedSpec) (*openapi3.T, parser.Errors) {
 	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
-	if top == nil {
+	if s.swagger && top == nil {
 		var perr *parser.Error
 		if top, perr = readSpecYAML(file, src); perr != nil {
 			return nil, parser.Errors{perr}
 		}
 	}
-	pos := parser.Pos{File: file, Line: top.Line, Col: top.Column}
+	pos := s.top
 	var doc *openapi3.T
 	var err error
-	if mapGet(top, "openapi") != nil {
+	if !s.swagger {
 		err = libraryGuard(func() (err error) {
 			loader := openapi3.NewLoader()
 			loader.IsExternalRefsAllowed = false

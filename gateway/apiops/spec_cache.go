@@ -85,7 +85,7 @@ func (e *specEntry) parse(eager bool) {
 // hand.
 func (e *specEntry) detail(top *yaml.Node) {
 	e.detailOnce.Do(func() {
-		e.details, e.detailErrs = specDetail(e.file, e.src, top, e.scan.order)
+		e.details, e.detailErrs = specDetail(e.file, e.src, top, &e.scan)
 		e.src = nil // scanned and built: no longer needed
 	})
 }
@@ -146,6 +146,14 @@ func (e *specEntry) rename(errs parser.Errors, file string) parser.Errors {
 	return out
 }
 
+// table is the entry's among tables, or nil.
+func (e *specEntry) table(tables map[string]*OperationTable) *OperationTable {
+	if tables == nil {
+		return nil
+	}
+	return tables[hex.EncodeToString(e.sum[:])]
+}
+
 // parseSpecCached is parseSpec through specCache.
 func parseSpecCached(file string, src []byte, queryTemplates bool) ([]*engine.Operation, parser.Errors) {
 	e := specEntryFor(file, src, queryTemplates)
@@ -158,7 +166,7 @@ func parseSpecCached(file string, src []byte, queryTemplates bool) ([]*engine.Op
 // waits for its result. lazy leaves the OpenAPI detail for first use.
 func parseSpecAsync(file string, src []byte, queryTemplates bool, lazy *lazyOpenAPI, tables map[string]*OperationTable) func() ([]*engine.Operation, parser.Errors) {
 	e := specEntryFor(file, src, queryTemplates)
-	if t := tables[hex.EncodeToString(e.sum[:])]; t != nil {
+	if t := e.table(tables); t != nil {
 		e.scanOnce.Do(func() { e.scan = t.scanned(e.file, queryTemplates) })
 		if lazy != nil {
 			return func() ([]*engine.Operation, parser.Errors) { return e.copyFor(file, false, lazy.report) }
