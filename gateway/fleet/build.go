@@ -20,8 +20,10 @@ type Folder struct {
 	// Files maps slash paths to content (editor droppings left out).
 	Files map[string][]byte
 	// tables are the operation tables of the specifications among
-	// Files, by apiops.SpecSum.
+	// Files, by apiops.SpecSum; sums are those of the specifications,
+	// by path.
 	tables map[string]*apiops.OperationTable
+	sums   map[string]string
 }
 
 // IndexOperations reads the operation table of every specification in the
@@ -29,12 +31,13 @@ type Folder struct {
 // generation, or nil) whose content did not change, so that a change
 // scans only the documents it touched.
 func (f *Folder) IndexOperations(prev *Folder) {
-	f.tables = map[string]*apiops.OperationTable{}
+	f.tables, f.sums = map[string]*apiops.OperationTable{}, map[string]string{}
 	for p, data := range f.Files {
 		if !apiops.IsSpecification(p) {
 			continue
 		}
 		sum := apiops.SpecSum(data)
+		f.sums[p] = sum
 		if _, done := f.tables[sum]; done {
 			continue
 		}
@@ -242,11 +245,8 @@ func (f *Folder) Snapshot(gateway string, seq uint64, env func(string) (string, 
 		}
 	}
 	s.Hash = ContentHash(s.Files, s.Values)
-	for p, data := range s.Files {
-		if !apiops.IsSpecification(p) {
-			continue
-		}
-		sum := apiops.SpecSum(data)
+	for p := range s.Files {
+		sum := f.sums[p] // a specification is passed on as read
 		if t := f.tables[sum]; t != nil {
 			if s.Operations == nil {
 				s.Operations = map[string]*apiops.OperationTable{}
