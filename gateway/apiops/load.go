@@ -58,9 +58,10 @@ type lazyOpenAPI struct{ report func(parser.Errors) }
 // needs it. That library is most of a load's time. The problems it finds
 // (a document it cannot load, one that does not validate) are then not
 // returned by Load but passed to report when an API's operations first
-// need them (once per API folder read); an operation whose document the library cannot load has no
-// examples or definition. For a configuration client, whose server has
-// already loaded the same folder eagerly and refused it on such errors.
+// need them (once per API folder read); an operation whose document the
+// library cannot load has no examples or definition. For a configuration
+// client, whose server has already loaded the same folder eagerly and
+// refused it on such errors.
 func WithLazyOpenAPI(report func(parser.Errors)) Option {
 	return func(o *options) { o.lazy = &lazyOpenAPI{report: report} }
 }

@@ -252,11 +252,7 @@ func warned(errs parser.Errors) int {
 func writeAPI(t *testing.T, spec string) string {
 	t.Helper()
 	dir := t.TempDir()
-	api := filepath.Join(dir, "apis", "one")
-	if err := os.MkdirAll(api, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(api, "apiInformation.json"), []byte(`{"properties": {"displayName": "one", "path": "one", "serviceUrl": "http://127.0.0.1:9", "protocols": ["https"]}}`), 0o644)
-	os.WriteFile(filepath.Join(api, "specification.yaml"), []byte(spec), 0o644)
+	write(t, dir, "apis/one/apiInformation.json", `{"properties": {"displayName": "one", "path": "one", "serviceUrl": "http://127.0.0.1:9", "protocols": ["https"]}}`)
+	write(t, dir, "apis/one/specification.yaml", spec)
 	return dir
 }
